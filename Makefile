@@ -1,0 +1,112 @@
+# lunbench: one entry point for building, running and testing.
+#   make         build the kernel images (build/lunbench.elf, build/lunbench-pvh.elf)
+#   make run     build, then boot the default topology under QEMU (tools/lunbench-run)
+#   make test    build, then run the host unit tests and the QEMU tests
+#   make bench   boot-time figures (tools/boot-time)
+#   make clean   remove build/ (keeps the newlib build: make distclean removes that too)
+
+BUILD      := build
+NEWLIB     := $(BUILD)/newlib
+CC         := gcc
+OBJCOPY    := objcopy
+PYTHON     := python3
+VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+WARNINGS   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
+
+# Kernel: freestanding, no red zone (ring 0 code), position-dependent and identity-mapped below
+# 2 GiB (the small code model newlib is built for), frame pointers for exception backtraces.
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+    -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+    -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INCLUDE) -I. \
+    -DLUNBENCH_VERSION='"$(VERSION)"' -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+    -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T linker.ld
+KERNEL_LIBS := -L$(NEWLIB)/lib -Wl,--start-group -lc -lm -lgcc -Wl,--end-group
+
+# The pure sources build for the host too (unit tests); the rest touch the hardware.
+PURE_SRCS := boot/memmap.c boot/boot_string.c lib/options.c lib/exit_status.c \
+    drivers/acpi/acpi.c drivers/pci/pci_bar.c drivers/pci/pci_enum.c
+KERNEL_SRCS := $(PURE_SRCS) boot/multiboot.c boot/pvh.c \
+    arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/paging.c arch/x86_64/tsc.c \
+    arch/x86_64/cpu_info.c arch/x86_64/machine_exit.c \
+    drivers/pci/pci_access.c lib/console.c lib/heap.c lib/syscalls.c \
+    kernel/platform.c kernel/report.c kernel/main.c
+KERNEL_ASM := boot/entry.S arch/x86_64/isr.S
+
+KOBJ := $(BUILD)/kernel
+KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(KOBJ)/%.o) $(KERNEL_ASM:%.S=$(KOBJ)/%.o)
+
+IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf
+
+.PHONY: all deps run test unit-test qemu-test bench clean distclean
+all: $(IMAGES)
+
+# Debian packages the build, run and tests need (installed when missing, as root).
+deps:
+	@tools/install-deps.sh
+
+$(NEWLIB)/lib/libc.a:
+	tools/build-newlib.sh $(NEWLIB)
+
+$(KOBJ)/%.o: %.c $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KOBJ)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+# Multiboot1 image: QEMU loads an ELF64 Multiboot kernel through the a.out-kludge header.
+$(BUILD)/lunbench.elf: $(KERNEL_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld
+	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,mb_entry -o $@ $(KOBJ)/boot/multiboot_header.o $(KERNEL_OBJS) $(KERNEL_LIBS)
+
+# PVH image: the same code with the PVH ELF note instead (an image with both loads as Multiboot).
+$(BUILD)/lunbench-pvh.elf: $(KERNEL_OBJS) $(KOBJ)/boot/pvh_note.o linker.ld
+	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,pvh_entry -o $@ $(KOBJ)/boot/pvh_note.o $(KERNEL_OBJS) $(KERNEL_LIBS)
+
+# ---- host unit tests (cmocka, AddressSanitizer + UBSan) ----
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes -I. \
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_LIBS := -lcmocka
+HOBJ := $(BUILD)/host
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOBJ)/%,$(wildcard tests/unit/test_*.c))
+PURE_HOST_OBJS := $(PURE_SRCS:%.c=$(HOBJ)/%.o)
+
+$(HOBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HOBJ)/test_%: tests/unit/test_%.c tests/unit/test_support.c tests/unit/test_support.h $(PURE_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< tests/unit/test_support.c $(PURE_HOST_OBJS) $(HOST_LIBS)
+
+unit-test: deps $(UNIT_TESTS)
+	@tools/run-unit-tests $(UNIT_TESTS)
+
+qemu-test: deps $(IMAGES)
+	$(PYTHON) tests/qemu/run_tests.py
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@tools/run-unit-tests $(UNIT_TESTS)
+	$(PYTHON) tests/qemu/run_tests.py
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tools/lunbench-run $(RUN_ARGS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tools/boot-time
+
+clean:
+	rm -rf $(KOBJ) $(HOBJ) $(IMAGES)
+
+distclean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJS:.o=.d) $(PURE_HOST_OBJS:.o=.d)

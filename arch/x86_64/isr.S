@@ -1,0 +1,88 @@
+/*
+ * Exception entry stubs for vectors 0-31. Each pushes a dummy error code where the CPU pushes
+ * none (Intel SDM vol. 3, 6.15), then the vector, saves the general registers as a
+ * struct trap_frame (arch/x86_64/trap.h) and calls trap_exception(frame).
+ */
+    .text
+    .code64
+
+.macro ISR_NOERR vec
+    .globl isr\vec
+isr\vec:
+    pushq   $0
+    pushq   $\vec
+    jmp     isr_common
+.endm
+
+.macro ISR_ERR vec
+    .globl isr\vec
+isr\vec:
+    pushq   $\vec
+    jmp     isr_common
+.endm
+
+ISR_NOERR 0
+ISR_NOERR 1
+ISR_NOERR 2
+ISR_NOERR 3
+ISR_NOERR 4
+ISR_NOERR 5
+ISR_NOERR 6
+ISR_NOERR 7
+ISR_ERR   8
+ISR_NOERR 9
+ISR_ERR   10
+ISR_ERR   11
+ISR_ERR   12
+ISR_ERR   13
+ISR_ERR   14
+ISR_NOERR 15
+ISR_NOERR 16
+ISR_ERR   17
+ISR_NOERR 18
+ISR_NOERR 19
+ISR_NOERR 20
+ISR_ERR   21
+ISR_NOERR 22
+ISR_NOERR 23
+ISR_NOERR 24
+ISR_NOERR 25
+ISR_NOERR 26
+ISR_NOERR 27
+ISR_NOERR 28
+ISR_ERR   29
+ISR_ERR   30
+ISR_NOERR 31
+
+isr_common:
+    pushq   %rax
+    pushq   %rbx
+    pushq   %rcx
+    pushq   %rdx
+    pushq   %rsi
+    pushq   %rdi
+    pushq   %rbp
+    pushq   %r8
+    pushq   %r9
+    pushq   %r10
+    pushq   %r11
+    pushq   %r12
+    pushq   %r13
+    pushq   %r14
+    pushq   %r15
+    movq    %rsp, %rdi
+    andq    $~0xf, %rsp                 /* SysV stack alignment for the C handler */
+    call    trap_exception
+1:  cli
+    hlt
+    jmp     1b
+
+    .section .rodata
+    .align 8
+    .globl isr_table
+isr_table:
+    .irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .quad   isr\vec
+    .endr
+
+    .section .note.GNU-stack, "", @progbits

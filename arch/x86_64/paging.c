@@ -1,0 +1,71 @@
+#include "paging.h"
+
+#include <string.h>
+
+#include "cpu.h"
+
+#define PTE_PRESENT (1ull << 0)
+#define PTE_WRITE (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_LARGE (1ull << 7)
+#define PTE_ADDR 0x000ffffffffff000ull
+#define TABLE_POOL_PAGES 64
+#define PAGE_2M 0x200000ull
+
+static uint64_t table_pool[TABLE_POOL_PAGES][512] __attribute__((aligned(4096)));
+static unsigned tables_used;
+
+static uint64_t *table_at(uint64_t entry) { return (uint64_t *)(uintptr_t)(entry & PTE_ADDR); }
+
+static uint64_t *next_level(uint64_t *table, unsigned index)
+{
+    if (!(table[index] & PTE_PRESENT)) {
+        if (tables_used == TABLE_POOL_PAGES)
+            return NULL;
+        uint64_t *t = table_pool[tables_used++];
+        memset(t, 0, 4096);
+        table[index] = (uint64_t)(uintptr_t)t | PTE_PRESENT | PTE_WRITE;
+    }
+    return table_at(table[index]);
+}
+
+int paging_map_identity(uint64_t base, uint64_t len, int mmio)
+{
+    uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
+    for (uint64_t a = base & ~(PAGE_2M - 1); a < base + len; a += PAGE_2M) {
+        uint64_t *pdpt = next_level(pml4, (a >> 39) & 511);
+        uint64_t *pd = pdpt ? next_level(pdpt, (a >> 30) & 511) : NULL;
+        if (pd == NULL)
+            return -1;
+        uint64_t *pde = &pd[(a >> 21) & 511];
+        if (!(*pde & PTE_PRESENT))
+            *pde = a | PTE_PRESENT | PTE_WRITE | PTE_LARGE | (mmio ? PTE_PCD | PTE_PWT : 0);
+    }
+    write_cr3(read_cr3());
+    return 0;
+}
+
+int paging_unmap_guard(uint64_t addr)
+{
+    uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
+    uint64_t *pdpt = next_level(pml4, (addr >> 39) & 511);
+    uint64_t *pd = pdpt ? next_level(pdpt, (addr >> 30) & 511) : NULL;
+    if (pd == NULL)
+        return -1;
+    uint64_t *pde = &pd[(addr >> 21) & 511];
+    if (*pde & PTE_LARGE) {
+        if (tables_used == TABLE_POOL_PAGES)
+            return -1;
+        uint64_t *pt = table_pool[tables_used++];
+        uint64_t region = *pde & ~(PAGE_2M - 1) & PTE_ADDR;
+        uint64_t flags = *pde & (PTE_WRITE | PTE_PWT | PTE_PCD);
+        for (unsigned i = 0; i < 512; i++)
+            pt[i] = (region + (uint64_t)i * 4096) | PTE_PRESENT | flags;
+        *pde = (uint64_t)(uintptr_t)pt | PTE_PRESENT | PTE_WRITE;
+    }
+    uint64_t *pt = table_at(*pde);
+    pt[(addr >> 12) & 511] = 0;
+    write_cr3(read_cr3());
+    return 0;
+}

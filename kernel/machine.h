@@ -1,0 +1,40 @@
+/* The machine as lunbench found it at boot: everything the report prints and the drivers use. */
+#ifndef KERNEL_MACHINE_H
+#define KERNEL_MACHINE_H
+
+#include "arch/x86_64/cpu_info.h"
+#include "arch/x86_64/tsc.h"
+#include "boot/boot_info.h"
+#include "drivers/acpi/acpi.h"
+#include "drivers/pci/pci.h"
+#include "lib/options.h"
+
+struct machine {
+    struct boot_info boot;
+    struct memmap_range heap;
+    struct options options;
+    bool have_acpi;
+    struct acpi_info acpi;
+    char acpi_error[120];
+    struct cpu_info cpu;
+    struct tsc_clock tsc;
+    char tsc_error[120];
+    bool have_pci;
+    struct pci_config_access pci_access;
+    char pci_access_source[64]; /* "ACPI MCFG", "DSDT _CBA", "no ECAM" ... */
+    char pci_error[160];
+    struct pci_topology pci;
+};
+
+/* kernel/platform.c */
+void platform_find_acpi(struct machine *m);
+void platform_dump_acpi(const struct machine *m);
+void platform_setup_pci(struct machine *m);
+
+/* kernel/report.c */
+void report_boot(const struct machine *m);
+void report_memory(const struct machine *m);
+void report_cpu(const struct machine *m);
+void report_pci(const struct machine *m);
+
+#endif

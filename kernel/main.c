@@ -1,0 +1,131 @@
+/* The flow of one boot (docs/DESIGN.md): boot info, console, configuration, machine report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/machine_exit.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/trap.h"
+#include "lib/console.h"
+#include "lib/exit_status.h"
+#include "lib/heap.h"
+#include "machine.h"
+
+#ifndef LUNBENCH_VERSION
+#define LUNBENCH_VERSION "unknown"
+#endif
+
+#define FOUR_GIB 0x100000000ull
+
+extern char _load_start[], _kernel_end[], boot_stack_guard[];
+
+static struct machine machine;
+
+/* Called from boot/entry.S in long mode. */
+void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr);
+
+static _Noreturn void finish(int status)
+{
+    printf("lunbench: exit status %d (%s)\n", status, exit_status_name(status));
+    exit(status);
+}
+
+/* Everything before the heap exists runs without stdio: report and leave. */
+static _Noreturn void early_fail(const char *what)
+{
+    console_puts("lunbench: cannot start: ");
+    console_puts(what);
+    console_puts("\nlunbench: exit status 2 (bad usage or input)\n");
+    machine_exit(LUNBENCH_EXIT_USAGE);
+}
+
+static void setup_heap(struct machine *m)
+{
+    struct boot_info *b = &m->boot;
+    b->memmap_count = b->memmap_raw_count;
+    int n = memmap_normalise(b->memmap, b->memmap_raw_count, BOOT_MEMMAP_MAX);
+    if (n < 0)
+        early_fail("the memory map from the loader does not fit in BOOT_MEMMAP_MAX entries");
+    b->memmap_count = (size_t)n;
+
+    /* Keep out of the heap: everything below the kernel's end (BIOS data, the image itself) and
+     * the loader's modules (job files, read later). */
+    struct memmap_range excluded[BOOT_MODULES_MAX + 1];
+    size_t n_excluded = 0;
+    excluded[n_excluded++] = (struct memmap_range){ 0, (uint64_t)(uintptr_t)_kernel_end };
+    for (size_t i = 0; i < b->module_count; i++)
+        excluded[n_excluded++] = (struct memmap_range){ b->modules[i].start & ~0xfffull, (b->modules[i].end + 0xfff) & ~0xfffull };
+    if (!memmap_largest_free(b->memmap, b->memmap_count, excluded, n_excluded, 0x100000, FOUR_GIB, &m->heap))
+        early_fail("no free RAM above the kernel for the heap");
+    m->heap.base = (m->heap.base + 0xfff) & ~0xfffull;
+    heap_init(m->heap.base, m->heap.end);
+}
+
+void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
+{
+    struct machine *m = &machine;
+    serial_init();
+    trap_init();
+    const char *boot_error = boot_kind == BOOT_PVH ? boot_info_from_pvh(&m->boot, info_addr)
+                                                   : boot_info_from_multiboot1(&m->boot, magic, info_addr);
+    if (boot_error != NULL)
+        early_fail(boot_error);
+    setup_heap(m);
+    if (paging_unmap_guard((uint64_t)(uintptr_t)boot_stack_guard) != 0)
+        early_fail("cannot unmap the stack guard page");
+
+    printf("lunbench %s: polled virtio-scsi benchmark, x86-64\n", LUNBENCH_VERSION);
+    report_boot(m);
+
+    options_defaults(&m->options);
+    char err[200];
+    if (options_parse(m->boot.cmdline, &m->options, err, sizeof err) != 0) {
+        printf("lunbench: bad command line: %s\n", err);
+        options_usage(stdout);
+        finish(LUNBENCH_EXIT_USAGE);
+    }
+    if (m->boot.cmdline_truncated) {
+        printf("lunbench: bad command line: longer than %d bytes\n", BOOT_CMDLINE_MAX - 1);
+        finish(LUNBENCH_EXIT_USAGE);
+    }
+    if (m->options.fault != FAULT_NONE) {
+        printf("lunbench: fault=%s: raising it now\n", options_value_name("fault", m->options.fault));
+        fflush(stdout);
+        trap_trigger(m->options.fault);
+        printf("lunbench: fault=%s did not fault\n", options_value_name("fault", m->options.fault));
+        finish(LUNBENCH_EXIT_ERRORS);
+    }
+
+    report_memory(m);
+    platform_find_acpi(m);
+    if (m->have_acpi) {
+        struct acpi_poweroff off = {
+            .valid = m->acpi.have_fadt && m->acpi.have_s5,
+            .hw_reduced = m->acpi.hw_reduced,
+            .pm1a_cnt = (uint16_t)m->acpi.pm1a_cnt,
+            .pm1b_cnt = (uint16_t)m->acpi.pm1b_cnt,
+            .slp_typ_a = m->acpi.s5_slp_typ_a,
+            .slp_typ_b = m->acpi.s5_slp_typ_b,
+            .sleep_control_space = m->acpi.sleep_control.space_id,
+            .sleep_control_addr = m->acpi.sleep_control.address,
+        };
+        machine_exit_set_poweroff(&off);
+    }
+    if (m->options.dump == DUMP_ACPI)
+        platform_dump_acpi(m);
+
+    cpu_info_read(&m->cpu);
+    if (tsc_calibrate(m->options.clock, m->have_acpi && m->acpi.have_hpet ? m->acpi.hpet_base : 0, &m->tsc,
+                      m->tsc_error, sizeof m->tsc_error) != 0 && m->options.clock != CLOCK_AUTO) {
+        report_cpu(m);
+        printf("lunbench: clock=%s: %s\n", options_value_name("clock", m->options.clock), m->tsc_error);
+        finish(LUNBENCH_EXIT_USAGE);
+    }
+    report_cpu(m);
+
+    platform_setup_pci(m);
+    report_pci(m);
+    finish(m->have_pci ? LUNBENCH_EXIT_OK : LUNBENCH_EXIT_ERRORS);
+}

@@ -1,0 +1,28 @@
+#include "console.h"
+
+#include <string.h>
+
+#include "arch/x86_64/serial.h"
+
+void console_write(const char *buf, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] != '\n')
+            continue;
+        serial_write(SERIAL_COM1, buf + start, i - start);
+        serial_write(SERIAL_COM1, "\r\n", 2);
+        start = i + 1;
+    }
+    serial_write(SERIAL_COM1, buf + start, len - start);
+}
+
+void console_puts(const char *s) { console_write(s, strlen(s)); }
+
+void console_put_hex(uint64_t v)
+{
+    char buf[18] = "0x";
+    for (int i = 0; i < 16; i++)
+        buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
+    console_write(buf, sizeof buf);
+}

@@ -1,0 +1,14 @@
+/* The human console (COM1): what stdout and stderr write to. */
+#ifndef LIB_CONSOLE_H
+#define LIB_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Write bytes, turning "\n" into "\r\n". Safe from the exception handler: no allocation, no stdio. */
+void console_write(const char *buf, size_t len);
+void console_puts(const char *s);
+/* "0x" and 16 hex digits, without stdio. */
+void console_put_hex(uint64_t v);
+
+#endif

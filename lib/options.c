@@ -1,0 +1,170 @@
+#include "options.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum option_kind { OPT_CHOICE, OPT_UINT };
+
+struct option_spec {
+    const char *name;
+    enum option_kind kind;
+    size_t offset;
+    const char *const *choices; /* OPT_CHOICE: NULL-terminated, index = stored value */
+    uint64_t min, max;          /* OPT_UINT: inclusive */
+    const char *help;
+};
+
+static const char *const mode_names[] = { "info", NULL };
+static const char *const pci_names[] = { "auto", "ecam", "legacy", NULL };
+static const char *const clock_names[] = { "auto", "cpuid", "hypervisor", "pit", "hpet", NULL };
+static const char *const dump_names[] = { "none", "acpi", NULL };
+static const char *const fault_names[] = { "none", "ud", "pf", "gp", "de", "stack", NULL };
+
+static const struct option_spec specs[] = {
+    { "mode", OPT_CHOICE, offsetof(struct options, mode), mode_names, 0, 0,
+      "what to do: info (report the machine and exit)" },
+    { "pci", OPT_CHOICE, offsetof(struct options, pci), pci_names, 0, 0,
+      "PCI configuration access: auto (ECAM if ACPI gives one, else ports 0xCF8/0xCFC), ecam, legacy" },
+    { "clock", OPT_CHOICE, offsetof(struct options, clock), clock_names, 0, 0,
+      "TSC frequency source: auto (cpuid, hypervisor leaf, PIT, HPET in that order) or one of them" },
+    { "dump", OPT_CHOICE, offsetof(struct options, dump), dump_names, 0, 0,
+      "debug dumps: acpi (hex dump of every ACPI table, for tests/data/acpi)" },
+    { "fault", OPT_CHOICE, offsetof(struct options, fault), fault_names, 0, 0,
+      "test only: raise an exception on purpose (ud, pf, gp, de, stack overflow)" },
+    { "max_lines", OPT_UINT, offsetof(struct options, max_lines), NULL, 0, 1000000,
+      "PCI table rows to print before eliding the rest; 0 prints all" },
+};
+
+#define N_SPECS (sizeof specs / sizeof specs[0])
+
+void options_defaults(struct options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->mode = MODE_INFO;
+    opts->pci = PCI_ACCESS_AUTO;
+    opts->clock = CLOCK_AUTO;
+    opts->dump = DUMP_NONE;
+    opts->fault = FAULT_NONE;
+    opts->max_lines = 0;
+}
+
+static const struct option_spec *find_spec(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_SPECS; i++)
+        if (strlen(specs[i].name) == len && memcmp(specs[i].name, name, len) == 0)
+            return &specs[i];
+    return NULL;
+}
+
+static void list_choices(const struct option_spec *s, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; s->choices[i] != NULL && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", s->choices[i]);
+}
+
+static int parse_value(const struct option_spec *s, const char *value, struct options *opts, char *err,
+                       size_t err_len)
+{
+    char *field = (char *)opts + s->offset;
+    if (s->kind == OPT_CHOICE) {
+        for (int i = 0; s->choices[i] != NULL; i++) {
+            if (strcmp(s->choices[i], value) == 0) {
+                *(int *)field = i;
+                return 0;
+            }
+        }
+        char choices[160];
+        list_choices(s, choices, sizeof choices);
+        snprintf(err, err_len, "bad value '%s' for option '%s' (choose one of: %s)", value, s->name, choices);
+        return -1;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = value[0] >= '0' && value[0] <= '9' ? strtoull(value, &end, 0) : 0;
+    if (end == NULL || *end != '\0' || errno != 0 || v < s->min || v > s->max) {
+        snprintf(err, err_len, "bad value '%s' for option '%s' (a whole number from %llu to %llu)", value, s->name,
+                 (unsigned long long)s->min, (unsigned long long)s->max);
+        return -1;
+    }
+    *(uint64_t *)field = v;
+    return 0;
+}
+
+int options_parse(const char *cmdline, struct options *opts, char *err, size_t err_len)
+{
+    bool seen[N_SPECS] = { false };
+    const char *p = cmdline;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            return 0;
+        const char *word = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t')
+            p++;
+        size_t word_len = (size_t)(p - word);
+        char buf[256];
+        if (word_len >= sizeof buf) {
+            snprintf(err, err_len, "option '%.40s...' is longer than %zu characters", word, sizeof buf - 1);
+            return -1;
+        }
+        memcpy(buf, word, word_len);
+        buf[word_len] = '\0';
+        char *eq = strchr(buf, '=');
+        if (eq == NULL) {
+            snprintf(err, err_len, "'%s' is not of the form key=value", buf);
+            return -1;
+        }
+        const struct option_spec *s = find_spec(buf, (size_t)(eq - buf));
+        if (s == NULL) {
+            *eq = '\0';
+            snprintf(err, err_len, "unknown option '%s' (in '%s=%s')", buf, buf, eq + 1);
+            return -1;
+        }
+        if (seen[s - specs]) {
+            snprintf(err, err_len, "option '%s' is given more than once", s->name);
+            return -1;
+        }
+        seen[s - specs] = true;
+        if (eq[1] == '\0') {
+            snprintf(err, err_len, "option '%s' has an empty value", s->name);
+            return -1;
+        }
+        if (parse_value(s, eq + 1, opts, err, err_len) != 0)
+            return -1;
+    }
+}
+
+void options_usage(FILE *out)
+{
+    struct options defaults;
+    options_defaults(&defaults);
+    fprintf(out, "usage: lunbench [key=value ...]   (the kernel command line, -append in QEMU)\n");
+    for (size_t i = 0; i < N_SPECS; i++) {
+        const struct option_spec *s = &specs[i];
+        const char *field = (const char *)&defaults + s->offset;
+        if (s->kind == OPT_CHOICE) {
+            char choices[160];
+            list_choices(s, choices, sizeof choices);
+            fprintf(out, "  %s=WORD  [%s; default %s]\n      %s\n", s->name, choices,
+                    s->choices[*(const int *)field], s->help);
+        } else {
+            fprintf(out, "  %s=N  [%llu..%llu; default %llu]\n      %s\n", s->name, (unsigned long long)s->min,
+                    (unsigned long long)s->max, (unsigned long long)*(const uint64_t *)field, s->help);
+        }
+    }
+}
+
+const char *options_value_name(const char *option, int value)
+{
+    const struct option_spec *s = find_spec(option, strlen(option));
+    if (s == NULL || s->kind != OPT_CHOICE || value < 0)
+        return "?";
+    for (int i = 0; s->choices[i] != NULL; i++)
+        if (i == value)
+            return s->choices[i];
+    return "?";
+}

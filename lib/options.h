@@ -1,0 +1,41 @@
+/* The kernel command line: space-separated key=value options (README, "Options"). */
+#ifndef LIB_OPTIONS_H
+#define LIB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum run_mode { MODE_INFO };
+enum pci_access_choice { PCI_ACCESS_AUTO, PCI_ACCESS_ECAM, PCI_ACCESS_LEGACY };
+enum clock_choice { CLOCK_AUTO, CLOCK_CPUID, CLOCK_HYPERVISOR, CLOCK_PIT, CLOCK_HPET };
+enum dump_choice { DUMP_NONE, DUMP_ACPI };
+enum fault_choice { FAULT_NONE, FAULT_UD, FAULT_PF, FAULT_GP, FAULT_DE, FAULT_STACK };
+
+struct options {
+    int mode;  /* enum run_mode */
+    int pci;   /* enum pci_access_choice */
+    int clock; /* enum clock_choice */
+    int dump;  /* enum dump_choice */
+    int fault; /* enum fault_choice: test-only, makes the kernel fault on purpose */
+    uint64_t max_lines; /* PCI table rows to print before eliding; 0 = all */
+};
+
+/* The defaults (what an empty command line gives). */
+void options_defaults(struct options *opts);
+
+/*
+ * Parse cmdline into *opts (which starts from the defaults). Returns 0, or -1 with a one-line
+ * message in err that names the offending word: an unknown option, a missing '=', a value not
+ * in the option's list or range, an option given twice.
+ */
+int options_parse(const char *cmdline, struct options *opts, char *err, size_t err_len);
+
+/* The usage text: every option, its values and default, one per line. */
+void options_usage(FILE *out);
+
+/* The name of an enum option's value, for reports ("auto", "pit", ...). */
+const char *options_value_name(const char *option, int value);
+
+#endif
