@@ -84,6 +84,9 @@ $(HOBJ)/test_%: tests/unit/test_%.c tests/unit/test_support.c tests/unit/test_su
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< tests/unit/test_support.c $(PURE_HOST_OBJS) $(HOST_LIBS)
 
+# Keep the host objects: make would otherwise delete them as intermediates after each link.
+.SECONDARY: $(PURE_HOST_OBJS)
+
 unit-test: deps $(UNIT_TESTS)
 	@tools/run-unit-tests $(UNIT_TESTS)
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Run the QEMU tests listed in tests/qemu/unittests.cfg and assert on console and exit status.
+
+  python3 tests/qemu/run_tests.py [-j N] [NAME_REGEX ...]
+
+Each test boots one lunbench image under QEMU (TCG), checks that QEMU's exit code is lunbench's
+expected status (2*status+1; 0 is always a failure: a triple fault), that every `expect` pattern
+matches the console and no `reject` pattern does, and runs the named `check`s. Console logs go
+to build/test-logs/<test>.log. The last line is "qemu: N passed, N failed".
+"""
+import argparse
+import concurrent.futures
+import configparser
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
+import lunbench_qemu  # noqa: E402
+
+ROOT = lunbench_qemu.ROOT
+LOG_DIR = os.path.join(ROOT, "build", "test-logs")
+HOST_TSC = os.path.join(ROOT, "build", "host", "host_tsc")
+TIMEOUT = 120
+
+
+def host_tsc_hz():
+    """The host TSC rate: the truth under TCG, where the guest reads the host's TSC."""
+    if not os.path.exists(HOST_TSC) or os.path.getmtime(HOST_TSC) < os.path.getmtime(os.path.join(HERE, "host_tsc.c")):
+        os.makedirs(os.path.dirname(HOST_TSC), exist_ok=True)
+        subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-o", HOST_TSC, os.path.join(HERE, "host_tsc.c")], check=True)
+    return float(subprocess.run([HOST_TSC], check=True, capture_output=True, text=True).stdout)
+
+
+def check_tsc(console):
+    m = re.search(r"^TSC: ([\d.]+) MHz from (.*?),", console, re.M)
+    if not m:
+        return "no TSC line"
+    guest = float(m.group(1)) * 1e6
+    truth = host_tsc_hz()
+    error = abs(guest - truth) / truth
+    if error > 0.10:
+        return "TSC %.3f MHz (%s) is %.1f%% off the host's %.3f MHz" % (guest / 1e6, m.group(2), error * 100, truth / 1e6)
+    return None
+
+
+def check_pci_bars_disjoint(console):
+    """Every assigned memory BAR is size-aligned and no two overlap."""
+    bars = [(int(a, 16), int(s, 16)) for a, s in
+            re.findall(r"^           BAR\d mem(?:32|64)(?: prefetchable)? (0x[0-9a-f]+) size (0x[0-9a-f]+)", console, re.M)]
+    if not bars:
+        return "no memory BARs in the PCI table"
+    for addr, size in bars:
+        if addr % size:
+            return "BAR at 0x%x is not aligned to its size 0x%x" % (addr, size)
+    bars.sort()
+    for (a, s), (b, _) in zip(bars, bars[1:]):
+        if a + s > b:
+            return "BARs at 0x%x (size 0x%x) and 0x%x overlap" % (a, s, b)
+    return None
+
+
+CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint}
+
+
+def lines(value):
+    return [l.strip() for l in value.strip().splitlines() if l.strip()] if value else []
+
+
+def run_one(name, sec):
+    status = int(sec.get("status", "0"))
+    cmd = lunbench_qemu.qemu_command(
+        image=sec.get("image", "multiboot"), machine=sec.get("machine", "q35"),
+        firmware=sec.get("firmware", "seabios"), append=sec.get("append", ""),
+        extra=shlex.split(" ".join(lines(sec.get("extra", "")))),
+        debug_exit=sec.get("debug_exit", "yes") != "no")
+    rc, console, _, total = lunbench_qemu.run_qemu(cmd, float(sec.get("timeout", TIMEOUT)))
+    with open(os.path.join(LOG_DIR, name + ".log"), "w") as f:
+        f.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n" + console)
+    problems = []
+    if rc is None:
+        problems.append("timed out after %s s" % sec.get("timeout", TIMEOUT))
+    else:
+        got, why = lunbench_qemu.status_from_exit(rc, console)
+        if got != status:
+            problems.append("QEMU exit code %d: %s; expected status %d" % (rc, why, status))
+    for pattern in lines(sec.get("expect", "")):
+        if not re.search(pattern, console, re.M):
+            problems.append("no match for expect: %s" % pattern)
+    for pattern in lines(sec.get("reject", "")):
+        if re.search(pattern, console, re.M):
+            problems.append("matched reject: %s" % pattern)
+    for check in lines(sec.get("check", "")):
+        if check not in CHECKS:
+            problems.append("unknown check %r" % check)
+        elif rc is not None:
+            why = CHECKS[check](console)
+            if why:
+                problems.append("check %s: %s" % (check, why))
+    return name, problems, total
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("-j", "--jobs", type=int, default=2, help="tests at once (default 2)")
+    p.add_argument("--config", default=os.path.join(HERE, "unittests.cfg"))
+    p.add_argument("names", nargs="*", help="only tests whose name matches one of these regexes")
+    a = p.parse_args()
+    cfg = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",), inline_comment_prefixes=None)
+    cfg.read(a.config)
+    names = [n for n in cfg.sections() if not a.names or any(re.search(r, n) for r in a.names)]
+    for image in lunbench_qemu.IMAGES.values():
+        if not os.path.exists(image):
+            sys.exit("run_tests: %s is missing: run make first" % image)
+    os.makedirs(LOG_DIR, exist_ok=True)
+    passed = failed = 0
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        for name, problems, total in pool.map(lambda n: run_one(n, cfg[n]), names):
+            if problems:
+                failed += 1
+                print("FAIL %s (%.1f s; log build/test-logs/%s.log)" % (name, total, name))
+                for why in problems:
+                    print("     " + why)
+            else:
+                passed += 1
+                print("PASS %s (%.1f s)" % (name, total))
+            sys.stdout.flush()
+    print("qemu: %d tests in %.1f s" % (passed + failed, time.monotonic() - start))
+    print("qemu: %d passed, %d failed" % (passed, failed))
+    return 1 if failed or not names else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
