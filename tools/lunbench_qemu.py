@@ -71,9 +71,10 @@ def status_from_exit(returncode, console):
     return None, "QEMU failed with exit code %d (not lunbench's: check its error above)" % returncode
 
 
-def run_qemu(cmd, timeout, echo=None):
-    """Run QEMU, collecting the console; echo(chunk) streams it. Returns
-    (returncode or None on timeout, console text, seconds to the first byte, seconds in all)."""
+def run_qemu(cmd, timeout, echo=None, marker=b"lunbench "):
+    """Run QEMU, collecting the console; echo(chunk) streams it. Returns (returncode or None on
+    timeout, console text, seconds until marker (lunbench's first line) appeared or None,
+    seconds in all)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
@@ -88,9 +89,9 @@ def run_qemu(cmd, timeout, echo=None):
         except BlockingIOError:
             pass
         if chunk:
-            if first is None:
-                first = time.monotonic() - start
             out += chunk
+            if first is None and marker in out:
+                first = time.monotonic() - start
             if echo:
                 echo(chunk.decode("utf-8", "replace"))
             continue
