@@ -63,6 +63,19 @@ static void setup_heap(struct machine *m)
     heap_init(m->heap.base, m->heap.end);
 }
 
+/* boot/entry.S maps the low 4 GiB; RAM above that is mapped here so DMA buffers may live there. */
+static void map_high_ram(const struct boot_info *b)
+{
+    for (size_t i = 0; i < b->memmap_count; i++) {
+        const struct memmap_entry *e = &b->memmap[i];
+        if (e->type == MEMMAP_RAM && e->base + e->length > FOUR_GIB) {
+            uint64_t base = e->base < FOUR_GIB ? FOUR_GIB : e->base;
+            if (paging_map_identity(base, e->base + e->length - base, 0) != 0)
+                early_fail("cannot map the RAM above 4 GiB: page-table pool exhausted");
+        }
+    }
+}
+
 void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
 {
     struct machine *m = &machine;
@@ -73,6 +86,7 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     if (boot_error != NULL)
         early_fail(boot_error);
     setup_heap(m);
+    map_high_ram(&m->boot);
     if (paging_unmap_guard((uint64_t)(uintptr_t)boot_stack_guard) != 0)
         early_fail("cannot unmap the stack guard page");
 

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "arch/x86_64/serial.h"
 #include "lib/heap.h"
 #include "machine.h"
 
@@ -23,6 +24,8 @@ void report_boot(const struct machine *m)
     printf("boot: %s%s%s%s\n", b->protocol == BOOT_PVH ? "PVH" : "Multiboot1", b->loader_name[0] ? " from \"" : "",
            b->loader_name, b->loader_name[0] ? "\"" : "");
     printf("command line: \"%s\"%s\n", b->cmdline, b->cmdline_truncated ? " (truncated)" : "");
+    printf("serial: console on COM1; machine-readable channel %s\n",
+           serial_present(SERIAL_COM2) ? "on COM2" : "absent (no COM2: results will go to COM1 between markers)");
     for (size_t i = 0; i < b->module_count; i++)
         printf("module %zu: 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " bytes) \"%s\"\n", i, b->modules[i].start,
                b->modules[i].end, b->modules[i].end - b->modules[i].start, b->modules[i].name);

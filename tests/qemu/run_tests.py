@@ -75,7 +75,7 @@ def run_one(name, sec):
     status = int(sec.get("status", "0"))
     cmd = lunbench_qemu.qemu_command(
         image=sec.get("image", "multiboot"), machine=sec.get("machine", "q35"),
-        firmware=sec.get("firmware", "seabios"), append=sec.get("append", ""),
+        firmware=sec.get("firmware", "seabios"), append=sec.get("append", ""), memory=sec.get("memory", "256"),
         extra=shlex.split(" ".join(lines(sec.get("extra", "")))),
         debug_exit=sec.get("debug_exit", "yes") != "no")
     rc, console, _, total = lunbench_qemu.run_qemu(cmd, float(sec.get("timeout", TIMEOUT)))
@@ -117,6 +117,7 @@ def main():
         if not os.path.exists(image):
             sys.exit("run_tests: %s is missing: run make first" % image)
     os.makedirs(LOG_DIR, exist_ok=True)
+    os.chdir(ROOT)  # paths in unittests.cfg are relative to the repository root
     passed = failed = 0
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
