@@ -28,7 +28,7 @@ KERNEL_LIBS := -L$(NEWLIB)/lib -Wl,--start-group -lc -lm -lgcc -Wl,--end-group
 # The pure sources build for the host too (unit tests); the rest touch the hardware.
 # drivers/scsi/scsi_*.c is the pure SCSI layer (CDBs, sense, INQUIRY/VPD, REPORT LUNS, capacity).
 PURE_SRCS := boot/memmap.c boot/boot_string.c lib/options.c lib/exit_status.c \
-    drivers/acpi/acpi.c drivers/pci/pci_bar.c drivers/pci/pci_enum.c \
+    drivers/acpi/acpi.c drivers/pci/pci_bar.c drivers/pci/pci_enum.c drivers/virtio/virtqueue.c \
     $(sort $(wildcard drivers/scsi/scsi_*.c))
 KERNEL_SRCS := $(PURE_SRCS) boot/multiboot.c boot/pvh.c \
     arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/paging.c arch/x86_64/tsc.c \
