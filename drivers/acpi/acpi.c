@@ -258,6 +258,11 @@ bool acpi_aml_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typ_a, uint8_
     return false;
 }
 
+/* An ECAM base is aligned to its region, at least the 1 MiB of one bus (PCIe Base 6.0, 7.2.2).
+ * Anything else is other bytes misread: a Method (_CBA) whose PkgLength ends in 0x08 (NameOp)
+ * looks like Name (_CBA, Zero) through its flags byte 0x00 (ZeroOp). Skip it, keep scanning. */
+static bool ecam_base_plausible(uint64_t v) { return v != 0 && (v & 0xfffffu) == 0; }
+
 bool acpi_aml_find_cba(const uint8_t *aml, size_t len, uint64_t *cba)
 {
     for (const uint8_t *n = find_name(aml, len, 0, "_CBA"); n != NULL;
@@ -265,7 +270,7 @@ bool acpi_aml_find_cba(const uint8_t *aml, size_t len, uint64_t *cba)
         size_t i = (size_t)(n - aml);
         uint64_t v;
         /* Name (_CBA, value) */
-        if (i >= 1 && aml[i - 1] == 0x08 && aml_integer(aml + i + 4, len - i - 4, &v) != 0) {
+        if (i >= 1 && aml[i - 1] == 0x08 && aml_integer(aml + i + 4, len - i - 4, &v) != 0 && ecam_base_plausible(v)) {
             *cba = v;
             return true;
         }
@@ -276,7 +281,8 @@ bool acpi_aml_find_cba(const uint8_t *aml, size_t len, uint64_t *cba)
             if (aml[op] == 0x14 && (size_t)(aml[op + 1] >> 6) + 1 == back - 1)
                 method = true;
         }
-        if (method && i + 6 < len && aml[i + 5] == 0xa4 && aml_integer(aml + i + 6, len - i - 6, &v) != 0) {
+        if (method && i + 6 < len && aml[i + 5] == 0xa4 && aml_integer(aml + i + 6, len - i - 6, &v) != 0 &&
+            ecam_base_plausible(v)) {
             *cba = v;
             return true;
         }
