@@ -47,13 +47,14 @@ int virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, uint6
     vq->cookies = calloc(size, sizeof *vq->cookies);
     vq->chain_len = calloc(size, sizeof *vq->chain_len);
     vq->writable_len = calloc(size, sizeof *vq->writable_len);
-    if (vq->cookies == NULL || vq->chain_len == NULL || vq->writable_len == NULL) {
+    vq->next = calloc(size, sizeof *vq->next);
+    if (vq->cookies == NULL || vq->chain_len == NULL || vq->writable_len == NULL || vq->next == NULL) {
         virtq_destroy(vq);
         return -1;
     }
-    /* The free list threads through the descriptors' next fields. */
+    /* The free list threads through our private next links. */
     for (uint16_t i = 0; i < size; i++)
-        vq->desc[i].next = (uint16_t)(i + 1 < size ? i + 1 : 0);
+        vq->next[i] = (uint16_t)(i + 1 < size ? i + 1 : 0);
     vq->free_head = 0;
     vq->num_free = size;
     /* We poll: ask for no used-buffer notifications. Without EVENT_IDX that is the flag; with
@@ -69,6 +70,8 @@ void virtq_destroy(struct virtq *vq)
     free(vq->cookies);
     free(vq->chain_len);
     free(vq->writable_len);
+    free(vq->next);
+    vq->next = NULL;
     vq->cookies = NULL;
     vq->chain_len = NULL;
     vq->writable_len = NULL;
@@ -82,8 +85,10 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *
     for (unsigned i = 0; i < n; i++) {
         if (bufs[i].len == 0 || (i > 0 && bufs[i - 1].device_writable && !bufs[i].device_writable))
             return -2;
+        /* Saturate: the device's used len is 32 bits, and a wrapped total (2 x 2 GiB = 0) would
+         * turn an honest completion into a protocol error. */
         if (bufs[i].device_writable)
-            writable += bufs[i].len;
+            writable = bufs[i].len > UINT32_MAX - writable ? UINT32_MAX : writable + bufs[i].len;
     }
     if (n > vq->num_free)
         return -1;
@@ -91,15 +96,15 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *
     uint16_t head = vq->free_head, d = head, last = head;
     for (unsigned i = 0; i < n; i++) {
         struct vring_desc *desc = &vq->desc[d];
-        uint16_t next_free = desc->next;
         desc->addr = bufs[i].addr;
         desc->len = bufs[i].len;
         desc->flags = (uint16_t)((bufs[i].device_writable ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0));
-        /* next already points at the following free descriptor, which is the chain's next. */
+        /* The next free descriptor becomes the chain's next one. */
+        desc->next = vq->next[d];
         last = d;
-        d = next_free;
+        d = vq->next[d];
     }
-    vq->free_head = vq->desc[last].next;
+    vq->free_head = vq->next[last];
     vq->num_free = (uint16_t)(vq->num_free - n);
     vq->cookies[head] = cookie;
     vq->chain_len[head] = (uint16_t)n;
@@ -133,8 +138,8 @@ static void free_chain(struct virtq *vq, uint16_t head)
 {
     uint16_t n = vq->chain_len[head], d = head;
     for (uint16_t i = 1; i < n; i++)
-        d = vq->desc[d].next;
-    vq->desc[d].next = vq->free_head;
+        d = vq->next[d];
+    vq->next[d] = vq->free_head;
     vq->free_head = head;
     vq->num_free = (uint16_t)(vq->num_free + n);
     vq->chain_len[head] = 0;

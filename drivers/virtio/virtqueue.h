@@ -56,6 +56,7 @@ struct virtq {
     volatile uint16_t *used_flags, *used_idx, *avail_event;
     volatile struct vring_used_elem *used_ring;
     uint64_t desc_phys, avail_phys, used_phys;
+    uint64_t notify_addr; /* set by the transport: where to write this queue's notification */
     /* Driver-side state. */
     uint16_t free_head, num_free;
     uint16_t avail_shadow;    /* the avail idx we have published */
@@ -63,6 +64,8 @@ struct virtq {
     uint16_t last_used;       /* next used entry to reap */
     void **cookies;           /* per head descriptor */
     uint16_t *chain_len;      /* descriptors in the chain at this head; 0 = not in flight */
+    uint16_t *next;           /* our copy of each descriptor's next link: the free list and chains
+                               * are walked here, never through ring memory the device could write */
     uint32_t *writable_len;   /* device-writable bytes in that chain */
     /* Counters for the report. */
     uint64_t added, reaped, notifies, notifies_suppressed;
@@ -100,8 +103,9 @@ int virtq_reap(struct virtq *vq, struct virtq_completion *out, unsigned max, cha
 /* Chains the device has not completed yet. */
 static inline unsigned virtq_in_flight_descs(const struct virtq *vq) { return (unsigned)(vq->size - vq->num_free); }
 
-/* The event-index test (2.7.10.1 / the vring_need_event of the reference header): true when
- * event_idx lies in (old_idx, new_idx], modulo 2^16. */
+/* The event-index test (2.7.10.1 / the vring_need_event of the reference header): the device
+ * asked to be told once the index passes event_idx, i.e. true when event_idx lies in
+ * [old_idx, new_idx), modulo 2^16. */
 static inline bool virtq_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old_idx)
 {
     return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old_idx);
