@@ -29,6 +29,7 @@ struct request {
 
 struct bridge_need {
     uint64_t mem, io; /* window sizes this bridge needs; 0 when none or its window is firmware's */
+    uint64_t mem_align, io_align; /* at least the granule; more when a BAR behind needs more */
 };
 
 struct enum_ctx {
@@ -299,7 +300,7 @@ static size_t bus_requests(const struct enum_ctx *c, unsigned bus, bool io)
         uint64_t need = io ? c->need[i].io : c->need[i].mem;
         if (is_bridge(d) && need > 0)
             c->req[n++] = (struct request){
-                .device = (int)i, .bar = -1, .size = need, .align = io ? IO_WINDOW_GRANULE : MEM_WINDOW_GRANULE
+                .device = (int)i, .bar = -1, .size = need, .align = io ? c->need[i].io_align : c->need[i].mem_align
             };
     }
     sort_requests(c->req, n);
@@ -323,11 +324,18 @@ static void compute_needs(struct enum_ctx *c)
             uint64_t next = 0, addr;
             for (size_t r = 0; r < n; r++)
                 pci_range_alloc(&next, UINT64_MAX, c->req[r].size, c->req[r].align, NULL, 0, &addr);
-            uint64_t need = n == 0 ? 0 : round_up(next, io ? IO_WINDOW_GRANULE : MEM_WINDOW_GRANULE);
-            if (io)
+            uint64_t granule = io ? IO_WINDOW_GRANULE : MEM_WINDOW_GRANULE;
+            uint64_t need = n == 0 ? 0 : round_up(next, granule);
+            /* The packing above starts at 0; it holds in the window only if the window is aligned
+             * for the most aligned request (sorted first), which may exceed the granule. */
+            uint64_t align = n > 0 && c->req[0].align > granule ? c->req[0].align : granule;
+            if (io) {
                 c->need[k].io = need;
-            else
+                c->need[k].io_align = align;
+            } else {
                 c->need[k].mem = need;
+                c->need[k].mem_align = align;
+            }
         }
     }
 }
@@ -491,8 +499,9 @@ uint8_t pci_capability_find(const struct pci_config_access *cfg, uint8_t bus, ui
 {
     uint8_t off;
     if (from == 0) {
-        if (!(cfg->read(cfg->ctx, bus, dev, fn, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-            return 0;
+        uint32_t status = cfg->read(cfg->ctx, bus, dev, fn, PCI_STATUS, 2);
+        if (status == 0xffffu || !(status & PCI_STATUS_CAP_LIST))
+            return 0; /* all ones: no function there */
         off = (uint8_t)cfg->read(cfg->ctx, bus, dev, fn, PCI_CAP_PTR, 1);
     } else {
         off = (uint8_t)cfg->read(cfg->ctx, bus, dev, fn, (uint16_t)(from + 1), 1);
