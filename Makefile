@@ -2,7 +2,7 @@
 #   make         build the kernel images (build/lunbench.elf, build/lunbench-pvh.elf)
 #   make run     build, then boot the default topology under QEMU (tools/lunbench-run)
 #   make test    build, then run the host unit tests and the QEMU tests
-#   make bench   boot-time figures (tools/boot-time)
+#   make bench   boot-time and discovery-time figures (tools/boot-time, tools/discovery-bench)
 #   make clean   remove build/ (keeps the newlib build: make distclean removes that too)
 
 BUILD      := build
@@ -29,12 +29,14 @@ KERNEL_LIBS := -L$(NEWLIB)/lib -Wl,--start-group -lc -lm -lgcc -Wl,--end-group
 # drivers/scsi/scsi_*.c is the pure SCSI layer (CDBs, sense, INQUIRY/VPD, REPORT LUNS, capacity).
 PURE_SRCS := boot/memmap.c boot/boot_string.c lib/options.c lib/exit_status.c \
     drivers/acpi/acpi.c drivers/pci/pci_bar.c drivers/pci/pci_enum.c drivers/virtio/virtqueue.c \
+    drivers/virtio/virtio_pci_caps.c lib/json.c \
     $(sort $(wildcard drivers/scsi/scsi_*.c))
 KERNEL_SRCS := $(PURE_SRCS) boot/multiboot.c boot/pvh.c \
     arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/paging.c arch/x86_64/tsc.c \
     arch/x86_64/cpu_info.c arch/x86_64/machine_exit.c \
-    drivers/pci/pci_access.c lib/console.c lib/heap.c lib/syscalls.c \
-    kernel/platform.c kernel/report.c kernel/main.c
+    drivers/pci/pci_access.c drivers/virtio/virtio_pci.c drivers/scsi/virtio_scsi.c drivers/scsi/discovery.c \
+    lib/console.c lib/results.c lib/heap.c lib/syscalls.c \
+    kernel/platform.c kernel/report.c kernel/lun_report.c kernel/main.c
 KERNEL_ASM := boot/entry.S arch/x86_64/isr.S
 
 KOBJ := $(BUILD)/kernel
@@ -107,6 +109,7 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) tools/boot-time
+	$(PYTHON) tools/discovery-bench
 
 clean:
 	rm -rf $(KOBJ) $(HOBJ) $(IMAGES)

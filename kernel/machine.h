@@ -7,6 +7,8 @@
 #include "boot/boot_info.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/pci/pci.h"
+#include "drivers/scsi/discovery.h"
+#include "drivers/scsi/virtio_scsi.h"
 #include "lib/options.h"
 
 struct machine {
@@ -26,10 +28,28 @@ struct machine {
     struct pci_topology pci;
 };
 
+#define MAX_HBAS 32
+
+/* What mode=list found: every HBA and every LUN behind it. */
+struct scan_result {
+    struct vscsi_hba hbas[MAX_HBAS];
+    bool hba_ok[MAX_HBAS];
+    struct discovery_stats stats[MAX_HBAS];
+    unsigned hba_count;
+    unsigned hbas_skipped; /* beyond MAX_HBAS */
+    struct inventory inv;
+    uint64_t discovery_cycles;
+};
+
 /* kernel/platform.c */
 void platform_find_acpi(struct machine *m);
 void platform_dump_acpi(const struct machine *m);
 void platform_setup_pci(struct machine *m);
+
+/* kernel/lun_report.c */
+void report_hbas(const struct machine *m, const struct scan_result *r);
+void report_luns(const struct machine *m, const struct scan_result *r);
+void report_inventory_json(const struct machine *m, const struct scan_result *r);
 
 /* kernel/report.c */
 void report_boot(const struct machine *m);

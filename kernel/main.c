@@ -22,6 +22,7 @@
 extern char _load_start[], _kernel_end[], boot_stack_guard[];
 
 static struct machine machine;
+static struct scan_result scan;
 
 /* Called from boot/entry.S in long mode. */
 void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr);
@@ -74,6 +75,60 @@ static void map_high_ram(const struct boot_info *b)
                 early_fail("cannot map the RAM above 4 GiB: page-table pool exhausted");
         }
     }
+}
+
+/* mode=list: bring up every virtio-scsi HBA, discover its LUNs, report. */
+static int list_luns(struct machine *m, struct scan_result *r)
+{
+    if (m->tsc.hz == 0) {
+        printf("lunbench: no TSC frequency, so no command deadlines: %s\n", m->tsc_error);
+        return LUNBENCH_EXIT_ERRORS;
+    }
+    struct vscsi_options vopts = {
+        .prefer_legacy = m->options.virtio == VIRTIO_LEGACY,
+        .max_queue_size = (uint16_t)m->options.queue_size,
+        .max_queues = (unsigned)m->options.queues,
+        .tsc_hz = m->tsc.hz,
+    };
+    uint64_t timeout = m->tsc.hz / 1000 * m->options.cmd_timeout_ms;
+    bool errors = false;
+    uint64_t start = rdtsc();
+    for (size_t i = 0; m->have_pci && i < m->pci.count; i++) {
+        const struct pci_device *d = &m->pci.devices[i];
+        if (!vscsi_pci_match(d->vendor, d->device))
+            continue;
+        if (r->hba_count == MAX_HBAS) {
+            r->hbas_skipped++;
+            continue;
+        }
+        unsigned h = r->hba_count++;
+        struct vscsi_hba *hba = &r->hbas[h];
+        if (vscsi_hba_init(hba, h, &m->pci_access, d, &vopts) != 0) {
+            printf("lunbench: HBA %u (%s): %s\n", h, hba->pci_name, hba->error);
+            errors = true;
+            continue;
+        }
+        r->hba_ok[h] = true;
+        if (discovery_run(hba, &r->inv, &r->stats[h], timeout) != 0) {
+            printf("lunbench: HBA %u (%s): %s\n", h, hba->pci_name, hba->error);
+            errors = true;
+        }
+        if (r->stats[h].luns_failed)
+            errors = true;
+    }
+    r->discovery_cycles = rdtsc() - start;
+    report_hbas(m, r);
+    report_luns(m, r);
+    report_inventory_json(m, r);
+    if (r->hba_count == 0) {
+        printf("lunbench: no virtio-scsi HBA found (PCI 1af4:1004 or 1af4:1048)\n");
+        return LUNBENCH_EXIT_NO_DEVICE;
+    }
+    if (r->inv.count == 0) {
+        printf("lunbench: no LUN found behind %u HBA%s\n", r->hba_count, r->hba_count == 1 ? "" : "s");
+        return LUNBENCH_EXIT_NO_DEVICE;
+    }
+    return errors ? LUNBENCH_EXIT_ERRORS : LUNBENCH_EXIT_OK;
 }
 
 void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
@@ -141,5 +196,7 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
 
     platform_setup_pci(m);
     report_pci(m);
-    finish(m->have_pci ? LUNBENCH_EXIT_OK : LUNBENCH_EXIT_ERRORS);
+    if (m->options.mode == MODE_INFO)
+        finish(m->have_pci ? LUNBENCH_EXIT_OK : LUNBENCH_EXIT_ERRORS);
+    finish(list_luns(m, &scan));
 }

@@ -67,12 +67,6 @@ void platform_dump_acpi(const struct machine *m)
     printf("\n");
 }
 
-static bool drive_device(uint16_t vendor, uint16_t device)
-{
-    /* virtio-scsi: transitional 0x1004, modern 0x1040 + 8 (virtio 1.2, 4.1.2.1). */
-    return vendor == 0x1af4 && (device == 0x1004 || device == 0x1048);
-}
-
 /* Choose ECAM (ACPI MCFG, else a host bridge's _CBA as on microvm) or the 0xCF8 ports. */
 static bool choose_access(struct machine *m, uint64_t *ecam_base, uint64_t *ecam_len)
 {
@@ -165,5 +159,5 @@ void platform_setup_pci(struct machine *m)
         .io_base = have_io ? PCI_IO_BASE : 0, .io_end = have_io ? PCI_IO_END : 0,
         .reserved = (const uint64_t(*)[2])reserved, .reserved_count = n_reserved,
     };
-    m->have_pci = pci_enumerate(&m->pci_access, &window, drive_device, &m->pci, m->pci_error, sizeof m->pci_error) == 0;
+    m->have_pci = pci_enumerate(&m->pci_access, &window, vscsi_pci_match, &m->pci, m->pci_error, sizeof m->pci_error) == 0;
 }

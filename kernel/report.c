@@ -122,7 +122,7 @@ void report_pci(const struct machine *m)
         const char *name = pci_class_name(d->class_code, d->subclass);
         printf("  %02x:%02x.%x  %04x:%04x  %02x.%02x.%02x  %s", d->bus, d->dev, d->fn, d->vendor, d->device,
                d->class_code, d->subclass, d->prog_if, name ? name : "other");
-        if (d->vendor == 0x1af4 && (d->device == 0x1004 || d->device == 0x1048))
+        if (vscsi_pci_match(d->vendor, d->device))
             printf(" [virtio-scsi %s]", d->device == 0x1048 ? "modern" : "transitional");
         printf("%s%s%s\n", (d->command & PCI_COMMAND_BUS_MASTER) ? " bus-master" : "",
                (d->command & PCI_COMMAND_MEMORY) ? " mem-on" : "", (d->command & PCI_COMMAND_IO) ? " io-on" : "");

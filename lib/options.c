@@ -15,7 +15,9 @@ struct option_spec {
     const char *help;
 };
 
-static const char *const mode_names[] = { "info", NULL };
+static const char *const mode_names[] = { "list", "info", NULL };
+static const char *const yes_no_names[] = { "no", "yes", NULL };
+static const char *const virtio_names[] = { "auto", "legacy", NULL };
 static const char *const pci_names[] = { "auto", "ecam", "legacy", NULL };
 static const char *const clock_names[] = { "auto", "cpuid", "hypervisor", "pit", "hpet", NULL };
 static const char *const dump_names[] = { "none", "acpi", NULL };
@@ -23,7 +25,17 @@ static const char *const fault_names[] = { "none", "ud", "pf", "gp", "de", "stac
 
 static const struct option_spec specs[] = {
     { "mode", OPT_CHOICE, offsetof(struct options, mode), mode_names, 0, 0,
-      "what to do: info (report the machine and exit)" },
+      "what to do: list (discover every HBA, target and LUN and report them), info (report the machine only)" },
+    { "list_luns", OPT_CHOICE, offsetof(struct options, list_luns), yes_no_names, 0, 0,
+      "mode=list: also print a line per LUN on the console" },
+    { "virtio", OPT_CHOICE, offsetof(struct options, virtio), virtio_names, 0, 0,
+      "virtio interface of transitional HBAs: auto (modern, virtio 1.x) or legacy (0.9.5 I/O ports)" },
+    { "queues", OPT_UINT, offsetof(struct options, queues), NULL, 0, 64,
+      "request queues to use per HBA; 0 uses all the device offers (up to 64)" },
+    { "queue_size", OPT_UINT, offsetof(struct options, queue_size), NULL, 0, 32768,
+      "request queue size (a power of two, at most the device's); 0 uses the device's" },
+    { "cmd_timeout_ms", OPT_UINT, offsetof(struct options, cmd_timeout_ms), NULL, 1, 3600000,
+      "deadline of each SCSI command; past it lunbench aborts it, then resets the LUN, then the HBA" },
     { "pci", OPT_CHOICE, offsetof(struct options, pci), pci_names, 0, 0,
       "PCI configuration access: auto (ECAM if ACPI gives one, else ports 0xCF8/0xCFC), ecam, legacy" },
     { "clock", OPT_CHOICE, offsetof(struct options, clock), clock_names, 0, 0,
@@ -41,7 +53,10 @@ static const struct option_spec specs[] = {
 void options_defaults(struct options *opts)
 {
     memset(opts, 0, sizeof *opts);
-    opts->mode = MODE_INFO;
+    opts->mode = MODE_LIST;
+    opts->list_luns = OPT_NO;
+    opts->virtio = VIRTIO_AUTO;
+    opts->cmd_timeout_ms = 10000;
     opts->pci = PCI_ACCESS_AUTO;
     opts->clock = CLOCK_AUTO;
     opts->dump = DUMP_NONE;

@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum run_mode { MODE_INFO };
+enum run_mode { MODE_LIST, MODE_INFO };
 enum pci_access_choice { PCI_ACCESS_AUTO, PCI_ACCESS_ECAM, PCI_ACCESS_LEGACY };
 enum clock_choice { CLOCK_AUTO, CLOCK_CPUID, CLOCK_HYPERVISOR, CLOCK_PIT, CLOCK_HPET };
 enum dump_choice { DUMP_NONE, DUMP_ACPI };
 enum fault_choice { FAULT_NONE, FAULT_UD, FAULT_PF, FAULT_GP, FAULT_DE, FAULT_STACK };
+enum virtio_choice { VIRTIO_AUTO, VIRTIO_LEGACY };
+enum yes_no { OPT_NO, OPT_YES };
 
 struct options {
     int mode;  /* enum run_mode */
@@ -20,6 +22,11 @@ struct options {
     int dump;  /* enum dump_choice */
     int fault; /* enum fault_choice: test-only, makes the kernel fault on purpose */
     uint64_t max_lines; /* PCI table rows to print before eliding; 0 = all */
+    int list_luns;      /* enum yes_no: a console line per LUN in mode=list */
+    int virtio;         /* enum virtio_choice */
+    uint64_t cmd_timeout_ms;
+    uint64_t queue_size; /* request queue size; 0 = the device's */
+    uint64_t queues;     /* request queues used per HBA; 0 = all */
 };
 
 /* The defaults (what an empty command line gives). */

@@ -8,6 +8,9 @@
 # write/sbrk/... (lib/syscalls.c provides them) instead of _write/_sbrk.
 set -euo pipefail
 prefix=${1:?usage: build-newlib.sh PREFIX}
+# A calling make's flags (make -B above all) must not reach newlib's own makefiles: -B would
+# make them regenerate configure scripts, which needs autoconf.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 tarball=$(ls /usr/src/newlib/newlib-*.tar.* 2>/dev/null | head -n 1 || true)
 [ -n "$tarball" ] || { echo "build-newlib: no newlib tarball in /usr/src/newlib (apt-get install newlib-source)" >&2; exit 1; }
 

@@ -64,6 +64,31 @@ def check_pci_bars_disjoint(console):
     return None
 
 
+def check_inventory(console, topology):
+    """The JSON inventory lists exactly the LUNs the topology attached: HBA, target, LUN, device
+    type, block count and block size."""
+    try:
+        results = lunbench_qemu.extract_results(console)
+    except ValueError as e:
+        return "the results are not valid JSON: %s" % e
+    if results is None:
+        return "no results between the markers on the console"
+    doc = results["lunbench"]
+    hbas = doc["hbas"]
+    if len(hbas) != len(topology.hbas):
+        return "%d HBAs reported, %d attached" % (len(hbas), len(topology.hbas))
+    got = sorted((l["hba"], l["target"], l["lun"], l["type"], l["blocks"], l["block_size"]) for l in doc["luns"])
+    want = topology.expected_luns()
+    if got != want:
+        missing = sorted(set(want) - set(got))[:5]
+        extra = sorted(set(got) - set(want))[:5]
+        return "inventory differs: %d LUNs reported, %d attached; missing %s; unexpected %s" % (
+            len(got), len(want), missing, extra)
+    if not isinstance(doc.get("discovery_ms"), (int, float)) or doc["discovery_ms"] <= 0:
+        return "discovery_ms missing or not positive"
+    return None
+
+
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint}
 
 
@@ -73,10 +98,16 @@ def lines(value):
 
 def run_one(name, sec):
     status = int(sec.get("status", "0"))
+    topology = None
+    extra = shlex.split(" ".join(lines(sec.get("extra", ""))))
+    if sec.get("topology"):
+        topology = lunbench_qemu.Topology([lunbench_qemu.Hba.from_spec(l) for l in lines(sec["topology"])],
+                                          disk_dir=os.path.join(LOG_DIR, name + "-disks"))
+        extra = topology.qemu_args() + extra
     cmd = lunbench_qemu.qemu_command(
         image=sec.get("image", "multiboot"), machine=sec.get("machine", "q35"),
         firmware=sec.get("firmware", "seabios"), append=sec.get("append", ""), memory=sec.get("memory", "256"),
-        extra=shlex.split(" ".join(lines(sec.get("extra", "")))),
+        extra=extra,
         debug_exit=sec.get("debug_exit", "yes") != "no")
     rc, console, _, total = lunbench_qemu.run_qemu(cmd, float(sec.get("timeout", TIMEOUT)))
     with open(os.path.join(LOG_DIR, name + ".log"), "w") as f:
@@ -94,6 +125,10 @@ def run_one(name, sec):
     for pattern in lines(sec.get("reject", "")):
         if re.search(pattern, console, re.M):
             problems.append("matched reject: %s" % pattern)
+    if topology is not None and rc is not None and status in (0, 1):
+        why = check_inventory(console, topology)
+        if why:
+            problems.append("inventory: " + why)
     for check in lines(sec.get("check", "")):
         if check not in CHECKS:
             problems.append("unknown check %r" % check)

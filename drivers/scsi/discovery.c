@@ -1,0 +1,417 @@
+#include "discovery.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPORT_LUNS_INITIAL 4096 /* header + 511 entries: one round trip for most targets */
+#define REPORT_LUNS_MAX (8u + 8u * 16384u)
+#define MAX_JOBS 4096
+#define MAX_UA_RETRIES 8   /* power-on/reset and LUN-inventory-changed attentions, one each */
+#define MAX_OTHER_RETRIES 3 /* BUSY, TASK SET FULL, ABORTED, RESET, lost in a device reset */
+#define DATA_BUFFER 256
+
+enum step { STEP_REPORT_LUNS, STEP_INQUIRY, STEP_TEST_UNIT_READY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10 };
+
+struct job {
+    struct vscsi_cmd cmd;
+    enum step step;
+    bool busy;
+    unsigned queue;
+    uint8_t target;
+    uint16_t lun;
+    size_t lun_index;
+    unsigned ua_retries, other_retries;
+    uint8_t *report; /* REPORT LUNS buffer */
+    uint32_t report_len;
+    uint8_t data[DATA_BUFFER] __attribute__((aligned(64)));
+};
+
+struct scan {
+    struct vscsi_hba *hba;
+    struct inventory *inv;
+    struct discovery_stats *stats;
+    uint64_t timeout;
+    size_t first_lun;    /* this HBA's entries in inv start here */
+    size_t next_lun;     /* next entry to probe */
+    unsigned next_target;
+    bool failed;
+};
+
+static struct lun_info *append_lun(struct inventory *inv, uint8_t hba, uint8_t target, uint16_t lun)
+{
+    if (inv->count == inv->capacity) {
+        size_t cap = inv->capacity ? inv->capacity * 2 : 256;
+        struct lun_info *grown = realloc(inv->luns, cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        inv->luns = grown;
+        inv->capacity = cap;
+    }
+    struct lun_info *l = &inv->luns[inv->count++];
+    memset(l, 0, sizeof *l);
+    l->hba = hba;
+    l->target = target;
+    l->lun = lun;
+    return l;
+}
+
+static void build(struct scan *s, struct job *j)
+{
+    struct vscsi_cmd *c = &j->cmd;
+    memset(c, 0, offsetof(struct vscsi_cmd, response));
+    c->target = j->target;
+    c->lun = j->lun;
+    c->timeout_cycles = s->timeout;
+    c->user = j;
+    c->dir = VSCSI_DIR_IN;
+    c->data = j->data;
+    switch (j->step) {
+    case STEP_REPORT_LUNS:
+        c->cdb_len = (uint8_t)scsi_cdb_report_luns(c->cdb, j->report_len);
+        c->data = j->report;
+        c->data_len = j->report_len;
+        break;
+    case STEP_INQUIRY:
+        c->cdb_len = (uint8_t)scsi_cdb_inquiry(c->cdb, false, 0, 96);
+        c->data_len = 96;
+        break;
+    case STEP_TEST_UNIT_READY:
+        c->cdb_len = (uint8_t)scsi_cdb_test_unit_ready(c->cdb);
+        c->dir = VSCSI_DIR_NONE;
+        c->data = NULL;
+        break;
+    case STEP_READ_CAPACITY16:
+        c->cdb_len = (uint8_t)scsi_cdb_read_capacity16(c->cdb, 32);
+        c->data_len = 32;
+        break;
+    case STEP_READ_CAPACITY10:
+        c->cdb_len = (uint8_t)scsi_cdb_read_capacity10(c->cdb);
+        c->data_len = 8;
+        break;
+    }
+}
+
+static bool submit(struct scan *s, struct job *j)
+{
+    build(s, j);
+    if (vscsi_submit(s->hba, j->queue, &j->cmd) != 0) {
+        s->failed = true;
+        return false;
+    }
+    j->busy = true;
+    s->stats->commands++;
+    return true;
+}
+
+static void finish(struct job *j)
+{
+    free(j->report);
+    j->report = NULL;
+    j->busy = false;
+}
+
+static void lun_failed(struct scan *s, struct job *j, const char *why)
+{
+    const struct vscsi_cmd *c = &j->cmd;
+    printf("lunbench: HBA %u target %u LUN %u: %s failed: %s\n", s->hba->index, j->target, j->lun,
+           scsi_opcode_name(c->cdb[0]), why);
+    if (j->step != STEP_REPORT_LUNS) {
+        s->inv->luns[j->lun_index].flags |= LUN_FAILED;
+        s->stats->luns_failed++;
+    }
+    finish(j);
+}
+
+/* "response X" or "status Y, sense KEY ASC/ASCQ (name)" for a failed command. */
+static void describe(const struct vscsi_cmd *c, const struct scsi_sense *sense, bool have_sense, char *buf, size_t len)
+{
+    if (c->response != VIRTIO_SCSI_S_OK) {
+        snprintf(buf, len, "virtio-scsi response %s", vscsi_response_name(c->response));
+        return;
+    }
+    if (!have_sense) {
+        snprintf(buf, len, "status %s, no sense data", scsi_status_name(c->status));
+        return;
+    }
+    const char *asc = scsi_asc_name(sense->asc, sense->ascq);
+    snprintf(buf, len, "status %s, sense %s %02x/%02x (%s)", scsi_status_name(c->status),
+             scsi_sense_key_name(sense->key), sense->asc, sense->ascq, asc ? asc : "no description");
+}
+
+static void start_lun_step(struct scan *s, struct job *j, enum step step)
+{
+    j->step = step;
+    j->ua_retries = j->other_retries = 0;
+    submit(s, j);
+}
+
+static void handle_report_luns(struct scan *s, struct job *j)
+{
+    const struct vscsi_cmd *c = &j->cmd;
+    uint32_t xfer = c->data_len - c->residual;
+    /* One target's list at a time; a valid list holds at most the 16384 LUNs a target can have. */
+    static uint16_t luns[SCSI_VIRTIO_LUN_MAX + 1];
+    struct scsi_report_luns r;
+    if (scsi_report_luns_decode(j->report, j->report_len, xfer, luns, sizeof luns / sizeof luns[0], &r) != 0) {
+        lun_failed(s, j, "malformed REPORT LUNS data (short header or a list length not a multiple of 8)");
+        return;
+    }
+    uint64_t needed = 8ull + r.list_length; /* 64 bits: a lying 32-bit length must not wrap */
+    if (r.truncated && needed > j->report_len && j->report_len < REPORT_LUNS_MAX) {
+        /* The header gives the full list length even when the buffer was shorter: ask again
+         * with room for all of it, up to what 16384 LUNs take (SPC-4 6.33; QEMU behaves so). */
+        uint32_t want = needed > REPORT_LUNS_MAX ? REPORT_LUNS_MAX : (uint32_t)needed;
+        uint8_t *grown = realloc(j->report, want);
+        if (grown == NULL) {
+            lun_failed(s, j, "out of memory for the REPORT LUNS list");
+            return;
+        }
+        j->report = grown;
+        j->report_len = want;
+        s->stats->report_luns_regrows++;
+        submit(s, j);
+        return;
+    }
+    s->stats->targets++;
+    static uint8_t seen[(SCSI_VIRTIO_LUN_MAX + 1) / 8];
+    memset(seen, 0, sizeof seen);
+    size_t duplicates = 0;
+    for (size_t i = 0; i < r.count; i++) {
+        if (seen[luns[i] / 8] & (1u << (luns[i] % 8))) {
+            duplicates++; /* a device listing a LUN twice must not make us probe it twice */
+            continue;
+        }
+        seen[luns[i] / 8] |= (uint8_t)(1u << (luns[i] % 8));
+        if (append_lun(s->inv, (uint8_t)s->hba->index, j->target, luns[i]) == NULL) {
+            lun_failed(s, j, "out of memory for the LUN inventory");
+            return;
+        }
+        s->stats->luns_listed++;
+    }
+    if (r.skipped || r.dropped || duplicates)
+        printf("lunbench: HBA %u target %u: REPORT LUNS: skipped %zu entries in an addressing method we do not "
+               "decode, %zu beyond 16384 entries, %zu duplicates\n", s->hba->index, j->target, r.skipped, r.dropped,
+               duplicates);
+    finish(j);
+}
+
+static void handle_lun_data(struct scan *s, struct job *j)
+{
+    const struct vscsi_cmd *c = &j->cmd;
+    struct lun_info *l = &s->inv->luns[j->lun_index];
+    uint32_t xfer = c->data_len - c->residual;
+    switch (j->step) {
+    case STEP_INQUIRY: {
+        struct scsi_inquiry inq;
+        if (scsi_inquiry_decode(j->data, xfer, &inq) != 0) {
+            lun_failed(s, j, "INQUIRY returned fewer than 36 bytes");
+            return;
+        }
+        /* SPC 6.6.2: qualifier 0 is a connected device; QEMU answers 3 (or type 0x1f) for LUNs
+         * REPORT LUNS lists without a device behind them, LUN 0 above all. */
+        if (inq.qualifier != 0 || inq.device_type == 0x1f) {
+            l->flags |= LUN_ABSENT;
+            s->stats->luns_absent++;
+            finish(j);
+            return;
+        }
+        l->device_type = inq.device_type;
+        if (inq.removable)
+            l->flags |= LUN_REMOVABLE;
+        memcpy(l->vendor, inq.vendor, sizeof l->vendor);
+        memcpy(l->product, inq.product, sizeof l->product);
+        memcpy(l->revision, inq.revision, sizeof l->revision);
+        start_lun_step(s, j, STEP_TEST_UNIT_READY);
+        return;
+    }
+    case STEP_TEST_UNIT_READY:
+        start_lun_step(s, j, STEP_READ_CAPACITY16);
+        return;
+    case STEP_READ_CAPACITY16:
+    case STEP_READ_CAPACITY10: {
+        struct scsi_capacity cap;
+        bool needs_16 = false;
+        int rc = j->step == STEP_READ_CAPACITY16 ? scsi_read_capacity16_decode(j->data, xfer, &cap)
+                                                 : scsi_read_capacity10_decode(j->data, xfer, &cap, &needs_16);
+        if (rc != 0) {
+            lun_failed(s, j, "READ CAPACITY data is short or its block length is not a power of two in 512..65536");
+            return;
+        }
+        l->blocks = cap.blocks;
+        l->block_size = cap.block_size;
+        l->p_type = cap.p_type;
+        l->lbppbe = cap.lbppbe;
+        if (cap.prot_en)
+            l->flags |= LUN_PROTECTION;
+        finish(j);
+        return;
+    }
+    case STEP_REPORT_LUNS:
+        break;
+    }
+}
+
+static void handle_completion(struct scan *s, struct job *j)
+{
+    const struct vscsi_cmd *c = &j->cmd;
+    j->busy = false;
+    struct scsi_sense sense;
+    bool have_sense = c->sense_len > 0 && scsi_sense_decode(c->sense, c->sense_len, &sense) == 0;
+    char why[160];
+
+    if (c->response == VIRTIO_SCSI_S_BAD_TARGET && j->step == STEP_REPORT_LUNS) {
+        finish(j); /* no target at this number: the normal answer for most of 0..255 */
+        return;
+    }
+    bool transient_response = c->response == VIRTIO_SCSI_S_BUSY || c->response == VIRTIO_SCSI_S_RESET ||
+                              c->response == VIRTIO_SCSI_S_ABORTED || c->response == VSCSI_RESPONSE_DEVICE_RESET;
+    bool transient_status = c->response == VIRTIO_SCSI_S_OK &&
+                            (c->status == SCSI_STATUS_BUSY || c->status == SCSI_STATUS_TASK_SET_FULL);
+    if ((transient_response || transient_status) && j->other_retries < MAX_OTHER_RETRIES) {
+        j->other_retries++;
+        s->stats->other_retries++;
+        submit(s, j);
+        return;
+    }
+    if (c->response != VIRTIO_SCSI_S_OK) {
+        describe(c, &sense, have_sense, why, sizeof why);
+        lun_failed(s, j, why);
+        return;
+    }
+    if (c->status == SCSI_STATUS_GOOD) {
+        if (j->step == STEP_REPORT_LUNS)
+            handle_report_luns(s, j);
+        else
+            handle_lun_data(s, j);
+        return;
+    }
+    if (c->status == SCSI_STATUS_CHECK_CONDITION && have_sense) {
+        if (sense.key == SCSI_SENSE_UNIT_ATTENTION && j->ua_retries < MAX_UA_RETRIES) {
+            /* SAM-5 5.14: the first command after a reset or a change reports the attention. */
+            j->ua_retries++;
+            s->stats->ua_retries++;
+            submit(s, j);
+            return;
+        }
+        struct lun_info *l = j->step == STEP_REPORT_LUNS ? NULL : &s->inv->luns[j->lun_index];
+        if (j->step == STEP_TEST_UNIT_READY && sense.key == SCSI_SENSE_NOT_READY) {
+            /* Not an error of the scan: an empty CD drive, or a LUN still becoming ready. */
+            l->flags |= sense.asc == 0x3a ? LUN_NO_MEDIUM : LUN_NOT_READY;
+            finish(j);
+            return;
+        }
+        if (j->step == STEP_READ_CAPACITY16 && sense.key == SCSI_SENSE_ILLEGAL_REQUEST &&
+            (sense.asc == 0x20 || sense.asc == 0x24)) {
+            start_lun_step(s, j, STEP_READ_CAPACITY10); /* READ CAPACITY(16) not supported */
+            return;
+        }
+    }
+    describe(c, &sense, have_sense, why, sizeof why);
+    lun_failed(s, j, why);
+}
+
+/* Give an idle job the next piece of work: a target to scan, else a listed LUN to probe. */
+static bool start_job(struct scan *s, struct job *j)
+{
+    if (s->next_target <= s->hba->config.max_target) {
+        j->step = STEP_REPORT_LUNS;
+        j->target = (uint8_t)s->next_target++;
+        j->lun = 0;
+        j->ua_retries = j->other_retries = 0;
+        j->report_len = REPORT_LUNS_INITIAL;
+        j->report = malloc(j->report_len);
+        if (j->report == NULL) {
+            s->failed = true;
+            return false;
+        }
+        return submit(s, j);
+    }
+    while (s->next_lun < s->inv->count) {
+        size_t index = s->next_lun++;
+        const struct lun_info *l = &s->inv->luns[index];
+        j->target = l->target;
+        j->lun = l->lun;
+        j->lun_index = index;
+        start_lun_step(s, j, STEP_INQUIRY);
+        return j->busy;
+    }
+    return false;
+}
+
+static int compare_luns(const void *a, const void *b)
+{
+    const struct lun_info *x = a, *y = b;
+    if (x->hba != y->hba)
+        return x->hba < y->hba ? -1 : 1;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    return x->lun < y->lun ? -1 : x->lun > y->lun;
+}
+
+int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+{
+    memset(stats, 0, sizeof *stats);
+    struct scan s = { .hba = hba, .inv = inv, .stats = stats, .timeout = cmd_timeout_cycles,
+                      .first_lun = inv->count, .next_lun = inv->count };
+    /* Each command takes up to 3 descriptors; as many jobs per queue as that allows. */
+    unsigned per_queue = hba->queue_size / 3;
+    unsigned n_jobs = per_queue * hba->num_req_queues;
+    if (n_jobs > MAX_JOBS)
+        n_jobs = MAX_JOBS;
+    struct job *jobs = calloc(n_jobs, sizeof *jobs);
+    struct vscsi_cmd **done = calloc(hba->queue_size, sizeof *done);
+    if (jobs == NULL || done == NULL) {
+        free(jobs);
+        free(done);
+        snprintf(hba->error, sizeof hba->error, "out of memory for %u discovery jobs", n_jobs);
+        return -1;
+    }
+    for (unsigned i = 0; i < n_jobs; i++)
+        jobs[i].queue = i % hba->num_req_queues;
+
+    unsigned busy = 0;
+    for (;;) {
+        for (unsigned i = 0; i < n_jobs && !s.failed; i++)
+            if (!jobs[i].busy && start_job(&s, &jobs[i]))
+                busy++;
+        if (busy == 0 || s.failed)
+            break; /* nothing in flight and nothing left to start */
+        if (busy > stats->max_in_flight)
+            stats->max_in_flight = busy;
+        for (unsigned q = 0; q < hba->num_req_queues; q++)
+            vscsi_kick(hba, q);
+        for (unsigned q = 0; q < hba->num_req_queues; q++) {
+            unsigned n = vscsi_poll(hba, q, done, hba->queue_size);
+            for (unsigned k = 0; k < n; k++) {
+                struct job *j = done[k]->user;
+                handle_completion(&s, j);
+                if (!j->busy)
+                    busy--;
+            }
+        }
+        if (hba->broken)
+            s.failed = true;
+    }
+    vscsi_poll_events(hba);
+
+    for (unsigned i = 0; i < n_jobs; i++)
+        free(jobs[i].report);
+    free(jobs);
+    free(done);
+
+    /* Drop the LUNs INQUIRY found empty, then sort this HBA's part of the inventory. */
+    size_t kept = s.first_lun;
+    for (size_t i = s.first_lun; i < inv->count; i++)
+        if (!(inv->luns[i].flags & LUN_ABSENT))
+            inv->luns[kept++] = inv->luns[i];
+    inv->count = kept;
+    qsort(inv->luns + s.first_lun, inv->count - s.first_lun, sizeof *inv->luns, compare_luns);
+    if (s.failed) {
+        if (hba->error[0] == '\0')
+            snprintf(hba->error, sizeof hba->error, "discovery stopped: the HBA stopped accepting commands");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * LUN discovery on one HBA: REPORT LUNS to every target 0..max_target, then per LUN INQUIRY,
+ * TEST UNIT READY (retrying UNIT ATTENTION) and READ CAPACITY(16) (or (10) where 16 is not
+ * supported). Many commands are in flight at once, spread over the request queues and bounded
+ * by their size, one at a time per LUN (well within cmd_per_lun), so the scan does not pay one
+ * round trip per LUN in series.
+ */
+#ifndef DRIVERS_SCSI_DISCOVERY_H
+#define DRIVERS_SCSI_DISCOVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio_scsi.h"
+
+enum {
+    LUN_REMOVABLE = 1 << 0,
+    LUN_NO_MEDIUM = 1 << 1,  /* NOT READY, MEDIUM NOT PRESENT: an empty CD drive */
+    LUN_NOT_READY = 1 << 2,  /* NOT READY for another reason */
+    LUN_FAILED = 1 << 3,     /* a discovery command failed for good; see the report */
+    LUN_PROTECTION = 1 << 4, /* PROT_EN in READ CAPACITY(16) */
+    LUN_ABSENT = 1 << 7,     /* listed by REPORT LUNS but INQUIRY says no device (qualifier != 0) */
+};
+
+/* 48 bytes a LUN: 16384 LUNs take under 1 MiB. */
+struct lun_info {
+    uint64_t blocks;
+    uint32_t block_size;
+    uint16_t lun;
+    uint8_t hba, target;
+    uint8_t device_type, flags, p_type, lbppbe;
+    char vendor[9], product[17], revision[5];
+};
+
+struct inventory {
+    struct lun_info *luns;
+    size_t count, capacity;
+};
+
+struct discovery_stats {
+    unsigned targets;        /* targets that answered REPORT LUNS */
+    unsigned luns_listed;    /* entries in their REPORT LUNS lists */
+    unsigned luns_absent;    /* listed, but INQUIRY says no device there */
+    unsigned luns_failed;
+    uint64_t commands, ua_retries, other_retries, report_luns_regrows;
+    unsigned max_in_flight;
+};
+
+/*
+ * Discover every LUN on hba and append it to inv (sorted by target, then LUN). Failures of
+ * single LUNs are printed (HBA, target, LUN, command, response/status/sense) and counted; the
+ * scan goes on. Returns 0, or -1 when the HBA itself failed (inv keeps what was found).
+ */
+int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
+
+#endif

@@ -1,0 +1,509 @@
+#include "virtio_scsi.h"
+
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+
+/* Device configuration layout (5.6.4). */
+enum {
+    CFG_NUM_QUEUES = 0,
+    CFG_SEG_MAX = 4,
+    CFG_MAX_SECTORS = 8,
+    CFG_CMD_PER_LUN = 12,
+    CFG_EVENT_INFO_SIZE = 16,
+    CFG_SENSE_SIZE = 20,
+    CFG_CDB_SIZE = 24,
+    CFG_MAX_CHANNEL = 28,
+    CFG_MAX_TARGET = 30,
+    CFG_MAX_LUN = 32,
+};
+
+#define VIRTIO_SCSI_T_TMF 0
+#define VIRTIO_SCSI_T_TMF_ABORT_TASK 0
+#define VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET 5
+#define EVENT_BUFFERS 16
+#define EVENT_BUFFER_SIZE 64
+#define CONTROL_QUEUE 0
+#define EVENT_QUEUE 1
+#define FIRST_REQUEST_QUEUE 2
+#define MAX_REQUEST_QUEUES 64
+#define DEADLINE_CHECK_MS 10
+
+/* Request and response headers (5.6.6). */
+struct __attribute__((packed)) vscsi_req_hdr {
+    uint8_t lun[8];
+    uint64_t id;
+    uint8_t task_attr, prio, crn;
+    uint8_t cdb[VSCSI_CDB_SIZE];
+};
+
+struct __attribute__((packed)) vscsi_resp_hdr {
+    uint32_t sense_len;
+    uint32_t residual;
+    uint16_t status_qualifier;
+    uint8_t status;
+    uint8_t response;
+    uint8_t sense[VSCSI_SENSE_SIZE];
+};
+
+struct __attribute__((packed)) vscsi_tmf_req {
+    uint32_t type, subtype;
+    uint8_t lun[8];
+    uint64_t id;
+};
+
+struct __attribute__((packed)) vscsi_tmf_resp {
+    uint8_t response;
+};
+
+/* One in-flight command's device-visible headers; the slot index is the request id. */
+struct vscsi_slot {
+    struct vscsi_req_hdr req;
+    struct vscsi_resp_hdr resp;
+    struct vscsi_cmd *cmd;
+};
+
+struct vscsi_queue {
+    struct virtq vq;
+    void *ring;
+    struct vscsi_slot *slots; /* request queues only */
+    uint16_t *free_slots;
+    unsigned n_free, n_slots;
+    struct vscsi_cmd **lost; /* commands failed by a device reset, handed back by the next poll */
+    unsigned n_lost;
+    uint64_t next_check;
+};
+
+const char *vscsi_response_name(uint8_t response)
+{
+    static const char *const names[] = {
+        "OK", "OVERRUN", "ABORTED", "BAD_TARGET", "RESET", "BUSY", "TRANSPORT_FAILURE", "TARGET_FAILURE",
+        "NEXUS_FAILURE", "FAILURE", "FUNCTION_SUCCEEDED", "FUNCTION_REJECTED", "INCORRECT_LUN",
+    };
+    if (response < sizeof names / sizeof names[0])
+        return names[response];
+    return response == VSCSI_RESPONSE_DEVICE_RESET ? "lost in a device reset" : "unknown response";
+}
+
+static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->tsc_hz / 1000 * ms; }
+
+static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t index, uint16_t size, unsigned slots)
+{
+    bool event_idx = (hba->vdev.features & VIRTIO_F_RING_EVENT_IDX) != 0;
+    size_t bytes = virtq_ring_bytes(size);
+    if (q->ring == NULL) {
+        q->ring = memalign(4096, bytes);
+        if (q->ring == NULL) {
+            snprintf(hba->error, sizeof hba->error, "out of memory for queue %u (%zu bytes)", index, bytes);
+            return -1;
+        }
+    }
+    memset(q->ring, 0, bytes);
+    virtq_destroy(&q->vq);
+    if (virtq_init(&q->vq, index, size, q->ring, (uint64_t)(uintptr_t)q->ring, event_idx) != 0) {
+        snprintf(hba->error, sizeof hba->error, "queue %u: bad size %u or out of memory", index, size);
+        return -1;
+    }
+    if (slots != 0 && q->slots == NULL) {
+        q->slots = calloc(slots, sizeof *q->slots);
+        q->free_slots = calloc(slots, sizeof *q->free_slots);
+        q->lost = calloc(slots, sizeof *q->lost);
+        if (q->slots == NULL || q->free_slots == NULL || q->lost == NULL) {
+            snprintf(hba->error, sizeof hba->error, "out of memory for %u request slots", slots);
+            return -1;
+        }
+        q->n_slots = slots;
+        for (unsigned i = 0; i < slots; i++)
+            q->free_slots[i] = (uint16_t)(slots - 1 - i);
+        q->n_free = slots;
+    }
+    return virtio_pci_queue_enable(&hba->vdev, &q->vq, hba->error, sizeof hba->error);
+}
+
+static uint16_t pick_queue_size(const struct vscsi_hba *hba, uint16_t index, uint16_t limit)
+{
+    uint16_t max = virtio_pci_queue_max_size(&hba->vdev, index);
+    if (!hba->vdev.modern || limit == 0 || limit >= max)
+        return max;
+    uint16_t size = 1;
+    while ((uint16_t)(size * 2) <= limit && size * 2 <= max)
+        size = (uint16_t)(size * 2);
+    return size;
+}
+
+static void post_event_buffers(struct vscsi_hba *hba)
+{
+    static uint8_t buffers[EVENT_BUFFERS][EVENT_BUFFER_SIZE] __attribute__((aligned(64)));
+    unsigned n = EVENT_BUFFERS < hba->event->vq.size ? EVENT_BUFFERS : hba->event->vq.size;
+    /* event_info_size is the largest event the device sends; 16 bytes is struct virtio_scsi_event. */
+    hba->event_buffer_len = hba->config.event_info_size > 16 && hba->config.event_info_size <= EVENT_BUFFER_SIZE
+                                ? hba->config.event_info_size : 16;
+    for (unsigned i = 0; i < n; i++) {
+        struct virtq_buf b = { (uint64_t)(uintptr_t)buffers[i], hba->event_buffer_len, true };
+        virtq_add(&hba->event->vq, &b, 1, buffers[i]);
+    }
+    if (virtq_kick_prepare(&hba->event->vq))
+        virtio_pci_notify(&hba->vdev, &hba->event->vq);
+}
+
+static int read_config(struct vscsi_hba *hba)
+{
+    struct virtio_pci_device *v = &hba->vdev;
+    struct vscsi_config *c = &hba->config;
+    /* 5.6.4: sense_size and cdb_size are writable by the driver; we use the defaults' sizes
+     * and check the device took them, since the request layout depends on them. */
+    virtio_pci_config_write(v, CFG_SENSE_SIZE, 4, VSCSI_SENSE_SIZE);
+    virtio_pci_config_write(v, CFG_CDB_SIZE, 4, VSCSI_CDB_SIZE);
+    c->num_queues = virtio_pci_config_read(v, CFG_NUM_QUEUES, 4);
+    c->seg_max = virtio_pci_config_read(v, CFG_SEG_MAX, 4);
+    c->max_sectors = virtio_pci_config_read(v, CFG_MAX_SECTORS, 4);
+    c->cmd_per_lun = virtio_pci_config_read(v, CFG_CMD_PER_LUN, 4);
+    c->event_info_size = virtio_pci_config_read(v, CFG_EVENT_INFO_SIZE, 4);
+    c->sense_size = virtio_pci_config_read(v, CFG_SENSE_SIZE, 4);
+    c->cdb_size = virtio_pci_config_read(v, CFG_CDB_SIZE, 4);
+    c->max_channel = (uint16_t)virtio_pci_config_read(v, CFG_MAX_CHANNEL, 2);
+    c->max_target = (uint16_t)virtio_pci_config_read(v, CFG_MAX_TARGET, 2);
+    c->max_lun = virtio_pci_config_read(v, CFG_MAX_LUN, 4);
+
+    if (c->sense_size != VSCSI_SENSE_SIZE || c->cdb_size != VSCSI_CDB_SIZE) {
+        snprintf(hba->error, sizeof hba->error, "the device kept sense_size %" PRIu32 " and cdb_size %" PRIu32
+                 " (we need %u and %u)", c->sense_size, c->cdb_size, VSCSI_SENSE_SIZE, VSCSI_CDB_SIZE);
+        return -1;
+    }
+    if (c->num_queues == 0 || c->cmd_per_lun == 0 || c->seg_max == 0 || c->max_sectors == 0) {
+        snprintf(hba->error, sizeof hba->error,
+                 "configuration out of range: num_queues %" PRIu32 ", cmd_per_lun %" PRIu32 ", seg_max %" PRIu32
+                 ", max_sectors %" PRIu32 " (each must be at least 1)",
+                 c->num_queues, c->cmd_per_lun, c->seg_max, c->max_sectors);
+        return -1;
+    }
+    /* The request LUN field holds an 8-bit target and a 14-bit LUN (5.6.6.1): larger bounds
+     * cannot be addressed, so they are clipped. */
+    if (c->max_target > 255)
+        c->max_target = 255;
+    if (c->max_lun > 16383)
+        c->max_lun = 16383;
+    return 0;
+}
+
+static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
+{
+    uint64_t timeout = ms_to_cycles(hba, 1000);
+    uint64_t wanted = VIRTIO_SCSI_F_INOUT | VIRTIO_SCSI_F_HOTPLUG | VIRTIO_SCSI_F_CHANGE | VIRTIO_F_RING_EVENT_IDX;
+    if (virtio_pci_negotiate(&hba->vdev, wanted, timeout, hba->error, sizeof hba->error) != 0)
+        return -1;
+    if (read_config(hba) != 0)
+        return -1;
+    unsigned queues = hba->config.num_queues;
+    if (queues > MAX_REQUEST_QUEUES)
+        queues = MAX_REQUEST_QUEUES;
+    if (opts->max_queues != 0 && queues > opts->max_queues)
+        queues = opts->max_queues;
+    for (unsigned i = 0; i < queues; i++)
+        if (virtio_pci_queue_max_size(&hba->vdev, (uint16_t)(FIRST_REQUEST_QUEUE + i)) == 0) {
+            queues = i; /* fewer queues than num_queues claims */
+            break;
+        }
+    if (queues == 0) {
+        snprintf(hba->error, sizeof hba->error, "num_queues is %" PRIu32 " but request queue 2 does not exist",
+                 hba->config.num_queues);
+        return -1;
+    }
+    hba->num_req_queues = queues;
+    if (hba->req == NULL) {
+        hba->ctrl = calloc(1, sizeof *hba->ctrl);
+        hba->event = calloc(1, sizeof *hba->event);
+        hba->req = calloc(queues, sizeof *hba->req);
+        if (hba->ctrl == NULL || hba->event == NULL || hba->req == NULL) {
+            snprintf(hba->error, sizeof hba->error, "out of memory for %u queues", queues + 2);
+            return -1;
+        }
+    }
+    uint16_t ctrl_size = pick_queue_size(hba, CONTROL_QUEUE, 8);
+    uint16_t event_size = pick_queue_size(hba, EVENT_QUEUE, EVENT_BUFFERS);
+    hba->queue_size = pick_queue_size(hba, FIRST_REQUEST_QUEUE, opts->max_queue_size);
+    if (ctrl_size < 2 || event_size < 1 || hba->queue_size < 3) {
+        snprintf(hba->error, sizeof hba->error, "queues too small: control %u, event %u, request %u (need 2, 1, 3)",
+                 ctrl_size, event_size, hba->queue_size);
+        return -1;
+    }
+    if (queue_setup(hba, hba->ctrl, CONTROL_QUEUE, ctrl_size, 0) != 0 ||
+        queue_setup(hba, hba->event, EVENT_QUEUE, event_size, 0) != 0)
+        return -1;
+    for (unsigned i = 0; i < queues; i++) {
+        uint16_t size = pick_queue_size(hba, (uint16_t)(FIRST_REQUEST_QUEUE + i), hba->queue_size);
+        if (size != hba->queue_size) {
+            snprintf(hba->error, sizeof hba->error, "request queue %u has size %u, queue 0 has %u", i, size,
+                     hba->queue_size);
+            return -1;
+        }
+        /* A command takes 2 or 3 descriptors; one slot per descriptor never runs short of slots. */
+        if (queue_setup(hba, &hba->req[i], (uint16_t)(FIRST_REQUEST_QUEUE + i), size, size) != 0)
+            return -1;
+    }
+    virtio_pci_set_status(&hba->vdev, (uint8_t)(virtio_pci_get_status(&hba->vdev) | VIRTIO_STATUS_DRIVER_OK));
+    post_event_buffers(hba);
+    return 0;
+}
+
+int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_config_access *cfg,
+                   const struct pci_device *pci, const struct vscsi_options *opts)
+{
+    memset(hba, 0, sizeof *hba);
+    hba->index = index;
+    hba->tsc_hz = opts->tsc_hz;
+    snprintf(hba->pci_name, sizeof hba->pci_name, "%02x:%02x.%x", pci->bus, pci->dev, pci->fn);
+    if (virtio_pci_open(&hba->vdev, cfg, pci, opts->prefer_legacy, hba->error, sizeof hba->error) != 0 ||
+        hba_start(hba, opts) != 0) {
+        hba->broken = true;
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t request_id(unsigned q, uint32_t slot) { return (uint64_t)q << 16 | slot; }
+
+int vscsi_submit(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd)
+{
+    struct vscsi_queue *q = &hba->req[qi];
+    if (hba->broken || q->n_free == 0)
+        return -1;
+    uint16_t slot_index = q->free_slots[q->n_free - 1];
+    struct vscsi_slot *slot = &q->slots[slot_index];
+    memset(&slot->req, 0, sizeof slot->req);
+    scsi_virtio_lun_encode(slot->req.lun, cmd->target, cmd->lun);
+    slot->req.id = request_id(qi, slot_index);
+    memcpy(slot->req.cdb, cmd->cdb, cmd->cdb_len < SCSI_CDB_MAX ? cmd->cdb_len : SCSI_CDB_MAX);
+    memset(&slot->resp, 0, sizeof slot->resp);
+
+    /* 5.6.6: device-readable header, data-out, then device-writable response, data-in. */
+    struct virtq_buf bufs[3];
+    unsigned n = 0;
+    bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->req, sizeof slot->req, false };
+    if (cmd->dir == VSCSI_DIR_OUT && cmd->data_len)
+        bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)cmd->data, cmd->data_len, false };
+    bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->resp, sizeof slot->resp, true };
+    if (cmd->dir == VSCSI_DIR_IN && cmd->data_len)
+        bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)cmd->data, cmd->data_len, true };
+    if (virtq_add(&q->vq, bufs, n, slot) != 0)
+        return -1;
+    q->n_free--;
+    slot->cmd = cmd;
+    cmd->slot = slot_index;
+    cmd->recovery = 0;
+    cmd->submit_tsc = rdtsc();
+    cmd->deadline = cmd->submit_tsc + (cmd->timeout_cycles ? cmd->timeout_cycles : ms_to_cycles(hba, 30000));
+    hba->stats.submitted++;
+    return 0;
+}
+
+void vscsi_kick(struct vscsi_hba *hba, unsigned qi)
+{
+    struct virtq *vq = &hba->req[qi].vq;
+    if (virtq_kick_prepare(vq)) {
+        virtio_pci_notify(&hba->vdev, vq);
+        hba->stats.notifies++;
+    } else {
+        hba->stats.notifies_suppressed++;
+    }
+}
+
+unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned qi)
+{
+    const struct vscsi_queue *q = &hba->req[qi];
+    return q->n_slots - q->n_free;
+}
+
+static void release_slot(struct vscsi_queue *q, struct vscsi_slot *slot)
+{
+    slot->cmd = NULL;
+    q->free_slots[q->n_free++] = (uint16_t)(slot - q->slots);
+}
+
+/* Copy the device's response into the command, believing only what fits. */
+static void complete_from_device(struct vscsi_cmd *cmd, const struct vscsi_slot *slot, uint32_t used_len)
+{
+    const struct vscsi_resp_hdr *r = &slot->resp;
+    cmd->complete_tsc = rdtsc();
+    if (used_len < offsetof(struct vscsi_resp_hdr, sense)) {
+        /* The device wrote less than the fixed part of the response header. */
+        cmd->response = VIRTIO_SCSI_S_FAILURE;
+        cmd->status = 0;
+        cmd->residual = cmd->data_len;
+        cmd->sense_len = 0;
+        return;
+    }
+    cmd->response = r->response;
+    cmd->status = r->status;
+    cmd->residual = r->residual <= cmd->data_len ? r->residual : cmd->data_len;
+    cmd->sense_len = r->sense_len <= VSCSI_SENSE_SIZE ? r->sense_len : VSCSI_SENSE_SIZE;
+    memcpy(cmd->sense, r->sense, cmd->sense_len);
+}
+
+static const char *cmd_name(const struct vscsi_cmd *cmd) { return scsi_opcode_name(cmd->cdb[0]); }
+
+/* A synchronous task-management function on the control queue (5.6.6.2). Returns the TMF
+ * response, or -1 when the device did not answer in time. */
+static int tmf(struct vscsi_hba *hba, uint32_t subtype, uint8_t target, uint16_t lun, uint64_t id, uint64_t timeout)
+{
+    static struct vscsi_tmf_req req;
+    static struct vscsi_tmf_resp resp;
+    memset(&req, 0, sizeof req);
+    req.type = VIRTIO_SCSI_T_TMF;
+    req.subtype = subtype;
+    scsi_virtio_lun_encode(req.lun, target, lun);
+    req.id = id;
+    resp.response = 0xff;
+    struct virtq_buf bufs[2] = {
+        { (uint64_t)(uintptr_t)&req, sizeof req, false },
+        { (uint64_t)(uintptr_t)&resp, sizeof resp, true },
+    };
+    struct virtq *vq = &hba->ctrl->vq;
+    if (virtq_add(vq, bufs, 2, &req) != 0)
+        return -1;
+    if (virtq_kick_prepare(vq))
+        virtio_pci_notify(&hba->vdev, vq);
+    uint64_t start = rdtsc();
+    struct virtq_completion c;
+    char err[160];
+    for (;;) {
+        int n = virtq_reap(vq, &c, 1, err, sizeof err);
+        if (n < 0) {
+            printf("lunbench: HBA %u (%s): control queue: %s\n", hba->index, hba->pci_name, err);
+            return -1;
+        }
+        if (n == 1)
+            return c.len >= 1 ? resp.response : -1;
+        if (rdtsc() - start > timeout)
+            return -1; /* the chain stays on the ring until the device reset that follows */
+        cpu_pause();
+    }
+}
+
+static int hba_restart(struct vscsi_hba *hba);
+
+static void recover(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd, uint64_t now)
+{
+    uint64_t wait = cmd->timeout_cycles ? cmd->timeout_cycles : ms_to_cycles(hba, 30000);
+    const char *what = cmd->recovery == 0 ? "ABORT TASK" : cmd->recovery == 1 ? "LOGICAL UNIT RESET" : "a device reset";
+    printf("lunbench: HBA %u (%s) target %u LUN %u: %s did not complete in %" PRIu64 " ms; sending %s\n", hba->index,
+           hba->pci_name, cmd->target, cmd->lun, cmd_name(cmd), (now - cmd->submit_tsc) / ms_to_cycles(hba, 1), what);
+    if (cmd->recovery < 2) {
+        uint32_t subtype = cmd->recovery == 0 ? VIRTIO_SCSI_T_TMF_ABORT_TASK : VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET;
+        int r = tmf(hba, subtype, cmd->target, cmd->lun, request_id(qi, cmd->slot), wait);
+        if (cmd->recovery == 0)
+            hba->stats.aborts++;
+        else
+            hba->stats.lun_resets++;
+        printf("lunbench: HBA %u (%s) target %u LUN %u: %s answered %s\n", hba->index, hba->pci_name, cmd->target,
+               cmd->lun, what, r < 0 ? "nothing in time" : vscsi_response_name((uint8_t)r));
+        cmd->recovery++;
+        cmd->deadline = rdtsc() + wait;
+        return;
+    }
+    hba_restart(hba);
+}
+
+/* Reset the device and bring it up again; every command in flight comes back from the next
+ * poll of its queue as lost. */
+static int hba_restart(struct vscsi_hba *hba)
+{
+    hba->stats.device_resets++;
+    virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
+    for (unsigned qi = 0; qi < hba->num_req_queues; qi++) {
+        struct vscsi_queue *q = &hba->req[qi];
+        for (unsigned s = 0; s < q->n_slots; s++) {
+            struct vscsi_slot *slot = &q->slots[s];
+            if (slot->cmd == NULL)
+                continue;
+            slot->cmd->response = VSCSI_RESPONSE_DEVICE_RESET;
+            slot->cmd->complete_tsc = rdtsc();
+            q->lost[q->n_lost++] = slot->cmd;
+            release_slot(q, slot);
+        }
+    }
+    struct vscsi_options opts = { .prefer_legacy = !hba->vdev.modern, .max_queue_size = hba->queue_size,
+                                  .max_queues = hba->num_req_queues, .tsc_hz = hba->tsc_hz };
+    if (hba_start(hba, &opts) != 0) {
+        printf("lunbench: HBA %u (%s): the device did not come back after a reset: %s\n", hba->index, hba->pci_name,
+               hba->error);
+        hba->broken = true;
+        return -1;
+    }
+    printf("lunbench: HBA %u (%s): device reset and brought up again\n", hba->index, hba->pci_name);
+    return 0;
+}
+
+static void check_deadlines(struct vscsi_hba *hba, unsigned qi, uint64_t now)
+{
+    struct vscsi_queue *q = &hba->req[qi];
+    q->next_check = now + ms_to_cycles(hba, DEADLINE_CHECK_MS);
+    if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
+        printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", hba->index, hba->pci_name);
+        hba_restart(hba);
+        return;
+    }
+    for (unsigned s = 0; s < q->n_slots && !hba->broken; s++) {
+        struct vscsi_cmd *cmd = q->slots[s].cmd;
+        if (cmd != NULL && now >= cmd->deadline) {
+            recover(hba, qi, cmd, now);
+            return; /* one recovery step per check: the state may have changed under us */
+        }
+    }
+}
+
+unsigned vscsi_poll(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd **done, unsigned max)
+{
+    struct vscsi_queue *q = &hba->req[qi];
+    unsigned n = 0;
+    while (n < max && q->n_lost > 0)
+        done[n++] = q->lost[--q->n_lost];
+    enum { BATCH = 64 };
+    struct virtq_completion c[BATCH];
+    while (n < max && !hba->broken) {
+        unsigned want = max - n < BATCH ? max - n : BATCH;
+        int got = virtq_reap(&q->vq, c, want, hba->error, sizeof hba->error);
+        if (got < 0) {
+            printf("lunbench: HBA %u (%s): %s; resetting the device\n", hba->index, hba->pci_name, hba->error);
+            hba_restart(hba);
+            break;
+        }
+        for (int i = 0; i < got; i++) {
+            struct vscsi_slot *slot = c[i].cookie;
+            struct vscsi_cmd *cmd = slot->cmd;
+            complete_from_device(cmd, slot, c[i].len);
+            release_slot(q, slot);
+            done[n++] = cmd;
+        }
+        hba->stats.completed += (uint64_t)got;
+        if ((unsigned)got < want)
+            break;
+    }
+    uint64_t now = rdtsc();
+    if (now >= q->next_check && !hba->broken)
+        check_deadlines(hba, qi, now);
+    while (n < max && q->n_lost > 0)
+        done[n++] = q->lost[--q->n_lost];
+    return n;
+}
+
+unsigned vscsi_poll_events(struct vscsi_hba *hba)
+{
+    struct virtq_completion c[EVENT_BUFFERS];
+    char err[160];
+    int n = virtq_reap(&hba->event->vq, c, EVENT_BUFFERS, err, sizeof err);
+    if (n <= 0)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        struct virtq_buf b = { (uint64_t)(uintptr_t)c[i].cookie, hba->event_buffer_len, true };
+        virtq_add(&hba->event->vq, &b, 1, c[i].cookie);
+    }
+    if (virtq_kick_prepare(&hba->event->vq))
+        virtio_pci_notify(&hba->vdev, &hba->event->vq);
+    hba->stats.events += (uint64_t)n;
+    return (unsigned)n;
+}

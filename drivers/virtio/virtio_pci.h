@@ -1,0 +1,85 @@
+/*
+ * The virtio-pci transport (virtio 1.2, 4.1): the modern interface through the vendor-specific
+ * capabilities (common, notify, ISR, device configuration) and the legacy 0.9.5 interface through
+ * I/O BAR 0, for devices started with disable-modern=on. Device interrupts stay off: we poll.
+ */
+#ifndef DRIVERS_VIRTIO_VIRTIO_PCI_H
+#define DRIVERS_VIRTIO_VIRTIO_PCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/pci/pci.h"
+#include "virtqueue.h"
+
+/* Device status bits (2.1). */
+enum {
+    VIRTIO_STATUS_ACKNOWLEDGE = 1,
+    VIRTIO_STATUS_DRIVER = 2,
+    VIRTIO_STATUS_DRIVER_OK = 4,
+    VIRTIO_STATUS_FEATURES_OK = 8,
+    VIRTIO_STATUS_DEVICE_NEEDS_RESET = 64,
+    VIRTIO_STATUS_FAILED = 128,
+};
+
+/* Reserved feature bits (6). */
+#define VIRTIO_F_RING_EVENT_IDX (1ull << 29)
+#define VIRTIO_F_VERSION_1 (1ull << 32)
+
+/* Where the modern capabilities point (4.1.4): BAR-relative regions, checked against the BAR. */
+struct virtio_pci_region {
+    bool present;
+    uint8_t bar;
+    uint32_t offset, length;
+    uint64_t addr; /* physical address once the BAR is known */
+};
+
+struct virtio_pci_caps {
+    struct virtio_pci_region common, notify, isr, device;
+    uint32_t notify_off_multiplier;
+};
+
+/* Parse the virtio vendor capabilities of a PCI function (pure). Returns 0 with every region
+ * that is present and valid filled in; -1 with a reason in err when a capability is malformed
+ * (too short, BAR out of range or not memory, region past the end of its BAR). A device with no
+ * modern capabilities returns 0 with common.present false. */
+int virtio_pci_parse_caps(const struct pci_config_access *cfg, const struct pci_device *dev,
+                          struct virtio_pci_caps *caps, char *err, size_t err_len);
+
+struct virtio_pci_device {
+    const struct pci_device *pci;
+    bool modern;
+    struct virtio_pci_caps caps;
+    uint16_t io_base; /* legacy */
+    uint64_t features; /* negotiated */
+};
+
+/* Pick the interface (modern when the device has it and prefer_legacy is false) and check its
+ * registers are reachable. Returns 0 or -1 with a reason. */
+int virtio_pci_open(struct virtio_pci_device *vdev, const struct pci_config_access *cfg, const struct pci_device *pci,
+                    bool prefer_legacy, char *err, size_t err_len);
+
+/* Reset, then ACKNOWLEDGE | DRIVER, offer the wanted features the device has (VERSION_1 is
+ * required on the modern interface), FEATURES_OK and check it stuck (3.1.1). Returns 0 or -1. */
+int virtio_pci_negotiate(struct virtio_pci_device *vdev, uint64_t wanted, uint64_t timeout_cycles, char *err, size_t err_len);
+
+/* Write 0 to the status and wait (bounded) until it reads 0 (4.1.4.3.2). Returns 0 or -1. */
+int virtio_pci_reset(struct virtio_pci_device *vdev, uint64_t timeout_cycles);
+uint8_t virtio_pci_get_status(const struct virtio_pci_device *vdev);
+void virtio_pci_set_status(const struct virtio_pci_device *vdev, uint8_t status);
+
+/* Number of queues the device offers (modern: num_queues; legacy: probe by size). */
+uint16_t virtio_pci_queue_max_size(const struct virtio_pci_device *vdev, uint16_t index);
+/* Tell the device where vq lives and enable it. Modern devices take vq->size (at most the
+ * maximum); legacy ones need exactly their own size. Returns 0 or -1 with a reason. */
+int virtio_pci_queue_enable(struct virtio_pci_device *vdev, struct virtq *vq, char *err, size_t err_len);
+/* Notify the device of new buffers on vq. */
+void virtio_pci_notify(const struct virtio_pci_device *vdev, const struct virtq *vq);
+
+/* Device-specific configuration: reads are repeated until config_generation is stable (modern,
+ * 4.1.4.3.1). */
+uint32_t virtio_pci_config_read(const struct virtio_pci_device *vdev, uint32_t offset, unsigned width);
+void virtio_pci_config_write(const struct virtio_pci_device *vdev, uint32_t offset, unsigned width, uint32_t v);
+
+#endif

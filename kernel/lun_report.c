@@ -1,0 +1,151 @@
+/* The mode=list report: HBAs, a summary of the LUNs, a line per LUN, and the JSON inventory. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "lib/results.h"
+#include "machine.h"
+
+#ifndef LUNBENCH_VERSION
+#define LUNBENCH_VERSION "unknown"
+#endif
+
+static double cycles_to_ms(const struct machine *m, uint64_t cycles)
+{
+    return m->tsc.hz ? (double)cycles * 1000.0 / (double)m->tsc.hz : 0.0;
+}
+
+void report_hbas(const struct machine *m, const struct scan_result *r)
+{
+    (void)m;
+    for (unsigned i = 0; i < r->hba_count; i++) {
+        const struct vscsi_hba *h = &r->hbas[i];
+        if (!r->hba_ok[i]) {
+            printf("HBA %u (%s): unusable: %s\n", i, h->pci_name, h->error);
+            continue;
+        }
+        const struct vscsi_config *c = &h->config;
+        printf("HBA %u (%s): virtio-scsi %s, %u request queue%s of %u (num_queues %" PRIu32 "), max_target %u, "
+               "max_lun %" PRIu32 ", seg_max %" PRIu32 ", max_sectors %" PRIu32 ", cmd_per_lun %" PRIu32 "%s\n",
+               i, h->pci_name, h->vdev.modern ? "modern" : "legacy", h->num_req_queues, h->num_req_queues == 1 ? "" : "s",
+               h->queue_size, c->num_queues, c->max_target, c->max_lun, c->seg_max, c->max_sectors, c->cmd_per_lun,
+               (h->vdev.features & VIRTIO_F_RING_EVENT_IDX) ? ", event index" : "");
+    }
+    if (r->hbas_skipped)
+        printf("warning: %u HBAs beyond the first %d ignored\n", r->hbas_skipped, MAX_HBAS);
+}
+
+static const char *size_text(uint64_t bytes, char buf[32])
+{
+    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+    double v = (double)bytes;
+    unsigned u = 0;
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, 32, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return buf;
+}
+
+void report_luns(const struct machine *m, const struct scan_result *r)
+{
+    const struct inventory *inv = &r->inv;
+    unsigned by_type[32] = { 0 }, other = 0, targets = 0, failed = 0, no_medium = 0;
+    uint64_t bytes = 0, commands = 0, ua = 0;
+    for (size_t i = 0; i < inv->count; i++) {
+        const struct lun_info *l = &inv->luns[i];
+        if (l->device_type < 32)
+            by_type[l->device_type]++;
+        else
+            other++;
+        bytes += l->blocks * l->block_size;
+        failed += (l->flags & LUN_FAILED) != 0;
+        no_medium += (l->flags & LUN_NO_MEDIUM) != 0;
+    }
+    for (unsigned i = 0; i < r->hba_count; i++) {
+        targets += r->stats[i].targets;
+        commands += r->stats[i].commands;
+        ua += r->stats[i].ua_retries;
+    }
+    char size[32];
+    printf("discovery: %u HBA%s, %u target%s, %zu LUN%s", r->hba_count, r->hba_count == 1 ? "" : "s", targets,
+           targets == 1 ? "" : "s", inv->count, inv->count == 1 ? "" : "s");
+    const char *sep = " (";
+    for (unsigned t = 0; t < 32; t++) {
+        if (by_type[t]) {
+            printf("%s%u %s", sep, by_type[t], scsi_device_type_name((uint8_t)t));
+            sep = ", ";
+        }
+    }
+    printf("%s, %s in all, %.1f ms\n", inv->count ? ")" : "", size_text(bytes, size), cycles_to_ms(m, r->discovery_cycles));
+    printf("discovery: %" PRIu64 " commands, %" PRIu64 " UNIT ATTENTION retries, %u LUN%s without medium, %u failed\n",
+           commands, ua, no_medium, no_medium == 1 ? "" : "s", failed);
+    (void)other;
+    if (m->options.list_luns != OPT_YES)
+        return;
+    printf("  H:T:L        type    vendor   product           rev   blocks x size\n");
+    for (size_t i = 0; i < inv->count; i++) {
+        const struct lun_info *l = &inv->luns[i];
+        char where[16];
+        snprintf(where, sizeof where, "%u:%u:%u", l->hba, l->target, l->lun);
+        printf("  %-12s %-7s %-8s %-17s %-5s %" PRIu64 " x %" PRIu32 " (%s)%s%s%s\n", where,
+               scsi_device_type_name(l->device_type), l->vendor, l->product, l->revision, l->blocks, l->block_size,
+               size_text(l->blocks * l->block_size, size), (l->flags & LUN_NO_MEDIUM) ? " no medium" : "",
+               (l->flags & LUN_NOT_READY) ? " not ready" : "", (l->flags & LUN_FAILED) ? " FAILED" : "");
+    }
+}
+
+void report_inventory_json(const struct machine *m, const struct scan_result *r)
+{
+    struct json_writer w;
+    results_begin(&w);
+    json_object_begin(&w, NULL);
+    json_object_begin(&w, "lunbench");
+    json_string(&w, "version", LUNBENCH_VERSION);
+    json_array_begin(&w, "hbas");
+    for (unsigned i = 0; i < r->hba_count; i++) {
+        const struct vscsi_hba *h = &r->hbas[i];
+        json_object_begin(&w, NULL);
+        json_string(&w, "pci", h->pci_name);
+        json_bool(&w, "usable", r->hba_ok[i]);
+        if (r->hba_ok[i]) {
+            json_string(&w, "interface", h->vdev.modern ? "modern" : "legacy");
+            json_uint(&w, "num_queues", h->config.num_queues);
+            json_uint(&w, "queues_used", h->num_req_queues);
+            json_uint(&w, "queue_size", h->queue_size);
+            json_uint(&w, "max_target", h->config.max_target);
+            json_uint(&w, "max_lun", h->config.max_lun);
+            json_uint(&w, "seg_max", h->config.seg_max);
+            json_uint(&w, "max_sectors", h->config.max_sectors);
+            json_uint(&w, "cmd_per_lun", h->config.cmd_per_lun);
+            json_uint(&w, "targets", r->stats[i].targets);
+            json_uint(&w, "commands", r->stats[i].commands);
+        } else {
+            json_string(&w, "error", h->error);
+        }
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_array_begin(&w, "luns");
+    for (size_t i = 0; i < r->inv.count; i++) {
+        const struct lun_info *l = &r->inv.luns[i];
+        json_object_begin(&w, NULL);
+        json_uint(&w, "hba", l->hba);
+        json_uint(&w, "target", l->target);
+        json_uint(&w, "lun", l->lun);
+        json_uint(&w, "type", l->device_type);
+        json_string(&w, "vendor", l->vendor);
+        json_string(&w, "product", l->product);
+        json_string(&w, "revision", l->revision);
+        json_uint(&w, "blocks", l->blocks);
+        json_uint(&w, "block_size", l->block_size);
+        if (l->flags & (LUN_NO_MEDIUM | LUN_NOT_READY | LUN_FAILED))
+            json_string(&w, "state", (l->flags & LUN_FAILED) ? "failed" : (l->flags & LUN_NO_MEDIUM) ? "no medium" : "not ready");
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_double(&w, "discovery_ms", cycles_to_ms(m, r->discovery_cycles));
+    json_object_end(&w);
+    json_object_end(&w);
+    results_end(&w);
+}

@@ -1,0 +1,19 @@
+/*
+ * The machine-readable channel: COM2 when QEMU has a second serial port (-serial stdio -serial
+ * file:out.json), else COM1 between two marker lines, so a harness can always cut the JSON out.
+ */
+#ifndef LIB_RESULTS_H
+#define LIB_RESULTS_H
+
+#include "lib/json.h"
+
+#define RESULTS_BEGIN_MARKER "----- lunbench results begin -----"
+#define RESULTS_END_MARKER "----- lunbench results end -----"
+
+/* Start a JSON document on the channel; *w writes to it until results_end. */
+void results_begin(struct json_writer *w);
+void results_end(struct json_writer *w);
+/* "COM2" or "COM1 between markers". */
+const char *results_channel_name(void);
+
+#endif
