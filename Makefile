@@ -2,7 +2,8 @@
 #   make         build the kernel images (build/lunbench.elf, build/lunbench-pvh.elf)
 #   make run     build, then boot the default topology under QEMU (tools/lunbench-run)
 #   make test    build, then run the host unit tests and the QEMU tests
-#   make bench   boot-time and discovery-time figures (tools/boot-time, tools/discovery-bench)
+#   make bench   boot time, discovery time and the I/O matrix (tools/boot-time, tools/discovery-bench,
+#                tools/bench-matrix: summary.md and plots under build/bench/)
 #   make clean   remove build/ (keeps the newlib build: make distclean removes that too)
 
 BUILD      := build
@@ -29,14 +30,15 @@ KERNEL_LIBS := -L$(NEWLIB)/lib -Wl,--start-group -lc -lm -lgcc -Wl,--end-group
 # drivers/scsi/scsi_*.c is the pure SCSI layer (CDBs, sense, INQUIRY/VPD, REPORT LUNS, capacity).
 PURE_SRCS := boot/memmap.c boot/boot_string.c lib/options.c lib/exit_status.c \
     drivers/acpi/acpi.c drivers/pci/pci_bar.c drivers/pci/pci_enum.c drivers/virtio/virtqueue.c \
-    drivers/virtio/virtio_pci_caps.c lib/json.c \
+    drivers/virtio/virtio_pci_caps.c lib/json.c bench/job_parse.c fs/archive.c lib/histogram.c \
+    lib/crc32c.c bench/stamp.c bench/default_job.c bench/report.c \
     $(sort $(wildcard drivers/scsi/scsi_*.c))
 KERNEL_SRCS := $(PURE_SRCS) boot/multiboot.c boot/pvh.c \
     arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/paging.c arch/x86_64/tsc.c \
-    arch/x86_64/cpu_info.c arch/x86_64/machine_exit.c \
+    arch/x86_64/cpu_info.c arch/x86_64/machine_exit.c arch/x86_64/rtc.c \
     drivers/pci/pci_access.c drivers/virtio/virtio_pci.c drivers/scsi/virtio_scsi.c drivers/scsi/discovery.c \
     lib/console.c lib/results.c lib/heap.c lib/syscalls.c \
-    kernel/platform.c kernel/report.c kernel/lun_report.c kernel/main.c
+    bench/engine.c kernel/platform.c kernel/report.c kernel/lun_report.c kernel/bench_mode.c kernel/main.c
 KERNEL_ASM := boot/entry.S arch/x86_64/isr.S
 
 KOBJ := $(BUILD)/kernel
@@ -75,9 +77,9 @@ $(BUILD)/lunbench-pvh.elf: $(KERNEL_OBJS) $(KOBJ)/boot/pvh_note.o linker.ld
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes -I. \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-HOST_LIBS := -lcmocka
+HOST_LIBS := -lcmocka -lm
 HOBJ := $(BUILD)/host
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOBJ)/%,$(wildcard tests/unit/test_*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOBJ)/%,$(filter-out tests/unit/test_support.c,$(wildcard tests/unit/test_*.c)))
 PURE_HOST_OBJS := $(PURE_SRCS:%.c=$(HOBJ)/%.o)
 
 $(HOBJ)/%.o: %.c
@@ -100,6 +102,7 @@ qemu-test: deps $(IMAGES)
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
 	@tools/run-unit-tests $(UNIT_TESTS)
+	$(PYTHON) -m unittest discover -s tests/tools
 	$(PYTHON) tests/qemu/run_tests.py
 
 run: deps
@@ -110,6 +113,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) tools/boot-time
 	$(PYTHON) tools/discovery-bench
+	$(PYTHON) tools/bench-matrix
 
 clean:
 	rm -rf $(KOBJ) $(HOBJ) $(IMAGES)

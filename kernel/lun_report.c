@@ -95,56 +95,61 @@ void report_luns(const struct machine *m, const struct scan_result *r)
     }
 }
 
+void report_inventory_members(struct json_writer *w, const struct machine *m, const struct scan_result *r)
+{
+    json_string(w, "version", LUNBENCH_VERSION);
+    json_array_begin(w, "hbas");
+    for (unsigned i = 0; i < r->hba_count; i++) {
+        const struct vscsi_hba *h = &r->hbas[i];
+        json_object_begin(w, NULL);
+        json_string(w, "pci", h->pci_name);
+        json_bool(w, "usable", r->hba_ok[i]);
+        if (r->hba_ok[i]) {
+            json_string(w, "interface", h->vdev.modern ? "modern" : "legacy");
+            json_uint(w, "num_queues", h->config.num_queues);
+            json_uint(w, "queues_used", h->num_req_queues);
+            json_uint(w, "queue_size", h->queue_size);
+            json_uint(w, "max_target", h->config.max_target);
+            json_uint(w, "max_lun", h->config.max_lun);
+            json_uint(w, "seg_max", h->config.seg_max);
+            json_uint(w, "max_sectors", h->config.max_sectors);
+            json_uint(w, "cmd_per_lun", h->config.cmd_per_lun);
+            json_uint(w, "targets", r->stats[i].targets);
+            json_uint(w, "commands", r->stats[i].commands);
+        } else {
+            json_string(w, "error", h->error);
+        }
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_array_begin(w, "luns");
+    for (size_t i = 0; i < r->inv.count; i++) {
+        const struct lun_info *l = &r->inv.luns[i];
+        json_object_begin(w, NULL);
+        json_uint(w, "hba", l->hba);
+        json_uint(w, "target", l->target);
+        json_uint(w, "lun", l->lun);
+        json_uint(w, "type", l->device_type);
+        json_string(w, "vendor", l->vendor);
+        json_string(w, "product", l->product);
+        json_string(w, "revision", l->revision);
+        json_uint(w, "blocks", l->blocks);
+        json_uint(w, "block_size", l->block_size);
+        if (l->flags & (LUN_NO_MEDIUM | LUN_NOT_READY | LUN_FAILED))
+            json_string(w, "state", (l->flags & LUN_FAILED) ? "failed" : (l->flags & LUN_NO_MEDIUM) ? "no medium" : "not ready");
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_double(w, "discovery_ms", cycles_to_ms(m, r->discovery_cycles));
+}
+
 void report_inventory_json(const struct machine *m, const struct scan_result *r)
 {
     struct json_writer w;
     results_begin(&w);
     json_object_begin(&w, NULL);
     json_object_begin(&w, "lunbench");
-    json_string(&w, "version", LUNBENCH_VERSION);
-    json_array_begin(&w, "hbas");
-    for (unsigned i = 0; i < r->hba_count; i++) {
-        const struct vscsi_hba *h = &r->hbas[i];
-        json_object_begin(&w, NULL);
-        json_string(&w, "pci", h->pci_name);
-        json_bool(&w, "usable", r->hba_ok[i]);
-        if (r->hba_ok[i]) {
-            json_string(&w, "interface", h->vdev.modern ? "modern" : "legacy");
-            json_uint(&w, "num_queues", h->config.num_queues);
-            json_uint(&w, "queues_used", h->num_req_queues);
-            json_uint(&w, "queue_size", h->queue_size);
-            json_uint(&w, "max_target", h->config.max_target);
-            json_uint(&w, "max_lun", h->config.max_lun);
-            json_uint(&w, "seg_max", h->config.seg_max);
-            json_uint(&w, "max_sectors", h->config.max_sectors);
-            json_uint(&w, "cmd_per_lun", h->config.cmd_per_lun);
-            json_uint(&w, "targets", r->stats[i].targets);
-            json_uint(&w, "commands", r->stats[i].commands);
-        } else {
-            json_string(&w, "error", h->error);
-        }
-        json_object_end(&w);
-    }
-    json_array_end(&w);
-    json_array_begin(&w, "luns");
-    for (size_t i = 0; i < r->inv.count; i++) {
-        const struct lun_info *l = &r->inv.luns[i];
-        json_object_begin(&w, NULL);
-        json_uint(&w, "hba", l->hba);
-        json_uint(&w, "target", l->target);
-        json_uint(&w, "lun", l->lun);
-        json_uint(&w, "type", l->device_type);
-        json_string(&w, "vendor", l->vendor);
-        json_string(&w, "product", l->product);
-        json_string(&w, "revision", l->revision);
-        json_uint(&w, "blocks", l->blocks);
-        json_uint(&w, "block_size", l->block_size);
-        if (l->flags & (LUN_NO_MEDIUM | LUN_NOT_READY | LUN_FAILED))
-            json_string(&w, "state", (l->flags & LUN_FAILED) ? "failed" : (l->flags & LUN_NO_MEDIUM) ? "no medium" : "not ready");
-        json_object_end(&w);
-    }
-    json_array_end(&w);
-    json_double(&w, "discovery_ms", cycles_to_ms(m, r->discovery_cycles));
+    report_inventory_members(&w, m, r);
     json_object_end(&w);
     json_object_end(&w);
     results_end(&w);

@@ -9,6 +9,7 @@
 #include "drivers/pci/pci.h"
 #include "drivers/scsi/discovery.h"
 #include "drivers/scsi/virtio_scsi.h"
+#include "lib/json.h"
 #include "lib/options.h"
 
 struct machine {
@@ -50,6 +51,11 @@ void platform_setup_pci(struct machine *m);
 void report_hbas(const struct machine *m, const struct scan_result *r);
 void report_luns(const struct machine *m, const struct scan_result *r);
 void report_inventory_json(const struct machine *m, const struct scan_result *r);
+/* The members of the "lunbench" object (version, hbas, luns, discovery_ms) into an open object. */
+void report_inventory_members(struct json_writer *w, const struct machine *m, const struct scan_result *r);
+
+/* kernel/bench_mode.c: run the jobs (from the -initrd module, else the built-in default). */
+int bench_mode_run(struct machine *m, struct scan_result *r);
 
 /* kernel/report.c */
 void report_boot(const struct machine *m);

@@ -8,6 +8,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
+#include "bench/job.h"
 #include "lib/console.h"
 #include "lib/exit_status.h"
 #include "lib/heap.h"
@@ -77,8 +78,9 @@ static void map_high_ram(const struct boot_info *b)
     }
 }
 
-/* mode=list: bring up every virtio-scsi HBA, discover its LUNs, report. */
-static int list_luns(struct machine *m, struct scan_result *r)
+/* Bring up every virtio-scsi HBA and discover its LUNs; the summary goes to the console.
+ * Returns the status so far: 0, 1 (an HBA or a LUN failed), 3 (nothing to run on). */
+static int discover(struct machine *m, struct scan_result *r)
 {
     if (m->tsc.hz == 0) {
         printf("lunbench: no TSC frequency, so no command deadlines: %s\n", m->tsc_error);
@@ -119,7 +121,6 @@ static int list_luns(struct machine *m, struct scan_result *r)
     r->discovery_cycles = rdtsc() - start;
     report_hbas(m, r);
     report_luns(m, r);
-    report_inventory_json(m, r);
     if (r->hba_count == 0) {
         printf("lunbench: no virtio-scsi HBA found (PCI 1af4:1004 or 1af4:1048)\n");
         return LUNBENCH_EXIT_NO_DEVICE;
@@ -150,7 +151,8 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
 
     options_defaults(&m->options);
     char err[200];
-    if (options_parse(m->boot.cmdline, &m->options, err, sizeof err) != 0) {
+    static const struct options_extra job_options = { job_option_known, job_option_check };
+    if (options_parse(m->boot.cmdline, &m->options, &job_options, err, sizeof err) != 0) {
         printf("lunbench: bad command line: %s\n", err);
         options_usage(stdout);
         finish(LUNBENCH_EXIT_USAGE);
@@ -198,5 +200,13 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     report_pci(m);
     if (m->options.mode == MODE_INFO)
         finish(m->have_pci ? LUNBENCH_EXIT_OK : LUNBENCH_EXIT_ERRORS);
-    finish(list_luns(m, &scan));
+    int status = discover(m, &scan);
+    if (m->options.mode == MODE_LIST) {
+        report_inventory_json(m, &scan);
+        finish(status);
+    }
+    if (status == LUNBENCH_EXIT_NO_DEVICE)
+        finish(status);
+    int bench_status = bench_mode_run(m, &scan);
+    finish(bench_status != LUNBENCH_EXIT_OK ? bench_status : status);
 }

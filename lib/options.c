@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum option_kind { OPT_CHOICE, OPT_UINT };
+enum option_kind { OPT_CHOICE, OPT_UINT, OPT_STRING };
 
 struct option_spec {
     const char *name;
@@ -15,7 +15,7 @@ struct option_spec {
     const char *help;
 };
 
-static const char *const mode_names[] = { "list", "info", NULL };
+static const char *const mode_names[] = { "bench", "list", "info", NULL };
 static const char *const yes_no_names[] = { "no", "yes", NULL };
 static const char *const virtio_names[] = { "auto", "legacy", NULL };
 static const char *const pci_names[] = { "auto", "ecam", "legacy", NULL };
@@ -25,7 +25,12 @@ static const char *const fault_names[] = { "none", "ud", "pf", "gp", "de", "stac
 
 static const struct option_spec specs[] = {
     { "mode", OPT_CHOICE, offsetof(struct options, mode), mode_names, 0, 0,
-      "what to do: list (discover every HBA, target and LUN and report them), info (report the machine only)" },
+      "what to do: bench (discover the LUNs, then run the jobs), list (discover every HBA, target and LUN and "
+      "report them), info (report the machine only)" },
+    { "job", OPT_STRING, offsetof(struct options, job), NULL, 1, 63,
+      "mode=bench: the job file to run when the -initrd module is an archive of several" },
+    { "progress", OPT_CHOICE, offsetof(struct options, progress), yes_no_names, 0, 0,
+      "mode=bench: print a line a second while a job runs" },
     { "list_luns", OPT_CHOICE, offsetof(struct options, list_luns), yes_no_names, 0, 0,
       "mode=list: also print a line per LUN on the console" },
     { "virtio", OPT_CHOICE, offsetof(struct options, virtio), virtio_names, 0, 0,
@@ -53,7 +58,8 @@ static const struct option_spec specs[] = {
 void options_defaults(struct options *opts)
 {
     memset(opts, 0, sizeof *opts);
-    opts->mode = MODE_LIST;
+    opts->mode = MODE_BENCH;
+    opts->progress = OPT_YES;
     opts->list_luns = OPT_NO;
     opts->virtio = VIRTIO_AUTO;
     opts->cmd_timeout_ms = 10000;
@@ -84,6 +90,16 @@ static int parse_value(const struct option_spec *s, const char *value, struct op
                        size_t err_len)
 {
     char *field = (char *)opts + s->offset;
+    if (s->kind == OPT_STRING) {
+        size_t len = strlen(value);
+        if (len < s->min || len > s->max) {
+            snprintf(err, err_len, "bad value '%s' for option '%s' (%llu to %llu characters)", value, s->name,
+                     (unsigned long long)s->min, (unsigned long long)s->max);
+            return -1;
+        }
+        memcpy(field, value, len + 1);
+        return 0;
+    }
     if (s->kind == OPT_CHOICE) {
         for (int i = 0; s->choices[i] != NULL; i++) {
             if (strcmp(s->choices[i], value) == 0) {
@@ -108,7 +124,22 @@ static int parse_value(const struct option_spec *s, const char *value, struct op
     return 0;
 }
 
-int options_parse(const char *cmdline, struct options *opts, char *err, size_t err_len)
+static int add_job_override(const char *word, const struct options_extra *extra, const char *key, const char *value,
+                            struct options *opts, char *err, size_t err_len)
+{
+    if (extra->check(key, value, err, err_len) != 0)
+        return -1;
+    if (opts->job_override_count == OPTIONS_MAX_JOB_OVERRIDES || strlen(word) >= OPTIONS_JOB_OVERRIDE_MAX) {
+        snprintf(err, err_len, "job option '%s': too many or too long (at most %d of %d characters)", key,
+                 OPTIONS_MAX_JOB_OVERRIDES, OPTIONS_JOB_OVERRIDE_MAX - 1);
+        return -1;
+    }
+    strcpy(opts->job_overrides[opts->job_override_count++], word);
+    return 0;
+}
+
+int options_parse(const char *cmdline, struct options *opts, const struct options_extra *extra, char *err,
+                  size_t err_len)
 {
     bool seen[N_SPECS] = { false };
     const char *p = cmdline;
@@ -135,7 +166,14 @@ int options_parse(const char *cmdline, struct options *opts, char *err, size_t e
         }
         const struct option_spec *s = find_spec(buf, (size_t)(eq - buf));
         if (s == NULL) {
+            char word_copy[256];
+            strcpy(word_copy, buf);
             *eq = '\0';
+            if (extra != NULL && extra->known(buf)) {
+                if (add_job_override(word_copy, extra, buf, eq + 1, opts, err, err_len) != 0)
+                    return -1;
+                continue;
+            }
             snprintf(err, err_len, "unknown option '%s' (in '%s=%s')", buf, buf, eq + 1);
             return -1;
         }
@@ -158,6 +196,7 @@ void options_usage(FILE *out)
     struct options defaults;
     options_defaults(&defaults);
     fprintf(out, "usage: lunbench [key=value ...]   (the kernel command line, -append in QEMU)\n");
+    fprintf(out, "  fio job options (rw=, bs=, iodepth=, runtime=, ... see docs/jobs.md) apply to every job\n");
     for (size_t i = 0; i < N_SPECS; i++) {
         const struct option_spec *s = &specs[i];
         const char *field = (const char *)&defaults + s->offset;
@@ -166,6 +205,8 @@ void options_usage(FILE *out)
             list_choices(s, choices, sizeof choices);
             fprintf(out, "  %s=WORD  [%s; default %s]\n      %s\n", s->name, choices,
                     s->choices[*(const int *)field], s->help);
+        } else if (s->kind == OPT_STRING) {
+            fprintf(out, "  %s=NAME\n      %s\n", s->name, s->help);
         } else {
             fprintf(out, "  %s=N  [%llu..%llu; default %llu]\n      %s\n", s->name, (unsigned long long)s->min,
                     (unsigned long long)s->max, (unsigned long long)*(const uint64_t *)field, s->help);

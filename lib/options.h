@@ -7,13 +7,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum run_mode { MODE_LIST, MODE_INFO };
+enum run_mode { MODE_BENCH, MODE_LIST, MODE_INFO };
 enum pci_access_choice { PCI_ACCESS_AUTO, PCI_ACCESS_ECAM, PCI_ACCESS_LEGACY };
 enum clock_choice { CLOCK_AUTO, CLOCK_CPUID, CLOCK_HYPERVISOR, CLOCK_PIT, CLOCK_HPET };
 enum dump_choice { DUMP_NONE, DUMP_ACPI };
 enum fault_choice { FAULT_NONE, FAULT_UD, FAULT_PF, FAULT_GP, FAULT_DE, FAULT_STACK };
 enum virtio_choice { VIRTIO_AUTO, VIRTIO_LEGACY };
 enum yes_no { OPT_NO, OPT_YES };
+
+#define OPTIONS_MAX_JOB_OVERRIDES 16
+#define OPTIONS_JOB_OVERRIDE_MAX 128
 
 struct options {
     int mode;  /* enum run_mode */
@@ -27,6 +30,11 @@ struct options {
     uint64_t cmd_timeout_ms;
     uint64_t queue_size; /* request queue size; 0 = the device's */
     uint64_t queues;     /* request queues used per HBA; 0 = all */
+    char job[64];        /* the job file to run from a module archive; "" = the only one */
+    int progress;        /* enum yes_no: a line a second while a job runs */
+    /* Job options (fio names) given on the command line: they override every job's own. */
+    char job_overrides[OPTIONS_MAX_JOB_OVERRIDES][OPTIONS_JOB_OVERRIDE_MAX];
+    size_t job_override_count;
 };
 
 /* The defaults (what an empty command line gives). */
@@ -37,7 +45,15 @@ void options_defaults(struct options *opts);
  * message in err that names the offending word: an unknown option, a missing '=', a value not
  * in the option's list or range, an option given twice.
  */
-int options_parse(const char *cmdline, struct options *opts, char *err, size_t err_len);
+/* Words whose key is not a kernel option but that known() accepts (fio job options) are
+ * checked with check() and kept in job_overrides. extra may be NULL. */
+struct options_extra {
+    bool (*known)(const char *key);
+    int (*check)(const char *key, const char *value, char *err, size_t err_len);
+};
+
+int options_parse(const char *cmdline, struct options *opts, const struct options_extra *extra, char *err,
+                  size_t err_len);
 
 /* The usage text: every option, its values and default, one per line. */
 void options_usage(FILE *out);

@@ -11,6 +11,8 @@ packages=(
     gnu-efi ovmf mtools                       # UEFI entry and its firmware and ESP image
     qemu-system-x86 qemu-system-data seabios  # QEMU, qboot, SeaBIOS, pvh.bin
     libcmocka-dev                             # host unit-test framework
+    fio fio-examples                          # fio_jsonplus_clat2csv reads our JSON; example job files
+    gnuplot-nox cpio                          # result plots; cpio archives of job files
 )
 
 missing=()

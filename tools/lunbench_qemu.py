@@ -18,6 +18,10 @@ FIRMWARE = {
     "qboot": "/usr/share/qemu/qboot.rom",
     "microvm": None,  # microvm's default firmware (qboot)
 }
+# The QEMU binary and accelerator: LUNBENCH_QEMU=.qemu-pack/qemu LUNBENCH_ACCEL=kvm on a machine
+# with /dev/kvm (the packed QEMU of ../shared/tools/pack-qemu); QEMU's own defaults otherwise.
+QEMU = os.environ.get("LUNBENCH_QEMU", "qemu-system-x86_64")
+ACCEL = os.environ.get("LUNBENCH_ACCEL", "")
 STATUS_NAMES = {0: "success", 1: "finished with errors", 2: "bad usage or input",
                 3: "no usable device", 4: "crash"}
 EXIT_LINE = re.compile(r"^lunbench: exit status (\d+) ", re.M)
@@ -36,8 +40,10 @@ def qemu_command(image="multiboot", machine="q35", firmware="seabios", strict_bo
         raise ValueError("unknown firmware %r (choose %s)" % (firmware, ", ".join(FIRMWARE)))
     if machine.startswith("microvm") and firmware == "seabios":
         firmware = "microvm"
-    cmd = ["qemu-system-x86_64", "-M", machine, "-m", str(memory), "-display", "none",
+    cmd = [QEMU, "-M", machine, "-m", str(memory), "-display", "none",
            "-nodefaults", "-serial", "stdio", "-no-reboot", "-kernel", IMAGES[image]]
+    if ACCEL:
+        cmd += ["-accel", ACCEL]
     if debug_exit:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if FIRMWARE[firmware]:

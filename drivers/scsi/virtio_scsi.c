@@ -315,7 +315,7 @@ void vscsi_kick(struct vscsi_hba *hba, unsigned qi)
 unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned qi)
 {
     const struct vscsi_queue *q = &hba->req[qi];
-    return q->n_slots - q->n_free;
+    return q->n_slots - q->n_free + q->n_lost; /* lost ones still have to be handed back */
 }
 
 static void release_slot(struct vscsi_queue *q, struct vscsi_slot *slot)

@@ -126,7 +126,7 @@ void vscsi_kick(struct vscsi_hba *hba, unsigned q);
 /* Reap up to max completed commands from q into done[]; runs deadline recovery when due.
  * Returns how many (completed with a device response, or with VSCSI_RESPONSE_DEVICE_RESET). */
 unsigned vscsi_poll(struct vscsi_hba *hba, unsigned q, struct vscsi_cmd **done, unsigned max);
-/* Commands in flight on q. */
+/* Commands on q not yet handed back by vscsi_poll. */
 unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned q);
 
 /* The number of event buffers the device filled (hotplug and parameter changes), re-posted. */

@@ -6,8 +6,8 @@
  * physical address, and the host unit tests drive it against a simulated device.
  *
  * Nothing the device writes is trusted: the used index may not run more than the queue size
- * ahead, every used id must name a chain in flight, and every used length must fit in that
- * chain's device-writable buffers.
+ * ahead, every used id must name a chain in flight, and a used length is clipped to that
+ * chain's device-writable bytes (and counted).
  */
 #ifndef DRIVERS_VIRTIO_VIRTQUEUE_H
 #define DRIVERS_VIRTIO_VIRTQUEUE_H
@@ -69,6 +69,7 @@ struct virtq {
     uint32_t *writable_len;   /* device-writable bytes in that chain */
     /* Counters for the report. */
     uint64_t added, reaped, notifies, notifies_suppressed;
+    uint64_t len_clamped; /* used lengths above the chain's writable bytes, clipped */
 };
 
 /* Bytes of ring memory for a queue of this size (descriptor table, available ring with
@@ -95,7 +96,8 @@ bool virtq_kick_prepare(struct virtq *vq);
 /*
  * Reap up to max completions into out[]. Returns how many, or -1 when the device broke the
  * protocol (with a one-line reason in err): the used index ran more than the queue size ahead,
- * a used id is out of range or not in flight, or a length exceeds the chain's writable bytes.
+ * or a used id is out of range or not in flight. A length above the chain's writable bytes is
+ * clipped to them (len_clamped counts it).
  * After -1 the queue is unusable until the device is reset.
  */
 int virtq_reap(struct virtq *vq, struct virtq_completion *out, unsigned max, char *err, size_t err_len);

@@ -14,6 +14,7 @@ import configparser
 import os
 import re
 import shlex
+import struct
 import subprocess
 import sys
 import time
@@ -89,7 +90,88 @@ def check_inventory(console, topology):
     return None
 
 
+def check_fio_json(console, topology=None):
+    """fio's JSON: every job has read, write, trim and sync; wherever I/O ran, IOPS > 0,
+    clat_ns.N equals total_ios, the bins add up to N, percentiles rise with the percentile."""
+    try:
+        results = lunbench_qemu.extract_results(console)
+    except ValueError as e:
+        return "the results are not valid JSON: %s" % e
+    if results is None or "jobs" not in results or not results["jobs"]:
+        return "no fio JSON with jobs between the markers"
+    if not results.get("fio version", "").startswith("lunbench-"):
+        return "\"fio version\" is %r" % results.get("fio version")
+    ran = 0
+    for job in results["jobs"]:
+        for ddir in ("read", "write", "trim", "sync"):
+            if ddir not in job:
+                return "job %s has no %s object" % (job.get("jobname"), ddir)
+        for ddir in ("read", "write"):
+            d = job[ddir]
+            if d["total_ios"] == 0:
+                continue
+            ran += 1
+            clat = d["clat_ns"]
+            if d["iops"] <= 0 or d["bw_bytes"] <= 0:
+                return "job %s %s: iops %s, bw_bytes %s" % (job["jobname"], ddir, d["iops"], d["bw_bytes"])
+            if clat["N"] != d["total_ios"] or sum(clat["bins"].values()) != d["total_ios"]:
+                return "job %s %s: clat N %d, bins %d, total_ios %d" % (
+                    job["jobname"], ddir, clat["N"], sum(clat["bins"].values()), d["total_ios"])
+            pct = sorted((float(k), v) for k, v in clat["percentile"].items())
+            if any(b[1] < a[1] for a, b in zip(pct, pct[1:])):
+                return "job %s %s: percentiles not monotone: %s" % (job["jobname"], ddir, pct)
+            if not clat["min"] <= pct[0][1] or not pct[-1][1] <= clat["max"] * 1.02:
+                return "job %s %s: percentiles outside [min, max]" % (job["jobname"], ddir)
+    return None if ran else "no job did any I/O"
+
+
+def check_clat2csv(console, topology=None):
+    """Debian's fio_jsonplus_clat2csv converts (and --validate checks) our JSON."""
+    import json
+    import tempfile
+    results = lunbench_qemu.extract_results(console)
+    if results is None:
+        return "no results"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "results.json")
+        with open(src, "w") as f:
+            json.dump(results, f)
+        dest = os.path.join(tmp, "out")
+        for extra in ([], ["--validate"]):  # convert, then check the CSV against the JSON's bins
+            p = subprocess.run(["fio_jsonplus_clat2csv"] + extra + [src, dest], capture_output=True, text=True)
+            if p.returncode != 0:
+                return "fio_jsonplus_clat2csv %sfailed (%d): %s" % (
+                    " ".join(extra) + " " if extra else "", p.returncode, (p.stderr or p.stdout).strip()[-300:])
+        if not [n for n in os.listdir(tmp) if n.startswith("out_job")]:
+            return "fio_jsonplus_clat2csv wrote no CSV"
+    return None
+
+
+STAMP = struct.Struct("<QQQBBHI")
+STAMP_MAGIC = 0x484352424e554c00
+
+
+def check_stamps(console, topology):
+    """The write-verify job's stamps are in the raw image files: every block of the first MiB
+    of every LUN carries our magic, its own LBA and its LUN's address."""
+    if topology is None or not topology.disk_dir:
+        return "no file-backed topology"
+    for i, h in enumerate(topology.hbas):
+        for t in h.targets:
+            for lun in h.luns:
+                path = os.path.join(topology.disk_dir, "hba%d-t%d-l%d.raw" % (i, t, lun))
+                with open(path, "rb") as f:
+                    data = f.read(1 << 20)
+                for lba in range(len(data) // h.block_size):
+                    magic, got_lba, _gen, hba, target, got_lun, _crc = STAMP.unpack_from(data, lba * h.block_size)
+                    if (magic, got_lba, hba, target, got_lun) != (STAMP_MAGIC, lba, i, t, lun):
+                        return "%s block %d: stamp (0x%x, lba %d, %d:%d:%d)" % (
+                            path, lba, magic, got_lba, hba, target, got_lun)
+    return None
+
+
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint}
+TOPOLOGY_CHECKS = {"fio-json": check_fio_json, "clat2csv": check_clat2csv, "stamps": check_stamps}
 
 
 def lines(value):
@@ -104,6 +186,8 @@ def run_one(name, sec):
         topology = lunbench_qemu.Topology([lunbench_qemu.Hba.from_spec(l) for l in lines(sec["topology"])],
                                           disk_dir=os.path.join(LOG_DIR, name + "-disks"))
         extra = topology.qemu_args() + extra
+    if sec.get("initrd"):
+        extra += ["-initrd", sec["initrd"]]
     cmd = lunbench_qemu.qemu_command(
         image=sec.get("image", "multiboot"), machine=sec.get("machine", "q35"),
         firmware=sec.get("firmware", "seabios"), append=sec.get("append", ""), memory=sec.get("memory", "256"),
@@ -125,15 +209,15 @@ def run_one(name, sec):
     for pattern in lines(sec.get("reject", "")):
         if re.search(pattern, console, re.M):
             problems.append("matched reject: %s" % pattern)
-    if topology is not None and rc is not None and status in (0, 1):
+    if topology is not None and rc is not None and status in (0, 1) and sec.get("inventory", "yes") == "yes":
         why = check_inventory(console, topology)
         if why:
             problems.append("inventory: " + why)
     for check in lines(sec.get("check", "")):
-        if check not in CHECKS:
+        if check not in CHECKS and check not in TOPOLOGY_CHECKS:
             problems.append("unknown check %r" % check)
         elif rc is not None:
-            why = CHECKS[check](console)
+            why = CHECKS[check](console) if check in CHECKS else TOPOLOGY_CHECKS[check](console, topology)
             if why:
                 problems.append("check %s: %s" % (check, why))
     return name, problems, total

@@ -11,7 +11,7 @@ static int parse(const char *cmdline, struct options *o, char *err, size_t len)
 {
     options_defaults(o);
     err[0] = '\0';
-    return options_parse(cmdline, o, err, len);
+    return options_parse(cmdline, o, NULL, err, len);
 }
 
 static void test_empty_gives_defaults(void **state)
@@ -20,7 +20,7 @@ static void test_empty_gives_defaults(void **state)
     struct options o;
     char err[200];
     assert_int_equal(parse("", &o, err, sizeof err), 0);
-    assert_int_equal(o.mode, MODE_INFO);
+    assert_int_equal(o.mode, MODE_BENCH);
     assert_int_equal(o.pci, PCI_ACCESS_AUTO);
     assert_int_equal(o.clock, CLOCK_AUTO);
     assert_int_equal(o.fault, FAULT_NONE);

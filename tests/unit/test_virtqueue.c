@@ -908,15 +908,15 @@ static void test_hostile_device(void **state)
     assert_non_null(strstr(err, "not in flight"));
     poke_after_error(&f);
 
-    /* One byte more than the chain's 64 writable bytes; exactly 64 is fine. */
+    /* One byte more than the chain's 64 writable bytes is clipped to 64 and counted (QEMU's
+     * virtio-scsi reports data-out bytes too); exactly 64 is fine and not counted. */
     hostile_setup(&f, hdr, resp, &cookie);
     sim_complete(&f.s, 0, 65);
     sim_publish(&f.s);
-    err[0] = '\0';
-    assert_int_equal(virtq_reap(&f.vq, out, 8, err, sizeof err), -1);
-    assert_non_null(strstr(err, "65 bytes"));
-    assert_non_null(strstr(err, "64 writable"));
-    poke_after_error(&f);
+    assert_int_equal(virtq_reap(&f.vq, out, 8, err, sizeof err), 1);
+    assert_int_equal(out[0].len, 64);
+    assert_int_equal(f.vq.len_clamped, 1);
+    fx_free(&f);
 
     hostile_setup(&f, hdr, resp, &cookie);
     sim_complete(&f.s, 0, 64);
@@ -924,9 +924,10 @@ static void test_hostile_device(void **state)
     assert_int_equal(virtq_reap(&f.vq, out, 8, err, sizeof err), 1);
     assert_int_equal(out[0].len, 64);
     assert_int_equal(f.vq.num_free, 8);
+    assert_int_equal(f.vq.len_clamped, 0);
     fx_free(&f);
 
-    /* A chain with nothing device-writable: length 0 is the only honest answer. */
+    /* A chain with nothing device-writable: any length is clipped to 0. */
     for (uint32_t len = 0; len < 2; len++) {
         fx_init(&f, 8, false);
         struct virtq_buf b = rbuf(hdr, 16);
@@ -936,15 +937,10 @@ static void test_hostile_device(void **state)
         assert_int_equal(f.s.chains[0].writable, 0);
         sim_complete(&f.s, 0, len);
         sim_publish(&f.s);
-        if (len == 0) {
-            assert_int_equal(virtq_reap(&f.vq, out, 8, err, sizeof err), 1);
-            assert_int_equal(out[0].len, 0);
-            fx_free(&f);
-        } else {
-            assert_int_equal(virtq_reap(&f.vq, out, 8, err, sizeof err), -1);
-            assert_non_null(strstr(err, "with 0 writable"));
-            poke_after_error(&f);
-        }
+        assert_int_equal(virtq_reap(&f.vq, out, 8, err, sizeof err), 1);
+        assert_int_equal(out[0].len, 0);
+        assert_int_equal(f.vq.len_clamped, len);
+        fx_free(&f);
     }
 }
 

@@ -1,0 +1,624 @@
+#include "engine.h"
+
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "bench/stamp.h"
+
+#define MAX_ERROR_LINES 20
+#define MAX_VERIFY_BITMAP (64u << 20) /* bytes of "written" bitmaps a verify job may use */
+#define MAX_QUEUES 64
+
+struct target {
+    const struct lun_info *info;
+    struct vscsi_hba *hba;
+    uint64_t first_lba;  /* region start, in logical blocks */
+    uint64_t units;      /* bs-sized I/O units in the region */
+    uint32_t blocks_per_unit;
+    uint64_t next_unit;  /* sequential cursor */
+    uint64_t verify_unit; /* read-back cursor */
+    unsigned in_flight, max_in_flight;
+    unsigned next_queue;
+    uint8_t *written;    /* verify: a bit per unit */
+};
+
+struct slot {
+    struct vscsi_cmd cmd;
+    uint8_t *buf;
+    unsigned target;
+    uint64_t unit;
+    int dir;
+    bool busy, measured, verify_read;
+    uint64_t slat_cycles;
+};
+
+enum phase { PHASE_RUN, PHASE_VERIFY, PHASE_DONE };
+
+struct run {
+    const struct job_spec *job;
+    const struct bench_env *env;
+    struct job_result *r;
+    struct target *targets;
+    unsigned n_targets;
+    struct slot *slots;
+    unsigned n_slots, in_flight;
+    unsigned *free_slots, n_free;
+    uint64_t rng;
+    unsigned rr_cursor;
+    uint64_t generation;
+    enum phase phase;
+    /* Limits and progress. */
+    uint64_t start, measure_start, run_end; /* run_end 0: no time limit */
+    uint64_t submitted, submitted_bytes, bytes_limit, ios_limit, measured_submitted;
+    unsigned verify_target;
+    bool stop_submitting;
+    unsigned error_lines;
+    bool dirty[32][MAX_QUEUES];
+    /* Per-second samples. */
+    uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
+    unsigned seconds;
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static bool lun_usable(const struct lun_info *l)
+{
+    return !(l->flags & (LUN_FAILED | LUN_NO_MEDIUM | LUN_NOT_READY)) && l->blocks > 0 && l->block_size > 0;
+}
+
+static bool selected(const struct job_spec *job, const struct lun_info *l, unsigned index_among_usable)
+{
+    const struct lun_selection *s = &job->luns;
+    switch (s->kind) {
+    case LUNSEL_ALL: return true;
+    case LUNSEL_HBA: return l->hba == s->hba;
+    case LUNSEL_TARGETS: return l->target >= s->target_lo && l->target <= s->target_hi;
+    case LUNSEL_FIRST: return index_among_usable < s->first_n;
+    case LUNSEL_LIST:
+        for (size_t i = 0; i < s->list_count; i++)
+            if (s->list[i].hba == l->hba && s->list[i].target == l->target && s->list[i].lun == l->lun)
+                return true;
+        return false;
+    }
+    return false;
+}
+
+/* The LUNs a job runs on, checked against the job's block size and region. */
+static int resolve(const struct job_spec *job, const struct bench_env *env, struct target *out, unsigned *count,
+                   char *err, size_t err_len)
+{
+    const struct lun_selection *s = &job->luns;
+    if (s->kind == LUNSEL_HBA && (s->hba >= env->hba_count || !env->hba_ok[s->hba])) {
+        snprintf(err, err_len, "job '%s': luns=hba:%u, but there %s %u usable HBA%s", job->name, s->hba,
+                 env->hba_count == 1 ? "is" : "are", env->hba_count, env->hba_count == 1 ? "" : "s");
+        return -1;
+    }
+    /* An explicit list must name LUNs that exist and can run: report the first that does not. */
+    for (size_t i = 0; s->kind == LUNSEL_LIST && i < s->list_count; i++) {
+        const struct lun_addr *a = &s->list[i];
+        const struct lun_info *found = NULL;
+        for (size_t k = 0; k < env->inv->count && !found; k++) {
+            const struct lun_info *l = &env->inv->luns[k];
+            if (l->hba == a->hba && l->target == a->target && l->lun == a->lun)
+                found = l;
+        }
+        if (found == NULL || !lun_usable(found)) {
+            snprintf(err, err_len, "job '%s': luns=...%u:%u:%u...: %s", job->name, a->hba, a->target, a->lun,
+                     found == NULL ? "no such LUN was discovered"
+                     : (found->flags & LUN_NO_MEDIUM) ? "the LUN has no medium"
+                     : (found->flags & LUN_NOT_READY) ? "the LUN is not ready"
+                                                       : "the LUN failed discovery");
+            return -1;
+        }
+    }
+    unsigned n = 0, usable = 0;
+    for (size_t k = 0; k < env->inv->count; k++) {
+        const struct lun_info *l = &env->inv->luns[k];
+        if (!lun_usable(l) || l->hba >= env->hba_count || !env->hba_ok[l->hba])
+            continue;
+        bool take = selected(job, l, usable);
+        usable++;
+        if (!take)
+            continue;
+        if (job->bs % l->block_size != 0) {
+            snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is not a multiple of LUN %u:%u:%u's %" PRIu32 "-byte blocks",
+                     job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
+            return -1;
+        }
+        uint64_t capacity = l->blocks * l->block_size;
+        /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to
+         * bs, as fio does. */
+        uint64_t offset = job->offset;
+        if (job->offset_percent)
+            offset = (capacity / 100 * job->offset_percent + job->bs - 1) / job->bs * job->bs;
+        if (offset % l->block_size != 0 || offset >= capacity) {
+            snprintf(err, err_len, "job '%s': offset=%" PRIu64 " is past the end of LUN %u:%u:%u (%" PRIu64
+                     " bytes) or not a multiple of its block size", job->name, offset, l->hba, l->target, l->lun,
+                     capacity);
+            return -1;
+        }
+        uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
+        if (region == 0 || region > capacity - offset)
+            region = capacity - offset;
+        if (region < job->bs) {
+            snprintf(err, err_len, "job '%s': LUN %u:%u:%u has %" PRIu64 " bytes from offset %" PRIu64
+                     ", less than one bs=%" PRIu32, job->name, l->hba, l->target, l->lun, region, offset, job->bs);
+            return -1;
+        }
+        if (out != NULL) {
+            struct target *t = &out[n];
+            memset(t, 0, sizeof *t);
+            t->info = l;
+            t->hba = &env->hbas[l->hba];
+            t->first_lba = offset / l->block_size;
+            t->units = region / job->bs;
+            t->blocks_per_unit = job->bs / l->block_size;
+            uint32_t limit = t->hba->config.cmd_per_lun;
+            t->max_in_flight = limit == 0 ? 1 : limit; /* 5.6.6.1: at most cmd_per_lun per LUN */
+        }
+        n++;
+    }
+    if (n == 0) {
+        snprintf(err, err_len, "job '%s': no usable LUN matches its luns= selection (%zu LUNs discovered)", job->name,
+                 env->inv->count);
+        return -1;
+    }
+    *count = n;
+    return 0;
+}
+
+int bench_check_selection(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len)
+{
+    unsigned n;
+    if (resolve(job, env, NULL, &n, err, err_len) != 0)
+        return -1;
+    if (job->time_based && job->runtime_ms == 0) {
+        snprintf(err, err_len, "job '%s': time_based needs a runtime", job->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int choose_dir(struct run *run)
+{
+    switch (run->job->rw) {
+    case JOB_READ:
+    case JOB_RANDREAD: return DIR_READ;
+    case JOB_WRITE:
+    case JOB_RANDWRITE: return DIR_WRITE;
+    case JOB_RW:
+    case JOB_RANDRW: return xorshift(&run->rng) % 100 < run->job->rwmixread ? DIR_READ : DIR_WRITE;
+    }
+    return DIR_READ;
+}
+
+static bool random_offsets(const struct job_spec *job)
+{
+    return job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW;
+}
+
+/* The next LUN with room for one more command, round-robin or at random. */
+static int pick_target(struct run *run)
+{
+    for (unsigned tries = 0; tries < run->n_targets; tries++) {
+        unsigned i = run->job->lun_order == LUN_ORDER_RANDOM ? (unsigned)(xorshift(&run->rng) % run->n_targets)
+                                                             : run->rr_cursor++ % run->n_targets;
+        if (run->targets[i].in_flight < run->targets[i].max_in_flight)
+            return (int)i;
+    }
+    return -1;
+}
+
+static void bitmap_set(uint8_t *b, uint64_t i) { b[i / 8] |= (uint8_t)(1u << (i % 8)); }
+static bool bitmap_get(const uint8_t *b, uint64_t i) { return b[i / 8] & (1u << (i % 8)); }
+
+static bool submit_one(struct run *run, unsigned slot_index, unsigned target_index, uint64_t unit, int dir, bool verify_read)
+{
+    struct slot *s = &run->slots[slot_index];
+    struct target *t = &run->targets[target_index];
+    const struct lun_info *l = t->info;
+    uint64_t lba = t->first_lba + unit * t->blocks_per_unit;
+    struct vscsi_cmd *c = &s->cmd;
+    memset(c, 0, offsetof(struct vscsi_cmd, response));
+    c->target = l->target;
+    c->lun = l->lun;
+    c->cdb_len = (uint8_t)scsi_cdb_rw(c->cdb, dir == DIR_WRITE, lba, t->blocks_per_unit);
+    c->dir = dir == DIR_WRITE ? VSCSI_DIR_OUT : VSCSI_DIR_IN;
+    c->data = s->buf;
+    c->data_len = run->job->bs;
+    c->timeout_cycles = run->env->cmd_timeout_cycles;
+    c->user = s;
+    if (dir == DIR_WRITE && run->job->verify) {
+        struct stamp_id id = { l->hba, l->target, l->lun };
+        for (uint32_t b = 0; b < t->blocks_per_unit; b++)
+            stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation);
+    }
+    unsigned q = t->next_queue++ % t->hba->num_req_queues;
+    uint64_t before = rdtsc();
+    if (vscsi_submit(t->hba, q, c) != 0)
+        return false;
+    uint64_t after = rdtsc();
+    s->slat_cycles = after - before;
+    run->r->submit_cycles += after - before;
+    run->dirty[l->hba][q] = true;
+    s->busy = true;
+    s->target = target_index;
+    s->unit = unit;
+    s->dir = dir;
+    s->verify_read = verify_read;
+    s->measured = !verify_read && before >= run->measure_start;
+    t->in_flight++;
+    run->in_flight++;
+    run->n_free--;
+    if (!verify_read) {
+        run->submitted++;
+        run->submitted_bytes += run->job->bs;
+        if (s->measured) {
+            run->measured_submitted++;
+            unsigned depth = run->in_flight, level = 0;
+            while (level + 1 < IODEPTH_LEVELS && depth >= (2u << level))
+                level++;
+            run->r->iodepth_level[level]++;
+        }
+    }
+    return true;
+}
+
+static bool rate_allows(struct run *run, uint64_t now)
+{
+    if (run->job->rate_iops == 0)
+        return true;
+    uint64_t allowed = (uint64_t)((unsigned __int128)(now - run->start) * run->job->rate_iops / run->env->tsc_hz) + 1;
+    return run->submitted < allowed;
+}
+
+static void submit_work(struct run *run, uint64_t now)
+{
+    while (run->n_free > 0) {
+        unsigned slot = run->free_slots[run->n_free - 1];
+        if (run->phase == PHASE_VERIFY) {
+            /* Read back every unit the write phase stamped, LUN by LUN. */
+            while (run->verify_target < run->n_targets) {
+                struct target *t = &run->targets[run->verify_target];
+                while (t->verify_unit < t->units && !bitmap_get(t->written, t->verify_unit))
+                    t->verify_unit++;
+                if (t->verify_unit < t->units && t->in_flight < t->max_in_flight)
+                    break;
+                if (t->verify_unit < t->units)
+                    return; /* at this LUN's limit: wait for completions */
+                run->verify_target++;
+            }
+            if (run->verify_target == run->n_targets)
+                return;
+            struct target *t = &run->targets[run->verify_target];
+            if (!submit_one(run, slot, run->verify_target, t->verify_unit, DIR_READ, true))
+                return;
+            t->verify_unit++;
+            continue;
+        }
+        if (run->stop_submitting || !rate_allows(run, now))
+            return;
+        int ti = pick_target(run);
+        if (ti < 0)
+            return;
+        struct target *t = &run->targets[ti];
+        uint64_t unit = random_offsets(run->job) ? xorshift(&run->rng) % t->units : t->next_unit++ % t->units;
+        if (!submit_one(run, slot, (unsigned)ti, unit, choose_dir(run), false))
+            return;
+        if (run->ios_limit && run->measured_submitted >= run->ios_limit)
+            run->stop_submitting = true;
+        if (run->bytes_limit && run->submitted_bytes >= run->bytes_limit)
+            run->stop_submitting = true;
+    }
+}
+
+static void report_error(struct run *run, const struct slot *s, const char *what)
+{
+    const struct target *t = &run->targets[s->target];
+    if (run->error_lines++ >= MAX_ERROR_LINES) {
+        if (run->error_lines == MAX_ERROR_LINES + 1)
+            printf("lunbench: job '%s': more errors; only counting them now\n", run->job->name);
+        return;
+    }
+    printf("lunbench: job '%s': LUN %u:%u:%u LBA %" PRIu64 ": %s %s\n", run->job->name, t->info->hba, t->info->target,
+           t->info->lun, t->first_lba + s->unit * t->blocks_per_unit, scsi_cdb_name(s->cmd.cdb, s->cmd.cdb_len), what);
+}
+
+/* Sort out a failed command; true if it failed. */
+static bool check_failure(struct run *run, struct slot *s, int *kind)
+{
+    const struct vscsi_cmd *c = &s->cmd;
+    char why[200];
+    if (c->response != VIRTIO_SCSI_S_OK) {
+        *kind = ERR_RESPONSE;
+        snprintf(why, sizeof why, "failed: virtio-scsi response %s", vscsi_response_name(c->response));
+    } else if (c->status == SCSI_STATUS_CHECK_CONDITION) {
+        struct scsi_sense sense;
+        *kind = ERR_CHECK_CONDITION;
+        if (c->sense_len > 0 && scsi_sense_decode(c->sense, c->sense_len, &sense) == 0) {
+            const char *asc = scsi_asc_name(sense.asc, sense.ascq);
+            snprintf(why, sizeof why, "failed: CHECK CONDITION, sense %s %02x/%02x (%s)",
+                     scsi_sense_key_name(sense.key), sense.asc, sense.ascq, asc ? asc : "no description");
+        } else {
+            snprintf(why, sizeof why, "failed: CHECK CONDITION without usable sense data");
+        }
+    } else if (c->status != SCSI_STATUS_GOOD) {
+        *kind = ERR_OTHER_STATUS;
+        snprintf(why, sizeof why, "failed: status %s", scsi_status_name(c->status));
+    } else if (c->residual != 0) {
+        *kind = ERR_SHORT_TRANSFER;
+        snprintf(why, sizeof why, "transferred %" PRIu32 " of %" PRIu32 " bytes", c->data_len - c->residual,
+                 c->data_len);
+    } else {
+        return false;
+    }
+    report_error(run, s, why);
+    return true;
+}
+
+static void verify_data(struct run *run, struct slot *s, uint64_t min_generation)
+{
+    const struct target *t = &run->targets[s->target];
+    const struct lun_info *l = t->info;
+    struct stamp_id id = { l->hba, l->target, l->lun };
+    uint64_t lba = t->first_lba + s->unit * t->blocks_per_unit;
+    for (uint32_t b = 0; b < t->blocks_per_unit; b++) {
+        run->r->verify_blocks++;
+        enum stamp_result res = stamp_check(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, min_generation);
+        if (res == STAMP_OK)
+            continue;
+        run->r->verify_failures++;
+        run->r->errors[ERR_VERIFY]++;
+        char why[120];
+        snprintf(why, sizeof why, "verify failed at LBA %" PRIu64 ": %s", lba + b, stamp_result_name(res));
+        report_error(run, s, why);
+    }
+}
+
+static void complete(struct run *run, struct slot *s)
+{
+    struct job_result *r = run->r;
+    struct target *t = &run->targets[s->target];
+    s->busy = false;
+    t->in_flight--;
+    run->in_flight--;
+    run->free_slots[run->n_free++] = (unsigned)(s - run->slots);
+    int kind;
+    bool failed = check_failure(run, s, &kind);
+    if (failed)
+        r->errors[kind]++;
+    if (s->verify_read) {
+        if (!failed)
+            verify_data(run, s, run->generation);
+        return;
+    }
+    if (!failed && s->dir == DIR_WRITE && t->written)
+        bitmap_set(t->written, s->unit);
+    if (!failed && s->dir == DIR_READ && run->job->verify)
+        verify_data(run, s, 0); /* a read job with verify checks whatever stamps are there */
+    if (!s->measured)
+        return;
+    struct dir_result *d = &r->dir[s->dir];
+    if (failed) {
+        d->errors++;
+        return;
+    }
+    uint64_t hz = run->env->tsc_hz;
+    uint64_t clat = (uint64_t)((unsigned __int128)(s->cmd.complete_tsc - s->cmd.submit_tsc) * 1000000000u / hz);
+    uint64_t slat = (uint64_t)((unsigned __int128)s->slat_cycles * 1000000000u / hz);
+    hist_add(&d->clat, clat);
+    hist_add(&d->slat, slat);
+    hist_add(&d->lat, clat + slat);
+    lat_dist_add(&r->lat_dist, clat + slat);
+    d->ios++;
+    d->bytes += run->job->bs;
+    run->tick_ios[s->dir]++;
+    run->tick_bytes[s->dir] += run->job->bs;
+}
+
+static bool job_does(const struct job_spec *job, int dir)
+{
+    bool reads = job->rw == JOB_READ || job->rw == JOB_RANDREAD || job->rw == JOB_RW || job->rw == JOB_RANDRW;
+    bool writes = job->rw == JOB_WRITE || job->rw == JOB_RANDWRITE || job->rw == JOB_RW || job->rw == JOB_RANDRW;
+    return dir == DIR_READ ? reads : writes;
+}
+
+/* Once a second of the accounted period: a sample of IOPS and bandwidth, and a progress line. */
+static void tick(struct run *run, uint64_t now)
+{
+    uint64_t hz = run->env->tsc_hz;
+    if (now < run->measure_start || now < run->next_tick)
+        return;
+    if (run->next_tick == 0) {
+        run->next_tick = run->measure_start + hz;
+        return;
+    }
+    for (int d = 0; d < DIR_COUNT; d++) {
+        if (!job_does(run->job, d))
+            continue;
+        sample_stats_add(&run->r->dir[d].iops_samples, (double)run->tick_ios[d]);
+        sample_stats_add(&run->r->dir[d].bw_samples, (double)run->tick_bytes[d] / 1024.0);
+    }
+    run->seconds++;
+    if (run->env->progress) {
+        printf("lunbench: job '%s' %us: read %" PRIu64 " IOPS %.1f MiB/s, write %" PRIu64 " IOPS %.1f MiB/s, %u in flight\n",
+               run->job->name, run->seconds, run->tick_ios[DIR_READ], (double)run->tick_bytes[DIR_READ] / (1 << 20),
+               run->tick_ios[DIR_WRITE], (double)run->tick_bytes[DIR_WRITE] / (1 << 20), run->in_flight);
+    }
+    memset(run->tick_ios, 0, sizeof run->tick_ios);
+    memset(run->tick_bytes, 0, sizeof run->tick_bytes);
+    run->next_tick += hz;
+}
+
+static void kick_dirty(struct run *run)
+{
+    for (unsigned h = 0; h < run->env->hba_count; h++) {
+        struct vscsi_hba *hba = &run->env->hbas[h];
+        for (unsigned q = 0; q < hba->num_req_queues && q < MAX_QUEUES; q++) {
+            if (!run->dirty[h][q])
+                continue;
+            uint64_t before = rdtsc();
+            vscsi_kick(hba, q);
+            run->r->submit_cycles += rdtsc() - before;
+            run->dirty[h][q] = false;
+        }
+    }
+}
+
+static void poll_all(struct run *run, bool *hba_involved)
+{
+    struct vscsi_cmd *done[256];
+    for (unsigned h = 0; h < run->env->hba_count; h++) {
+        if (!hba_involved[h])
+            continue;
+        struct vscsi_hba *hba = &run->env->hbas[h];
+        for (unsigned q = 0; q < hba->num_req_queues; q++) {
+            if (vscsi_in_flight(hba, q) == 0)
+                continue;
+            uint64_t before = rdtsc();
+            unsigned n = vscsi_poll(hba, q, done, sizeof done / sizeof done[0]);
+            if (n == 0)
+                continue; /* waiting for the device is not the driver's cost */
+            run->r->reap_cycles += rdtsc() - before;
+            run->r->driver_ios += n;
+            for (unsigned i = 0; i < n; i++)
+                complete(run, done[i]->user);
+        }
+        if (hba->broken && !run->r->stopped) {
+            run->r->stopped = true;
+            snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "HBA %u (%s) stopped working: %s", h,
+                     hba->pci_name, hba->error);
+            run->stop_submitting = true;
+        }
+    }
+}
+
+static int setup(struct run *run, char *err, size_t err_len)
+{
+    const struct job_spec *job = run->job;
+    unsigned n;
+    if (resolve(job, run->env, NULL, &n, err, err_len) != 0)
+        return -1;
+    run->targets = calloc(n, sizeof *run->targets);
+    if (run->targets == NULL || resolve(job, run->env, run->targets, &run->n_targets, err, err_len) != 0)
+        return -1;
+    run->r->lun_count = run->n_targets;
+    bool writes = job_does(job, DIR_WRITE);
+    if (job->verify && writes && job->do_verify) {
+        uint64_t total = 0;
+        for (unsigned i = 0; i < run->n_targets; i++)
+            total += (run->targets[i].units + 7) / 8;
+        if (total > MAX_VERIFY_BITMAP) {
+            snprintf(err, err_len, "job '%s': verify would need %" PRIu64 " MiB to track written blocks; use a smaller "
+                     "size= or fewer LUNs", job->name, total >> 20);
+            return -1;
+        }
+        for (unsigned i = 0; i < run->n_targets; i++)
+            if ((run->targets[i].written = calloc((run->targets[i].units + 7) / 8, 1)) == NULL)
+                return -1;
+    }
+    run->n_slots = job->iodepth;
+    run->slots = calloc(run->n_slots, sizeof *run->slots);
+    run->free_slots = calloc(run->n_slots, sizeof *run->free_slots);
+    if (run->slots == NULL || run->free_slots == NULL)
+        return -1;
+    for (unsigned i = 0; i < run->n_slots; i++) {
+        run->slots[i].buf = memalign(4096, job->bs);
+        if (run->slots[i].buf == NULL) {
+            snprintf(err, err_len, "job '%s': out of memory for %u buffers of %" PRIu32 " bytes", job->name,
+                     job->iodepth, job->bs);
+            return -1;
+        }
+        memset(run->slots[i].buf, 0, job->bs);
+        run->free_slots[i] = run->n_slots - 1 - i;
+    }
+    run->n_free = run->n_slots;
+    if (!job->time_based) {
+        for (unsigned i = 0; i < run->n_targets; i++)
+            run->bytes_limit += run->targets[i].units * job->bs;
+    }
+    run->ios_limit = job->number_ios;
+    run->rng = job->randseed ? job->randseed : 0x2545f4914f6cdd1dull;
+    return 0;
+}
+
+static void teardown(struct run *run)
+{
+    for (unsigned i = 0; run->slots && i < run->n_slots; i++)
+        free(run->slots[i].buf);
+    for (unsigned i = 0; run->targets && i < run->n_targets; i++)
+        free(run->targets[i].written);
+    free(run->slots);
+    free(run->free_slots);
+    free(run->targets);
+}
+
+int bench_run_job(const struct job_spec *job, const struct bench_env *env, struct job_result *r)
+{
+    memset(r, 0, sizeof *r);
+    for (int d = 0; d < DIR_COUNT; d++) {
+        hist_init(&r->dir[d].clat);
+        hist_init(&r->dir[d].slat);
+        hist_init(&r->dir[d].lat);
+        sample_stats_init(&r->dir[d].iops_samples);
+        sample_stats_init(&r->dir[d].bw_samples);
+    }
+    lat_dist_init(&r->lat_dist);
+    struct run run = { .job = job, .env = env, .r = r };
+    if (setup(&run, r->stop_reason, sizeof r->stop_reason) != 0) {
+        teardown(&run);
+        r->stopped = true;
+        return -1;
+    }
+    bool involved[32] = { false };
+    for (unsigned i = 0; i < run.n_targets; i++)
+        involved[run.targets[i].info->hba] = true;
+
+    uint64_t hz = env->tsc_hz;
+    run.start = rdtsc();
+    run.generation = run.start; /* unique per job and boot: a stale block cannot pass as new */
+    run.measure_start = run.start + job->ramp_time_ms * (hz / 1000);
+    if (job->runtime_ms)
+        run.run_end = run.measure_start + job->runtime_ms * (hz / 1000);
+
+    for (;;) {
+        uint64_t now = rdtsc();
+        if (run.phase == PHASE_RUN && run.run_end && now >= run.run_end)
+            run.stop_submitting = true;
+        submit_work(&run, now);
+        kick_dirty(&run);
+        poll_all(&run, involved);
+        tick(&run, rdtsc());
+        if (run.in_flight > 0)
+            continue;
+        if (run.phase == PHASE_RUN && run.stop_submitting) {
+            uint64_t end = rdtsc();
+            r->runtime_ns = end > run.measure_start
+                                ? (uint64_t)((unsigned __int128)(end - run.measure_start) * 1000000000u / hz) : 0;
+            bool verify_back = job->verify && job->do_verify && job_does(job, DIR_WRITE) && !r->stopped;
+            run.phase = verify_back ? PHASE_VERIFY : PHASE_DONE;
+            if (verify_back && env->progress)
+                printf("lunbench: job '%s': reading back what it wrote to verify it\n", job->name);
+        }
+        if (run.phase == PHASE_VERIFY && run.verify_target == run.n_targets)
+            run.phase = PHASE_DONE;
+        if (run.phase == PHASE_DONE)
+            break;
+        if (r->stopped)
+            break;
+    }
+    r->elapsed_ns = (uint64_t)((unsigned __int128)(rdtsc() - run.start) * 1000000000u / hz);
+    teardown(&run);
+    return r->stopped ? -1 : 0;
+}

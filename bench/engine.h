@@ -1,0 +1,64 @@
+/*
+ * The benchmark engine: runs one job (bench/job.h) over the LUNs it selects, keeping iodepth
+ * commands in flight across them and across every request queue of their HBAs, and accounts
+ * each I/O in fio's terms (lib/histogram.h). Time comes from the TSC only; nothing runs
+ * between polls.
+ */
+#ifndef BENCH_ENGINE_H
+#define BENCH_ENGINE_H
+
+#include <stdint.h>
+
+#include "bench/job.h"
+#include "drivers/scsi/discovery.h"
+#include "drivers/scsi/virtio_scsi.h"
+#include "lib/histogram.h"
+
+enum { DIR_READ, DIR_WRITE, DIR_COUNT };
+
+/* What the engine needs to know about the machine. */
+struct bench_env {
+    struct vscsi_hba *hbas;
+    const bool *hba_ok;
+    unsigned hba_count;
+    const struct inventory *inv;
+    uint64_t tsc_hz;
+    uint64_t cmd_timeout_cycles;
+    bool progress; /* a line a second on the console while the job runs */
+};
+
+struct dir_result {
+    uint64_t ios, bytes;
+    struct histogram clat, slat, lat; /* ns */
+    struct sample_stats iops_samples, bw_samples; /* per second; bw in KiB/s as fio */
+    uint64_t errors;
+};
+
+enum { ERR_RESPONSE, ERR_CHECK_CONDITION, ERR_OTHER_STATUS, ERR_SHORT_TRANSFER, ERR_VERIFY, ERR_KINDS };
+
+#define IODEPTH_LEVELS 7 /* fio's "1","2","4","8","16","32",">=64" */
+
+struct job_result {
+    struct dir_result dir[DIR_COUNT];
+    struct lat_dist lat_dist;       /* completion latency of every accounted I/O */
+    uint64_t runtime_ns;            /* the accounted period (after ramp_time) */
+    uint64_t elapsed_ns;            /* all of it, ramp and verify included */
+    uint64_t errors[ERR_KINDS];
+    uint64_t verify_blocks, verify_failures;
+    uint64_t iodepth_level[IODEPTH_LEVELS];
+    unsigned lun_count;
+    /* The driver's own cost: cycles in submit + kick, and in polls that reaped something. */
+    uint64_t submit_cycles, reap_cycles, driver_ios;
+    bool stopped;                    /* ended early: every selected LUN failed, or an HBA broke */
+    char stop_reason[160];
+};
+
+/* Resolve the job's LUN selection; 0, or -1 with a reason ("job 'x': luns=hba:3: there are 2
+ * HBAs") that the caller reports as bad input before any job runs. */
+int bench_check_selection(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len);
+
+/* Run one job. Returns 0 when it ran to its end (errors are counted in *r), -1 when it stopped
+ * early (r->stop_reason says why; what was measured so far is kept). */
+int bench_run_job(const struct job_spec *job, const struct bench_env *env, struct job_result *r);
+
+#endif

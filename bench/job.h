@@ -1,0 +1,113 @@
+/*
+ * A benchmark job: fio's option names and meanings, in the subset docs/jobs.md lists, plus two
+ * lunbench options (luns, lun_order) that choose the LUNs a job runs on. Parsed from fio-style
+ * INI job files (bench/job_parse.c); pure code.
+ */
+#ifndef BENCH_JOB_H
+#define BENCH_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/histogram.h"
+
+enum job_rw { JOB_READ, JOB_WRITE, JOB_RANDREAD, JOB_RANDWRITE, JOB_RW, JOB_RANDRW };
+enum lun_order { LUN_ORDER_ROUNDROBIN, LUN_ORDER_RANDOM };
+enum lun_select_kind { LUNSEL_ALL, LUNSEL_HBA, LUNSEL_TARGETS, LUNSEL_LIST, LUNSEL_FIRST };
+
+struct lun_addr {
+    uint8_t hba, target;
+    uint16_t lun;
+};
+
+#define LUNSEL_LIST_MAX 64
+
+/* luns=all | hba:N | targets:A-B (on every HBA) | first:N | H:T:L[,H:T:L...] */
+struct lun_selection {
+    enum lun_select_kind kind;
+    unsigned hba;
+    unsigned target_lo, target_hi;
+    unsigned first_n;
+    struct lun_addr list[LUNSEL_LIST_MAX];
+    size_t list_count;
+};
+
+#define JOB_NAME_MAX 64
+#define JOB_MAX_OPTIONS 48
+#define JOB_KEY_MAX 32
+#define JOB_VALUE_MAX 96
+
+struct job_option {
+    char key[JOB_KEY_MAX];     /* fio's name for it: "bs" for blocksize=, "rw" for readwrite= */
+    char value[JOB_VALUE_MAX]; /* "" for a flag given without a value; a longer value (a long
+                                  luns= list) is kept cut short, ending in "..." */
+    unsigned line;             /* where it was set; 0: the command line */
+};
+
+/* fio's FIO_RANDSEED (init.c): the seed when randseed= is not given. */
+#define JOB_DEFAULT_RANDSEED 0xb1899bedull
+
+struct job_spec {
+    char name[JOB_NAME_MAX];
+    enum job_rw rw;          /* default read */
+    unsigned rwmixread;      /* percent of reads for rw/randrw; default 50 */
+    uint32_t bs;             /* bytes; default 4096; a multiple of 512 */
+    unsigned iodepth;        /* default 1 */
+    uint64_t runtime_ms;     /* 0: no time limit */
+    bool time_based;         /* run for runtime_ms even when size is done, wrapping around */
+    uint64_t ramp_time_ms;   /* run this long before accounting starts */
+    uint64_t size;           /* bytes of each LUN to use; 0: from offset to the end */
+    uint64_t offset;         /* bytes into each LUN where the region starts; a multiple of 512 */
+    unsigned size_percent;   /* 1..100: size=N% (fio: N percent of each LUN's capacity); 0: size */
+    unsigned offset_percent; /* 1..100: offset=N% (fio: of the capacity, aligned up to bs); 0: offset */
+    uint64_t number_ios;     /* stop after this many I/Os; 0: no limit */
+    uint64_t rate_iops;      /* cap; 0: unlimited */
+    bool verify;             /* verify=crc32c: stamped blocks, read back and checked */
+    bool do_verify;          /* default true: the read-back phase after writing */
+    uint64_t randseed;       /* default JOB_DEFAULT_RANDSEED: runs are repeatable */
+    double percentiles[HIST_MAX_PERCENTILES]; /* strictly ascending, each in (0, 100] */
+    size_t percentile_count; /* default fio's list */
+    struct lun_selection luns;
+    enum lun_order lun_order;
+    /* The options as written (after [global]), for fio's "job options" object. */
+    struct job_option options[JOB_MAX_OPTIONS];
+    size_t option_count;
+    char source[64];         /* file name the job came from ("command line" for overrides only) */
+    unsigned line;           /* of its [section] header */
+};
+
+void job_spec_defaults(struct job_spec *job);
+
+/*
+ * Parse an fio-style job file: [global] sections set defaults for the job sections after them,
+ * other sections are jobs, ';' and '#' start comments (anywhere in a line, as fio's parser
+ * does), "key=value" or a bare "key" (a flag).
+ * overrides (key=value strings, e.g. from the kernel command line) apply to every job after
+ * its own options. Every option is checked before anything runs. Returns 0 with *count jobs,
+ * or -1 with "FILE:LINE: option 'KEY': what is wrong" (or "FILE: no job sections") in err.
+ */
+int job_file_parse(const char *file_name, const char *text, size_t len, const char *const *overrides,
+                   size_t n_overrides, struct job_spec *jobs, size_t max_jobs, size_t *count, char *err,
+                   size_t err_len);
+
+/* Check one key=value as job_file_parse would (for the kernel command line): 0, or -1 with
+ * "option 'KEY': what is wrong" or "unknown option 'KEY'" (no location: the caller adds it).
+ * value NULL is a bare key (a flag). */
+int job_option_check(const char *key, const char *value, char *err, size_t err_len);
+/* Every option name job_file_parse knows, the ones it refuses with a reason included. */
+bool job_option_known(const char *key);
+
+/* fio's size syntax: a number with an optional k/m/g/t/p suffix, any case, binary (4k = 4K =
+ * 4kb = 4KB = 4096; fio's default kb_base=1024), an optional b/B alone ("4096b"), or "0x" hex
+ * without a suffix. The IEC forms (4ki, 4KiB) are refused: fio 3.33 reads 4KiB as 4000 but 4ki
+ * as 4096. Returns 0 or -1 (bad syntax, overflow, a sign, a fraction, spaces). */
+int job_parse_size(const char *text, uint64_t *bytes);
+/* fio's time syntax for runtime/ramp_time: a whole number in seconds, or with a suffix (any
+ * case) us/usec, ms/msec, s, m (minutes), h, d; microseconds round up to a whole ms. "sec" and
+ * "min" are refused: fio 3.33 reads 10sec as 10 us. Returns 0 or -1. */
+int job_parse_time_ms(const char *text, uint64_t *ms);
+
+const char *job_rw_name(enum job_rw rw); /* fio's names: "read", "randwrite", "rw", ... */
+
+#endif

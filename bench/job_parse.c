@@ -1,0 +1,907 @@
+/*
+ * fio-style job files (bench/job.h; the options are listed in docs/jobs.md): the INI layer
+ * (sections, comments, key=value) and one table of the options lunbench knows, each with the
+ * function that checks its value and applies it to a job. Where fio's HOWTO and fio 3.33's
+ * parser disagree, lunbench refuses the ambiguous form rather than pick one.
+ */
+#include "bench/job.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* fio's OPT_LEN_MAX is larger; 1023 holds a luns= list of LUNSEL_LIST_MAX "255:255:16383". */
+#define JOB_LINE_MAX 1024
+#define JOB_WHY_MAX 200
+#define JOB_SECTOR 512u          /* the smallest SCSI logical block: bs and offset are multiples */
+#define JOB_BS_MAX (1u << 20)
+#define JOB_IODEPTH_MAX 4096u
+#define JOB_HBA_MAX 255u
+#define JOB_TARGET_MAX 255u      /* QEMU's max_target (inclusive) */
+#define JOB_LUN_MAX 16383u       /* flat LUN addressing: 14 bits; QEMU's max_lun */
+
+/* Checks value (NULL: a bare key) and applies it to job; -1 with the reason in why. */
+typedef int (*job_apply_fn)(struct job_spec *job, const char *value, char *why, size_t why_len);
+
+struct job_option_def {
+    const char *name;
+    const char *fio_name; /* the name fio prints in "job options" when name is an alias */
+    job_apply_fn apply;
+};
+
+/* ---- values ---- */
+
+static int need_value(const char *value, char *why, size_t why_len)
+{
+    if (value != NULL)
+        return 0;
+    snprintf(why, why_len, "needs a value");
+    return -1;
+}
+
+/* One or more decimal digits at *p, no sign; advances *p. */
+static int parse_decimal(const char **p, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    for (; isdigit((unsigned char)*s); s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+static int parse_decimal_upto(const char **p, uint64_t max, unsigned *out)
+{
+    uint64_t v;
+    if (parse_decimal(p, &v) != 0 || v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int job_parse_size(const char *text, uint64_t *bytes)
+{
+    const char *p = text;
+    uint64_t v = 0;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        p += 2;
+        if (!isxdigit((unsigned char)*p))
+            return -1;
+        for (; isxdigit((unsigned char)*p); p++) {
+            int c = tolower((unsigned char)*p);
+            unsigned d = isdigit(c) ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+            if (v > UINT64_MAX >> 4)
+                return -1;
+            v = v << 4 | d;
+        }
+        if (*p != '\0')
+            return -1;
+        *bytes = v;
+        return 0;
+    }
+    if (parse_decimal(&p, &v) != 0)
+        return -1;
+    static const char prefixes[] = "kmgtp"; /* HOWTO "int": kb_base=1024 powers */
+    unsigned shift = 0;
+    const char *prefix = *p != '\0' ? strchr(prefixes, tolower((unsigned char)*p)) : NULL;
+    if (prefix != NULL) {
+        shift = 10 * (unsigned)(prefix - prefixes + 1);
+        p++;
+    }
+    if (*p == 'b' || *p == 'B')
+        p++;
+    if (*p != '\0' || (shift != 0 && v > UINT64_MAX >> shift))
+        return -1;
+    *bytes = v << shift;
+    return 0;
+}
+
+int job_parse_time_ms(const char *text, uint64_t *ms)
+{
+    const char *p = text;
+    uint64_t v;
+    if (parse_decimal(&p, &v) != 0)
+        return -1;
+    /* HOWTO "time": units are not case sensitive; no unit means seconds. */
+    char unit[8];
+    size_t n = strlen(p);
+    if (n >= sizeof unit)
+        return -1;
+    for (size_t i = 0; i <= n; i++)
+        unit[i] = (char)tolower((unsigned char)p[i]);
+    if (strcmp(unit, "us") == 0 || strcmp(unit, "usec") == 0) {
+        *ms = v / 1000 + (v % 1000 != 0); /* up: a 500us runtime must not become "no limit" */
+        return 0;
+    }
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = { { "ms", 1 }, { "msec", 1 }, { "", 1000 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+                  { "d", 86400000 } };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(unit, units[i].unit) == 0) {
+            if (v > UINT64_MAX / units[i].ms)
+                return -1;
+            *ms = v * units[i].ms;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int size_value(const char *value, uint64_t *bytes, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (job_parse_size(value, bytes) == 0)
+        return 0;
+    if (strpbrk(value, "iI") != NULL)
+        snprintf(why, why_len,
+                 "ambiguous size '%s': fio 3.33 reads 4KiB as 4000 bytes but 4ki as 4096; write 4k (4096) or 4000",
+                 value);
+    else
+        snprintf(why, why_len, "bad size '%s'", value);
+    return -1;
+}
+
+/* fio reads its integer options with the size syntax too: iodepth=4k is 4096. */
+static int uint_value(const char *value, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (job_parse_size(value, out) != 0) {
+        snprintf(why, why_len, "bad number '%s'", value);
+        return -1;
+    }
+    if (*out < min || *out > max) {
+        snprintf(why, why_len, "must be %llu..%llu, not %s", (unsigned long long)min, (unsigned long long)max, value);
+        return -1;
+    }
+    return 0;
+}
+
+/* fio's bool options need a value; its "set" options (time_based, ...) may be bare. */
+static int bool_value(const char *value, bool bare_is_true, bool *out, char *why, size_t why_len)
+{
+    if (value == NULL && bare_is_true) {
+        *out = true;
+        return 0;
+    }
+    if (value != NULL && (strcmp(value, "0") == 0 || strcmp(value, "1") == 0)) {
+        *out = value[0] == '1';
+        return 0;
+    }
+    snprintf(why, why_len, value == NULL ? "needs a value (0 or 1)" : "must be 0 or 1, not '%s'", value);
+    return -1;
+}
+
+static int time_value(const char *value, uint64_t *ms, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (job_parse_time_ms(value, ms) == 0)
+        return 0;
+    snprintf(why, why_len, "bad time '%s' (a whole number, in seconds or with us, ms, s, m, h or d)", value);
+    return -1;
+}
+
+/* "N%" of each LUN: HOWTO size= and offset= take "a number between 1 and 100 followed by '%'". */
+static int percent_value(const char *value, unsigned *percent, bool *is_percent, char *why, size_t why_len)
+{
+    size_t n = strlen(value);
+    *is_percent = n > 0 && value[n - 1] == '%';
+    if (!*is_percent)
+        return 0;
+    const char *p = value;
+    uint64_t v;
+    if (parse_decimal(&p, &v) != 0 || *p != '%' || v < 1 || v > 100) {
+        snprintf(why, why_len, "bad percentage '%s' (1%% to 100%%)", value);
+        return -1;
+    }
+    *percent = (unsigned)v;
+    return 0;
+}
+
+/* ---- the options ---- */
+
+static int apply_name(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (value[0] == '\0' || strlen(value) >= sizeof job->name) {
+        snprintf(why, why_len, "a job name has 1 to %zu characters", sizeof job->name - 1);
+        return -1;
+    }
+    strcpy(job->name, value);
+    return 0;
+}
+
+static int apply_ignored_string(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    return need_value(value, why, why_len);
+}
+
+static int apply_ignored_bool(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    bool b;
+    return bool_value(value, false, &b, why, why_len);
+}
+
+static int apply_ignored_flag(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    bool b;
+    return bool_value(value, true, &b, why, why_len);
+}
+
+static int apply_ignored_uint(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    uint64_t v;
+    return uint_value(value, 0, UINT32_MAX, &v, why, why_len);
+}
+
+/* end_fsync=1 and fsync_on_close=1 would flush the write cache inside the job's time. */
+static int apply_no_flush(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    bool b;
+    if (bool_value(value, false, &b, why, why_len) != 0)
+        return -1;
+    if (b) {
+        snprintf(why, why_len, "only 0 is supported (lunbench does not flush the write cache)");
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_filename(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    (void)value;
+    snprintf(why, why_len, "lunbench picks LUNs with luns=, not filename= (see docs/jobs.md)");
+    return -1;
+}
+
+static int apply_numjobs(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    uint64_t v;
+    if (uint_value(value, 0, UINT64_MAX, &v, why, why_len) != 0)
+        return -1;
+    if (v != 1) {
+        snprintf(why, why_len, "only 1 is supported (give the job a second section instead)");
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const job_rw_names[] = {
+    [JOB_READ] = "read", [JOB_WRITE] = "write", [JOB_RANDREAD] = "randread",
+    [JOB_RANDWRITE] = "randwrite", [JOB_RW] = "rw", [JOB_RANDRW] = "randrw",
+};
+
+const char *job_rw_name(enum job_rw rw)
+{
+    return (unsigned)rw < sizeof job_rw_names / sizeof job_rw_names[0] ? job_rw_names[rw] : "?";
+}
+
+static int apply_rw(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    /* HOWTO rw: "readwrite" is "rw" (both sequential mixed). */
+    if (strcmp(value, "readwrite") == 0) {
+        job->rw = JOB_RW;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof job_rw_names / sizeof job_rw_names[0]; i++) {
+        if (strcmp(value, job_rw_names[i]) == 0) {
+            job->rw = (enum job_rw)i;
+            return 0;
+        }
+    }
+    if (strchr(value, ':') != NULL)
+        snprintf(why, why_len, "the ':N' offset modifier ('%s') is not supported", value);
+    else if (strstr(value, "trim") != NULL)
+        snprintf(why, why_len, "'%s' is not supported (lunbench does not trim)", value);
+    else
+        snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw)", value);
+    return -1;
+}
+
+static int apply_rwmixread(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(value, 0, 100, &v, why, why_len) != 0)
+        return -1;
+    job->rwmixread = (unsigned)v;
+    return 0;
+}
+
+/* HOWTO rwmixwrite: when both are given, the later one wins: each sets the split. */
+static int apply_rwmixwrite(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(value, 0, 100, &v, why, why_len) != 0)
+        return -1;
+    job->rwmixread = 100 - (unsigned)v;
+    return 0;
+}
+
+static int apply_bs(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (value != NULL && strchr(value, ',') != NULL) {
+        snprintf(why, why_len, "per-direction block sizes ('%s') are not supported: give one size", value);
+        return -1;
+    }
+    if (size_value(value, &v, why, why_len) != 0)
+        return -1;
+    if (v < JOB_SECTOR || v > JOB_BS_MAX || v % JOB_SECTOR != 0) {
+        snprintf(why, why_len, "must be a multiple of 512 from 512 to 1m, not %s", value);
+        return -1;
+    }
+    job->bs = (uint32_t)v;
+    return 0;
+}
+
+static int apply_iodepth(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(value, 1, JOB_IODEPTH_MAX, &v, why, why_len) != 0)
+        return -1;
+    job->iodepth = (unsigned)v;
+    return 0;
+}
+
+static int apply_runtime(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return time_value(value, &job->runtime_ms, why, why_len);
+}
+
+static int apply_ramp_time(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return time_value(value, &job->ramp_time_ms, why, why_len);
+}
+
+static int apply_time_based(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, true, &job->time_based, why, why_len);
+}
+
+static int apply_size(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    bool is_percent;
+    if (need_value(value, why, why_len) != 0 ||
+        percent_value(value, &job->size_percent, &is_percent, why, why_len) != 0)
+        return -1;
+    if (is_percent) {
+        job->size = 0;
+        return 0;
+    }
+    if (size_value(value, &job->size, why, why_len) != 0)
+        return -1;
+    job->size_percent = 0;
+    return 0;
+}
+
+static int apply_offset(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    bool is_percent;
+    if (need_value(value, why, why_len) != 0 ||
+        percent_value(value, &job->offset_percent, &is_percent, why, why_len) != 0)
+        return -1;
+    if (is_percent) {
+        job->offset = 0;
+        return 0;
+    }
+    uint64_t v;
+    if (size_value(value, &v, why, why_len) != 0)
+        return -1;
+    if (v % JOB_SECTOR != 0) {
+        snprintf(why, why_len, "must be a multiple of 512, not %s", value);
+        return -1;
+    }
+    job->offset = v;
+    job->offset_percent = 0;
+    return 0;
+}
+
+static int apply_number_ios(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, UINT64_MAX, &job->number_ios, why, why_len);
+}
+
+static int apply_rate_iops(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (value != NULL && strchr(value, ',') != NULL) {
+        snprintf(why, why_len, "per-direction rates ('%s') are not supported: give one rate", value);
+        return -1;
+    }
+    return uint_value(value, 0, UINT64_MAX, &job->rate_iops, why, why_len);
+}
+
+static int apply_verify(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    /* Any checksum catches what lunbench checks (a block that does not hold what was written
+     * there); fio's crc32 is a different polynomial, but the outcome is the same. */
+    static const char *const on[] = { "crc32c", "crc32c-intel", "crc32" };
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        if (strcmp(value, on[i]) == 0) {
+            job->verify = true;
+            return 0;
+        }
+    }
+    if (strcmp(value, "0") == 0 || strcmp(value, "none") == 0) {
+        job->verify = false;
+        return 0;
+    }
+    snprintf(why, why_len, "verify=%s is not supported (crc32c, crc32c-intel, crc32, or 0 for none)", value);
+    return -1;
+}
+
+static int apply_do_verify(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, false, &job->do_verify, why, why_len);
+}
+
+static int apply_randseed(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, UINT64_MAX, &job->randseed, why, why_len);
+}
+
+/* A plain decimal: digits with an optional fraction; strtod alone would take "inf", "1e2", "0x1p3". */
+static bool is_plain_decimal(const char *s, size_t n)
+{
+    size_t digits = 0, dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isdigit((unsigned char)s[i]))
+            digits++;
+        else if (s[i] == '.')
+            dots++;
+        else
+            return false;
+    }
+    return digits > 0 && dots <= 1;
+}
+
+/* HOWTO percentile_list: ':'-separated floats in (0, 100], at most 20. fio sorts the list
+ * before use (stat.c); a repeated value is dropped so that JSON keys stay unique. */
+static int apply_percentile_list(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    double list[HIST_MAX_PERCENTILES];
+    size_t n = 0;
+    const char *p = value;
+    for (;;) {
+        size_t len = strcspn(p, ":");
+        char item[32];
+        if (len == 0 || len >= sizeof item || !is_plain_decimal(p, len)) {
+            snprintf(why, why_len, "bad percentile '%.*s' in '%s'", (int)(len < sizeof item ? len : sizeof item), p,
+                     value);
+            return -1;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        double v = strtod(item, NULL);
+        if (!(v > 0.0 && v <= 100.0)) {
+            snprintf(why, why_len, "percentile %s is not in (0, 100]", item);
+            return -1;
+        }
+        if (n == HIST_MAX_PERCENTILES) {
+            snprintf(why, why_len, "more than %d percentiles", HIST_MAX_PERCENTILES);
+            return -1;
+        }
+        size_t at = n; /* insertion sort: at most 20 */
+        while (at > 0 && list[at - 1] > v)
+            at--;
+        if (!(at > 0 && list[at - 1] == v)) {
+            memmove(&list[at + 1], &list[at], (n - at) * sizeof list[0]);
+            list[at] = v;
+            n++;
+        }
+        p += len;
+        if (*p == '\0')
+            break;
+        p++;
+    }
+    memcpy(job->percentiles, list, n * sizeof list[0]);
+    job->percentile_count = n;
+    return 0;
+}
+
+static int apply_lun_order(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strcmp(value, "roundrobin") == 0)
+        job->lun_order = LUN_ORDER_ROUNDROBIN;
+    else if (strcmp(value, "random") == 0)
+        job->lun_order = LUN_ORDER_RANDOM;
+    else {
+        snprintf(why, why_len, "bad value '%s' (roundrobin or random)", value);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_lun_list(const char *value, struct lun_selection *sel, char *why, size_t why_len)
+{
+    const char *p = value;
+    sel->list_count = 0;
+    for (;;) {
+        const char *entry = p;
+        unsigned h, t, l;
+        if (parse_decimal_upto(&p, JOB_HBA_MAX, &h) != 0 || *p++ != ':' ||
+            parse_decimal_upto(&p, JOB_TARGET_MAX, &t) != 0 || *p++ != ':' ||
+            parse_decimal_upto(&p, JOB_LUN_MAX, &l) != 0 || (*p != ',' && *p != '\0')) {
+            size_t len = strcspn(entry, ",");
+            snprintf(why, why_len,
+                     "bad LUN '%.*s' (HBA:TARGET:LUN with HBA 0..%u, TARGET 0..%u, LUN 0..%u; or all, hba:N, "
+                     "targets:A-B, first:N)",
+                     (int)(len < 40 ? len : 40), entry, JOB_HBA_MAX, JOB_TARGET_MAX, JOB_LUN_MAX);
+            return -1;
+        }
+        for (size_t i = 0; i < sel->list_count; i++) {
+            if (sel->list[i].hba == h && sel->list[i].target == t && sel->list[i].lun == l) {
+                snprintf(why, why_len, "LUN %u:%u:%u is listed twice", h, t, l);
+                return -1;
+            }
+        }
+        if (sel->list_count == LUNSEL_LIST_MAX) {
+            snprintf(why, why_len, "more than %d LUNs in the list", LUNSEL_LIST_MAX);
+            return -1;
+        }
+        sel->list[sel->list_count++] = (struct lun_addr){ .hba = (uint8_t)h, .target = (uint8_t)t, .lun = (uint16_t)l };
+        if (*p == '\0')
+            return 0;
+        p++;
+    }
+}
+
+static int apply_luns(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    struct lun_selection sel = { .kind = LUNSEL_ALL };
+    const char *p;
+    if (strcmp(value, "all") == 0) {
+        /* the zero-initialised selection */
+    } else if (strncmp(value, "hba:", 4) == 0) {
+        p = value + 4;
+        sel.kind = LUNSEL_HBA;
+        if (parse_decimal_upto(&p, JOB_HBA_MAX, &sel.hba) != 0 || *p != '\0') {
+            snprintf(why, why_len, "bad HBA in '%s' (hba:N, N 0..%u)", value, JOB_HBA_MAX);
+            return -1;
+        }
+    } else if (strncmp(value, "targets:", 8) == 0) {
+        p = value + 8;
+        sel.kind = LUNSEL_TARGETS;
+        if (parse_decimal_upto(&p, JOB_TARGET_MAX, &sel.target_lo) != 0 || *p++ != '-' ||
+            parse_decimal_upto(&p, JOB_TARGET_MAX, &sel.target_hi) != 0 || *p != '\0' ||
+            sel.target_lo > sel.target_hi) {
+            snprintf(why, why_len, "bad target range in '%s' (targets:A-B, 0 <= A <= B <= %u)", value, JOB_TARGET_MAX);
+            return -1;
+        }
+    } else if (strncmp(value, "first:", 6) == 0) {
+        p = value + 6;
+        sel.kind = LUNSEL_FIRST;
+        if (parse_decimal_upto(&p, UINT32_MAX, &sel.first_n) != 0 || *p != '\0' || sel.first_n == 0) {
+            snprintf(why, why_len, "bad count in '%s' (first:N, N >= 1)", value);
+            return -1;
+        }
+    } else {
+        sel.kind = LUNSEL_LIST;
+        if (parse_lun_list(value, &sel, why, why_len) != 0)
+            return -1;
+    }
+    job->luns = sel;
+    return 0;
+}
+
+/* fio_name: what fio's "job options" calls an alias (fio 3.33 prints bs for blocksize=). */
+static const struct job_option_def job_options[] = {
+    { "name", NULL, apply_name },
+    { "description", NULL, apply_ignored_string },
+    { "rw", NULL, apply_rw },
+    { "readwrite", "rw", apply_rw },
+    { "rwmixread", NULL, apply_rwmixread },
+    { "rwmixwrite", NULL, apply_rwmixwrite },
+    { "bs", NULL, apply_bs },
+    { "blocksize", "bs", apply_bs },
+    { "iodepth", NULL, apply_iodepth },
+    { "runtime", NULL, apply_runtime },
+    { "ramp_time", NULL, apply_ramp_time },
+    { "time_based", NULL, apply_time_based },
+    { "size", NULL, apply_size },
+    { "offset", NULL, apply_offset },
+    { "number_ios", NULL, apply_number_ios },
+    { "rate_iops", NULL, apply_rate_iops },
+    { "verify", NULL, apply_verify },
+    { "do_verify", NULL, apply_do_verify },
+    { "randseed", NULL, apply_randseed },
+    { "percentile_list", NULL, apply_percentile_list },
+    { "luns", NULL, apply_luns },
+    { "lun_order", NULL, apply_lun_order },
+    { "numjobs", NULL, apply_numjobs },
+    { "filename", NULL, apply_filename },
+    { "directory", NULL, apply_filename },
+    { "filename_format", NULL, apply_filename },
+    /* Accepted so that fio files run unchanged; they do not change what lunbench does. */
+    { "ioengine", NULL, apply_ignored_string },
+    { "direct", NULL, apply_ignored_bool },
+    { "buffered", NULL, apply_ignored_bool },
+    { "invalidate", NULL, apply_ignored_bool },
+    { "randrepeat", NULL, apply_ignored_bool },
+    { "gtod_reduce", NULL, apply_ignored_bool },
+    { "thread", NULL, apply_ignored_flag },
+    { "group_reporting", NULL, apply_ignored_flag },
+    { "stonewall", NULL, apply_ignored_flag },
+    { "wait_for_previous", "stonewall", apply_ignored_flag },
+    { "new_group", NULL, apply_ignored_flag },
+    { "norandommap", NULL, apply_ignored_flag },
+    { "iodepth_batch", NULL, apply_ignored_uint },
+    { "iodepth_batch_submit", "iodepth_batch", apply_ignored_uint },
+    { "iodepth_batch_complete_min", NULL, apply_ignored_uint },
+    { "iodepth_batch_complete", "iodepth_batch_complete_min", apply_ignored_uint },
+    { "iodepth_low", NULL, apply_ignored_uint },
+    { "end_fsync", NULL, apply_no_flush },
+    { "fsync_on_close", NULL, apply_no_flush },
+};
+
+static const struct job_option_def *job_option_find(const char *key)
+{
+    for (size_t i = 0; i < sizeof job_options / sizeof job_options[0]; i++)
+        if (strcmp(job_options[i].name, key) == 0) /* case-sensitive, as fio */
+            return &job_options[i];
+    return NULL;
+}
+
+bool job_option_known(const char *key) { return job_option_find(key) != NULL; }
+
+void job_spec_defaults(struct job_spec *job)
+{
+    memset(job, 0, sizeof *job);
+    job->rw = JOB_READ;
+    job->rwmixread = 50;
+    job->bs = 4096;
+    job->iodepth = 1;
+    job->do_verify = true;
+    job->randseed = JOB_DEFAULT_RANDSEED;
+    job->percentile_count = hist_default_percentiles_count;
+    memcpy(job->percentiles, hist_default_percentiles, hist_default_percentiles_count * sizeof job->percentiles[0]);
+    job->luns.kind = LUNSEL_ALL;
+    job->lun_order = LUN_ORDER_ROUNDROBIN;
+}
+
+/* Keep key=value in the job's "job options": a later value replaces an earlier one in place. */
+static int job_option_record(struct job_spec *job, const char *key, const char *value, unsigned line, char *why,
+                             size_t why_len)
+{
+    struct job_option *o = NULL;
+    for (size_t i = 0; i < job->option_count && o == NULL; i++)
+        if (strcmp(job->options[i].key, key) == 0)
+            o = &job->options[i];
+    if (o == NULL) {
+        if (job->option_count == JOB_MAX_OPTIONS) {
+            snprintf(why, why_len, "more than %d options in one job", JOB_MAX_OPTIONS);
+            return -1;
+        }
+        o = &job->options[job->option_count++];
+        snprintf(o->key, sizeof o->key, "%s", key);
+    }
+    const char *v = value != NULL ? value : "";
+    size_t n = strlen(v);
+    if (n < sizeof o->value) {
+        memcpy(o->value, v, n + 1);
+    } else {
+        memcpy(o->value, v, sizeof o->value - 4);
+        strcpy(o->value + sizeof o->value - 4, "...");
+    }
+    o->line = line;
+    return 0;
+}
+
+/* Check, apply and record one option; -1 with "option 'KEY': why" or "unknown option". */
+static int job_option_set(struct job_spec *job, const char *key, const char *value, unsigned line, char *msg,
+                          size_t msg_len)
+{
+    const struct job_option_def *def = job_option_find(key);
+    if (def == NULL) {
+        if (strncmp(key, "include ", 8) == 0)
+            snprintf(msg, msg_len, "'include' is not supported: put the options in the job file itself");
+        else
+            snprintf(msg, msg_len, "unknown option '%s'", key);
+        return -1;
+    }
+    char why[JOB_WHY_MAX];
+    if (def->apply(job, value, why, sizeof why) != 0 ||
+        job_option_record(job, def->fio_name != NULL ? def->fio_name : def->name, value, line, why, sizeof why) != 0) {
+        snprintf(msg, msg_len, "option '%s': %s", key, why);
+        return -1;
+    }
+    return 0;
+}
+
+int job_option_check(const char *key, const char *value, char *err, size_t err_len)
+{
+    struct job_spec scratch;
+    job_spec_defaults(&scratch);
+    return job_option_set(&scratch, key, value, 0, err, err_len);
+}
+
+/* ---- the INI layer ---- */
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Split "key = value" (value NULL for a bare key), trimming both. */
+static void split_option(char *text, char **key, char **value)
+{
+    char *eq = strchr(text, '=');
+    *value = NULL;
+    if (eq != NULL) {
+        *eq = '\0';
+        *value = trim(eq + 1);
+    }
+    *key = trim(text);
+}
+
+struct job_parser {
+    const char *file_name;
+    const char *const *overrides;
+    size_t n_overrides;
+    char *err;
+    size_t err_len;
+};
+
+static int parser_fail(const struct job_parser *ps, unsigned line, const char *msg)
+{
+    if (line != 0)
+        snprintf(ps->err, ps->err_len, "%s:%u: %s", ps->file_name, line, msg);
+    else
+        snprintf(ps->err, ps->err_len, "command line: %s", msg);
+    return -1;
+}
+
+/* A job's section has ended: the command line's options go last, then the checks that need
+ * the whole job. */
+static int job_finish(const struct job_parser *ps, struct job_spec *job)
+{
+    char msg[JOB_WHY_MAX + 64];
+    for (size_t i = 0; i < ps->n_overrides; i++) {
+        char buf[JOB_LINE_MAX];
+        if (snprintf(buf, sizeof buf, "%s", ps->overrides[i]) >= (int)sizeof buf)
+            return parser_fail(ps, 0, "an option is longer than 1023 characters");
+        char *key, *value;
+        split_option(buf, &key, &value);
+        if (job_option_set(job, key, value, 0, msg, sizeof msg) != 0)
+            return parser_fail(ps, 0, msg);
+    }
+    if (job->time_based && job->runtime_ms == 0) {
+        /* fio's fixup_options logs "time_based requires a runtime" and drops time_based. */
+        unsigned line = 0;
+        for (size_t i = 0; i < job->option_count; i++)
+            if (strcmp(job->options[i].key, "time_based") == 0)
+                line = job->options[i].line;
+        return parser_fail(ps, line, "option 'time_based': needs a runtime (fio ignores time_based without one)");
+    }
+    return 0;
+}
+
+/* "[name]": 0 with the name in place, or -1 with the reason in msg. */
+static int parse_section_header(char *text, char **name, char *msg, size_t msg_len)
+{
+    size_t n = strlen(text);
+    if (text[n - 1] != ']') {
+        snprintf(msg, msg_len, "section header '%.60s' does not end in ']'", text);
+        return -1;
+    }
+    text[n - 1] = '\0';
+    *name = trim(text + 1);
+    if (**name == '\0') {
+        snprintf(msg, msg_len, "empty section name");
+        return -1;
+    }
+    if (strlen(*name) >= JOB_NAME_MAX) {
+        snprintf(msg, msg_len, "job name '%.40s...' is longer than %d characters", *name, JOB_NAME_MAX - 1);
+        return -1;
+    }
+    /* fio's parser takes any section whose name starts with "global" for [global]. */
+    if (strncmp(*name, "global", 6) == 0 && strcmp(*name, "global") != 0) {
+        snprintf(msg, msg_len, "fio reads section '[%s]' as [global]: rename it", *name);
+        return -1;
+    }
+    return 0;
+}
+
+int job_file_parse(const char *file_name, const char *text, size_t len, const char *const *overrides,
+                   size_t n_overrides, struct job_spec *jobs, size_t max_jobs, size_t *count, char *err,
+                   size_t err_len)
+{
+    const struct job_parser ps = { file_name, overrides, n_overrides, err, err_len };
+    struct job_spec global; /* what [global] sections have set so far */
+    struct job_spec *cur = NULL;
+    size_t n = 0;
+    char msg[JOB_WHY_MAX + 64];
+    job_spec_defaults(&global);
+    *count = 0;
+    unsigned line_no = 0;
+    for (size_t pos = 0; pos < len;) {
+        line_no++;
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t line_len = (nl != NULL ? (size_t)(nl - text) : len) - pos;
+        char buf[JOB_LINE_MAX];
+        if (line_len >= sizeof buf)
+            return parser_fail(&ps, line_no, "line is longer than 1023 characters");
+        memcpy(buf, text + pos, line_len);
+        buf[line_len] = '\0';
+        pos += line_len + 1;
+        if (strlen(buf) != line_len)
+            return parser_fail(&ps, line_no, "NUL byte in the line (not a text file?)");
+        /* fio's strip_blank_end cuts a line at its first ';' or '#', inside values too (fio
+         * 3.33 reads "bs=4k ; comment" as bs=4k); the HOWTO only speaks of whole lines. */
+        buf[strcspn(buf, ";#")] = '\0';
+        char *s = trim(buf);
+        if (*s == '\0')
+            continue;
+        if (*s == '[') {
+            char *name;
+            if (cur != NULL && cur != &global && job_finish(&ps, cur) != 0)
+                return -1;
+            if (parse_section_header(s, &name, msg, sizeof msg) != 0)
+                return parser_fail(&ps, line_no, msg);
+            if (strcmp(name, "global") == 0) {
+                cur = &global;
+                continue;
+            }
+            if (n == max_jobs) {
+                snprintf(msg, sizeof msg, "more than %zu jobs", max_jobs);
+                return parser_fail(&ps, line_no, msg);
+            }
+            cur = &jobs[n++];
+            *cur = global;
+            strcpy(cur->name, name); /* a name= in [global] does not rename jobs (fio) */
+            snprintf(cur->source, sizeof cur->source, "%s", file_name);
+            cur->line = line_no;
+            continue;
+        }
+        char *key, *value;
+        split_option(s, &key, &value);
+        if (cur == NULL) {
+            snprintf(msg, sizeof msg, "option '%.40s' is outside any [section]", key);
+            return parser_fail(&ps, line_no, msg);
+        }
+        if (job_option_set(cur, key, value, line_no, msg, sizeof msg) != 0)
+            return parser_fail(&ps, line_no, msg);
+    }
+    if (cur != NULL && cur != &global && job_finish(&ps, cur) != 0)
+        return -1;
+    if (n == 0) {
+        snprintf(err, err_len, "%s: no job sections", file_name);
+        return -1;
+    }
+    *count = n;
+    return 0;
+}

@@ -1,0 +1,146 @@
+/* mode=bench: find the job file (the -initrd module, or the built-in default), check every job,
+ * run them one after another, report each, then write fio's JSON. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/rtc.h"
+#include "bench/default_job.h"
+#include "bench/engine.h"
+#include "bench/report.h"
+#include "fs/archive.h"
+#include "lib/exit_status.h"
+#include "lib/results.h"
+#include "machine.h"
+
+#ifndef LUNBENCH_VERSION
+#define LUNBENCH_VERSION "unknown"
+#endif
+
+#define MAX_JOBS 32
+#define MAX_FILES 64
+
+/* The job file text: from the module (choosing job=NAME in an archive), else the default. */
+static int find_job_file(const struct machine *m, const char **name, const char **text, size_t *len)
+{
+    const struct boot_info *b = &m->boot;
+    if (b->module_count == 0) {
+        if (m->options.job[0] != '\0') {
+            printf("lunbench: job=%s, but no job file was given (-initrd)\n", m->options.job);
+            return -1;
+        }
+        *name = bench_default_job_name;
+        *text = bench_default_job;
+        *len = strlen(bench_default_job);
+        return 0;
+    }
+    if (b->module_count > 1)
+        printf("lunbench: %zu modules given; jobs come from the first\n", b->module_count);
+    const struct boot_module *mod = &b->modules[0];
+    static struct fs_file files[MAX_FILES];
+    size_t count = 0;
+    char err[200];
+    const char *plain = mod->name[0] ? mod->name : "initrd";
+    if (fs_archive_list(phys_to_virt(mod->start), mod->end - mod->start, plain, files, MAX_FILES, &count, err,
+                        sizeof err) != 0) {
+        printf("lunbench: job archive %s: %s\n", plain, err);
+        return -1;
+    }
+    const struct fs_file *chosen = NULL;
+    for (size_t i = 0; i < count; i++) {
+        const char *base = strrchr(files[i].name, '/');
+        base = base ? base + 1 : files[i].name;
+        if (m->options.job[0] == '\0' ? count == 1
+                                      : strcmp(files[i].name, m->options.job) == 0 || strcmp(base, m->options.job) == 0)
+            chosen = &files[i];
+    }
+    if (chosen == NULL) {
+        printf("lunbench: %s the module %s holds:", m->options.job[0] ? "no job file by that name (job=...); "
+                                                                       : "choose a job file with job=NAME;", plain);
+        for (size_t i = 0; i < count; i++)
+            printf(" %s", files[i].name);
+        printf("\n");
+        return -1;
+    }
+    *name = chosen->name;
+    *text = (const char *)chosen->data;
+    *len = chosen->size;
+    return 0;
+}
+
+static void write_results(const struct machine *m, const struct scan_result *scan, const struct job_spec *jobs,
+                          const struct job_result *results, size_t n)
+{
+    struct json_writer w;
+    results_begin(&w);
+    json_object_begin(&w, NULL);
+    json_string(&w, "fio version", "lunbench-" LUNBENCH_VERSION);
+    uint64_t now = rtc_unix_time();
+    json_uint(&w, "timestamp", now);
+    json_uint(&w, "timestamp_ms", now * 1000);
+    char when[40];
+    rtc_format(now, when, sizeof when);
+    json_string(&w, "time", when);
+    json_object_begin(&w, "global options");
+    json_object_end(&w);
+    json_array_begin(&w, "jobs");
+    for (size_t i = 0; i < n; i++)
+        bench_json_job(&w, &jobs[i], &results[i], m->tsc.hz);
+    json_array_end(&w);
+    json_object_begin(&w, "lunbench");
+    report_inventory_members(&w, m, scan);
+    json_object_end(&w);
+    json_object_end(&w);
+    results_end(&w);
+}
+
+int bench_mode_run(struct machine *m, struct scan_result *scan)
+{
+    const char *name, *text;
+    size_t len;
+    if (find_job_file(m, &name, &text, &len) != 0)
+        return LUNBENCH_EXIT_USAGE;
+    static struct job_spec jobs[MAX_JOBS];
+    size_t n = 0;
+    char err[300];
+    const char *overrides[OPTIONS_MAX_JOB_OVERRIDES];
+    for (size_t i = 0; i < m->options.job_override_count; i++)
+        overrides[i] = m->options.job_overrides[i];
+    if (job_file_parse(name, text, len, overrides, m->options.job_override_count, jobs, MAX_JOBS, &n, err, sizeof err) != 0) {
+        printf("lunbench: %s\n", err);
+        return LUNBENCH_EXIT_USAGE;
+    }
+    struct bench_env env = {
+        .hbas = scan->hbas, .hba_ok = scan->hba_ok, .hba_count = scan->hba_count, .inv = &scan->inv,
+        .tsc_hz = m->tsc.hz, .cmd_timeout_cycles = m->tsc.hz / 1000 * m->options.cmd_timeout_ms,
+        .progress = m->options.progress == OPT_YES,
+    };
+    /* Every job is checked against the LUNs before any I/O. */
+    for (size_t i = 0; i < n; i++) {
+        if (bench_check_selection(&jobs[i], &env, err, sizeof err) != 0) {
+            printf("lunbench: %s: %s\n", name, err);
+            return LUNBENCH_EXIT_USAGE;
+        }
+    }
+    struct job_result *results = calloc(n, sizeof *results);
+    if (results == NULL) {
+        printf("lunbench: out of memory for the results of %zu jobs\n", n);
+        return LUNBENCH_EXIT_ERRORS;
+    }
+    printf("bench: %zu job%s from %s\n", n, n == 1 ? "" : "s", name);
+    bool errors = false;
+    for (size_t i = 0; i < n; i++) {
+        printf("bench: job '%s' starting: rw=%s bs=%" PRIu32 " iodepth=%u\n", jobs[i].name, job_rw_name(jobs[i].rw),
+               jobs[i].bs, jobs[i].iodepth);
+        if (bench_run_job(&jobs[i], &env, &results[i]) != 0)
+            errors = true;
+        bench_report_job(&jobs[i], &results[i], m->tsc.hz);
+        for (int k = 0; k < ERR_KINDS; k++)
+            errors |= results[i].errors[k] != 0;
+    }
+    write_results(m, scan, jobs, results, n);
+    free(results);
+    return errors ? LUNBENCH_EXIT_ERRORS : LUNBENCH_EXIT_OK;
+}

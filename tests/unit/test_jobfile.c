@@ -1,0 +1,771 @@
+/* fio-style job files (bench/job_parse.c): syntax, every option's checks, exact error messages,
+ * and fio's own example job files (Debian's fio-examples, GPL-2, in tests/data/jobs/fio-examples). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/default_job.h"
+#include "bench/job.h"
+#include "test_support.h"
+
+#define MAX_TEST_JOBS 8
+static struct job_spec jobs[MAX_TEST_JOBS];
+
+#define NOT_FILENAME "lunbench picks LUNs with luns=, not filename= (see docs/jobs.md)"
+#define ONLY_ONE_JOB "(give the job a second section instead)"
+static char err[300];
+
+static int parse_with(const char *name, const char *text, size_t len, const char *const *ov, size_t n_ov,
+                      size_t max_jobs, size_t *count)
+{
+    err[0] = '\0';
+    memset(jobs, 0xa5, sizeof jobs); /* nothing may depend on what the caller's array held */
+    return job_file_parse(name, text, len, ov, n_ov, jobs, max_jobs, count, err, sizeof err);
+}
+
+static int parse(const char *text, size_t *count)
+{
+    return parse_with("t.fio", text, strlen(text), NULL, 0, MAX_TEST_JOBS, count);
+}
+
+static void expect_error(const char *text, const char *message)
+{
+    size_t count = 99;
+    if (parse(text, &count) != -1)
+        fail_msg("parsed, but should fail with \"%s\":\n%s", message, text);
+    assert_string_equal(err, message);
+    assert_int_equal(count, 0);
+}
+
+static const struct job_option *find_option(const struct job_spec *job, const char *key)
+{
+    for (size_t i = 0; i < job->option_count; i++)
+        if (strcmp(job->options[i].key, key) == 0)
+            return &job->options[i];
+    return NULL;
+}
+
+static void expect_option(const struct job_spec *job, size_t index, const char *key, const char *value, unsigned line)
+{
+    assert_true(index < job->option_count);
+    assert_string_equal(job->options[index].key, key);
+    assert_string_equal(job->options[index].value, value);
+    assert_int_equal(job->options[index].line, line);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct job_spec j;
+    memset(&j, 0xff, sizeof j);
+    job_spec_defaults(&j);
+    assert_string_equal(j.name, "");
+    assert_int_equal(j.rw, JOB_READ);
+    assert_int_equal(j.rwmixread, 50);
+    assert_int_equal(j.bs, 4096);
+    assert_int_equal(j.iodepth, 1);
+    assert_int_equal(j.runtime_ms, 0);
+    assert_false(j.time_based);
+    assert_int_equal(j.size, 0);
+    assert_int_equal(j.size_percent, 0);
+    assert_int_equal(j.offset, 0);
+    assert_false(j.verify);
+    assert_true(j.do_verify);
+    assert_int_equal(j.randseed, 0xb1899bed);
+    /* fio's default list: 1:5:10:20:30:40:50:60:70:80:90:95:99:99.5:99.9:99.95:99.99 */
+    assert_int_equal(j.percentile_count, 17);
+    assert_true(j.percentiles[0] == 1.0 && j.percentiles[13] == 99.5 && j.percentiles[16] == 99.99);
+    assert_int_equal(j.luns.kind, LUNSEL_ALL);
+    assert_int_equal(j.lun_order, LUN_ORDER_ROUNDROBIN);
+    assert_int_equal(j.option_count, 0);
+}
+
+static void test_sizes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } good[] = {
+        { "0", 0 },
+        { "512", 512 },
+        { "4k", 4096 },
+        { "4K", 4096 },
+        { "4kb", 4096 },
+        { "4KB", 4096 },
+        { "4096b", 4096 },
+        { "4096B", 4096 },
+        { "1m", 1048576 },
+        { "1M", 1048576 },
+        { "1g", 1073741824 },
+        { "10G", 10737418240ull },
+        { "2t", 2ull << 40 },
+        { "1p", 1ull << 50 },
+        { "16383p", 16383ull << 50 },
+        { "0x1000", 4096 },
+        { "0XfF", 255 },
+        { "18446744073709551615", UINT64_MAX },
+        { "0xffffffffffffffff", UINT64_MAX },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        uint64_t v = 1;
+        if (job_parse_size(good[i].text, &v) != 0)
+            fail_msg("'%s' was refused", good[i].text);
+        assert_int_equal(v, good[i].bytes);
+    }
+    static const char *const bad[] = {
+        "", "4x", "-4k", "+4k", "1.5k", "4 k", " 4", "4k ", "k", "4kk", "4kbb", "4bk",
+        "4KiB", "4ki", "1MiB", "1Mi",               /* fio 3.33: 4KiB = 4000, 4ki = 4096 */
+        "18446744073709551616", "16384p", "0x", "0x1k", "0x10000000000000000", "99999999999999999999", "1e3", "10%",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v = 7;
+        if (job_parse_size(bad[i], &v) != -1)
+            fail_msg("'%s' was accepted as %llu", bad[i], (unsigned long long)v);
+        assert_int_equal(v, 7);
+    }
+}
+
+static void test_times(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t ms;
+    } good[] = {
+        { "0", 0 },         { "30", 30000 },     { "30s", 30000 },   { "30S", 30000 },  { "250ms", 250 },
+        { "250MS", 250 },   { "250msec", 250 },  { "2m", 120000 },   { "1h", 3600000 }, { "1H", 3600000 },
+        { "2d", 172800000 }, { "1000us", 1 },    { "1001us", 2 },    { "1usec", 1 },    { "0us", 0 },
+        { "18446744073709551615ms", UINT64_MAX },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        uint64_t v = 1;
+        if (job_parse_time_ms(good[i].text, &v) != 0)
+            fail_msg("'%s' was refused", good[i].text);
+        assert_int_equal(v, good[i].ms);
+    }
+    static const char *const bad[] = {
+        "", "1.5", "-1", "10x", "10sec", "1min", "0x10", "10 s", "s", "18446744073709551615", "213503982334602d",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v = 7;
+        if (job_parse_time_ms(bad[i], &v) != -1)
+            fail_msg("'%s' was accepted as %llu ms", bad[i], (unsigned long long)v);
+        assert_int_equal(v, 7);
+    }
+}
+
+static void test_two_jobs_file(void **state)
+{
+    (void)state;
+    size_t len, count = 0;
+    uint8_t *text = test_read_file("tests/data/jobs/two-jobs.fio", &len);
+    assert_int_equal(parse_with("two-jobs.fio", (const char *)text, len, NULL, 0, MAX_TEST_JOBS, &count), 0);
+    free(text);
+    assert_int_equal(count, 3);
+
+    const struct job_spec *a = &jobs[0];
+    assert_string_equal(a->name, "qd4-reads");
+    assert_string_equal(a->source, "two-jobs.fio");
+    assert_int_equal(a->line, 12);
+    assert_int_equal(a->rw, JOB_RANDREAD);
+    assert_int_equal(a->bs, 8192); /* "bs = 8k   ; a comment..." */
+    assert_int_equal(a->iodepth, 4);
+    assert_int_equal(a->runtime_ms, 10000);
+    assert_true(a->time_based);
+    assert_int_equal(a->percentile_count, 3);
+    assert_true(a->percentiles[0] == 50.0 && a->percentiles[1] == 99.0 && a->percentiles[2] == 99.9);
+    assert_int_equal(a->luns.kind, LUNSEL_TARGETS);
+    assert_int_equal(a->luns.target_lo, 0);
+    assert_int_equal(a->luns.target_hi, 3);
+    assert_int_equal(a->lun_order, LUN_ORDER_RANDOM);
+    assert_false(a->verify);
+    assert_int_equal(a->option_count, 8);
+    expect_option(a, 0, "rw", "randread", 4);
+    expect_option(a, 1, "bs", "8k", 5);
+    expect_option(a, 4, "time_based", "", 8);
+    expect_option(a, 5, "percentile_list", "99.9:50:99", 9);
+    expect_option(a, 7, "lun_order", "random", 13);
+
+    /* The job's own options replace [global]'s in place; blocksize= is fio's bs. */
+    const struct job_spec *b = &jobs[1];
+    assert_string_equal(b->name, "writes");
+    assert_int_equal(b->line, 15);
+    assert_int_equal(b->rw, JOB_RANDWRITE);
+    assert_int_equal(b->bs, 65536);
+    assert_int_equal(b->iodepth, 32);
+    assert_true(b->verify);
+    assert_true(b->do_verify);
+    assert_int_equal(b->lun_order, LUN_ORDER_ROUNDROBIN); /* the first job's lun_order stays there */
+    assert_int_equal(b->ramp_time_ms, 0);                 /* the second [global] comes after */
+    assert_int_equal(b->option_count, 8);
+    expect_option(b, 0, "rw", "randwrite", 16);
+    expect_option(b, 1, "bs", "64k", 17);
+    expect_option(b, 2, "iodepth", "32", 18);
+    expect_option(b, 7, "verify", "crc32c", 19);
+    assert_null(find_option(b, "blocksize"));
+    assert_null(find_option(b, "ramp_time"));
+
+    /* A later [global] adds to the earlier one for the jobs after it. */
+    const struct job_spec *c = &jobs[2];
+    assert_string_equal(c->name, "late");
+    assert_int_equal(c->rw, JOB_RW);
+    assert_int_equal(c->rwmixread, 70);
+    assert_int_equal(c->bs, 8192);
+    assert_int_equal(c->iodepth, 4);
+    assert_true(c->time_based);
+    assert_int_equal(c->ramp_time_ms, 2000);
+    assert_int_equal(c->size, 1ull << 30);
+    assert_int_equal(c->offset, 1ull << 20);
+    assert_int_equal(c->luns.kind, LUNSEL_LIST);
+    assert_int_equal(c->luns.list_count, 3);
+    assert_int_equal(c->luns.list[2].hba, 1);
+    assert_int_equal(c->luns.list[2].target, 255);
+    assert_int_equal(c->luns.list[2].lun, 16383);
+    expect_option(c, 6, "luns", "0:0:1,0:1:2,1:255:16383", 30);
+    expect_option(c, 7, "ramp_time", "2", 22);
+    expect_option(c, 8, "direct", "1", 23);
+    expect_option(c, 9, "rwmixwrite", "30", 27);
+    assert_int_equal(c->option_count, 12);
+}
+
+static void test_overrides_come_last(void **state)
+{
+    (void)state;
+    static const char text[] = "[global]\niodepth=2\n[a]\niodepth=8\nrw=randwrite\n[b]\n";
+    static const char *const ov[] = { "iodepth=64", " bs = 16k ", "time_based", "runtime=1m", "name=x" };
+    size_t count = 0;
+    assert_int_equal(parse_with("o.fio", text, strlen(text), ov, 5, MAX_TEST_JOBS, &count), 0);
+    assert_int_equal(count, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(jobs[i].iodepth, 64);
+        assert_int_equal(jobs[i].bs, 16384);
+        assert_true(jobs[i].time_based);
+        assert_int_equal(jobs[i].runtime_ms, 60000);
+        assert_string_equal(jobs[i].name, "x");
+        expect_option(&jobs[i], 0, "iodepth", "64", 0); /* replaced in place; line 0: the command line */
+    }
+    assert_int_equal(jobs[0].rw, JOB_RANDWRITE);
+    expect_option(&jobs[0], 2, "bs", "16k", 0);
+    expect_option(&jobs[0], 3, "time_based", "", 0);
+
+    static const char *const bad[] = { "rw=read", "iodepth=0" };
+    assert_int_equal(parse_with("o.fio", text, strlen(text), bad, 2, MAX_TEST_JOBS, &count), -1);
+    assert_string_equal(err, "command line: option 'iodepth': must be 1..4096, not 0");
+    static const char *const unknown[] = { "foo=1" };
+    assert_int_equal(parse_with("o.fio", text, strlen(text), unknown, 1, MAX_TEST_JOBS, &count), -1);
+    assert_string_equal(err, "command line: unknown option 'foo'");
+    /* time_based from the command line with no runtime anywhere. */
+    static const char plain[] = "[a]\n";
+    static const char *const tb[] = { "time_based=1" };
+    assert_int_equal(parse_with("o.fio", plain, strlen(plain), tb, 1, MAX_TEST_JOBS, &count), -1);
+    assert_string_equal(err, "command line: option 'time_based': needs a runtime (fio ignores time_based without one)");
+}
+
+static void test_syntax(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    /* CRLF lines, blank lines of spaces and tabs, '#' after a value, a bare flag with spaces. */
+    static const char crlf[] = "\r\n  [ spaced name ]  \r\n\tbs=8k# hash\r\n  norandommap  \r\n \t \r\nrw = write\r\n";
+    assert_int_equal(parse(crlf, &count), 0);
+    assert_int_equal(count, 1);
+    assert_string_equal(jobs[0].name, "spaced name");
+    assert_int_equal(jobs[0].line, 2);
+    assert_int_equal(jobs[0].bs, 8192);
+    assert_int_equal(jobs[0].rw, JOB_WRITE);
+    expect_option(&jobs[0], 1, "norandommap", "", 4);
+
+    /* No newline at the end; an empty job section takes [global] as it is. */
+    assert_int_equal(parse("[global]\nrw=randrw\n[a]\n[b]\nrwmixread=10", &count), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(jobs[0].rw, JOB_RANDRW);
+    assert_int_equal(jobs[0].rwmixread, 50);
+    assert_int_equal(jobs[1].rwmixread, 10);
+    assert_int_equal(jobs[0].option_count, 1);
+
+    /* name= in [global] does not rename jobs (fio); in a job's section it does. */
+    assert_int_equal(parse("[global]\nname=g\n[a]\n[b]\nname=other\n", &count), 0);
+    assert_string_equal(jobs[0].name, "a");
+    assert_string_equal(jobs[1].name, "other");
+    expect_option(&jobs[0], 0, "name", "g", 2);
+
+    /* Same job name twice is allowed (fio allows it); the last of rwmixread/rwmixwrite wins. */
+    assert_int_equal(parse("[a]\nrwmixwrite=30\nrwmixread=80\n[a]\nrwmixread=80\nrwmixwrite=30\n", &count), 0);
+    assert_int_equal(jobs[0].rwmixread, 80);
+    assert_int_equal(jobs[1].rwmixread, 70);
+
+    /* Flags: bare, =1, =0. */
+    assert_int_equal(parse("[a]\nruntime=5\ntime_based=1\n[b]\nruntime=5\ntime_based\ntime_based=0\n", &count), 0);
+    assert_true(jobs[0].time_based);
+    assert_false(jobs[1].time_based);
+    expect_option(&jobs[1], 1, "time_based", "0", 7);
+
+    /* Every accepted-and-ignored option, recorded under fio's names. */
+    static const char ignored[] = "[a]\nioengine=libaio\ndirect=1\nbuffered=0\nthread\ngroup_reporting\nstonewall\n"
+                                  "wait_for_previous\nnew_group\ninvalidate=1\nnorandommap\nrandrepeat=0\n"
+                                  "iodepth_batch=8\niodepth_batch_submit=4\niodepth_batch_complete=2\n"
+                                  "iodepth_batch_complete_min=1\niodepth_low=1\nfsync_on_close=0\nend_fsync=0\n"
+                                  "gtod_reduce=1\ndescription=anything at all\nnumjobs=1\n";
+    assert_int_equal(parse(ignored, &count), 0);
+    assert_int_equal(jobs[0].option_count, 18);
+    expect_option(&jobs[0], 5, "stonewall", "", 8); /* wait_for_previous is fio's stonewall */
+    expect_option(&jobs[0], 10, "iodepth_batch", "4", 14);
+    expect_option(&jobs[0], 11, "iodepth_batch_complete_min", "1", 16);
+    expect_option(&jobs[0], 16, "description", "anything at all", 21);
+    assert_int_equal(jobs[0].iodepth, 1);
+
+    /* Options that take the size syntax: fio reads iodepth=1k as 1024. */
+    assert_int_equal(parse("[a]\niodepth=1k\nnumber_ios=2k\nrate_iops=0x100\nrandseed=42\nsize=50%\noffset=10%\n"
+                           "do_verify=0\nverify=crc32\n[b]\nsize=100%\nsize=4m\noffset=5%\noffset=4k\nverify=0\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].iodepth, 1024);
+    assert_int_equal(jobs[0].number_ios, 2048);
+    assert_int_equal(jobs[0].rate_iops, 256);
+    assert_int_equal(jobs[0].randseed, 42);
+    assert_int_equal(jobs[0].size, 0);
+    assert_int_equal(jobs[0].size_percent, 50);
+    assert_int_equal(jobs[0].offset_percent, 10);
+    assert_true(jobs[0].verify);
+    assert_false(jobs[0].do_verify);
+    assert_int_equal(jobs[1].size, 4 << 20);
+    assert_int_equal(jobs[1].size_percent, 0);
+    assert_int_equal(jobs[1].offset, 4096);
+    assert_int_equal(jobs[1].offset_percent, 0);
+    assert_false(jobs[1].verify);
+    expect_option(&jobs[1], 0, "size", "4m", 12);
+
+    /* A NUL byte is not a job file; the length bounds the text (no terminator needed). */
+    static const char nul[] = "[a]\nbs=4k\0\n";
+    assert_int_equal(parse_with("t.fio", nul, sizeof nul - 1, NULL, 0, MAX_TEST_JOBS, &count), -1);
+    assert_string_equal(err, "t.fio:2: NUL byte in the line (not a text file?)");
+    static const char cut[] = "[a]\nbs=16kXXXX";
+    assert_int_equal(parse_with("t.fio", cut, sizeof cut - 5, NULL, 0, MAX_TEST_JOBS, &count), 0);
+    assert_int_equal(jobs[0].bs, 16384);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        { "[job]\niodepth=2\nbs=4x\n", "t.fio:3: option 'bs': bad size '4x'" },
+        { "[job]\n\nfoo=1\n", "t.fio:3: unknown option 'foo'" },
+        { "[job]\nBS=4k\n", "t.fio:2: unknown option 'BS'" },
+        { "[job]\nbs 4k\n", "t.fio:2: unknown option 'bs 4k'" },
+        { "[job]\ninclude other.fio\n", "t.fio:2: 'include' is not supported: put the options in the job file itself" },
+        { "[job]\nnumjobs=4\n", "t.fio:2: option 'numjobs': only 1 is supported " ONLY_ONE_JOB },
+        { "; nothing\n[global]\nrw=read\n", "t.fio: no job sections" },
+        { "", "t.fio: no job sections" },
+        { "bs=4k\n[job]\n", "t.fio:1: option 'bs' is outside any [section]" },
+        { "[job\n", "t.fio:1: section header '[job' does not end in ']'" },
+        { "[ ]\n", "t.fio:1: empty section name" },
+        { "[global-reads]\n", "t.fio:1: fio reads section '[global-reads]' as [global]: rename it" },
+        { "[a234567890123456789012345678901234567890123456789012345678901234]\n",
+          "t.fio:1: job name 'a234567890123456789012345678901234567890...' is longer than 63 characters" },
+        { "[job]\nname=\n", "t.fio:2: option 'name': a job name has 1 to 63 characters" },
+        { "[job]\nname\n", "t.fio:2: option 'name': needs a value" },
+        { "[job]\nioengine\n", "t.fio:2: option 'ioengine': needs a value" },
+        { "[job]\nrw=randread:8\n", "t.fio:2: option 'rw': the ':N' offset modifier ('randread:8') is not supported" },
+        { "[job]\nreadwrite=write:4k\n",
+          "t.fio:2: option 'readwrite': the ':N' offset modifier ('write:4k') is not supported" },
+        { "[job]\nrw=randtrim\n", "t.fio:2: option 'rw': 'randtrim' is not supported (lunbench does not trim)" },
+        { "[job]\nrw=Read\n",
+          "t.fio:2: option 'rw': bad value 'Read' (read, write, randread, randwrite, rw, readwrite, randrw)" },
+        { "[job]\nrwmixread=101\n", "t.fio:2: option 'rwmixread': must be 0..100, not 101" },
+        { "[job]\nrwmixwrite=-1\n", "t.fio:2: option 'rwmixwrite': bad number '-1'" },
+        { "[job]\nbs=4k,8k\n",
+          "t.fio:2: option 'bs': per-direction block sizes ('4k,8k') are not supported: give one size" },
+        { "[job]\nblocksize=1000\n",
+          "t.fio:2: option 'blocksize': must be a multiple of 512 from 512 to 1m, not 1000" },
+        { "[job]\nbs=2m\n", "t.fio:2: option 'bs': must be a multiple of 512 from 512 to 1m, not 2m" },
+        { "[job]\nbs=0\n", "t.fio:2: option 'bs': must be a multiple of 512 from 512 to 1m, not 0" },
+        { "[job]\nbs\n", "t.fio:2: option 'bs': needs a value" },
+        { "[job]\nbs=\n", "t.fio:2: option 'bs': bad size ''" },
+        { "[job]\nbs=4KiB\n",
+          "t.fio:2: option 'bs': ambiguous size '4KiB': fio 3.33 reads 4KiB as 4000 bytes but 4ki as 4096; write 4k "
+          "(4096) or 4000" },
+        { "[job]\niodepth=0\n", "t.fio:2: option 'iodepth': must be 1..4096, not 0" },
+        { "[job]\niodepth=4097\n", "t.fio:2: option 'iodepth': must be 1..4096, not 4097" },
+        { "[job]\nruntime=10sec\n",
+          "t.fio:2: option 'runtime': bad time '10sec' (a whole number, in seconds or with us, ms, s, m, h or d)" },
+        { "[job]\nramp_time=1.5\n",
+          "t.fio:2: option 'ramp_time': bad time '1.5' (a whole number, in seconds or with us, ms, s, m, h or d)" },
+        { "[job]\ntime_based\n", "t.fio:2: option 'time_based': needs a runtime (fio ignores time_based without one)" },
+        { "[global]\ntime_based\n[job]\nbs=8k\n",
+          "t.fio:2: option 'time_based': needs a runtime (fio ignores time_based without one)" },
+        { "[job]\ntime_based=2\n", "t.fio:2: option 'time_based': must be 0 or 1, not '2'" },
+        { "[job]\ndirect\n", "t.fio:2: option 'direct': needs a value (0 or 1)" },
+        { "[job]\ndo_verify=yes\n", "t.fio:2: option 'do_verify': must be 0 or 1, not 'yes'" },
+        { "[job]\nsize=4x\n", "t.fio:2: option 'size': bad size '4x'" },
+        { "[job]\nsize=0%\n", "t.fio:2: option 'size': bad percentage '0%' (1% to 100%)" },
+        { "[job]\nsize=101%\n", "t.fio:2: option 'size': bad percentage '101%' (1% to 100%)" },
+        { "[job]\nsize=12.5%\n", "t.fio:2: option 'size': bad percentage '12.5%' (1% to 100%)" },
+        { "[job]\noffset=1000\n", "t.fio:2: option 'offset': must be a multiple of 512, not 1000" },
+        { "[job]\nnumber_ios=1.5\n", "t.fio:2: option 'number_ios': bad number '1.5'" },
+        { "[job]\nrate_iops=100,200\n",
+          "t.fio:2: option 'rate_iops': per-direction rates ('100,200') are not supported: give one rate" },
+        { "[job]\nverify=md5\n",
+          "t.fio:2: option 'verify': verify=md5 is not supported (crc32c, crc32c-intel, crc32, or 0 for none)" },
+        { "[job]\nverify=1\n",
+          "t.fio:2: option 'verify': verify=1 is not supported (crc32c, crc32c-intel, crc32, or 0 for none)" },
+        { "[job]\nfilename=/dev/sdb\n",
+          "t.fio:2: option 'filename': " NOT_FILENAME },
+        { "[job]\ndirectory=/data\n",
+          "t.fio:2: option 'directory': " NOT_FILENAME },
+        { "[job]\nfilename_format=f.$jobnum\n",
+          "t.fio:2: option 'filename_format': " NOT_FILENAME },
+        { "[job]\nend_fsync=1\n",
+          "t.fio:2: option 'end_fsync': only 0 is supported (lunbench does not flush the write cache)" },
+        { "[job]\nfsync_on_close\n", "t.fio:2: option 'fsync_on_close': needs a value (0 or 1)" },
+        { "[job]\nthread=yes\n", "t.fio:2: option 'thread': must be 0 or 1, not 'yes'" },
+        { "[job]\niodepth_batch=x\n", "t.fio:2: option 'iodepth_batch': bad number 'x'" },
+        { "[job]\nlun_order=sequential\n",
+          "t.fio:2: option 'lun_order': bad value 'sequential' (roundrobin or random)" },
+        { "[job]\npercentile_list=0\n", "t.fio:2: option 'percentile_list': percentile 0 is not in (0, 100]" },
+        { "[job]\npercentile_list=50:100.5\n",
+          "t.fio:2: option 'percentile_list': percentile 100.5 is not in (0, 100]" },
+        { "[job]\npercentile_list=\n", "t.fio:2: option 'percentile_list': bad percentile '' in ''" },
+        { "[job]\npercentile_list=50::90\n", "t.fio:2: option 'percentile_list': bad percentile '' in '50::90'" },
+        { "[job]\npercentile_list=50:inf\n", "t.fio:2: option 'percentile_list': bad percentile 'inf' in '50:inf'" },
+        { "[job]\npercentile_list=1e1\n", "t.fio:2: option 'percentile_list': bad percentile '1e1' in '1e1'" },
+        { "[job]\npercentile_list=1.2.3\n", "t.fio:2: option 'percentile_list': bad percentile '1.2.3' in '1.2.3'" },
+        { "[job]\npercentile_list=1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:18:19:20:21\n",
+          "t.fio:2: option 'percentile_list': more than 20 percentiles" },
+        { "[job]\nluns=hba:256\n", "t.fio:2: option 'luns': bad HBA in 'hba:256' (hba:N, N 0..255)" },
+        { "[job]\nluns=targets:5-2\n",
+          "t.fio:2: option 'luns': bad target range in 'targets:5-2' (targets:A-B, 0 <= A <= B <= 255)" },
+        { "[job]\nluns=targets:3\n",
+          "t.fio:2: option 'luns': bad target range in 'targets:3' (targets:A-B, 0 <= A <= B <= 255)" },
+        { "[job]\nluns=first:0\n", "t.fio:2: option 'luns': bad count in 'first:0' (first:N, N >= 1)" },
+        { "[job]\nluns=0:0:16384\n",
+          "t.fio:2: option 'luns': bad LUN '0:0:16384' (HBA:TARGET:LUN with HBA 0..255, TARGET 0..255, LUN 0..16383; "
+          "or all, hba:N, targets:A-B, first:N)" },
+        { "[job]\nluns=0:0:1,0:0\n",
+          "t.fio:2: option 'luns': bad LUN '0:0' (HBA:TARGET:LUN with HBA 0..255, TARGET 0..255, LUN 0..16383; or "
+          "all, hba:N, targets:A-B, first:N)" },
+        { "[job]\nluns=0:0:1,\n",
+          "t.fio:2: option 'luns': bad LUN '' (HBA:TARGET:LUN with HBA 0..255, TARGET 0..255, LUN 0..16383; or all, "
+          "hba:N, targets:A-B, first:N)" },
+        { "[job]\nluns=All\n",
+          "t.fio:2: option 'luns': bad LUN 'All' (HBA:TARGET:LUN with HBA 0..255, TARGET 0..255, LUN 0..16383; or "
+          "all, hba:N, targets:A-B, first:N)" },
+        { "[job]\nluns=1:2:3,0:0:0,1:2:3\n", "t.fio:2: option 'luns': LUN 1:2:3 is listed twice" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(cases[i].text, cases[i].message);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    char text[4096];
+
+    /* More job sections than the caller has room for. */
+    assert_int_equal(parse_with("t.fio", "[a]\n[b]\n[c]\n", 12, NULL, 0, 2, &count), -1);
+    assert_string_equal(err, "t.fio:3: more than 2 jobs");
+
+    /* A line of 1023 characters is fine, 1024 is not. */
+    int n = snprintf(text, sizeof text, "[a]\ndescription=");
+    memset(text + n, 'x', 1023 - 12);
+    strcpy(text + n + 1023 - 12, "\n");
+    assert_int_equal(parse(text, &count), 0);
+    assert_string_equal(jobs[0].options[0].value + 92, "...");
+    assert_int_equal(strlen(jobs[0].options[0].value), 95);
+    memset(text + n, 'x', 1024 - 12);
+    strcpy(text + n + 1024 - 12, "\n");
+    expect_error(text, "t.fio:2: line is longer than 1023 characters");
+
+    /* 64 LUNs in a list, the longest: parsed in full; the recorded value is cut short. */
+    n = snprintf(text, sizeof text, "[a]\nluns=");
+    for (unsigned i = 0; i < LUNSEL_LIST_MAX; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s255:%u:%u", i ? "," : "", i, 16383 - i);
+    snprintf(text + n, sizeof text - (size_t)n, "\n");
+    assert_int_equal(parse(text, &count), 0);
+    assert_int_equal(jobs[0].luns.list_count, LUNSEL_LIST_MAX);
+    assert_int_equal(jobs[0].luns.list[63].target, 63);
+    assert_int_equal(jobs[0].luns.list[63].lun, 16383 - 63);
+    assert_int_equal(strlen(jobs[0].options[0].value), JOB_VALUE_MAX - 1);
+    assert_memory_equal(jobs[0].options[0].value, "255:0:16383,255:1:16382", 23);
+    snprintf(text + n, sizeof text - (size_t)n, ",0:0:0\n");
+    expect_error(text, "t.fio:2: option 'luns': more than 64 LUNs in the list");
+
+    /* JOB_MAX_OPTIONS distinct options fit; ignored ones count too. */
+    static const char *const keys[] = {
+        "name=a", "description=d", "rw=read", "rwmixread=50", "rwmixwrite=50", "bs=4k", "iodepth=1", "runtime=1",
+        "ramp_time=0", "time_based", "size=1m", "offset=0", "number_ios=0", "rate_iops=0", "verify=0", "do_verify=1",
+        "randseed=1", "percentile_list=50", "luns=all", "lun_order=random", "numjobs=1", "ioengine=x", "direct=1",
+        "buffered=0", "invalidate=1", "randrepeat=1", "gtod_reduce=0", "thread", "group_reporting", "stonewall",
+        "new_group", "norandommap", "iodepth_batch=1", "iodepth_batch_complete_min=1", "iodepth_low=1",
+        "end_fsync=0", "fsync_on_close=0",
+    };
+    n = snprintf(text, sizeof text, "[a]\n");
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s\n", keys[i]);
+    assert_int_equal(parse(text, &count), 0);
+    assert_int_equal(jobs[0].option_count, sizeof keys / sizeof keys[0]);
+    assert_true(sizeof keys / sizeof keys[0] <= JOB_MAX_OPTIONS);
+}
+
+static void test_percentile_list(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    /* Sorted ascending as fio sorts them; a repeated value is kept once. */
+    assert_int_equal(parse("[a]\npercentile_list=99.99:1:50:50:99.5:.5:100\n", &count), 0);
+    static const double want[] = { 0.5, 1, 50, 99.5, 99.99, 100 };
+    assert_int_equal(jobs[0].percentile_count, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_true(jobs[0].percentiles[i] == want[i]);
+    assert_int_equal(parse("[a]\npercentile_list=20:19:18:17:16:15:14:13:12:11:10:9:8:7:6:5:4:3:2:1\n", &count), 0);
+    assert_int_equal(jobs[0].percentile_count, 20);
+    for (size_t i = 0; i < 20; i++)
+        assert_true(jobs[0].percentiles[i] == (double)(i + 1));
+    /* A later list replaces the earlier one whole. */
+    assert_int_equal(parse("[global]\npercentile_list=1:2:3\n[a]\npercentile_list=99\n", &count), 0);
+    assert_int_equal(jobs[0].percentile_count, 1);
+    assert_true(jobs[0].percentiles[0] == 99.0);
+}
+
+static void test_luns(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    assert_int_equal(parse("[a]\nluns=hba:1\n[b]\nluns=targets:2-7\n[c]\nluns=first:1000\n[d]\nluns=3:4:300\n"
+                           "[e]\nluns=hba:0\nluns=all\n[f]\nluns=targets:9-9\n",
+                           &count),
+                     0);
+    assert_int_equal(count, 6);
+    assert_int_equal(jobs[0].luns.kind, LUNSEL_HBA);
+    assert_int_equal(jobs[0].luns.hba, 1);
+    assert_int_equal(jobs[1].luns.kind, LUNSEL_TARGETS);
+    assert_int_equal(jobs[1].luns.target_lo, 2);
+    assert_int_equal(jobs[1].luns.target_hi, 7);
+    assert_int_equal(jobs[2].luns.kind, LUNSEL_FIRST);
+    assert_int_equal(jobs[2].luns.first_n, 1000);
+    assert_int_equal(jobs[3].luns.kind, LUNSEL_LIST);
+    assert_int_equal(jobs[3].luns.list_count, 1);
+    assert_int_equal(jobs[3].luns.list[0].hba, 3);
+    assert_int_equal(jobs[3].luns.list[0].target, 4);
+    assert_int_equal(jobs[3].luns.list[0].lun, 300);
+    assert_int_equal(jobs[4].luns.kind, LUNSEL_ALL);
+    expect_option(&jobs[4], 0, "luns", "all", 11);
+    assert_int_equal(jobs[5].luns.target_lo, 9);
+    assert_int_equal(jobs[5].luns.target_hi, 9);
+}
+
+static void test_option_check_for_the_command_line(void **state)
+{
+    (void)state;
+    assert_true(job_option_known("bs"));
+    assert_true(job_option_known("blocksize"));
+    assert_true(job_option_known("luns"));
+    assert_true(job_option_known("filename")); /* known, so that its error says what to do */
+    assert_false(job_option_known("BS"));
+    assert_false(job_option_known("mode"));
+    assert_false(job_option_known(""));
+    err[0] = '\0';
+    assert_int_equal(job_option_check("iodepth", "32", err, sizeof err), 0);
+    assert_int_equal(job_option_check("time_based", NULL, err, sizeof err), 0);
+    assert_int_equal(job_option_check("luns", "0:0:1,0:0:2", err, sizeof err), 0);
+    assert_int_equal(job_option_check("iodepth", "0", err, sizeof err), -1);
+    assert_string_equal(err, "option 'iodepth': must be 1..4096, not 0");
+    assert_int_equal(job_option_check("time_based", "", err, sizeof err), -1);
+    assert_string_equal(err, "option 'time_based': must be 0 or 1, not ''");
+    assert_int_equal(job_option_check("nosuch", "1", err, sizeof err), -1);
+    assert_string_equal(err, "unknown option 'nosuch'");
+    assert_int_equal(job_option_check("numjobs", "8", err, sizeof err), -1);
+    assert_string_equal(err, "option 'numjobs': only 1 is supported " ONLY_ONE_JOB);
+    /* A short buffer gets a cut, terminated message. */
+    char small[12];
+    assert_int_equal(job_option_check("bs", "4x", small, sizeof small), -1);
+    assert_string_equal(small, "option 'bs'");
+}
+
+static void test_rw_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "read", "write", "randread", "randwrite", "rw", "randrw" };
+    size_t count = 0;
+    for (int rw = JOB_READ; rw <= JOB_RANDRW; rw++) {
+        assert_string_equal(job_rw_name((enum job_rw)rw), names[rw]);
+        char text[64];
+        snprintf(text, sizeof text, "[a]\nrw=%s\n", names[rw]);
+        assert_int_equal(parse(text, &count), 0);
+        assert_int_equal(jobs[0].rw, rw);
+    }
+    assert_int_equal(parse("[a]\nreadwrite=readwrite\n", &count), 0);
+    assert_int_equal(jobs[0].rw, JOB_RW);
+    expect_option(&jobs[0], 0, "rw", "readwrite", 2);
+    assert_string_equal(job_rw_name((enum job_rw)42), "?");
+}
+
+static void test_our_job_files(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path, *message;
+    } cases[] = {
+        { "tests/data/jobs/bad-bs.fio", "tests/data/jobs/bad-bs.fio:6: option 'bs': bad size '4x'" },
+        { "tests/data/jobs/bad-numjobs.fio",
+          "tests/data/jobs/bad-numjobs.fio:3: option 'numjobs': only 1 is supported " ONLY_ONE_JOB },
+        { "tests/data/jobs/bad-filename.fio",
+          "tests/data/jobs/bad-filename.fio:2: option 'filename': " NOT_FILENAME },
+        { "tests/data/jobs/no-jobs.fio", "tests/data/jobs/no-jobs.fio: no job sections" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len, count = 0;
+        uint8_t *text = test_read_file(cases[i].path, &len);
+        assert_int_equal(parse_with(cases[i].path, (const char *)text, len, NULL, 0, MAX_TEST_JOBS, &count), -1);
+        assert_string_equal(err, cases[i].message);
+        free(text);
+    }
+}
+
+/* A fio example file: parsed as it is, or, where it names files, the error that says so and
+ * then what it gives with its filename=/directory= lines commented out (the one change a
+ * user makes). */
+struct fio_example {
+    const char *file;
+    const char *error;        /* NULL: parses unchanged */
+    const char *error_edited; /* NULL: parses once edited */
+    const char *name;
+    enum job_rw rw;
+    uint32_t bs;
+    unsigned iodepth;
+    size_t jobs;
+};
+
+static void comment_out_files(char *text)
+{
+    for (char *line = text; line != NULL && *line != '\0';) {
+        if (strncmp(line, "filename=", 9) == 0 || strncmp(line, "directory=", 10) == 0)
+            line[0] = ';';
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+}
+
+static void test_fio_examples(void **state)
+{
+    (void)state;
+    static const struct fio_example examples[] = {
+        { "null.fio", NULL, NULL, "null", JOB_RANDREAD, 4096, 1, 1 },
+        { "fio-rand-read.fio", "fio-rand-read.fio:5: option 'filename': " NOT_FILENAME,
+          NULL, "file1", JOB_RANDREAD, 4096, 16, 1 },
+        { "fio-seq-read.fio", "fio-seq-read.fio:3: option 'filename': " NOT_FILENAME,
+          NULL, "file1", JOB_READ, 256 * 1024, 16, 1 },
+        { "fio-seq-write.fio", "fio-seq-write.fio:5: option 'filename': " NOT_FILENAME,
+          NULL, "file1", JOB_WRITE, 256 * 1024, 16, 1 },
+        { "basic-verify.fio", "basic-verify.fio:12: option 'filename': " NOT_FILENAME,
+          NULL, "write-and-verify", JOB_RANDWRITE, 4096, 16, 1 },
+        { "aio-read.fio", "aio-read.fio:8: option 'directory': " NOT_FILENAME,
+          NULL, "file1", JOB_RANDREAD, 128 * 1024, 4, 4 },
+        { "fio-rand-RW.fio", "fio-rand-RW.fio:5: option 'filename': " NOT_FILENAME,
+          "fio-rand-RW.fio:11: option 'numjobs': only 1 is supported " ONLY_ONE_JOB },
+    };
+    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
+        const struct fio_example *e = &examples[i];
+        char path[128];
+        snprintf(path, sizeof path, "tests/data/jobs/fio-examples/%s", e->file);
+        size_t len, count = 0;
+        uint8_t *raw = test_read_file(path, &len);
+        char *text = malloc(len + 1);
+        assert_non_null(text);
+        memcpy(text, raw, len);
+        text[len] = '\0';
+        free(raw);
+        int ret = parse_with(e->file, text, len, NULL, 0, MAX_TEST_JOBS, &count);
+        if (e->error != NULL) {
+            assert_int_equal(ret, -1);
+            assert_string_equal(err, e->error);
+            comment_out_files(text);
+            ret = parse_with(e->file, text, len, NULL, 0, MAX_TEST_JOBS, &count);
+            if (e->error_edited != NULL) {
+                assert_int_equal(ret, -1);
+                assert_string_equal(err, e->error_edited);
+                free(text);
+                continue;
+            }
+        }
+        if (ret != 0)
+            fail_msg("%s: %s", e->file, err);
+        assert_int_equal(count, e->jobs);
+        assert_string_equal(jobs[0].name, e->name);
+        assert_int_equal(jobs[0].rw, e->rw);
+        assert_int_equal(jobs[0].bs, e->bs);
+        assert_int_equal(jobs[0].iodepth, e->iodepth);
+        free(text);
+    }
+}
+
+/* What the fio examples ask for beyond rw/bs/iodepth. */
+static void test_fio_example_details(void **state)
+{
+    (void)state;
+    size_t len, count = 0;
+    uint8_t *text = test_read_file("tests/data/jobs/fio-examples/null.fio", &len);
+    assert_int_equal(parse_with("null.fio", (const char *)text, len, NULL, 0, MAX_TEST_JOBS, &count), 0);
+    free(text);
+    assert_int_equal(jobs[0].size, 100ull << 30);
+    assert_false(jobs[0].time_based);
+    expect_option(&jobs[0], 0, "bs", "4k", 2);
+    expect_option(&jobs[0], 1, "gtod_reduce", "1", 3);
+    expect_option(&jobs[0], 2, "ioengine", "null", 6);
+    expect_option(&jobs[0], 5, "norandommap", "", 9);
+
+    text = test_read_file("tests/data/jobs/fio-examples/aio-read.fio", &len);
+    char *edited = malloc(len + 1);
+    assert_non_null(edited);
+    memcpy(edited, text, len);
+    edited[len] = '\0';
+    free(text);
+    comment_out_files(edited);
+    assert_int_equal(parse_with("aio-read.fio", edited, len, NULL, 0, MAX_TEST_JOBS, &count), 0);
+    free(edited);
+    static const unsigned depths[] = { 4, 32, 8, 16 };
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(jobs[i].iodepth, depths[i]);
+        assert_int_equal(jobs[i].size, 512u << 20);
+        assert_int_equal(jobs[i].line, 10 + 3 * i);
+    }
+}
+
+/* The job lunbench runs when it is given none (bench/default_job.c) is in the subset. */
+static void test_builtin_default_job(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    if (parse_with(bench_default_job_name, bench_default_job, strlen(bench_default_job), NULL, 0, MAX_TEST_JOBS,
+                   &count) != 0)
+        fail_msg("%s", err);
+    assert_true(count >= 1);
+    assert_string_equal(jobs[0].source, bench_default_job_name);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_two_jobs_file),
+        cmocka_unit_test(test_overrides_come_last),
+        cmocka_unit_test(test_syntax),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_percentile_list),
+        cmocka_unit_test(test_luns),
+        cmocka_unit_test(test_option_check_for_the_command_line),
+        cmocka_unit_test(test_rw_names),
+        cmocka_unit_test(test_our_job_files),
+        cmocka_unit_test(test_fio_examples),
+        cmocka_unit_test(test_fio_example_details),
+        cmocka_unit_test(test_builtin_default_job),
+    };
+    return cmocka_run_group_tests_name("jobfile", tests, NULL, NULL);
+}
