@@ -105,9 +105,10 @@ test: deps
 	$(PYTHON) -m unittest discover -s tests/tools
 	$(PYTHON) tests/qemu/run_tests.py
 
+# make run JOB=path/to/job.fio runs a job file instead of the built-in default job.
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(PYTHON) tools/lunbench-run $(RUN_ARGS)
+	$(PYTHON) tools/lunbench-run $(if $(JOB),--job $(JOB)) $(RUN_ARGS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
