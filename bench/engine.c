@@ -14,7 +14,7 @@
 #define MAX_QUEUES 64
 
 struct target {
-    const struct lun_info *info;
+    struct lun_info *info;
     struct vscsi_hba *hba;
     uint64_t first_lba;  /* region start, in logical blocks */
     uint64_t units;      /* bs-sized I/O units in the region */
@@ -72,9 +72,21 @@ static uint64_t xorshift(uint64_t *s)
     return *s = x;
 }
 
-static bool lun_usable(const struct lun_info *l)
+/* Why a selected LUN cannot take part in this job, or NULL. */
+static const char *unusable_reason(const struct job_spec *job, const struct lun_info *l)
 {
-    return !(l->flags & (LUN_FAILED | LUN_NO_MEDIUM | LUN_NOT_READY)) && l->blocks > 0 && l->block_size > 0;
+    if (l->flags & LUN_FAILED)
+        return "it failed discovery";
+    if (l->flags & LUN_NO_MEDIUM)
+        return "it has no medium";
+    if (l->flags & LUN_NOT_READY)
+        return "it is not ready";
+    if (l->blocks == 0 || l->block_size == 0)
+        return "it has no capacity";
+    bool writes = job->rw != JOB_READ && job->rw != JOB_RANDREAD;
+    if (writes && (l->flags & LUN_WRITE_PROTECTED))
+        return "it is write-protected (writes would end in DATA PROTECT)";
+    return NULL;
 }
 
 static bool selected(const struct job_spec *job, const struct lun_info *l, unsigned index_among_usable)
@@ -104,33 +116,38 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
                  env->hba_count == 1 ? "is" : "are", env->hba_count, env->hba_count == 1 ? "" : "s");
         return -1;
     }
-    /* An explicit list must name LUNs that exist and can run: report the first that does not. */
+    /* An explicit list must name LUNs that were discovered. */
     for (size_t i = 0; s->kind == LUNSEL_LIST && i < s->list_count; i++) {
         const struct lun_addr *a = &s->list[i];
-        const struct lun_info *found = NULL;
+        bool found = false;
         for (size_t k = 0; k < env->inv->count && !found; k++) {
             const struct lun_info *l = &env->inv->luns[k];
-            if (l->hba == a->hba && l->target == a->target && l->lun == a->lun)
-                found = l;
+            found = l->hba == a->hba && l->target == a->target && l->lun == a->lun;
         }
-        if (found == NULL || !lun_usable(found)) {
-            snprintf(err, err_len, "job '%s': luns=...%u:%u:%u...: %s", job->name, a->hba, a->target, a->lun,
-                     found == NULL ? "no such LUN was discovered"
-                     : (found->flags & LUN_NO_MEDIUM) ? "the LUN has no medium"
-                     : (found->flags & LUN_NOT_READY) ? "the LUN is not ready"
-                                                       : "the LUN failed discovery");
+        if (!found) {
+            snprintf(err, err_len, "job '%s': luns=...%u:%u:%u...: no such LUN was discovered", job->name, a->hba,
+                     a->target, a->lun);
             return -1;
         }
     }
-    unsigned n = 0, usable = 0;
+    /* Selected LUNs that cannot run this job are left out and named (in the checking pass, when
+     * out is NULL); the job fails only when none is left. */
+    unsigned n = 0, index = 0, skipped = 0;
+    const char *last_reason = NULL;
+    const struct lun_info *last_skipped = NULL;
     for (size_t k = 0; k < env->inv->count; k++) {
-        const struct lun_info *l = &env->inv->luns[k];
-        if (!lun_usable(l) || l->hba >= env->hba_count || !env->hba_ok[l->hba])
+        struct lun_info *l = &env->inv->luns[k];
+        if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !selected(job, l, index++))
             continue;
-        bool take = selected(job, l, usable);
-        usable++;
-        if (!take)
+        const char *why = unusable_reason(job, l);
+        if (why != NULL) {
+            if (out == NULL && skipped < 10)
+                printf("lunbench: job '%s': leaving out LUN %u:%u:%u: %s\n", job->name, l->hba, l->target, l->lun, why);
+            skipped++;
+            last_reason = why;
+            last_skipped = l;
             continue;
+        }
         if (job->bs % l->block_size != 0) {
             snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is not a multiple of LUN %u:%u:%u's %" PRIu32 "-byte blocks",
                      job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
@@ -169,9 +186,15 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
         }
         n++;
     }
+    if (out == NULL && skipped > 10)
+        printf("lunbench: job '%s': left out %u LUNs in all\n", job->name, skipped);
     if (n == 0) {
-        snprintf(err, err_len, "job '%s': no usable LUN matches its luns= selection (%zu LUNs discovered)", job->name,
-                 env->inv->count);
+        if (last_skipped != NULL)
+            snprintf(err, err_len, "job '%s': no LUN it selects can run it (%u left out; LUN %u:%u:%u: %s)", job->name,
+                     skipped, last_skipped->hba, last_skipped->target, last_skipped->lun, last_reason);
+        else
+            snprintf(err, err_len, "job '%s': no LUN matches its luns= selection (%zu LUNs discovered)", job->name,
+                     env->inv->count);
         return -1;
     }
     *count = n;
@@ -396,8 +419,10 @@ static void complete(struct run *run, struct slot *s)
     run->free_slots[run->n_free++] = (unsigned)(s - run->slots);
     int kind;
     bool failed = check_failure(run, s, &kind);
-    if (failed)
+    if (failed) {
         r->errors[kind]++;
+        t->info->errors++;
+    }
     if (s->verify_read) {
         if (!failed)
             verify_data(run, s, run->generation);

@@ -21,7 +21,7 @@ struct bench_env {
     struct vscsi_hba *hbas;
     const bool *hba_ok;
     unsigned hba_count;
-    const struct inventory *inv;
+    struct inventory *inv; /* the engine counts each LUN's failed I/Os in it */
     uint64_t tsc_hz;
     uint64_t cmd_timeout_cycles;
     bool progress; /* a line a second on the console while the job runs */

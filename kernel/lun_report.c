@@ -88,10 +88,11 @@ void report_luns(const struct machine *m, const struct scan_result *r)
         const struct lun_info *l = &inv->luns[i];
         char where[16];
         snprintf(where, sizeof where, "%u:%u:%u", l->hba, l->target, l->lun);
-        printf("  %-12s %-7s %-8s %-17s %-5s %" PRIu64 " x %" PRIu32 " (%s)%s%s%s\n", where,
+        printf("  %-12s %-7s %-8s %-17s %-5s %" PRIu64 " x %" PRIu32 " (%s)%s%s%s%s\n", where,
                scsi_device_type_name(l->device_type), l->vendor, l->product, l->revision, l->blocks, l->block_size,
                size_text(l->blocks * l->block_size, size), (l->flags & LUN_NO_MEDIUM) ? " no medium" : "",
-               (l->flags & LUN_NOT_READY) ? " not ready" : "", (l->flags & LUN_FAILED) ? " FAILED" : "");
+               (l->flags & LUN_NOT_READY) ? " not ready" : "", (l->flags & LUN_FAILED) ? " FAILED" : "",
+               (l->flags & LUN_WRITE_PROTECTED) ? " write-protected" : "");
     }
 }
 
@@ -135,6 +136,10 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
         json_string(w, "revision", l->revision);
         json_uint(w, "blocks", l->blocks);
         json_uint(w, "block_size", l->block_size);
+        if (l->flags & LUN_WRITE_PROTECTED)
+            json_bool(w, "write_protected", true);
+        if (l->errors)
+            json_uint(w, "errors", l->errors);
         if (l->flags & (LUN_NO_MEDIUM | LUN_NOT_READY | LUN_FAILED))
             json_string(w, "state", (l->flags & LUN_FAILED) ? "failed" : (l->flags & LUN_NO_MEDIUM) ? "no medium" : "not ready");
         json_object_end(w);

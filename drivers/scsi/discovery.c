@@ -12,7 +12,7 @@
 #define MAX_OTHER_RETRIES 3 /* BUSY, TASK SET FULL, ABORTED, RESET, lost in a device reset */
 #define DATA_BUFFER 256
 
-enum step { STEP_REPORT_LUNS, STEP_INQUIRY, STEP_TEST_UNIT_READY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10 };
+enum step { STEP_REPORT_LUNS, STEP_INQUIRY, STEP_TEST_UNIT_READY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10, STEP_MODE_SENSE };
 
 struct job {
     struct vscsi_cmd cmd;
@@ -89,6 +89,10 @@ static void build(struct scan *s, struct job *j)
     case STEP_READ_CAPACITY10:
         c->cdb_len = (uint8_t)scsi_cdb_read_capacity10(c->cdb);
         c->data_len = 8;
+        break;
+    case STEP_MODE_SENSE:
+        c->cdb_len = (uint8_t)scsi_cdb_mode_sense6(c->cdb, 0x3f, 4);
+        c->data_len = 4;
         break;
     }
 }
@@ -245,6 +249,16 @@ static void handle_lun_data(struct scan *s, struct job *j)
         l->lbppbe = cap.lbppbe;
         if (cap.prot_en)
             l->flags |= LUN_PROTECTION;
+        if (l->device_type == SCSI_TYPE_DISK)
+            start_lun_step(s, j, STEP_MODE_SENSE); /* a write job must know a read-only disk */
+        else
+            finish(j);
+        return;
+    }
+    case STEP_MODE_SENSE: {
+        bool wp;
+        if (scsi_mode_sense6_write_protected(j->data, xfer, &wp) == 0 && wp)
+            l->flags |= LUN_WRITE_PROTECTED;
         finish(j);
         return;
     }
@@ -305,6 +319,10 @@ static void handle_completion(struct scan *s, struct job *j)
         if (j->step == STEP_READ_CAPACITY16 && sense.key == SCSI_SENSE_ILLEGAL_REQUEST &&
             (sense.asc == 0x20 || sense.asc == 0x24)) {
             start_lun_step(s, j, STEP_READ_CAPACITY10); /* READ CAPACITY(16) not supported */
+            return;
+        }
+        if (j->step == STEP_MODE_SENSE && sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
+            finish(j); /* MODE SENSE is optional for us: no write-protect bit then */
             return;
         }
     }

@@ -1,7 +1,7 @@
 /*
  * LUN discovery on one HBA: REPORT LUNS to every target 0..max_target, then per LUN INQUIRY,
- * TEST UNIT READY (retrying UNIT ATTENTION) and READ CAPACITY(16) (or (10) where 16 is not
- * supported). Many commands are in flight at once, spread over the request queues and bounded
+ * TEST UNIT READY (retrying UNIT ATTENTION), READ CAPACITY(16) (or (10) where 16 is not
+ * supported) and, for disks, MODE SENSE(6) for the write-protect bit. Many commands are in flight at once, spread over the request queues and bounded
  * by their size, one at a time per LUN (well within cmd_per_lun), so the scan does not pay one
  * round trip per LUN in series.
  */
@@ -19,13 +19,15 @@ enum {
     LUN_NOT_READY = 1 << 2,  /* NOT READY for another reason */
     LUN_FAILED = 1 << 3,     /* a discovery command failed for good; see the report */
     LUN_PROTECTION = 1 << 4, /* PROT_EN in READ CAPACITY(16) */
+    LUN_WRITE_PROTECTED = 1 << 5, /* WP in the MODE SENSE header: writes end in DATA PROTECT */
     LUN_ABSENT = 1 << 7,     /* listed by REPORT LUNS but INQUIRY says no device (qualifier != 0) */
 };
 
-/* 48 bytes a LUN: 16384 LUNs take under 1 MiB. */
+/* 56 bytes a LUN: 16384 LUNs take under 1 MiB. */
 struct lun_info {
     uint64_t blocks;
     uint32_t block_size;
+    uint32_t errors; /* failed I/Os in benchmark jobs, all jobs together */
     uint16_t lun;
     uint8_t hba, target;
     uint8_t device_type, flags, p_type, lbppbe;

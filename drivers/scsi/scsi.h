@@ -125,6 +125,11 @@ size_t scsi_cdb_report_luns(uint8_t cdb[SCSI_CDB_MAX], uint32_t alloc_len);
 size_t scsi_cdb_test_unit_ready(uint8_t cdb[SCSI_CDB_MAX]);
 /* REQUEST SENSE with DESC 0: fixed-format sense data is asked for (SPC-4, REQUEST SENSE). */
 size_t scsi_cdb_request_sense(uint8_t cdb[SCSI_CDB_MAX], uint8_t alloc_len);
+/* MODE SENSE(6) of the current values of a page (0x3f: all), without block descriptors. */
+size_t scsi_cdb_mode_sense6(uint8_t cdb[SCSI_CDB_MAX], uint8_t page, uint8_t alloc_len);
+/* The WP bit of a mode parameter header (6) (SBC-3 6.5.1: device-specific parameter bit 7 for a
+ * direct-access device). Returns 0 with *write_protected set, or -1 when fewer than 4 bytes came. */
+int scsi_mode_sense6_write_protected(const uint8_t *buf, size_t len, bool *write_protected);
 size_t scsi_cdb_read_capacity10(uint8_t cdb[SCSI_CDB_MAX]);
 /* SERVICE ACTION IN (16) 0x9e / READ CAPACITY (16) 0x10 (SBC-3 5.17). */
 size_t scsi_cdb_read_capacity16(uint8_t cdb[SCSI_CDB_MAX], uint32_t alloc_len);

@@ -44,6 +44,17 @@ size_t scsi_cdb_request_sense(uint8_t cdb[SCSI_CDB_MAX], uint8_t alloc_len)
     return 6;
 }
 
+size_t scsi_cdb_mode_sense6(uint8_t cdb[SCSI_CDB_MAX], uint8_t page, uint8_t alloc_len)
+{
+    /* SPC-4 6.11: byte 1 bit 3 DBD (no block descriptors), byte 2 PC 00b (current values) and
+     * PAGE CODE, byte 4 ALLOCATION LENGTH. */
+    scsi_cdb_start(cdb, SCSI_OP_MODE_SENSE6);
+    cdb[1] = 0x08;
+    cdb[2] = page & 0x3f;
+    cdb[4] = alloc_len;
+    return 6;
+}
+
 size_t scsi_cdb_read_capacity10(uint8_t cdb[SCSI_CDB_MAX])
 {
     /* SBC-3 5.16: the LBA field and PMI bit are obsolete; all zero. */

@@ -352,3 +352,12 @@ int scsi_read_capacity16_decode(const uint8_t *buf, size_t len, struct scsi_capa
     cap->lbprz = (buf[14] & 0x40) != 0;
     return 0;
 }
+
+int scsi_mode_sense6_write_protected(const uint8_t *buf, size_t len, bool *write_protected)
+{
+    *write_protected = false;
+    if (len < 4)
+        return -1;
+    *write_protected = (buf[2] & 0x80) != 0;
+    return 0;
+}

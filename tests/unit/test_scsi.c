@@ -1152,9 +1152,29 @@ static void test_read_capacity16(void **state)
     assert_int_equal(cap.blocks, UINT64_MAX);
 }
 
+static void test_mode_sense6(void **state)
+{
+    (void)state;
+    uint8_t cdb[SCSI_CDB_MAX];
+    memset(cdb, 0xa5, sizeof cdb);
+    assert_int_equal(scsi_cdb_mode_sense6(cdb, 0x3f, 4), 6);
+    const uint8_t want[SCSI_CDB_MAX] = { 0x1a, 0x08, 0x3f, 0, 4, 0 };
+    assert_memory_equal(cdb, want, sizeof want);
+    /* Header: mode data length, medium type, device-specific parameter, block descriptor length. */
+    const uint8_t ro[4] = { 3, 0, 0x80, 0 }, rw[4] = { 3, 0, 0x10, 0 };
+    bool wp = true;
+    assert_int_equal(scsi_mode_sense6_write_protected(rw, 4, &wp), 0);
+    assert_false(wp);
+    assert_int_equal(scsi_mode_sense6_write_protected(ro, 4, &wp), 0);
+    assert_true(wp);
+    assert_int_equal(scsi_mode_sense6_write_protected(ro, 3, &wp), -1);
+    assert_false(wp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mode_sense6),
         cmocka_unit_test(test_cdb_inquiry),
         cmocka_unit_test(test_cdb_report_luns),
         cmocka_unit_test(test_cdb_test_unit_ready_and_request_sense),
