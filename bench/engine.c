@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/rtc.h"
 #include "bench/stamp.h"
 
 #define MAX_ERROR_LINES 20
@@ -32,11 +33,13 @@ struct slot {
     unsigned target;
     uint64_t unit;
     int dir;
-    bool busy, measured, verify_read;
+    bool busy, measured, verify_read, flush;
     uint64_t slat_cycles;
 };
 
-enum phase { PHASE_RUN, PHASE_VERIFY, PHASE_DONE };
+/* PHASE_FLUSH: a durable write job (rw=write with verify) ends each pass over the region with
+ * SYNCHRONIZE CACHE on every LUN, then says which generation is durable. */
+enum phase { PHASE_RUN, PHASE_FLUSH, PHASE_VERIFY, PHASE_DONE };
 
 struct run {
     const struct job_spec *job;
@@ -49,7 +52,10 @@ struct run {
     unsigned *free_slots, n_free;
     uint64_t rng;
     unsigned rr_cursor;
-    uint64_t generation;
+    uint64_t generation;  /* of the first pass; pass p writes generation + p */
+    bool durable;         /* passes end with a flush and a "durable" line */
+    uint64_t pass;        /* current pass over the region (durable jobs) */
+    unsigned flush_target, flushes_done, flush_failures;
     enum phase phase;
     /* Limits and progress. */
     uint64_t start, measure_start, run_end; /* run_end 0: no time limit */
@@ -237,7 +243,10 @@ static int pick_target(struct run *run)
     for (unsigned tries = 0; tries < run->n_targets; tries++) {
         unsigned i = run->job->lun_order == LUN_ORDER_RANDOM ? (unsigned)(xorshift(&run->rng) % run->n_targets)
                                                              : run->rr_cursor++ % run->n_targets;
-        if (run->targets[i].in_flight < run->targets[i].max_in_flight)
+        const struct target *t = &run->targets[i];
+        if (run->durable && t->next_unit >= (run->pass + 1) * t->units)
+            continue; /* this LUN finished the pass: wait for the flush */
+        if (t->in_flight < t->max_in_flight)
             return (int)i;
     }
     return -1;
@@ -265,7 +274,7 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     if (dir == DIR_WRITE && run->job->verify) {
         struct stamp_id id = { l->hba, l->target, l->lun };
         for (uint32_t b = 0; b < t->blocks_per_unit; b++)
-            stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation);
+            stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass);
     }
     unsigned q = t->next_queue++ % t->hba->num_req_queues;
     uint64_t before = rdtsc();
@@ -306,10 +315,45 @@ static bool rate_allows(struct run *run, uint64_t now)
     return run->submitted < allowed;
 }
 
+/* SYNCHRONIZE CACHE over the whole LUN (SBC-3 5.22: 0 blocks means to the end). */
+static bool submit_flush(struct run *run, unsigned slot_index, unsigned target_index)
+{
+    struct slot *s = &run->slots[slot_index];
+    struct target *t = &run->targets[target_index];
+    struct vscsi_cmd *c = &s->cmd;
+    memset(c, 0, offsetof(struct vscsi_cmd, response));
+    c->target = t->info->target;
+    c->lun = t->info->lun;
+    c->cdb_len = (uint8_t)scsi_cdb_synchronize_cache10(c->cdb, 0, 0);
+    c->dir = VSCSI_DIR_NONE;
+    c->timeout_cycles = run->env->cmd_timeout_cycles;
+    c->user = s;
+    unsigned q = t->next_queue++ % t->hba->num_req_queues;
+    if (vscsi_submit(t->hba, q, c) != 0)
+        return false;
+    run->dirty[t->info->hba][q] = true;
+    s->busy = true;
+    s->flush = true;
+    s->verify_read = false;
+    s->measured = false;
+    s->target = target_index;
+    s->unit = 0;
+    t->in_flight++;
+    run->in_flight++;
+    run->n_free--;
+    return true;
+}
+
 static void submit_work(struct run *run, uint64_t now)
 {
     while (run->n_free > 0) {
         unsigned slot = run->free_slots[run->n_free - 1];
+        if (run->phase == PHASE_FLUSH) {
+            if (run->flush_target == run->n_targets || !submit_flush(run, slot, run->flush_target))
+                return;
+            run->flush_target++;
+            continue;
+        }
         if (run->phase == PHASE_VERIFY) {
             /* Read back every unit the write phase stamped, LUN by LUN. */
             while (run->verify_target < run->n_targets) {
@@ -423,6 +467,12 @@ static void complete(struct run *run, struct slot *s)
         r->errors[kind]++;
         t->info->errors++;
     }
+    if (s->flush) {
+        s->flush = false;
+        run->flushes_done++;
+        run->flush_failures += failed;
+        return;
+    }
     if (s->verify_read) {
         if (!failed)
             verify_data(run, s, run->generation);
@@ -431,7 +481,7 @@ static void complete(struct run *run, struct slot *s)
     if (!failed && s->dir == DIR_WRITE && t->written)
         bitmap_set(t->written, s->unit);
     if (!failed && s->dir == DIR_READ && run->job->verify)
-        verify_data(run, s, 0); /* a read job with verify checks whatever stamps are there */
+        verify_data(run, s, run->job->verify_generation); /* whatever stamps are there, new enough */
     if (!s->measured)
         return;
     struct dir_result *d = &r->dir[s->dir];
@@ -529,6 +579,17 @@ static void poll_all(struct run *run, bool *hba_involved)
     }
 }
 
+/* Every LUN wrote its whole region for this pass and nothing is in flight. */
+static bool pass_complete(const struct run *run)
+{
+    if (run->in_flight != 0)
+        return false;
+    for (unsigned i = 0; i < run->n_targets; i++)
+        if (run->targets[i].next_unit < (run->pass + 1) * run->targets[i].units)
+            return false;
+    return true;
+}
+
 static int setup(struct run *run, char *err, size_t err_len)
 {
     const struct job_spec *job = run->job;
@@ -569,7 +630,9 @@ static int setup(struct run *run, char *err, size_t err_len)
         run->free_slots[i] = run->n_slots - 1 - i;
     }
     run->n_free = run->n_slots;
-    if (!job->time_based) {
+    /* Without time_based a job covers each LUN's region once; a durable job counts its passes
+     * itself (one without time_based). */
+    if (!job->time_based && !(job->verify && job->rw == JOB_WRITE)) {
         for (unsigned i = 0; i < run->n_targets; i++)
             run->bytes_limit += run->targets[i].units * job->bs;
     }
@@ -612,7 +675,10 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
 
     uint64_t hz = env->tsc_hz;
     run.start = rdtsc();
-    run.generation = run.start; /* unique per job and boot: a stale block cannot pass as new */
+    /* Wall-clock microseconds: generations grow across jobs and boots, so a block left by an
+     * earlier run can never pass for this one's. */
+    run.generation = rtc_unix_time() * 1000000u + (run.start / (hz / 1000000u ? hz / 1000000u : 1)) % 1000000u;
+    run.durable = job->verify && job->rw == JOB_WRITE;
     run.measure_start = run.start + job->ramp_time_ms * (hz / 1000);
     if (job->runtime_ms)
         run.run_end = run.measure_start + job->runtime_ms * (hz / 1000);
@@ -627,6 +693,25 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         tick(&run, rdtsc());
         if (run.in_flight > 0)
             continue;
+        if (run.phase == PHASE_RUN && run.durable && !run.stop_submitting && pass_complete(&run)) {
+            run.phase = PHASE_FLUSH;
+            run.flush_target = run.flushes_done = run.flush_failures = 0;
+            continue;
+        }
+        if (run.phase == PHASE_FLUSH && run.flushes_done == run.n_targets) {
+            if (run.flush_failures == 0)
+                printf("lunbench: job '%s': durable: generation %" PRIu64 " (pass %" PRIu64 ") on all %u LUNs\n",
+                       job->name, run.generation + run.pass, run.pass, run.n_targets);
+            else
+                printf("lunbench: job '%s': pass %" PRIu64 ": %u of %u flushes failed; generation %" PRIu64
+                       " is not known to be durable\n", job->name, run.pass, run.flush_failures, run.n_targets,
+                       run.generation + run.pass);
+            run.pass++;
+            run.phase = PHASE_RUN;
+            if (!job->time_based && run.pass >= 1)
+                run.stop_submitting = true; /* one pass is the whole job without time_based */
+            continue;
+        }
         if (run.phase == PHASE_RUN && run.stop_submitting) {
             uint64_t end = rdtsc();
             r->runtime_ns = end > run.measure_start

@@ -458,6 +458,11 @@ static int apply_do_verify(struct job_spec *job, const char *value, char *why, s
     return bool_value(value, false, &job->do_verify, why, why_len);
 }
 
+static int apply_verify_generation(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, UINT64_MAX, &job->verify_generation, why, why_len);
+}
+
 static int apply_randseed(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return uint_value(value, 0, UINT64_MAX, &job->randseed, why, why_len);
@@ -633,6 +638,7 @@ static const struct job_option_def job_options[] = {
     { "rate_iops", NULL, apply_rate_iops },
     { "verify", NULL, apply_verify },
     { "do_verify", NULL, apply_do_verify },
+    { "verify_generation", NULL, apply_verify_generation },
     { "randseed", NULL, apply_randseed },
     { "percentile_list", NULL, apply_percentile_list },
     { "luns", NULL, apply_luns },
