@@ -38,7 +38,7 @@ KERNEL_SRCS := $(PURE_SRCS) boot/multiboot.c boot/pvh.c \
     arch/x86_64/cpu_info.c arch/x86_64/machine_exit.c arch/x86_64/rtc.c \
     drivers/pci/pci_access.c drivers/virtio/virtio_pci.c drivers/scsi/virtio_scsi.c drivers/scsi/discovery.c \
     lib/console.c lib/results.c lib/heap.c lib/syscalls.c \
-    bench/engine.c kernel/platform.c kernel/report.c kernel/lun_report.c kernel/bench_mode.c kernel/main.c
+    bench/engine.c bench/hotplug.c kernel/platform.c kernel/report.c kernel/lun_report.c kernel/bench_mode.c kernel/main.c
 KERNEL_ASM := boot/entry.S arch/x86_64/isr.S
 
 KOBJ := $(BUILD)/kernel
@@ -102,8 +102,74 @@ qemu-test: deps $(IMAGES)
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
 	@tools/run-unit-tests $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTHON) -m unittest discover -s tests/tools
 	$(PYTHON) tests/qemu/run_tests.py
+
+# ---- fuzzing (libFuzzer with clang; tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/) ----
+#   make fuzz         run each target for FUZZ_SECONDS; new inputs go to build/fuzz/corpus-<target>/
+#                     (the committed seeds stay as they are), crashes to build/fuzz/crashes/
+#   make fuzz-smoke   each target over the committed corpus plus a few seconds of mutation (make test)
+FUZZ_CC := clang
+FUZZ := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_RUNS ?= 20000
+FUZZ_TARGETS := virtqueue report_luns inquiry sense read_capacity scsi_event options jobfile archive acpi \
+    virtio_pci_caps
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -I. -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -fno-omit-frame-pointer
+# -timeout: a parser that loops on a device's lie is a finding too. -max_len: an ECAM config space
+# or an ACPI table with its header is over libFuzzer's default of 4096.
+FUZZ_RUN_FLAGS = -timeout=10 -max_len=8192 -artifact_prefix=$(FUZZ)/crashes/$$t-
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
+FUZZ_PURE_OBJS := $(PURE_SRCS:%.c=$(FUZZ)/obj/%.o)
+
+# The pure sources, instrumented for coverage but without libFuzzer's main (fuzzer-no-link); in
+# an archive, so that each target links only the objects it calls.
+$(FUZZ)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ)/libpure.a: $(FUZZ_PURE_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(FUZZ)/libpure.a
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $< $(FUZZ)/libpure.a -lm
+
+.SECONDARY: $(FUZZ_PURE_OBJS)
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+# One line per target from its log: runs, coverage, and the crash file if there is one.
+FUZZ_SUMMARY = awk -v t=$$t -v rc=$$rc '/ cov: /{cov=$$0; sub(/.* cov: /,"",cov); sub(/ lim:.*| exec\/s:.*/,"",cov)} \
+    /^stat::number_of_executed_units:/{runs=$$2} /^Done [0-9]+ runs/{if(runs=="")runs=$$2} \
+    /Test unit written to/{crash=$$NF} \
+    END{printf "fuzz: %-16s %10s runs  cov: %s  %s\n", t, runs, cov, rc==0 ? "ok" : "FAILED " crash}'
+
+fuzz: $(FUZZ_BINS)
+	@mkdir -p $(FUZZ)/crashes $(FUZZ)/logs
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ)/corpus-$$t; echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	    $(FUZZ)/fuzz_$$t $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        $(FUZZ)/corpus-$$t tests/fuzz/corpus/$$t > $(FUZZ)/logs/$$t.log 2>&1; rc=$$?; \
+	    [ $$rc -eq 0 ] || failed="$$failed $$t"; $(FUZZ_SUMMARY) $(FUZZ)/logs/$$t.log | tee -a $(FUZZ)/logs/summary.txt; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (logs in $(FUZZ)/logs/)" >&2; exit 1; fi
+
+fuzz-smoke: $(FUZZ_BINS)
+	@rm -rf $(FUZZ)/smoke; mkdir -p $(FUZZ)/smoke $(FUZZ)/crashes
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ)/smoke/corpus-$$t; \
+	    $(FUZZ)/fuzz_$$t $(FUZZ_RUN_FLAGS) -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=3 \
+	        $(FUZZ)/smoke/corpus-$$t tests/fuzz/corpus/$$t > $(FUZZ)/smoke/$$t.log 2>&1; rc=$$?; \
+	    if [ $$rc -ne 0 ]; then failed="$$failed $$t"; tail -n 40 $(FUZZ)/smoke/$$t.log; fi; \
+	done; \
+	n=$$(echo $(FUZZ_TARGETS) | wc -w); \
+	if [ -n "$$failed" ]; then echo "fuzz-smoke: FAILED:$$failed (logs in $(FUZZ)/smoke/)" >&2; exit 1; fi; \
+	echo "fuzz-smoke: $$n targets passed"
 
 # make run JOB=path/to/job.fio runs a job file instead of the built-in default job.
 run: deps
@@ -123,3 +189,4 @@ distclean:
 	rm -rf $(BUILD)
 
 -include $(KERNEL_OBJS:.o=.d) $(PURE_HOST_OBJS:.o=.d)
+-include $(FUZZ_PURE_OBJS:.o=.d) $(FUZZ_BINS:=.d)

@@ -8,66 +8,11 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/rtc.h"
+#include "bench/engine_run.h"
 #include "bench/stamp.h"
 
 #define MAX_ERROR_LINES 20
 #define MAX_VERIFY_BITMAP (64u << 20) /* bytes of "written" bitmaps a verify job may use */
-#define MAX_QUEUES 64
-
-struct target {
-    struct lun_info *info;
-    struct vscsi_hba *hba;
-    uint64_t first_lba;  /* region start, in logical blocks */
-    uint64_t units;      /* bs-sized I/O units in the region */
-    uint32_t blocks_per_unit;
-    uint64_t next_unit;  /* sequential cursor */
-    uint64_t verify_unit; /* read-back cursor */
-    unsigned in_flight, max_in_flight;
-    unsigned next_queue;
-    uint8_t *written;    /* verify: a bit per unit */
-};
-
-struct slot {
-    struct vscsi_cmd cmd;
-    uint8_t *buf;
-    unsigned target;
-    uint64_t unit;
-    int dir;
-    bool busy, measured, verify_read, flush;
-    uint64_t slat_cycles;
-};
-
-/* PHASE_FLUSH: a durable write job (rw=write with verify) ends each pass over the region with
- * SYNCHRONIZE CACHE on every LUN, then says which generation is durable. */
-enum phase { PHASE_RUN, PHASE_FLUSH, PHASE_VERIFY, PHASE_DONE };
-
-struct run {
-    const struct job_spec *job;
-    const struct bench_env *env;
-    struct job_result *r;
-    struct target *targets;
-    unsigned n_targets;
-    struct slot *slots;
-    unsigned n_slots, in_flight;
-    unsigned *free_slots, n_free;
-    uint64_t rng;
-    unsigned rr_cursor;
-    uint64_t generation;  /* of the first pass; pass p writes generation + p */
-    bool durable;         /* passes end with a flush and a "durable" line */
-    uint64_t pass;        /* current pass over the region (durable jobs) */
-    unsigned flush_target, flushes_done, flush_failures;
-    enum phase phase;
-    /* Limits and progress. */
-    uint64_t start, measure_start, run_end; /* run_end 0: no time limit */
-    uint64_t submitted, submitted_bytes, bytes_limit, ios_limit, measured_submitted;
-    unsigned verify_target;
-    bool stop_submitting;
-    unsigned error_lines;
-    bool dirty[32][MAX_QUEUES];
-    /* Per-second samples. */
-    uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
-    unsigned seconds;
-};
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -81,6 +26,8 @@ static uint64_t xorshift(uint64_t *s)
 /* Why a selected LUN cannot take part in this job, or NULL. */
 static const char *unusable_reason(const struct job_spec *job, const struct lun_info *l)
 {
+    if (l->flags & LUN_REMOVED)
+        return "it was removed (hotplug)";
     if (l->flags & LUN_FAILED)
         return "it failed discovery";
     if (l->flags & LUN_NO_MEDIUM)
@@ -92,6 +39,8 @@ static const char *unusable_reason(const struct job_spec *job, const struct lun_
     bool writes = job->rw != JOB_READ && job->rw != JOB_RANDREAD;
     if (writes && (l->flags & LUN_WRITE_PROTECTED))
         return "it is write-protected (writes would end in DATA PROTECT)";
+    if (writes && l->device_type == SCSI_TYPE_CDROM)
+        return "it is a CD/DVD drive (read-only medium)";
     return NULL;
 }
 
@@ -113,8 +62,52 @@ static bool selected(const struct job_spec *job, const struct lun_info *l, unsig
 }
 
 /* The LUNs a job runs on, checked against the job's block size and region. */
+/* Check inventory entry k against the job's block size and region and, when t is not NULL, set
+ * up a target for it. Returns 0, or -1 with the reason in err. */
+static int init_target(const struct job_spec *job, const struct bench_env *env, size_t k, struct target *t, char *err,
+                       size_t err_len)
+{
+    struct lun_info *l = &env->inv->luns[k];
+    if (job->bs % l->block_size != 0) {
+        snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is not a multiple of LUN %u:%u:%u's %" PRIu32 "-byte blocks",
+                 job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
+        return -1;
+    }
+    uint64_t capacity = l->blocks * l->block_size;
+    /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to bs,
+     * as fio does. */
+    uint64_t offset = job->offset;
+    if (job->offset_percent)
+        offset = (capacity / 100 * job->offset_percent + job->bs - 1) / job->bs * job->bs;
+    if (offset % l->block_size != 0 || offset >= capacity) {
+        snprintf(err, err_len, "job '%s': offset=%" PRIu64 " is past the end of LUN %u:%u:%u (%" PRIu64
+                 " bytes) or not a multiple of its block size", job->name, offset, l->hba, l->target, l->lun, capacity);
+        return -1;
+    }
+    uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
+    if (region == 0 || region > capacity - offset)
+        region = capacity - offset;
+    if (region < job->bs) {
+        snprintf(err, err_len, "job '%s': LUN %u:%u:%u has %" PRIu64 " bytes from offset %" PRIu64
+                 ", less than one bs=%" PRIu32, job->name, l->hba, l->target, l->lun, region, offset, job->bs);
+        return -1;
+    }
+    if (t != NULL) {
+        memset(t, 0, sizeof *t);
+        t->info = l;
+        t->inv_index = k;
+        t->hba = &env->hbas[l->hba];
+        t->first_lba = offset / l->block_size;
+        t->units = region / job->bs;
+        t->blocks_per_unit = job->bs / l->block_size;
+        uint32_t limit = t->hba->config.cmd_per_lun;
+        t->max_in_flight = limit == 0 ? 1 : limit; /* 5.6.6.1: at most cmd_per_lun per LUN */
+    }
+    return 0;
+}
+
 static int resolve(const struct job_spec *job, const struct bench_env *env, struct target *out, unsigned *count,
-                   char *err, size_t err_len)
+                   bool quiet, char *err, size_t err_len)
 {
     const struct lun_selection *s = &job->luns;
     if (s->kind == LUNSEL_HBA && (s->hba >= env->hba_count || !env->hba_ok[s->hba])) {
@@ -136,8 +129,8 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
             return -1;
         }
     }
-    /* Selected LUNs that cannot run this job are left out and named (in the checking pass, when
-     * out is NULL); the job fails only when none is left. */
+    /* Selected LUNs that cannot run this job are left out and named (unless quiet: the check
+     * before any job ran named them already); the job fails only when none is left. */
     unsigned n = 0, index = 0, skipped = 0;
     const char *last_reason = NULL;
     const struct lun_info *last_skipped = NULL;
@@ -147,52 +140,18 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
             continue;
         const char *why = unusable_reason(job, l);
         if (why != NULL) {
-            if (out == NULL && skipped < 10)
+            if (!quiet && skipped < 10)
                 printf("lunbench: job '%s': leaving out LUN %u:%u:%u: %s\n", job->name, l->hba, l->target, l->lun, why);
             skipped++;
             last_reason = why;
             last_skipped = l;
             continue;
         }
-        if (job->bs % l->block_size != 0) {
-            snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is not a multiple of LUN %u:%u:%u's %" PRIu32 "-byte blocks",
-                     job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
+        if (init_target(job, env, k, out != NULL ? &out[n] : NULL, err, err_len) != 0)
             return -1;
-        }
-        uint64_t capacity = l->blocks * l->block_size;
-        /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to
-         * bs, as fio does. */
-        uint64_t offset = job->offset;
-        if (job->offset_percent)
-            offset = (capacity / 100 * job->offset_percent + job->bs - 1) / job->bs * job->bs;
-        if (offset % l->block_size != 0 || offset >= capacity) {
-            snprintf(err, err_len, "job '%s': offset=%" PRIu64 " is past the end of LUN %u:%u:%u (%" PRIu64
-                     " bytes) or not a multiple of its block size", job->name, offset, l->hba, l->target, l->lun,
-                     capacity);
-            return -1;
-        }
-        uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
-        if (region == 0 || region > capacity - offset)
-            region = capacity - offset;
-        if (region < job->bs) {
-            snprintf(err, err_len, "job '%s': LUN %u:%u:%u has %" PRIu64 " bytes from offset %" PRIu64
-                     ", less than one bs=%" PRIu32, job->name, l->hba, l->target, l->lun, region, offset, job->bs);
-            return -1;
-        }
-        if (out != NULL) {
-            struct target *t = &out[n];
-            memset(t, 0, sizeof *t);
-            t->info = l;
-            t->hba = &env->hbas[l->hba];
-            t->first_lba = offset / l->block_size;
-            t->units = region / job->bs;
-            t->blocks_per_unit = job->bs / l->block_size;
-            uint32_t limit = t->hba->config.cmd_per_lun;
-            t->max_in_flight = limit == 0 ? 1 : limit; /* 5.6.6.1: at most cmd_per_lun per LUN */
-        }
         n++;
     }
-    if (out == NULL && skipped > 10)
+    if (!quiet && skipped > 10)
         printf("lunbench: job '%s': left out %u LUNs in all\n", job->name, skipped);
     if (n == 0) {
         if (last_skipped != NULL)
@@ -207,10 +166,39 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
     return 0;
 }
 
+void run_repoint_targets(struct run *run)
+{
+    for (unsigned i = 0; i < run->n_targets; i++)
+        run->targets[i].info = &run->env->inv->luns[run->targets[i].inv_index];
+}
+
+bool run_selects(const struct run *run, const struct lun_info *l)
+{
+    /* first:N counts LUNs in discovery order; one that arrives later is not among the first. */
+    return run->job->luns.kind != LUNSEL_FIRST && selected(run->job, l, 0) && unusable_reason(run->job, l) == NULL;
+}
+
+int run_add_target(struct run *run, size_t inv_index)
+{
+    char err[200];
+    struct target t;
+    if (init_target(run->job, run->env, inv_index, &t, err, sizeof err) != 0) {
+        printf("lunbench: %s; not added to the running job\n", err);
+        return -1;
+    }
+    struct target *grown = realloc(run->targets, (run->n_targets + 1) * sizeof *grown);
+    if (grown == NULL)
+        return -1;
+    run->targets = grown;
+    run->targets[run->n_targets++] = t;
+    run_repoint_targets(run);
+    return 0;
+}
+
 int bench_check_selection(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len)
 {
     unsigned n;
-    if (resolve(job, env, NULL, &n, err, err_len) != 0)
+    if (resolve(job, env, NULL, &n, false, err, err_len) != 0)
         return -1;
     if (job->time_based && job->runtime_ms == 0) {
         snprintf(err, err_len, "job '%s': time_based needs a runtime", job->name);
@@ -244,6 +232,8 @@ static int pick_target(struct run *run)
         unsigned i = run->job->lun_order == LUN_ORDER_RANDOM ? (unsigned)(xorshift(&run->rng) % run->n_targets)
                                                              : run->rr_cursor++ % run->n_targets;
         const struct target *t = &run->targets[i];
+        if (t->removed)
+            continue;
         if (run->durable && t->next_unit >= (run->pass + 1) * t->units)
             continue; /* this LUN finished the pass: wait for the flush */
         if (t->in_flight < t->max_in_flight)
@@ -374,6 +364,21 @@ static void submit_work(struct run *run, uint64_t now)
             t->verify_unit++;
             continue;
         }
+        if (run->n_retries > 0) {
+            /* I/Os that met a UNIT ATTENTION go again, unless their LUN is gone or busy. */
+            struct retry *rt = &run->retries[run->n_retries - 1];
+            struct target *t = &run->targets[rt->target];
+            if (t->removed) {
+                run->n_retries--;
+                continue;
+            }
+            if (t->in_flight >= t->max_in_flight || !submit_one(run, slot, rt->target, rt->unit, rt->dir, false))
+                return;
+            run->n_retries--;
+            continue;
+        }
+        if (run->n_pending > 0)
+            return; /* drain: a hotplug change is applied with nothing in flight */
         if (run->stop_submitting || !rate_allows(run, now))
             return;
         int ti = pick_target(run);
@@ -453,6 +458,39 @@ static void verify_data(struct run *run, struct slot *s, uint64_t min_generation
     }
 }
 
+/* A command that met a hotplug: to a LUN that is gone (counted as removed, not as an error), or a
+ * UNIT ATTENTION (retried; a capacity or LUN-inventory change is looked into). True if handled. */
+static bool after_hotplug(struct run *run, struct slot *s)
+{
+    struct target *t = &run->targets[s->target];
+    const struct vscsi_cmd *c = &s->cmd;
+    if (t->removed || hotplug_lun_gone(c)) {
+        if (!t->removed) {
+            printf("lunbench: job '%s': LUN %u:%u:%u is gone (%s); no more I/O to it\n", run->job->name,
+                   t->info->hba, t->info->target, t->info->lun,
+                   c->response != VIRTIO_SCSI_S_OK ? vscsi_response_name(c->response) : "LOGICAL UNIT NOT SUPPORTED");
+            t->removed = true;
+            t->info->flags |= LUN_REMOVED;
+            run->r->luns_removed++;
+        }
+        if (c->response != VIRTIO_SCSI_S_OK || c->status != SCSI_STATUS_GOOD)
+            run->r->removed_ios++;
+        return c->response != VIRTIO_SCSI_S_OK || c->status != SCSI_STATUS_GOOD;
+    }
+    struct scsi_sense sense;
+    if (c->response != VIRTIO_SCSI_S_OK || c->status != SCSI_STATUS_CHECK_CONDITION || c->sense_len == 0 ||
+        scsi_sense_decode(c->sense, c->sense_len, &sense) != 0 || sense.key != SCSI_SENSE_UNIT_ATTENTION)
+        return false;
+    run->r->ua_retries++;
+    if (sense.asc == 0x2a && sense.ascq == 0x09) /* CAPACITY DATA HAS CHANGED */
+        hotplug_queue_change(run, CHANGE_CAPACITY, t->info->hba, t->info->target, t->info->lun);
+    if (sense.asc == 0x3f && sense.ascq == 0x0e) /* REPORTED LUNS DATA HAS CHANGED */
+        hotplug_queue_change(run, CHANGE_RESCAN, t->info->hba, 0, 0);
+    if (run->n_retries < MAX_RETRIES)
+        run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->dir };
+    return true;
+}
+
 static void complete(struct run *run, struct slot *s)
 {
     struct job_result *r = run->r;
@@ -461,6 +499,8 @@ static void complete(struct run *run, struct slot *s)
     t->in_flight--;
     run->in_flight--;
     run->free_slots[run->n_free++] = (unsigned)(s - run->slots);
+    if (!s->flush && !s->verify_read && after_hotplug(run, s))
+        return;
     int kind;
     bool failed = check_failure(run, s, &kind);
     if (failed) {
@@ -561,11 +601,11 @@ static void poll_all(struct run *run, bool *hba_involved)
         for (unsigned q = 0; q < hba->num_req_queues; q++) {
             if (vscsi_in_flight(hba, q) == 0)
                 continue;
-            uint64_t before = rdtsc();
+            uint64_t before = rdtsc(), recovery = hba->stats.recovery_cycles;
             unsigned n = vscsi_poll(hba, q, done, sizeof done / sizeof done[0]);
             if (n == 0)
                 continue; /* waiting for the device is not the driver's cost */
-            run->r->reap_cycles += rdtsc() - before;
+            run->r->reap_cycles += rdtsc() - before - (hba->stats.recovery_cycles - recovery);
             run->r->driver_ios += n;
             for (unsigned i = 0; i < n; i++)
                 complete(run, done[i]->user);
@@ -594,10 +634,10 @@ static int setup(struct run *run, char *err, size_t err_len)
 {
     const struct job_spec *job = run->job;
     unsigned n;
-    if (resolve(job, run->env, NULL, &n, err, err_len) != 0)
+    if (resolve(job, run->env, NULL, &n, true, err, err_len) != 0)
         return -1;
     run->targets = calloc(n, sizeof *run->targets);
-    if (run->targets == NULL || resolve(job, run->env, run->targets, &run->n_targets, err, err_len) != 0)
+    if (run->targets == NULL || resolve(job, run->env, run->targets, &run->n_targets, true, err, err_len) != 0)
         return -1;
     run->r->lun_count = run->n_targets;
     bool writes = job_does(job, DIR_WRITE);
@@ -691,8 +731,13 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         kick_dirty(&run);
         poll_all(&run, involved);
         tick(&run, rdtsc());
+        hotplug_poll_events(&run, rdtsc());
         if (run.in_flight > 0)
             continue;
+        if (run.n_pending > 0) {
+            hotplug_apply_changes(&run);
+            continue;
+        }
         if (run.phase == PHASE_RUN && run.durable && !run.stop_submitting && pass_complete(&run)) {
             run.phase = PHASE_FLUSH;
             run.flush_target = run.flushes_done = run.flush_failures = 0;

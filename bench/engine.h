@@ -49,6 +49,9 @@ struct job_result {
     unsigned lun_count;
     /* The driver's own cost: cycles in submit + kick, and in polls that reaped something. */
     uint64_t submit_cycles, reap_cycles, driver_ios;
+    /* Hotplug: I/Os that found their LUN gone (not errors), UNIT ATTENTIONs retried, changes seen. */
+    uint64_t removed_ios, ua_retries;
+    unsigned luns_removed, luns_added, capacity_changes, events;
     bool stopped;                    /* ended early: every selected LUN failed, or an HBA broke */
     char stop_reason[160];
 };

@@ -122,6 +122,10 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
     }
     if (r->verify_blocks)
         printf("  verify: %" PRIu64 " blocks checked, %" PRIu64 " failed\n", r->verify_blocks, r->verify_failures);
+    if (r->events || r->removed_ios || r->ua_retries)
+        printf("  hotplug: %u events, %u LUNs removed, %u added, %u capacity changes; %" PRIu64
+               " I/Os found their LUN gone, %" PRIu64 " UNIT ATTENTIONs retried\n", r->events, r->luns_removed,
+               r->luns_added, r->capacity_changes, r->removed_ios, r->ua_retries);
     printf("  driver: %.0f TSC cycles per I/O in submit + reap (%.0f ns), %" PRIu64 " I/Os\n",
            bench_driver_cycles_per_io(r), tsc_hz ? bench_driver_cycles_per_io(r) * 1e9 / (double)tsc_hz : 0.0,
            r->driver_ios);
@@ -259,6 +263,14 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
                                                   "verify" };
     for (int k = 0; k < ERR_KINDS; k++)
         json_uint(w, kinds[k], r->errors[k]);
+    json_object_end(w);
+    json_object_begin(w, "hotplug");
+    json_uint(w, "events", r->events);
+    json_uint(w, "luns_removed", r->luns_removed);
+    json_uint(w, "luns_added", r->luns_added);
+    json_uint(w, "capacity_changes", r->capacity_changes);
+    json_uint(w, "removed_ios", r->removed_ios);
+    json_uint(w, "ua_retries", r->ua_retries);
     json_object_end(w);
     json_uint(w, "verify_blocks", r->verify_blocks);
     json_uint(w, "verify_failures", r->verify_failures);

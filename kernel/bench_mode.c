@@ -140,6 +140,12 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         for (int k = 0; k < ERR_KINDS; k++)
             errors |= results[i].errors[k] != 0;
     }
+    for (unsigned h = 0; h < scan->hba_count; h++) {
+        const struct vscsi_stats *st = &scan->hbas[h].stats;
+        if (st->aborts || st->lun_resets || st->device_resets)
+            printf("HBA %u (%s): recovery: %" PRIu64 " ABORT TASK, %" PRIu64 " LOGICAL UNIT RESET, %" PRIu64
+                   " device resets\n", h, scan->hbas[h].pci_name, st->aborts, st->lun_resets, st->device_resets);
+    }
     write_results(m, scan, jobs, results, n);
     free(results);
     return errors ? LUNBENCH_EXIT_ERRORS : LUNBENCH_EXIT_OK;

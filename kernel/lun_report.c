@@ -117,6 +117,9 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             json_uint(w, "cmd_per_lun", h->config.cmd_per_lun);
             json_uint(w, "targets", r->stats[i].targets);
             json_uint(w, "commands", r->stats[i].commands);
+            json_uint(w, "aborts", h->stats.aborts);
+            json_uint(w, "lun_resets", h->stats.lun_resets);
+            json_uint(w, "device_resets", h->stats.device_resets);
         } else {
             json_string(w, "error", h->error);
         }
@@ -138,6 +141,8 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
         json_uint(w, "block_size", l->block_size);
         if (l->flags & LUN_WRITE_PROTECTED)
             json_bool(w, "write_protected", true);
+        if (l->flags & LUN_REMOVED)
+            json_bool(w, "removed", true);
         if (l->errors)
             json_uint(w, "errors", l->errors);
         if (l->flags & (LUN_NO_MEDIUM | LUN_NOT_READY | LUN_FAILED))

@@ -160,13 +160,112 @@ def parse_numbers(text, limit, what):
     return numbers
 
 
+# errno values blkdebug can inject (Linux numbers), and what QEMU's scsi-disk answers for each
+# with rerror=report/werror=report (scsi_sense_from_errno in QEMU's scsi/utils.c; docs/faults.md)
+MEDIA_ERRNO = {
+    "eio": 5,          # CHECK CONDITION, ABORTED COMMAND / I/O PROCESS TERMINATED (0b/00/06)
+    "enodata": 61,     # CHECK CONDITION, MEDIUM ERROR / UNRECOVERED READ ERROR (03/11/00)
+    "enomedium": 123,  # CHECK CONDITION, NOT READY / MEDIUM NOT PRESENT (02/3a/00)
+    "enospc": 28,      # CHECK CONDITION, DATA PROTECT / SPACE ALLOCATION FAILED WRITE PROTECT (07/27/07)
+    "einval": 22,      # CHECK CONDITION, ILLEGAL REQUEST / INVALID FIELD IN CDB (05/24/00)
+    "enomem": 12,      # CHECK CONDITION, HARDWARE ERROR / INTERNAL TARGET FAILURE (04/44/00)
+    "eremoteio": 121,  # CHECK CONDITION, HARDWARE ERROR / INTERNAL TARGET FAILURE (04/44/00)
+    "edom": 33,        # status TASK SET FULL (0x28), no sense
+    "ebade": 52,       # status RESERVATION CONFLICT (0x18), no sense
+}
+MAX_ERROR_LBAS = 64
+
+
+def parse_list(text, limit, what):
+    """'3', '0-3,7' -> [3] or [0, 1, 2, 3, 7]: numbers and ranges (a bare number is itself, not a
+    count), none above limit, none twice."""
+    numbers = []
+    for part in text.split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part.strip())
+        if not m:
+            raise ValueError("bad %s %r (numbers and ranges: 3 or 0-3;7)" % (what, text.replace(",", ";")))
+        lo = int(m.group(1))
+        hi = int(m.group(2)) if m.group(2) else lo
+        if hi < lo:
+            raise ValueError("bad %s range %s" % (what, part))
+        if hi > limit:
+            raise ValueError("%s %d is above the maximum %d" % (what, hi, limit))
+        if hi - lo >= 1 << 16:
+            raise ValueError("%s range %s is too long" % (what, part))
+        numbers.extend(range(lo, hi + 1))
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("%s %r names a number twice" % (what, text.replace(",", ";")))
+    return numbers
+
+
+def parse_lun_selection(text, luns, what):
+    """A fault key's LUN selection: 'all' (or 'yes'), 'none' (or 'no'), or LUN numbers and ranges
+    ('3', '0-3,7'; in a --hba spec '0-3;7'). A bare number is that LUN, not a count. Every number
+    must be one of the HBA's LUNs. Returns a set of LUN numbers."""
+    text = text.strip()
+    if text in ("all", "yes"):
+        return set(luns)
+    if text in ("none", "no"):
+        return set()
+    chosen = parse_list(text, 16383, what)
+    missing = [n for n in chosen if n not in luns]
+    if missing:
+        raise ValueError("%s names LUN %d, which this HBA does not have (its luns: %s)" % (
+            what, missing[0], ";".join(map(str, luns[:8])) + (";..." if len(luns) > 8 else "")))
+    return set(chosen)
+
+
 class Hba:
-    """One virtio-scsi-pci HBA and the LUNs behind it."""
+    """One virtio-scsi-pci HBA and the LUNs behind it.
+
+    Keys (tools/lunbench-run --hba, unittests.cfg `topology`; lists inside a spec take ';'):
+      targets, luns   a count (4: 0..3) or a list (0;255;256, 0-15)
+      type            hd, cd, or mixed (hd and cd alternating)
+      block_size      512 or 4096 (scsi-hd LUNs; scsi-cd LUNs have 2048)
+      size            bytes per LUN (1G, 64M, 0), a multiple of 4096
+      interface       both (transitional), modern (disable-legacy=on), legacy (disable-modern=on)
+      num_queues, queue_size, iothread (yes/no), root_port (yes/no)
+      backend         null-co, or file (raw images in the topology's disk_dir)
+
+    Faults (docs/faults.md has what QEMU does and what the guest sees for each). A key that
+    takes LUNs takes `all` (or yes), `none` (or no, the default) or LUN numbers and ranges
+    (3, 0-3;7): a bare number is that one LUN, not a count, and the LUNs are chosen on every
+    target of the HBA.
+      media_error       none, read, write or rw: reads and/or writes fail in QEMU's block
+                        layer (blkdebug under a raw node; the scsi device gets rerror=report,
+                        werror=report). scsi-disk answers with CHECK CONDITION and a sense
+                        that depends on media_error_errno
+      media_error_luns  the LUNs media_error applies to (default all)
+      media_error_lba   LBAs (in the LUN's logical blocks) whose I/O fails: a request fails
+                        when it covers the first byte of one of them. Default: every request.
+                        At most 64 LBAs
+      media_error_once  no (default) or yes: each LBA rule (or the any-LBA rule) fails one
+                        request and is then spent, on each LUN
+      media_error_errno the errno injected: eio (default), enodata, enomedium, enospc,
+                        einval, enomem, eremoteio, edom, ebade (MEDIA_ERRNO lists the answer)
+      throttle_iops     I/Os per second a LUN serves (a throttle filter node and one
+                        throttle-group object per LUN): 1 with a small cmd_timeout_ms makes
+                        commands outlive their deadline. Default: no limit
+      throttle_bps      bytes per second a LUN serves (1: a 4 KiB request waits ~68 min, a
+                        request the device holds; draining it for a reset releases it)
+      throttle_luns     the LUNs throttle_* apply to (default all)
+      read_only         LUNs whose nodes are read-only=on: scsi-hd answers writes with DATA
+                        PROTECT / WRITE PROTECTED (07/27/00)
+      zero_size         LUNs of 0 bytes (whatever `size` says): READ CAPACITY answers NOT
+                        READY / MANUAL INTERVENTION REQUIRED (02/04/03)
+      no_medium         cd LUNs with no drive at all (an empty scsi-cd): TEST UNIT READY and
+                        READ CAPACITY answer NOT READY / MEDIUM NOT PRESENT (02/3a/00)
+    """
     KEYS = ("targets", "luns", "type", "block_size", "size", "interface", "num_queues", "queue_size", "iothread",
-            "backend", "root_port")
+            "backend", "root_port",
+            "media_error", "media_error_luns", "media_error_lba", "media_error_once", "media_error_errno",
+            "throttle_iops", "throttle_bps", "throttle_luns", "read_only", "zero_size", "no_medium")
 
     def __init__(self, targets="1", luns="1", type="hd", block_size="512", size="1G", interface="both",
-                 num_queues="", queue_size="", iothread="no", backend="null-co", root_port="no"):
+                 num_queues="", queue_size="", iothread="no", backend="null-co", root_port="no",
+                 media_error="none", media_error_luns=None, media_error_lba=None, media_error_once=None,
+                 media_error_errno=None, throttle_iops="", throttle_bps="", throttle_luns=None,
+                 read_only="none", zero_size="none", no_medium="none"):
         self.targets = parse_numbers(targets, 255, "target")
         self.luns = parse_numbers(luns, 16383, "LUN")
         if type not in ("hd", "cd", "mixed"):
@@ -191,6 +290,63 @@ class Hba:
             raise ValueError("bad backend %r (null-co or file)" % backend)
         self.backend = backend
 
+        # faults; a key that refines a fault (media_error_*, throttle_luns) without the fault is an
+        # error rather than ignored
+        if media_error not in ("none", "read", "write", "rw"):
+            raise ValueError("bad media_error %r (none, read, write or rw)" % media_error)
+        self.media_error = media_error
+        refining = [k for k, v in (("media_error_luns", media_error_luns), ("media_error_lba", media_error_lba),
+                                   ("media_error_once", media_error_once), ("media_error_errno", media_error_errno))
+                    if v is not None]
+        if refining and media_error == "none":
+            raise ValueError("%s needs media_error=read, write or rw" % refining[0])
+        self.media_error_luns = set()
+        if media_error != "none":
+            self.media_error_luns = parse_lun_selection(media_error_luns or "all", self.luns, "media_error_luns")
+        self.media_error_lba = []
+        if media_error_lba is not None:
+            self.media_error_lba = parse_list(media_error_lba, (1 << 63) - 1, "media_error_lba")
+            if len(self.media_error_lba) > MAX_ERROR_LBAS:
+                raise ValueError("media_error_lba names %d LBAs (at most %d)" % (len(self.media_error_lba), MAX_ERROR_LBAS))
+        if media_error_once not in (None, "yes", "no"):
+            raise ValueError("media_error_once takes yes or no")
+        self.media_error_once = media_error_once == "yes"
+        if media_error_errno is not None and media_error_errno not in MEDIA_ERRNO:
+            raise ValueError("bad media_error_errno %r (%s)" % (media_error_errno, ", ".join(MEDIA_ERRNO)))
+        self.media_error_errno = media_error_errno or "eio"
+        self.throttle_iops = self._positive(throttle_iops, "throttle_iops")
+        self.throttle_bps = self._positive(throttle_bps, "throttle_bps")
+        if throttle_luns is not None and not (self.throttle_iops or self.throttle_bps):
+            raise ValueError("throttle_luns needs throttle_iops or throttle_bps")
+        self.throttle_luns = set()
+        if self.throttle_iops or self.throttle_bps:
+            self.throttle_luns = parse_lun_selection(throttle_luns or "all", self.luns, "throttle_luns")
+        self.read_only = parse_lun_selection(read_only, self.luns, "read_only")
+        self.zero_size = parse_lun_selection(zero_size, self.luns, "zero_size")
+        self.no_medium = parse_lun_selection(no_medium, self.luns, "no_medium")
+        k = 0
+        for _ in self.targets:
+            for lun in self.luns:
+                if lun in self.no_medium and self.lun_type(k) != "cd":
+                    raise ValueError("no_medium: LUN %d is a scsi-hd (only cd LUNs can be empty: type=cd or mixed, "
+                                     "where odd positions are cd)" % lun)
+                k += 1
+        if self.throttle_luns and self.iothread:
+            raise ValueError("throttle_iops/throttle_bps with iothread=yes: QEMU 7.2 aborts on the LOGICAL UNIT "
+                             "RESET that a stalled command leads to (blk_drain: Assertion `qemu_in_main_thread()')")
+        if self.no_medium & (self.media_error_luns | self.throttle_luns | self.read_only | self.zero_size):
+            raise ValueError("no_medium LUNs have no drive: media_error, throttle, read_only and zero_size "
+                             "cannot apply to them")
+
+    @staticmethod
+    def _positive(text, what):
+        if not str(text).strip():
+            return None
+        value = parse_size(str(text))
+        if value < 1:
+            raise ValueError("%s must be at least 1" % what)
+        return value
+
     @classmethod
     def from_spec(cls, spec):
         """'targets=0-1,luns=4,type=cd' (commas inside lists need ';' in place: luns=0;255;256)."""
@@ -207,6 +363,9 @@ class Hba:
 
     def lun_count(self):
         return len(self.targets) * len(self.luns)
+
+    def lun_size(self, lun):
+        return 0 if lun in self.zero_size else self.size
 
 
 class Topology:
@@ -246,29 +405,104 @@ class Topology:
                     node = "h%dt%dl%d" % (i, t, lun)
                     kind = h.lun_type(k)
                     k += 1
-                    if h.backend == "null-co":
-                        args += ["-blockdev", "driver=null-co,node-name=%s,size=%d" % (node, h.size)]
-                    else:
-                        path = self.disk_file(i, t, lun, h.size)
-                        args += ["-blockdev", "driver=file,node-name=%s,filename=%s,cache.direct=off" % (node, path)]
-                    dev = "scsi-%s,bus=hba%d.0,channel=0,scsi-id=%d,lun=%d,drive=%s" % (kind, i, t, lun, node)
+                    dev = "scsi-%s,bus=hba%d.0,channel=0,scsi-id=%d,lun=%d" % (kind, i, t, lun)
+                    if lun in h.no_medium:
+                        args += ["-device", dev]  # an empty scsi-cd: no drive at all
+                        continue
+                    args += self.lun_nodes(h, i, t, lun, node, kind)
+                    dev += ",drive=%s" % node
                     if kind == "hd" and h.block_size != 512:
                         dev += ",logical_block_size=%d,physical_block_size=%d" % (h.block_size, h.block_size)
+                    if lun in h.media_error_luns:
+                        dev += ",rerror=report,werror=report"
                     args += ["-device", dev]
         return args
+
+    def lun_nodes(self, h, i, t, lun, node, kind):
+        """The -object/-blockdev arguments of one LUN, bottom up; the top node is named `node`.
+        Without faults this is the single null-co or file node it has always been."""
+        args = []
+        ro = ",read-only=on" if lun in h.read_only else ""
+        # node names bottom up: the image, the blkdebug node and the raw node above it (media
+        # errors), the throttle node (throttle_*); the top one takes the plain name drive= uses
+        chain = ["img"]
+        if lun in h.media_error_luns:
+            chain += ["dbg", "raw"]
+        if lun in h.throttle_luns:
+            chain.append("thr")
+        names = ["%s-%s" % (node, n) for n in chain[:-1]] + [node]
+        size = h.lun_size(lun)
+        if h.backend == "null-co":
+            args += ["-blockdev", "driver=null-co,node-name=%s,size=%d%s" % (names[0], size, ro)]
+        else:
+            path = self.disk_file(i, t, lun, size)
+            args += ["-blockdev", "driver=file,node-name=%s,filename=%s,cache.direct=off%s" % (names[0], path, ro)]
+        for below, layer, name in zip(names, chain[1:], names[1:]):
+            if layer == "dbg":
+                args += ["-blockdev", "driver=blkdebug,node-name=%s,image=%s%s%s" % (
+                    name, below, ro, self.blkdebug_rules(h, kind))]
+            elif layer == "raw":
+                args += ["-blockdev", "driver=raw,node-name=%s,file=%s%s" % (name, below, ro)]
+            elif layer == "thr":
+                group = "tg-%s" % node
+                limits = ""
+                if h.throttle_iops:
+                    limits += ",x-iops-total=%d" % h.throttle_iops
+                if h.throttle_bps:
+                    limits += ",x-bps-total=%d" % h.throttle_bps
+                args += ["-object", "throttle-group,id=%s%s" % (group, limits),
+                         "-blockdev", "driver=throttle,node-name=%s,throttle-group=%s,file=%s%s" % (name, group, below, ro)]
+        return args
+
+    @staticmethod
+    def blkdebug_rules(h, kind):
+        """blkdebug's inject-error rules. They only act once an event has armed them: the raw node
+        above the blkdebug node raises read_aio before every read and write_aio before every
+        write (raw_co_preadv/raw_co_pwritev), so each rule is armed by its direction's event and
+        filtered by iotype; `sector` (512-byte units) narrows it to requests covering that
+        sector; `once` spends it on the first hit.
+
+        QEMU itself reads the first 512 bytes of every scsi-hd when it realizes the device
+        (hd_geometry_guess looks for a partition table), before the guest runs. That read would
+        spend a `once` rule that covers LBA 0 (or any LBA), so with media_error_once on an hd
+        LUN the rules only apply in blkdebug state 2, which the first read_aio (QEMU's own)
+        enters. scsi-cd does no such read."""
+        block_size = 2048 if kind == "cd" else h.block_size
+        gate = h.media_error_once and kind == "hd"
+        rules = []
+        directions = {"read": ["read"], "write": ["write"], "rw": ["read", "write"]}[h.media_error]
+        for d in directions:
+            for lba in h.media_error_lba or [None]:
+                opts = ["event=%s_aio" % d, "iotype=%s" % d, "errno=%d" % MEDIA_ERRNO[h.media_error_errno]]
+                if lba is not None:
+                    opts.append("sector=%d" % (lba * block_size // 512))
+                if h.media_error_once:
+                    opts.append("once=on")
+                if gate:
+                    opts.append("state=2")
+                n = len(rules)
+                rules.append(",".join("inject-error.%d.%s" % (n, o) for o in opts))
+        if gate:
+            rules.append("set-state.0.event=read_aio,set-state.0.state=1,set-state.0.new_state=2")
+        return "".join("," + r for r in rules)
 
     def disk_file(self, hba, target, lun, size):
         if not self.disk_dir:
             raise ValueError("backend=file needs a directory for the disk images")
         os.makedirs(self.disk_dir, exist_ok=True)
         path = os.path.join(self.disk_dir, "hba%d-t%d-l%d.raw" % (hba, target, lun))
-        with open(path, "wb") as f:
-            f.truncate(size)
+        # An image that exists at the right size is kept: a second boot (a verify after a power
+        # cut) must see what the first one wrote.
+        if not (os.path.exists(path) and os.path.getsize(path) == size):
+            with open(path, "wb") as f:
+                f.truncate(size)
         return path
 
     def expected_luns(self):
         """(hba index, target, lun, type, blocks, block_size) for every LUN, in lunbench's order:
-        HBAs in PCI order (they sit at increasing slots), then target, then LUN."""
+        HBAs in PCI order (they sit at increasing slots), then target, then LUN. A LUN of 0 bytes
+        and an empty cd have 0 blocks of 0 bytes: QEMU answers their READ CAPACITY with NOT READY
+        (docs/faults.md), so the guest never learns a block size."""
         rows = []
         for i, h in enumerate(self.hbas):
             k = 0
@@ -277,7 +511,9 @@ class Topology:
                     kind = h.lun_type(k)
                     k += 1
                     bs = 2048 if kind == "cd" else h.block_size
-                    rows.append((i, t, lun, 5 if kind == "cd" else 0, h.size // bs, bs))
+                    if lun in h.no_medium or h.lun_size(lun) == 0:
+                        bs = 0  # READ CAPACITY fails (NOT READY): neither count nor size is known
+                    rows.append((i, t, lun, 5 if kind == "cd" else 0, h.lun_size(lun) // bs if bs else 0, bs))
         return sorted(rows)
 
 

@@ -119,8 +119,8 @@ static void finish(struct job *j)
 static void lun_failed(struct scan *s, struct job *j, const char *why)
 {
     const struct vscsi_cmd *c = &j->cmd;
-    printf("lunbench: HBA %u target %u LUN %u: %s failed: %s\n", s->hba->index, j->target, j->lun,
-           scsi_opcode_name(c->cdb[0]), why);
+    printf("lunbench: HBA %u (%s) target %u LUN %u: %s failed: %s\n", s->hba->index, s->hba->pci_name, j->target,
+           j->lun, scsi_cdb_name(c->cdb, c->cdb_len), why);
     if (j->step != STEP_REPORT_LUNS) {
         s->inv->luns[j->lun_index].flags |= LUN_FAILED;
         s->stats->luns_failed++;
@@ -310,7 +310,8 @@ static void handle_completion(struct scan *s, struct job *j)
             return;
         }
         struct lun_info *l = j->step == STEP_REPORT_LUNS ? NULL : &s->inv->luns[j->lun_index];
-        if (j->step == STEP_TEST_UNIT_READY && sense.key == SCSI_SENSE_NOT_READY) {
+        if ((j->step == STEP_TEST_UNIT_READY || j->step == STEP_READ_CAPACITY16 || j->step == STEP_READ_CAPACITY10) &&
+            sense.key == SCSI_SENSE_NOT_READY) {
             /* Not an error of the scan: an empty CD drive, or a LUN still becoming ready. */
             l->flags |= sense.asc == 0x3a ? LUN_NO_MEDIUM : LUN_NOT_READY;
             finish(j);
@@ -368,11 +369,14 @@ static int compare_luns(const void *a, const void *b)
     return x->lun < y->lun ? -1 : x->lun > y->lun;
 }
 
-int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+/* Run a scan: REPORT LUNS to every target when report_luns, else only the LUN entries already
+ * appended to inv from first_lun on are probed. */
+static int scan_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats,
+                    uint64_t cmd_timeout_cycles, bool report_luns, size_t first_lun)
 {
-    memset(stats, 0, sizeof *stats);
     struct scan s = { .hba = hba, .inv = inv, .stats = stats, .timeout = cmd_timeout_cycles,
-                      .first_lun = inv->count, .next_lun = inv->count };
+                      .first_lun = first_lun, .next_lun = first_lun,
+                      .next_target = report_luns ? 0u : hba->config.max_target + 1u };
     /* Each command takes up to 3 descriptors; as many jobs per queue as that allows. */
     unsigned per_queue = hba->queue_size / 3;
     unsigned n_jobs = per_queue * hba->num_req_queues;
@@ -412,7 +416,6 @@ int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery
         if (hba->broken)
             s.failed = true;
     }
-    vscsi_poll_events(hba);
 
     for (unsigned i = 0; i < n_jobs; i++)
         free(jobs[i].report);
@@ -432,4 +435,37 @@ int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery
         return -1;
     }
     return 0;
+}
+
+int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+{
+    memset(stats, 0, sizeof *stats);
+    int rc = scan_run(hba, inv, stats, cmd_timeout_cycles, true, inv->count);
+    /* Events from before and during the scan (QEMU reports its own start-up hotplugs): the
+     * scan has seen their effect; drop them. */
+    uint8_t events[16][VSCSI_EVENT_SIZE];
+    while (vscsi_poll_events(hba, events, 16) > 0)
+        ;
+    return rc;
+}
+
+int discovery_probe_lun(struct vscsi_hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,
+                        uint64_t cmd_timeout_cycles, struct lun_info *found)
+{
+    struct discovery_stats stats;
+    memset(&stats, 0, sizeof stats);
+    struct inventory probe = { 0 };
+    if (append_lun(&probe, (uint8_t)hba->index, target, lun) == NULL) {
+        snprintf(hba->error, sizeof hba->error, "out of memory for a LUN probe");
+        return -1;
+    }
+    int rc = scan_run(hba, &probe, &stats, cmd_timeout_cycles, false, 0);
+    int result = rc != 0 ? -1 : probe.count == 0 ? 0 : 1;
+    if (result == 1) {
+        *found = probe.luns[0];
+        if (inv != NULL && append_lun(inv, found->hba, target, lun) != NULL)
+            inv->luns[inv->count - 1] = *found;
+    }
+    free(probe.luns);
+    return result;
 }

@@ -20,6 +20,7 @@ enum {
     LUN_FAILED = 1 << 3,     /* a discovery command failed for good; see the report */
     LUN_PROTECTION = 1 << 4, /* PROT_EN in READ CAPACITY(16) */
     LUN_WRITE_PROTECTED = 1 << 5, /* WP in the MODE SENSE header: writes end in DATA PROTECT */
+    LUN_REMOVED = 1 << 6,    /* hot-unplugged during a run */
     LUN_ABSENT = 1 << 7,     /* listed by REPORT LUNS but INQUIRY says no device (qualifier != 0) */
 };
 
@@ -54,5 +55,14 @@ struct discovery_stats {
  * scan goes on. Returns 0, or -1 when the HBA itself failed (inv keeps what was found).
  */
 int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
+
+/*
+ * Probe one LUN (after a hotplug or a capacity change): INQUIRY, TEST UNIT READY, READ CAPACITY,
+ * MODE SENSE, as discovery does. Returns 1 with *found filled (and, when inv is not NULL, the
+ * LUN appended to it), 0 when there is no device at that address, -1 when the HBA failed. The
+ * caller must have nothing else in flight on the HBA: the probe polls its queues.
+ */
+int discovery_probe_lun(struct vscsi_hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,
+                        uint64_t cmd_timeout_cycles, struct lun_info *found);
 
 #endif

@@ -344,54 +344,99 @@ static void complete_from_device(struct vscsi_cmd *cmd, const struct vscsi_slot 
     memcpy(cmd->sense, r->sense, cmd->sense_len);
 }
 
-static const char *cmd_name(const struct vscsi_cmd *cmd) { return scsi_opcode_name(cmd->cdb[0]); }
+static const char *cmd_name(const struct vscsi_cmd *cmd) { return scsi_cdb_name(cmd->cdb, cmd->cdb_len); }
+
+/* TMF buffers: a request the device did not answer in time keeps its buffers (the device may
+ * still write the answer there), so each TMF takes a slot of its own. */
+#define TMF_SLOTS 8
+
+struct tmf_slot {
+    struct vscsi_tmf_req req;
+    struct vscsi_tmf_resp resp;
+    bool in_flight, done;
+    uint32_t len;
+};
+
+static struct tmf_slot tmf_slots[TMF_SLOTS];
+
+/* Reap the control queue, marking each answered TMF slot (late answers included). */
+static int reap_control(struct vscsi_hba *hba)
+{
+    struct virtq_completion c[TMF_SLOTS];
+    char err[160];
+    int n = virtq_reap(&hba->ctrl->vq, c, TMF_SLOTS, err, sizeof err);
+    if (n < 0) {
+        printf("lunbench: HBA %u (%s): control queue: %s\n", hba->index, hba->pci_name, err);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        struct tmf_slot *t = c[i].cookie;
+        t->in_flight = false;
+        t->done = true;
+        t->len = c[i].len;
+    }
+    return 0;
+}
 
 /* A synchronous task-management function on the control queue (5.6.6.2). Returns the TMF
- * response, or -1 when the device did not answer in time. */
+ * response, or -1 when the device did not answer in time (or no TMF slot is free: the device
+ * answers none, and the device reset that follows frees them). */
 static int tmf(struct vscsi_hba *hba, uint32_t subtype, uint8_t target, uint16_t lun, uint64_t id, uint64_t timeout)
 {
-    static struct vscsi_tmf_req req;
-    static struct vscsi_tmf_resp resp;
-    memset(&req, 0, sizeof req);
-    req.type = VIRTIO_SCSI_T_TMF;
-    req.subtype = subtype;
-    scsi_virtio_lun_encode(req.lun, target, lun);
-    req.id = id;
-    resp.response = 0xff;
+    if (reap_control(hba) != 0)
+        return -1;
+    struct tmf_slot *t = NULL;
+    for (unsigned i = 0; i < TMF_SLOTS && t == NULL; i++)
+        if (!tmf_slots[i].in_flight)
+            t = &tmf_slots[i];
+    if (t == NULL)
+        return -1;
+    memset(t, 0, sizeof *t);
+    t->req.type = VIRTIO_SCSI_T_TMF;
+    t->req.subtype = subtype;
+    scsi_virtio_lun_encode(t->req.lun, target, lun);
+    t->req.id = id;
     struct virtq_buf bufs[2] = {
-        { (uint64_t)(uintptr_t)&req, sizeof req, false },
-        { (uint64_t)(uintptr_t)&resp, sizeof resp, true },
+        { (uint64_t)(uintptr_t)&t->req, sizeof t->req, false },
+        { (uint64_t)(uintptr_t)&t->resp, sizeof t->resp, true },
     };
     struct virtq *vq = &hba->ctrl->vq;
-    if (virtq_add(vq, bufs, 2, &req) != 0)
+    if (virtq_add(vq, bufs, 2, t) != 0)
         return -1;
+    t->in_flight = true;
     if (virtq_kick_prepare(vq))
         virtio_pci_notify(&hba->vdev, vq);
     uint64_t start = rdtsc();
-    struct virtq_completion c;
-    char err[160];
-    for (;;) {
-        int n = virtq_reap(vq, &c, 1, err, sizeof err);
-        if (n < 0) {
-            printf("lunbench: HBA %u (%s): control queue: %s\n", hba->index, hba->pci_name, err);
+    while (!t->done) {
+        if (reap_control(hba) != 0 || rdtsc() - start > timeout)
             return -1;
-        }
-        if (n == 1)
-            return c.len >= 1 ? resp.response : -1;
-        if (rdtsc() - start > timeout)
-            return -1; /* the chain stays on the ring until the device reset that follows */
         cpu_pause();
     }
+    return t->len >= 1 ? t->resp.response : -1;
 }
 
 static int hba_restart(struct vscsi_hba *hba);
 
+static void recover_step(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd, uint64_t now);
+
+/* Recovery time is the device's fault, not the driver's cost per I/O: it is counted apart. */
 static void recover(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd, uint64_t now)
+{
+    uint64_t start = rdtsc();
+    recover_step(hba, qi, cmd, now);
+    hba->stats.recovery_cycles += rdtsc() - start;
+}
+
+static void recover_step(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd, uint64_t now)
 {
     uint64_t wait = cmd->timeout_cycles ? cmd->timeout_cycles : ms_to_cycles(hba, 30000);
     const char *what = cmd->recovery == 0 ? "ABORT TASK" : cmd->recovery == 1 ? "LOGICAL UNIT RESET" : "a device reset";
-    printf("lunbench: HBA %u (%s) target %u LUN %u: %s did not complete in %" PRIu64 " ms; sending %s\n", hba->index,
-           hba->pci_name, cmd->target, cmd->lun, cmd_name(cmd), (now - cmd->submit_tsc) / ms_to_cycles(hba, 1), what);
+    char lba[40] = "";
+    if (cmd->cdb_len == 10 || cmd->cdb_len == 16)
+        snprintf(lba, sizeof lba, " LBA %" PRIu64, cmd->cdb_len == 10 ? scsi_get_be32(cmd->cdb + 2) : scsi_get_be64(cmd->cdb + 2));
+    printf("lunbench: HBA %u (%s) target %u LUN %u: %s%s (tag 0x%" PRIx64 ") did not complete in %" PRIu64
+           " ms; sending %s\n", hba->index, hba->pci_name, cmd->target, cmd->lun, cmd_name(cmd), lba,
+           request_id(qi, cmd->slot), (now - cmd->submit_tsc) / ms_to_cycles(hba, 1), what);
     if (cmd->recovery < 2) {
         uint32_t subtype = cmd->recovery == 0 ? VIRTIO_SCSI_T_TMF_ABORT_TASK : VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET;
         int r = tmf(hba, subtype, cmd->target, cmd->lun, request_id(qi, cmd->slot), wait);
@@ -414,6 +459,8 @@ static int hba_restart(struct vscsi_hba *hba)
 {
     hba->stats.device_resets++;
     virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
+    for (unsigned i = 0; i < TMF_SLOTS; i++)
+        tmf_slots[i].in_flight = false; /* the reset took back every buffer the device held */
     for (unsigned qi = 0; qi < hba->num_req_queues; qi++) {
         struct vscsi_queue *q = &hba->req[qi];
         for (unsigned s = 0; s < q->n_slots; s++) {
@@ -491,18 +538,25 @@ unsigned vscsi_poll(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd **done,
     return n;
 }
 
-unsigned vscsi_poll_events(struct vscsi_hba *hba)
+unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], unsigned max)
 {
     struct virtq_completion c[EVENT_BUFFERS];
     char err[160];
-    int n = virtq_reap(&hba->event->vq, c, EVENT_BUFFERS, err, sizeof err);
-    if (n <= 0)
+    if (hba->broken)
         return 0;
+    int n = virtq_reap(&hba->event->vq, c, max < EVENT_BUFFERS ? max : EVENT_BUFFERS, err, sizeof err);
+    if (n < 0) {
+        printf("lunbench: HBA %u (%s): event queue: %s\n", hba->index, hba->pci_name, err);
+        return 0;
+    }
     for (int i = 0; i < n; i++) {
+        /* A record shorter than the struct is padded with zeros (an event 0: NO_EVENT). */
+        memset(records[i], 0, VSCSI_EVENT_SIZE);
+        memcpy(records[i], c[i].cookie, c[i].len < VSCSI_EVENT_SIZE ? c[i].len : VSCSI_EVENT_SIZE);
         struct virtq_buf b = { (uint64_t)(uintptr_t)c[i].cookie, hba->event_buffer_len, true };
         virtq_add(&hba->event->vq, &b, 1, c[i].cookie);
     }
-    if (virtq_kick_prepare(&hba->event->vq))
+    if (n > 0 && virtq_kick_prepare(&hba->event->vq))
         virtio_pci_notify(&hba->vdev, &hba->event->vq);
     hba->stats.events += (uint64_t)n;
     return (unsigned)n;

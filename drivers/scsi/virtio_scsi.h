@@ -88,6 +88,7 @@ struct vscsi_queue;
 
 struct vscsi_stats {
     uint64_t submitted, completed, aborts, lun_resets, device_resets, notifies, notifies_suppressed, events;
+    uint64_t recovery_cycles; /* spent in deadline recovery (TMFs, resets), inside vscsi_poll */
 };
 
 struct vscsi_hba {
@@ -129,7 +130,10 @@ unsigned vscsi_poll(struct vscsi_hba *hba, unsigned q, struct vscsi_cmd **done, 
 /* Commands on q not yet handed back by vscsi_poll. */
 unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned q);
 
-/* The number of event buffers the device filled (hotplug and parameter changes), re-posted. */
-unsigned vscsi_poll_events(struct vscsi_hba *hba);
+#define VSCSI_EVENT_SIZE 16 /* struct virtio_scsi_event (5.6.6.3); decode with scsi_event_decode */
+
+/* Copy out up to max event records the device filled (hotplug, parameter changes), each
+ * VSCSI_EVENT_SIZE bytes, and post their buffers again. Returns how many. */
+unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], unsigned max);
 
 #endif

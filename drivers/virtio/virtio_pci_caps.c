@@ -14,6 +14,9 @@ enum {
 
 #define VIRTIO_PCI_CAP_LEN 16        /* struct virtio_pci_cap */
 #define VIRTIO_PCI_NOTIFY_CAP_LEN 20 /* plus notify_off_multiplier */
+/* At most 48 capabilities fit in the 192 bytes above the header (as pci_capability_find). */
+#define VIRTIO_PCI_MAX_CAPS 48
+#define VIRTIO_PCI_STD_CONFIG_LEN 256u
 
 static uint32_t rd(const struct pci_config_access *cfg, const struct pci_device *d, uint16_t off, unsigned w)
 {
@@ -24,12 +27,20 @@ int virtio_pci_parse_caps(const struct pci_config_access *cfg, const struct pci_
                           struct virtio_pci_caps *caps, char *err, size_t err_len)
 {
     memset(caps, 0, sizeof *caps);
+    /* pci_capability_find bounds each walk, but a list that loops back onto a vendor capability
+     * (0x60 -> 0x70 -> 0x60, both id 9) hands out the same offsets forever: count them, so that
+     * a device with a circular list is an error here and not a hang at boot (found by
+     * tests/fuzz/fuzz_virtio_pci_caps.c). */
+    unsigned seen = 0;
     for (uint8_t off = pci_capability_find(cfg, dev->bus, dev->dev, dev->fn, PCI_CAP_ID_VNDR, 0); off != 0;
          off = pci_capability_find(cfg, dev->bus, dev->dev, dev->fn, PCI_CAP_ID_VNDR, off)) {
+        if (++seen > VIRTIO_PCI_MAX_CAPS) {
+            snprintf(err, err_len, "the capability list loops (more than %u vendor capabilities, the last at 0x%02x)",
+                     VIRTIO_PCI_MAX_CAPS, off);
+            return -1;
+        }
         uint8_t cap_len = (uint8_t)rd(cfg, dev, off + 2, 1);
         uint8_t type = (uint8_t)rd(cfg, dev, off + 3, 1);
-        uint8_t bar = (uint8_t)rd(cfg, dev, off + 4, 1);
-        uint32_t offset = rd(cfg, dev, off + 8, 4), length = rd(cfg, dev, off + 12, 4);
         struct virtio_pci_region *r = type == VIRTIO_PCI_CAP_COMMON_CFG   ? &caps->common
                                       : type == VIRTIO_PCI_CAP_NOTIFY_CFG ? &caps->notify
                                       : type == VIRTIO_PCI_CAP_ISR_CFG    ? &caps->isr
@@ -39,10 +50,21 @@ int virtio_pci_parse_caps(const struct pci_config_access *cfg, const struct pci_
          * one of each type it can use; PCI_CFG is an alternative access path we do not need. */
         if (r == NULL || r->present)
             continue;
-        if (cap_len < (type == VIRTIO_PCI_CAP_NOTIFY_CFG ? VIRTIO_PCI_NOTIFY_CAP_LEN : VIRTIO_PCI_CAP_LEN)) {
+        unsigned need = type == VIRTIO_PCI_CAP_NOTIFY_CFG ? VIRTIO_PCI_NOTIFY_CAP_LEN : VIRTIO_PCI_CAP_LEN;
+        if (cap_len < need) {
             snprintf(err, err_len, "virtio capability at 0x%02x (type %u) is %u bytes, too short", off, type, cap_len);
             return -1;
         }
+        /* The list lives in the 256 bytes of standard configuration space (PCI 3.0, 6.7): a
+         * capability at 0xfc cannot hold 16 bytes, and reading on would leave the space the
+         * access functions accept (legacy 0xCF8 wraps to offset 0; found by the fuzzer). */
+        if (off + need > VIRTIO_PCI_STD_CONFIG_LEN) {
+            snprintf(err, err_len, "virtio capability at 0x%02x (type %u) runs past the end of configuration space",
+                     off, type);
+            return -1;
+        }
+        uint8_t bar = (uint8_t)rd(cfg, dev, off + 4, 1);
+        uint32_t offset = rd(cfg, dev, off + 8, 4), length = rd(cfg, dev, off + 12, 4);
         /* 4.1.4: BAR values 0x0-0x5 are valid; others are reserved and must be ignored. */
         if (bar >= PCI_MAX_BARS)
             continue;
