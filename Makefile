@@ -105,6 +105,16 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTHON) -m unittest discover -s tests/tools
 	$(PYTHON) tests/qemu/run_tests.py
+	$(PYTHON) tests/qemu/hotplug.py
+	$(PYTHON) tests/qemu/power_cut.py --trials $(POWER_CUT_TRIALS)
+
+POWER_CUT_TRIALS ?= 5
+
+# Many random power cuts: make power-cut POWER_CUT_TRIALS=200
+.PHONY: power-cut
+power-cut: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tests/qemu/power_cut.py --trials $(POWER_CUT_TRIALS)
 
 # ---- fuzzing (libFuzzer with clang; tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/) ----
 #   make fuzz         run each target for FUZZ_SECONDS; new inputs go to build/fuzz/corpus-<target>/
