@@ -63,34 +63,65 @@ static uint16_t pit_read_channel0(void)
     return (uint16_t)(lo | hi << 8);
 }
 
+/* One PIT read bracketed by two TSC reads: the TSC at the read is known to within the bracket.
+ * A guest can be descheduled anywhere (a busy host under TCG or KVM); a wide bracket shows it. */
+struct pit_sample {
+    uint16_t count;
+    uint64_t tsc, uncertainty;
+};
+
+static struct pit_sample pit_sample(void)
+{
+    uint64_t before = rdtsc();
+    uint16_t count = pit_read_channel0();
+    uint64_t after = rdtsc();
+    return (struct pit_sample){ count, before + (after - before) / 2, after - before };
+}
+
+#define PIT_ABSENT UINT64_MAX
+
+/* One calibration run: the TSC rate, 0 when a bracket was too wide, PIT_ABSENT with no PIT. */
 static uint64_t pit_once(void)
 {
     uint32_t ticks = PIT_HZ * CALIBRATION_MS / 1000u; /* 11931: well inside one 0xffff count */
     outb(0x43, 0x30);                                  /* channel 0, lobyte/hibyte, mode 0, binary */
     outb(0x40, 0xff);
     outb(0x40, 0xff);
-    uint16_t first = pit_read_channel0(), now;
+    uint16_t first = pit_read_channel0();
     uint64_t spins = 0;
+    struct pit_sample start, end;
     /* Wait for the count to move: the counter loads on the first input clock edge. */
-    while ((now = pit_read_channel0()) == first)
+    while ((start = pit_sample()).count == first)
         if (++spins > 1000000u)
-            return 0; /* no PIT: the count never moves */
-    uint64_t start = rdtsc();
-    uint16_t base = now;
-    while ((uint16_t)(base - (now = pit_read_channel0())) < ticks)
+            return PIT_ABSENT; /* the count never moves */
+    while ((uint16_t)(start.count - (end = pit_sample()).count) < ticks)
         if (++spins > 100000000u)
-            return 0;
-    uint64_t cycles = rdtsc() - start;
-    uint16_t elapsed = (uint16_t)(base - now);
+            return PIT_ABSENT;
+    uint16_t elapsed = (uint16_t)(start.count - end.count);
+    uint64_t cycles = end.tsc - start.tsc;
+    /* Keep the run only if both ends are known to within 0.5% of the interval. */
+    if ((start.uncertainty + end.uncertainty) * 200 > cycles)
+        return 0;
     return cycles * PIT_HZ / elapsed;
 }
 
 static uint64_t from_pit(void)
 {
+    /* The median of three runs with tight brackets; a run whose bracket was wide (the guest was
+     * descheduled at a read) is taken again, a few times at most. */
     uint64_t runs[CALIBRATION_RUNS];
-    for (int i = 0; i < CALIBRATION_RUNS; i++)
-        if ((runs[i] = pit_once()) == 0)
+    int good = 0;
+    for (int tries = 0; tries < 4 * CALIBRATION_RUNS && good < CALIBRATION_RUNS; tries++) {
+        uint64_t hz = pit_once();
+        if (hz == PIT_ABSENT)
             return 0;
+        if (hz != 0)
+            runs[good++] = hz;
+    }
+    if (good == 0)
+        return 0;
+    if (good < CALIBRATION_RUNS)
+        return runs[0];
     return median3(runs[0], runs[1], runs[2]);
 }
 
