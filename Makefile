@@ -119,7 +119,8 @@ power-cut: deps
 # ---- fuzzing (libFuzzer with clang; tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/) ----
 #   make fuzz         run each target for FUZZ_SECONDS; new inputs go to build/fuzz/corpus-<target>/
 #                     (the committed seeds stay as they are), crashes to build/fuzz/crashes/
-#   make fuzz-smoke   each target over the committed corpus plus a few seconds of mutation (make test)
+#   make fuzz-smoke   each target over the committed corpus plus a few seconds of mutation with a fixed
+#                     seed, so that make test is repeatable (part of make test)
 FUZZ_CC := clang
 FUZZ := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
@@ -160,7 +161,7 @@ FUZZ_SUMMARY = awk -v t=$$t -v rc=$$rc '/ cov: /{cov=$$0; sub(/.* cov: /,"",cov)
     END{printf "fuzz: %-16s %10s runs  cov: %s  %s\n", t, runs, cov, rc==0 ? "ok" : "FAILED " crash}'
 
 fuzz: $(FUZZ_BINS)
-	@mkdir -p $(FUZZ)/crashes $(FUZZ)/logs
+	@mkdir -p $(FUZZ)/crashes $(FUZZ)/logs; rm -f $(FUZZ)/logs/summary.txt
 	@failed=; for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FUZZ)/corpus-$$t; echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	    $(FUZZ)/fuzz_$$t $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -173,7 +174,7 @@ fuzz-smoke: $(FUZZ_BINS)
 	@rm -rf $(FUZZ)/smoke; mkdir -p $(FUZZ)/smoke $(FUZZ)/crashes
 	@failed=; for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FUZZ)/smoke/corpus-$$t; \
-	    $(FUZZ)/fuzz_$$t $(FUZZ_RUN_FLAGS) -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=3 \
+	    $(FUZZ)/fuzz_$$t $(FUZZ_RUN_FLAGS) -seed=1 -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=3 \
 	        $(FUZZ)/smoke/corpus-$$t tests/fuzz/corpus/$$t > $(FUZZ)/smoke/$$t.log 2>&1; rc=$$?; \
 	    if [ $$rc -ne 0 ]; then failed="$$failed $$t"; tail -n 40 $(FUZZ)/smoke/$$t.log; fi; \
 	done; \

@@ -57,8 +57,10 @@ static int find_job_file(const struct machine *m, const char **name, const char 
             chosen = &files[i];
     }
     if (chosen == NULL) {
-        printf("lunbench: %s the module %s holds:", m->options.job[0] ? "no job file by that name (job=...); "
-                                                                       : "choose a job file with job=NAME;", plain);
+        if (m->options.job[0])
+            printf("lunbench: job=%s: no such file; the module %s holds:", m->options.job, plain);
+        else
+            printf("lunbench: choose a job file with job=NAME; the module %s holds:", plain);
         for (size_t i = 0; i < count; i++)
             printf(" %s", files[i].name);
         printf("\n");

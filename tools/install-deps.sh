@@ -11,6 +11,7 @@ packages=(
     gnu-efi ovmf mtools                       # UEFI entry and its firmware and ESP image
     qemu-system-x86 qemu-system-data seabios  # QEMU, qboot, SeaBIOS, pvh.bin
     libcmocka-dev                             # host unit-test framework
+    clang libclang-rt-14-dev                  # libFuzzer targets (-fsanitize=fuzzer needs compiler-rt)
     fio fio-examples                          # fio_jsonplus_clat2csv reads our JSON; example job files
     gnuplot-nox cpio                          # result plots; cpio archives of job files
 )
