@@ -43,6 +43,38 @@ static inline void mmio_write16(uint64_t addr, uint16_t v) { *(volatile uint16_t
 static inline void mmio_write32(uint64_t addr, uint32_t v) { *(volatile uint32_t *)(uintptr_t)addr = v; }
 static inline void mmio_write64(uint64_t addr, uint64_t v) { *(volatile uint64_t *)(uintptr_t)addr = v; }
 
+/* Accesses of 1, 2 or 4 bytes, for registers whose width is a parameter (PCI configuration space,
+ * virtio device configuration). */
+static inline uint32_t mmio_read_sized(uint64_t addr, unsigned width)
+{
+    return width == 1 ? mmio_read8(addr) : width == 2 ? mmio_read16(addr) : mmio_read32(addr);
+}
+
+static inline void mmio_write_sized(uint64_t addr, unsigned width, uint32_t v)
+{
+    if (width == 1)
+        mmio_write8(addr, (uint8_t)v);
+    else if (width == 2)
+        mmio_write16(addr, (uint16_t)v);
+    else
+        mmio_write32(addr, v);
+}
+
+static inline uint32_t port_read_sized(uint16_t port, unsigned width)
+{
+    return width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
+}
+
+static inline void port_write_sized(uint16_t port, unsigned width, uint32_t v)
+{
+    if (width == 1)
+        outb(port, (uint8_t)v);
+    else if (width == 2)
+        outw(port, (uint16_t)v);
+    else
+        outl(port, v);
+}
+
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
 };

@@ -14,21 +14,14 @@ static uint32_t legacy_read(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uin
 {
     (void)ctx;
     outl(CONFIG_ADDRESS, legacy_address(bus, dev, fn, offset));
-    uint16_t port = (uint16_t)(CONFIG_DATA + (offset & 3u));
-    return width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
+    return port_read_sized((uint16_t)(CONFIG_DATA + (offset & 3u)), width);
 }
 
 static void legacy_write(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t offset, unsigned width, uint32_t v)
 {
     (void)ctx;
     outl(CONFIG_ADDRESS, legacy_address(bus, dev, fn, offset));
-    uint16_t port = (uint16_t)(CONFIG_DATA + (offset & 3u));
-    if (width == 1)
-        outb(port, (uint8_t)v);
-    else if (width == 2)
-        outw(port, (uint16_t)v);
-    else
-        outl(port, v);
+    port_write_sized((uint16_t)(CONFIG_DATA + (offset & 3u)), width, v);
 }
 
 void pci_access_legacy(struct pci_config_access *cfg)
@@ -60,19 +53,12 @@ static uint64_t ecam_address(const struct ecam *e, uint8_t bus, uint8_t dev, uin
 
 static uint32_t ecam_read(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t offset, unsigned width)
 {
-    uint64_t a = ecam_address(ctx, bus, dev, fn, offset);
-    return width == 1 ? mmio_read8(a) : width == 2 ? mmio_read16(a) : mmio_read32(a);
+    return mmio_read_sized(ecam_address(ctx, bus, dev, fn, offset), width);
 }
 
 static void ecam_write(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t offset, unsigned width, uint32_t v)
 {
-    uint64_t a = ecam_address(ctx, bus, dev, fn, offset);
-    if (width == 1)
-        mmio_write8(a, (uint8_t)v);
-    else if (width == 2)
-        mmio_write16(a, (uint16_t)v);
-    else
-        mmio_write32(a, v);
+    mmio_write_sized(ecam_address(ctx, bus, dev, fn, offset), width, v);
 }
 
 void pci_access_ecam(struct pci_config_access *cfg, uint64_t base, uint8_t bus_start, uint8_t bus_end)

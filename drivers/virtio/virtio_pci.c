@@ -242,12 +242,9 @@ void virtio_pci_notify(const struct virtio_pci_device *v, const struct virtq *vq
 
 static uint32_t config_read_once(const struct virtio_pci_device *v, uint32_t offset, unsigned width)
 {
-    if (v->modern) {
-        uint64_t a = v->caps.device.addr + offset;
-        return width == 1 ? mmio_read8(a) : width == 2 ? mmio_read16(a) : mmio_read32(a);
-    }
-    uint16_t port = (uint16_t)(v->io_base + LEGACY_CONFIG + offset);
-    return width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
+    if (v->modern)
+        return mmio_read_sized(v->caps.device.addr + offset, width);
+    return port_read_sized((uint16_t)(v->io_base + LEGACY_CONFIG + offset), width);
 }
 
 uint32_t virtio_pci_config_read(const struct virtio_pci_device *v, uint32_t offset, unsigned width)
@@ -267,22 +264,9 @@ uint32_t virtio_pci_config_read(const struct virtio_pci_device *v, uint32_t offs
 void virtio_pci_config_write(const struct virtio_pci_device *v, uint32_t offset, unsigned width, uint32_t value)
 {
     if (v->modern) {
-        if (offset + width > v->caps.device.length)
-            return;
-        uint64_t a = v->caps.device.addr + offset;
-        if (width == 1)
-            mmio_write8(a, (uint8_t)value);
-        else if (width == 2)
-            mmio_write16(a, (uint16_t)value);
-        else
-            mmio_write32(a, value);
+        if (offset + width <= v->caps.device.length)
+            mmio_write_sized(v->caps.device.addr + offset, width, value);
         return;
     }
-    uint16_t port = (uint16_t)(v->io_base + LEGACY_CONFIG + offset);
-    if (width == 1)
-        outb(port, (uint8_t)value);
-    else if (width == 2)
-        outw(port, (uint16_t)value);
-    else
-        outl(port, value);
+    port_write_sized((uint16_t)(v->io_base + LEGACY_CONFIG + offset), width, value);
 }
