@@ -29,11 +29,19 @@ HOST_TSC = os.path.join(ROOT, "build", "host", "host_tsc")
 TIMEOUT = 120
 
 
+def build_host_tsc():
+    """Build the host TSC probe once, before tests run in parallel (one writing the binary while
+    another executes it fails), into a temporary name renamed into place."""
+    source = os.path.join(HERE, "host_tsc.c")
+    if os.path.exists(HOST_TSC) and os.path.getmtime(HOST_TSC) >= os.path.getmtime(source):
+        return
+    os.makedirs(os.path.dirname(HOST_TSC), exist_ok=True)
+    subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-o", HOST_TSC + ".tmp", source], check=True)
+    os.replace(HOST_TSC + ".tmp", HOST_TSC)
+
+
 def host_tsc_hz():
     """The host TSC rate: the truth under TCG, where the guest reads the host's TSC."""
-    if not os.path.exists(HOST_TSC) or os.path.getmtime(HOST_TSC) < os.path.getmtime(os.path.join(HERE, "host_tsc.c")):
-        os.makedirs(os.path.dirname(HOST_TSC), exist_ok=True)
-        subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-o", HOST_TSC, os.path.join(HERE, "host_tsc.c")], check=True)
     return float(subprocess.run([HOST_TSC], check=True, capture_output=True, text=True).stdout)
 
 
@@ -237,6 +245,7 @@ def main():
             sys.exit("run_tests: %s is missing: run make first" % image)
     os.makedirs(LOG_DIR, exist_ok=True)
     os.chdir(ROOT)  # paths in unittests.cfg are relative to the repository root
+    build_host_tsc()
     passed = failed = 0
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
