@@ -85,15 +85,17 @@ void hotplug_poll_events(struct run *run, uint64_t now)
         return;
     run->next_event_poll = now + run->env->tsc_hz / 1000 * EVENT_POLL_MS;
     uint8_t records[16][VSCSI_EVENT_SIZE];
+    uint32_t lens[16];
     for (unsigned h = 0; h < run->env->hba_count; h++) {
         if (!run->env->hba_ok[h])
             continue;
-        unsigned n = vscsi_poll_events(&run->env->hbas[h], records, 16);
+        unsigned n = vscsi_poll_events(&run->env->hbas[h], records, lens, 16);
         for (unsigned i = 0; i < n; i++) {
             struct scsi_event ev;
             run->r->events++;
-            if (scsi_event_decode(records[i], VSCSI_EVENT_SIZE, &ev) != 0) {
-                printf("lunbench: HBA %u: an event (type %" PRIu32 ") names no valid LUN; ignored\n", h, ev.event);
+            if (scsi_event_decode(records[i], lens[i], &ev) != 0) {
+                printf("lunbench: HBA %u: a malformed event (%" PRIu32 " bytes, type %" PRIu32 "); ignored\n", h,
+                       lens[i], ev.event);
                 continue;
             }
             if (ev.events_missed) {

@@ -444,7 +444,8 @@ int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery
     /* Events from before and during the scan (QEMU reports its own start-up hotplugs): the
      * scan has seen their effect; drop them. */
     uint8_t events[16][VSCSI_EVENT_SIZE];
-    while (vscsi_poll_events(hba, events, 16) > 0)
+    uint32_t lens[16];
+    while (vscsi_poll_events(hba, events, lens, 16) > 0)
         ;
     return rc;
 }

@@ -538,7 +538,7 @@ unsigned vscsi_poll(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd **done,
     return n;
 }
 
-unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], unsigned max)
+unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], uint32_t *lens, unsigned max)
 {
     struct virtq_completion c[EVENT_BUFFERS];
     char err[160];
@@ -550,9 +550,10 @@ unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT
         return 0;
     }
     for (int i = 0; i < n; i++) {
-        /* A record shorter than the struct is padded with zeros (an event 0: NO_EVENT). */
+        /* The decoder gets the length the device wrote: a short record is an error, not zeros. */
         memset(records[i], 0, VSCSI_EVENT_SIZE);
-        memcpy(records[i], c[i].cookie, c[i].len < VSCSI_EVENT_SIZE ? c[i].len : VSCSI_EVENT_SIZE);
+        lens[i] = c[i].len < VSCSI_EVENT_SIZE ? c[i].len : VSCSI_EVENT_SIZE;
+        memcpy(records[i], c[i].cookie, lens[i]);
         struct virtq_buf b = { (uint64_t)(uintptr_t)c[i].cookie, hba->event_buffer_len, true };
         virtq_add(&hba->event->vq, &b, 1, c[i].cookie);
     }

@@ -132,8 +132,9 @@ unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned q);
 
 #define VSCSI_EVENT_SIZE 16 /* struct virtio_scsi_event (5.6.6.3); decode with scsi_event_decode */
 
-/* Copy out up to max event records the device filled (hotplug, parameter changes), each
- * VSCSI_EVENT_SIZE bytes, and post their buffers again. Returns how many. */
-unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], unsigned max);
+/* Copy out up to max event records the device filled (hotplug, parameter changes), each up to
+ * VSCSI_EVENT_SIZE bytes with its length (what the device wrote, clipped) in lens[], and post
+ * their buffers again. Returns how many. */
+unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], uint32_t *lens, unsigned max);
 
 #endif
