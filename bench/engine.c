@@ -464,6 +464,13 @@ static bool after_hotplug(struct run *run, struct slot *s)
 {
     struct target *t = &run->targets[s->target];
     const struct vscsi_cmd *c = &s->cmd;
+    if (!t->removed && c->recovery == 0 &&
+        (c->response == VIRTIO_SCSI_S_ABORTED || c->response == VIRTIO_SCSI_S_RESET)) {
+        /* We asked for no abort or reset: an unplug cancelled it. QEMU posts the REMOVED event
+         * before it cancels the LUN's requests, so read the events now, then judge. */
+        run->next_event_poll = 0;
+        hotplug_poll_events(run, rdtsc());
+    }
     if (t->removed || hotplug_lun_gone(c)) {
         if (!t->removed) {
             printf("lunbench: job '%s': LUN %u:%u:%u is gone (%s); no more I/O to it\n", run->job->name,
