@@ -191,6 +191,7 @@ int run_add_target(struct run *run, size_t inv_index)
         return -1;
     run->targets = grown;
     run->targets[run->n_targets++] = t;
+    run->r->lun_count = run->n_targets;
     run_repoint_targets(run);
     return 0;
 }
@@ -491,8 +492,15 @@ static bool after_hotplug(struct run *run, struct slot *s)
     run->r->ua_retries++;
     if (sense.asc == 0x2a && sense.ascq == 0x09) /* CAPACITY DATA HAS CHANGED */
         hotplug_queue_change(run, CHANGE_CAPACITY, t->info->hba, t->info->target, t->info->lun);
-    if (sense.asc == 0x3f && sense.ascq == 0x0e) /* REPORTED LUNS DATA HAS CHANGED */
+    if (sense.asc == 0x3f && sense.ascq == 0x0e) { /* REPORTED LUNS DATA HAS CHANGED */
+        bool queued = false;
+        for (unsigned i = 0; i < run->n_pending; i++)
+            queued |= run->pending[i].kind == CHANGE_RESCAN && run->pending[i].hba == t->info->hba;
+        if (!queued)
+            printf("lunbench: HBA %u: the LUN inventory changed (UNIT ATTENTION 3f/0e); rescanning its LUNs\n",
+                   t->info->hba);
         hotplug_queue_change(run, CHANGE_RESCAN, t->info->hba, 0, 0);
+    }
     if (run->n_retries < MAX_RETRIES)
         run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->dir };
     return true;

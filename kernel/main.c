@@ -90,6 +90,7 @@ static int discover(struct machine *m, struct scan_result *r)
         .prefer_legacy = m->options.virtio == VIRTIO_LEGACY,
         .max_queue_size = (uint16_t)m->options.queue_size,
         .max_queues = (unsigned)m->options.queues,
+        .event_buffers = (unsigned)m->options.event_buffers,
         .tsc_hz = m->tsc.hz,
     };
     uint64_t timeout = m->tsc.hz / 1000 * m->options.cmd_timeout_ms;

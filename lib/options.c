@@ -39,6 +39,9 @@ static const struct option_spec specs[] = {
       "request queues to use per HBA; 0 uses all the device offers (up to 64)" },
     { "queue_size", OPT_UINT, offsetof(struct options, queue_size), NULL, 0, 32768,
       "request queue size (a power of two, at most the device's); 0 uses the device's" },
+    { "event_buffers", OPT_UINT, offsetof(struct options, event_buffers), NULL, 1, 16,
+      "event buffers posted per HBA (hotplug events); with few, a burst of events overflows and "
+      "lunbench rescans" },
     { "cmd_timeout_ms", OPT_UINT, offsetof(struct options, cmd_timeout_ms), NULL, 1, 3600000,
       "deadline of each SCSI command; past it lunbench aborts it, then resets the LUN, then the HBA" },
     { "pci", OPT_CHOICE, offsetof(struct options, pci), pci_names, 0, 0,
@@ -63,6 +66,7 @@ void options_defaults(struct options *opts)
     opts->list_luns = OPT_NO;
     opts->virtio = VIRTIO_AUTO;
     opts->cmd_timeout_ms = 10000;
+    opts->event_buffers = 16;
     opts->pci = PCI_ACCESS_AUTO;
     opts->clock = CLOCK_AUTO;
     opts->dump = DUMP_NONE;

@@ -30,6 +30,7 @@ struct options {
     uint64_t cmd_timeout_ms;
     uint64_t queue_size; /* request queue size; 0 = the device's */
     uint64_t queues;     /* request queues used per HBA; 0 = all */
+    uint64_t event_buffers; /* virtio-scsi event buffers posted per HBA */
     char job[64];        /* the job file to run from a module archive; "" = the only one */
     int progress;        /* enum yes_no: a line a second while a job runs */
     /* Job options (fio names) given on the command line: they override every job's own. */

@@ -56,5 +56,22 @@ class Qmp:
                 raise QmpError("%s: %s" % (name, reply["error"].get("desc", reply["error"])))
             return reply.get("return")
 
+    def commands(self, batch):
+        """Send several (name, arguments) commands at once, so QEMU runs them back to back
+        (within microseconds: a burst), then collect their answers in order."""
+        payload = b"".join(json.dumps({"execute": n, "arguments": a} if a else {"execute": n}).encode() + b"\n"
+                           for n, a in batch)
+        self.sock.sendall(payload)
+        results = []
+        while len(results) < len(batch):
+            reply = self._read()
+            if "event" in reply:
+                self.events.append(reply)
+                continue
+            if "error" in reply:
+                raise QmpError("%s: %s" % (batch[len(results)][0], reply["error"].get("desc", reply["error"])))
+            results.append(reply.get("return"))
+        return results
+
     def close(self):
         self.sock.close()

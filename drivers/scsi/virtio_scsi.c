@@ -135,10 +135,15 @@ static uint16_t pick_queue_size(const struct vscsi_hba *hba, uint16_t index, uin
     return size;
 }
 
-static void post_event_buffers(struct vscsi_hba *hba)
+static int post_event_buffers(struct vscsi_hba *hba)
 {
-    static uint8_t buffers[EVENT_BUFFERS][EVENT_BUFFER_SIZE] __attribute__((aligned(64)));
-    unsigned n = EVENT_BUFFERS < hba->event->vq.size ? EVENT_BUFFERS : hba->event->vq.size;
+    /* Each HBA its own buffers: two devices must never write into the same memory. */
+    if (hba->event_buffers == NULL && (hba->event_buffers = calloc(EVENT_BUFFERS, EVENT_BUFFER_SIZE)) == NULL) {
+        snprintf(hba->error, sizeof hba->error, "out of memory for event buffers");
+        return -1;
+    }
+    uint8_t (*buffers)[EVENT_BUFFER_SIZE] = hba->event_buffers;
+    unsigned n = hba->event_buffer_count < hba->event->vq.size ? hba->event_buffer_count : hba->event->vq.size;
     /* event_info_size is the largest event the device sends; 16 bytes is struct virtio_scsi_event. */
     hba->event_buffer_len = hba->config.event_info_size > 16 && hba->config.event_info_size <= EVENT_BUFFER_SIZE
                                 ? hba->config.event_info_size : 16;
@@ -148,6 +153,7 @@ static void post_event_buffers(struct vscsi_hba *hba)
     }
     if (virtq_kick_prepare(&hba->event->vq))
         virtio_pci_notify(&hba->vdev, &hba->event->vq);
+    return 0;
 }
 
 static int read_config(struct vscsi_hba *hba)
@@ -246,8 +252,7 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
             return -1;
     }
     virtio_pci_set_status(&hba->vdev, (uint8_t)(virtio_pci_get_status(&hba->vdev) | VIRTIO_STATUS_DRIVER_OK));
-    post_event_buffers(hba);
-    return 0;
+    return post_event_buffers(hba);
 }
 
 int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_config_access *cfg,
@@ -256,6 +261,8 @@ int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_confi
     memset(hba, 0, sizeof *hba);
     hba->index = index;
     hba->tsc_hz = opts->tsc_hz;
+    hba->event_buffer_count = opts->event_buffers == 0 || opts->event_buffers > EVENT_BUFFERS ? EVENT_BUFFERS
+                                                                                            : opts->event_buffers;
     snprintf(hba->pci_name, sizeof hba->pci_name, "%02x:%02x.%x", pci->bus, pci->dev, pci->fn);
     if (virtio_pci_open(&hba->vdev, cfg, pci, opts->prefer_legacy, hba->error, sizeof hba->error) != 0 ||
         hba_start(hba, opts) != 0) {
@@ -474,7 +481,8 @@ static int hba_restart(struct vscsi_hba *hba)
         }
     }
     struct vscsi_options opts = { .prefer_legacy = !hba->vdev.modern, .max_queue_size = hba->queue_size,
-                                  .max_queues = hba->num_req_queues, .tsc_hz = hba->tsc_hz };
+                                  .max_queues = hba->num_req_queues, .tsc_hz = hba->tsc_hz,
+                                  .event_buffers = hba->event_buffer_count };
     if (hba_start(hba, &opts) != 0) {
         printf("lunbench: HBA %u (%s): the device did not come back after a reset: %s\n", hba->index, hba->pci_name,
                hba->error);

@@ -102,6 +102,8 @@ struct vscsi_hba {
     struct vscsi_stats stats;
     uint64_t tsc_hz;
     uint32_t event_buffer_len;
+    unsigned event_buffer_count;
+    void *event_buffers;
     bool broken;                     /* protocol violation or failed reset: no more commands */
     char error[200];
 };
@@ -110,6 +112,7 @@ struct vscsi_options {
     bool prefer_legacy;
     uint16_t max_queue_size; /* 0: the device's */
     unsigned max_queues;     /* 0: all request queues */
+    unsigned event_buffers;  /* event buffers to post (1..16); 0: 16 */
     uint64_t tsc_hz;
 };
 
