@@ -87,6 +87,7 @@ struct pci_device {
     uint8_t secondary_bus, subordinate_bus;
     bool bus_numbers_by_us, windows_by_us;
     uint64_t mem_window_base, mem_window_limit; /* limit inclusive; base > limit when closed */
+    uint64_t pref_window_base, pref_window_limit; /* the prefetchable window (we never open one) */
     uint32_t io_window_base, io_window_limit;
 };
 
@@ -106,6 +107,7 @@ struct pci_topology {
     size_t count;
     size_t dropped;          /* functions beyond PCI_MAX_DEVICES */
     unsigned buses_assigned; /* bridges whose bus numbers we set */
+    unsigned buses_unassigned; /* bridges we could not number: no bus left that their parent routes */
     unsigned bars_assigned;  /* BARs we gave an address */
     unsigned bars_unassigned; /* BARs left without one (no room, or no I/O space) */
 };

@@ -37,6 +37,7 @@ struct enum_ctx {
     const struct pci_resource_window *window;
     struct pci_topology *topo;
     unsigned next_bus;
+    bool number_buses; /* false in the first pass: only follow the firmware's bridges */
     uint8_t visited[32]; /* bitmap of scanned buses: a bogus bridge must not make us loop */
     uint64_t (*used_mem)[2];
     size_t used_mem_count, used_mem_cap;
@@ -62,7 +63,7 @@ static void wr(const struct enum_ctx *c, const struct pci_device *d, uint16_t of
 
 static bool is_bridge(const struct pci_device *d) { return d->header_type == 1; }
 
-static void scan_bus(struct enum_ctx *c, unsigned bus, int parent, int depth);
+static void scan_bus(struct enum_ctx *c, unsigned bus, unsigned bus_limit, int parent, int depth);
 
 static void read_bridge_windows(const struct enum_ctx *c, struct pci_device *d)
 {
@@ -72,6 +73,13 @@ static void read_bridge_windows(const struct enum_ctx *c, struct pci_device *d)
     uint32_t io_base = rd(c, d, PCI_BRIDGE_IO_BASE, 1), io_limit = rd(c, d, PCI_BRIDGE_IO_LIMIT, 1);
     d->io_window_base = (io_base & 0xf0u) << 8;
     d->io_window_limit = ((io_limit & 0xf0u) << 8) | 0xfffu;
+    uint32_t pref_base = rd(c, d, PCI_BRIDGE_PREF_BASE, 2), pref_limit = rd(c, d, PCI_BRIDGE_PREF_LIMIT, 2);
+    d->pref_window_base = (uint64_t)(pref_base & 0xfff0u) << 16;
+    d->pref_window_limit = ((uint64_t)(pref_limit & 0xfff0u) << 16) | 0xfffffu;
+    if ((pref_base & 0xfu) == 1) { /* 64-bit prefetchable addressing */
+        d->pref_window_base |= (uint64_t)rd(c, d, PCI_BRIDGE_PREF_BASE_UPPER, 4) << 32;
+        d->pref_window_limit |= (uint64_t)rd(c, d, PCI_BRIDGE_PREF_LIMIT_UPPER, 4) << 32;
+    }
     if ((io_base & 0xfu) == 1) { /* 32-bit I/O addressing */
         d->io_window_base |= rd(c, d, PCI_BRIDGE_IO_BASE_UPPER, 2) << 16;
         d->io_window_limit |= rd(c, d, PCI_BRIDGE_IO_LIMIT_UPPER, 2) << 16;
@@ -83,6 +91,10 @@ static void read_bridge_windows(const struct enum_ctx *c, struct pci_device *d)
 static bool mem_window_open(const struct pci_device *d)
 {
     return d->mem_window_base != 0 && d->mem_window_base <= d->mem_window_limit;
+}
+static bool pref_window_open(const struct pci_device *d)
+{
+    return d->pref_window_base != 0 && d->pref_window_base <= d->pref_window_limit;
 }
 static bool io_window_open(const struct pci_device *d)
 {
@@ -106,6 +118,8 @@ static void close_windows(const struct enum_ctx *c, struct pci_device *d)
     wr(c, d, PCI_BRIDGE_PREF_LIMIT_UPPER, 4, 0);
     d->mem_window_base = 1;
     d->mem_window_limit = 0;
+    d->pref_window_base = 1;
+    d->pref_window_limit = 0;
     d->io_window_base = 1;
     d->io_window_limit = 0;
 }
@@ -124,7 +138,10 @@ static void walk_capabilities(const struct enum_ctx *c, struct pci_device *d)
     }
 }
 
-static void scan_function(struct enum_ctx *c, unsigned bus, unsigned dev, unsigned fn, int parent, int depth)
+/* bus_limit: the highest bus number the bridge above routes (a firmware-numbered bridge routes
+ * only up to its subordinate bus); a bus we number must stay within it to be reachable. */
+static void scan_function(struct enum_ctx *c, unsigned bus, unsigned bus_limit, unsigned dev, unsigned fn, int parent,
+                          int depth)
 {
     struct pci_topology *t = c->topo;
     if (t->count == PCI_MAX_DEVICES) {
@@ -162,17 +179,23 @@ static void scan_function(struct enum_ctx *c, unsigned bus, unsigned dev, unsign
         d->subordinate_bus = (uint8_t)subordinate;
         if (c->next_bus <= subordinate)
             c->next_bus = subordinate + 1;
-        scan_bus(c, secondary, index, depth + 1);
+        scan_bus(c, secondary, subordinate, index, depth + 1);
         return;
     }
-    if (c->next_bus > c->cfg->bus_end)
-        return; /* no bus number left; the bridge is listed, nothing behind it */
+    if (!c->number_buses)
+        return;
+    if (c->next_bus > bus_limit) {
+        /* No bus number left that the bridges above route here: the bridge is listed, with
+         * nothing behind it. */
+        t->buses_unassigned++;
+        return;
+    }
     secondary = c->next_bus++;
     close_windows(c, d);
     wr(c, d, PCI_BRIDGE_PRIMARY_BUS, 1, bus);
     wr(c, d, PCI_BRIDGE_SECONDARY_BUS, 1, secondary);
-    wr(c, d, PCI_BRIDGE_SUBORDINATE_BUS, 1, 0xff); /* pass every bus while we look behind it */
-    scan_bus(c, secondary, index, depth + 1);
+    wr(c, d, PCI_BRIDGE_SUBORDINATE_BUS, 1, bus_limit); /* pass every bus we may use while we look behind it */
+    scan_bus(c, secondary, bus_limit, index, depth + 1);
     /* Re-fetch: scan_bus appended devices but never moves them. */
     d = &t->devices[index];
     d->secondary_bus = (uint8_t)secondary;
@@ -182,7 +205,7 @@ static void scan_function(struct enum_ctx *c, unsigned bus, unsigned dev, unsign
     t->buses_assigned++;
 }
 
-static void scan_bus(struct enum_ctx *c, unsigned bus, int parent, int depth)
+static void scan_bus(struct enum_ctx *c, unsigned bus, unsigned bus_limit, int parent, int depth)
 {
     if (bus > 255 || (c->visited[bus / 8] & (1u << (bus % 8))))
         return;
@@ -200,7 +223,7 @@ static void scan_bus(struct enum_ctx *c, unsigned bus, int parent, int depth)
                 if (vendor == 0xffffu || vendor == 0)
                     continue;
             }
-            scan_function(c, bus, dev, fn, parent, depth);
+            scan_function(c, bus, bus_limit, dev, fn, parent, depth);
         }
     }
 }
@@ -372,17 +395,50 @@ static void program_window(const struct enum_ctx *c, struct pci_device *d, bool 
 }
 
 /* Step 4 for one bus and one address space, within [*next, end). */
+/* Whether bridge b leads to bus (it or one of its ancestors has bus as its secondary). */
+static bool leads_to(const struct enum_ctx *c, int b, unsigned bus)
+{
+    for (size_t i = 0; i < c->topo->count; i++) {
+        const struct pci_device *d = &c->topo->devices[i];
+        if (!is_bridge(d) || d->secondary_bus != bus || d->secondary_bus == 0)
+            continue;
+        for (int p = (int)i; p >= 0; p = c->topo->devices[p].parent)
+            if (p == b)
+                return true;
+    }
+    return false;
+}
+
+/* Step 4 for one bus and one address space, within [*next, end). Besides the BARs in use, the
+ * open windows the firmware gave bridges are in use, except those of the bridges leading to
+ * this bus (its addresses lie inside them by design). */
 static void assign_bus(struct enum_ctx *c, unsigned bus, bool io, uint64_t next, uint64_t end)
 {
     size_t n = bus_requests(c, bus, io);
+    if (n == 0)
+        return;
+    uint64_t (*used)[2] = NULL;
+    size_t used_count = 0, used_cap = 0;
+    const uint64_t (*global)[2] = (const uint64_t(*)[2])(io ? c->used_io : c->used_mem);
+    size_t global_count = io ? c->used_io_count : c->used_mem_count;
+    for (size_t i = 0; i < global_count; i++)
+        add_range(&used, &used_count, &used_cap, global[i][0], global[i][1]);
+    for (size_t i = 0; i < c->topo->count; i++) {
+        const struct pci_device *d = &c->topo->devices[i];
+        if (!is_bridge(d) || d->windows_by_us || leads_to(c, (int)i, bus))
+            continue;
+        if (io && io_window_open(d))
+            add_range(&used, &used_count, &used_cap, d->io_window_base, (uint64_t)d->io_window_limit + 1);
+        if (!io && mem_window_open(d))
+            add_range(&used, &used_count, &used_cap, d->mem_window_base, d->mem_window_limit + 1);
+        if (!io && pref_window_open(d))
+            add_range(&used, &used_count, &used_cap, d->pref_window_base, d->pref_window_limit + 1);
+    }
     for (size_t r = 0; r < n; r++) {
         struct request *q = &c->req[r];
         struct pci_device *d = &c->topo->devices[q->device];
         uint64_t addr;
-        bool ok = io ? pci_range_alloc(&next, end, q->size, q->align, (const uint64_t(*)[2])c->used_io,
-                                       c->used_io_count, &addr)
-                     : pci_range_alloc(&next, end, q->size, q->align, (const uint64_t(*)[2])c->used_mem,
-                                       c->used_mem_count, &addr);
+        bool ok = pci_range_alloc(&next, end, q->size, q->align, (const uint64_t(*)[2])used, used_count, &addr);
         if (q->bar < 0) {
             uint64_t (*placed)[2] = io ? c->placed_io : c->placed_mem;
             placed[q->device][0] = ok ? addr : 0;
@@ -394,6 +450,7 @@ static void assign_bus(struct enum_ctx *c, unsigned bus, bool io, uint64_t next,
         if (ok)
             program_bar(c, d, (unsigned)q->bar, addr);
     }
+    free(used);
 }
 
 static void assign_all(struct enum_ctx *c, bool io)
@@ -464,8 +521,17 @@ int pci_enumerate(const struct pci_config_access *cfg, const struct pci_resource
 {
     struct enum_ctx c = { .cfg = cfg, .window = window, .topo = topo };
     memset(topo, 0, sizeof *topo);
+    /* First pass: follow only the bridges the firmware numbered, so that next_bus starts past
+     * every bus they use, wherever in the scan order they come; the second pass numbers the
+     * rest. */
     c.next_bus = cfg->bus_start + 1u;
-    scan_bus(&c, cfg->bus_start, -1, 0);
+    scan_bus(&c, cfg->bus_start, cfg->bus_end, -1, 0);
+    unsigned first_free = c.next_bus;
+    memset(topo, 0, sizeof *topo);
+    memset(c.visited, 0, sizeof c.visited);
+    c.next_bus = first_free;
+    c.number_buses = true;
+    scan_bus(&c, cfg->bus_start, cfg->bus_end, -1, 0);
     for (size_t i = 0; i < topo->count; i++)
         size_bars(&c, &topo->devices[i]);
 

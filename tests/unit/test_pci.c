@@ -1266,6 +1266,91 @@ static void test_enum_partly_assigned(void **state)
     assert_int_equal(fx->topo->bars_unassigned, 0);
 }
 
+/* The firmware opened a root port's window low in the PCI hole and placed one BAR behind it;
+ * the other BAR behind it and a device on the root bus are unassigned. The root-bus device must
+ * not land in the bridge's window (it would be unreachable), and the child's BAR must land in it. */
+static void test_enum_firmware_window_in_use(void **state)
+{
+    struct fixture *fx = *state;
+    struct sim *s = fx->sim;
+    struct q35 m = build_q35(s);
+    struct sim_fn *pf = &s->fns[m.port];
+    cfg_store(pf, PCI_BRIDGE_PRIMARY_BUS, 1, 0);
+    cfg_store(pf, PCI_BRIDGE_SECONDARY_BUS, 1, 1);
+    cfg_store(pf, PCI_BRIDGE_SUBORDINATE_BUS, 1, 1);
+    cfg_store(pf, PCI_BRIDGE_MEM_BASE, 2, 0xc000); /* [0xc0000000, 0xc01fffff] */
+    cfg_store(pf, PCI_BRIDGE_MEM_LIMIT, 2, 0xc010);
+    cfg_store(pf, PCI_BRIDGE_IO_BASE, 1, 0xf0);
+    cfg_store(pf, PCI_BRIDGE_IO_LIMIT, 1, 0x00);
+    cfg_store(pf, PCI_BRIDGE_PREF_BASE, 2, 0xfff0);
+    cfg_store(pf, PCI_BRIDGE_PREF_LIMIT, 2, 0x0000);
+    sim_set_bar(s, m.hba2, 4, 0xc0000000); /* BAR1 of the child is left for us */
+    const struct pci_resource_window w = { .mem_base = 0xc0000000, .mem_end = 0xfec00000, .io_base = 0xc000,
+                                           .io_end = 0x10000 };
+    enumerate(fx, &w);
+
+    const struct range window = { 0xc0000000, 0xc01fffff };
+    for (unsigned b = 0; b < 6; b++) {
+        uint64_t size = dev_at(fx->topo, 0, 3, 0)->bars[b].size;
+        if (dev_at(fx->topo, 0, 3, 0)->bars[b].kind == PCI_BAR_MEM32 || dev_at(fx->topo, 0, 3, 0)->bars[b].kind == PCI_BAR_MEM64)
+            assert_false(overlaps(sim_bar_addr(&s->fns[m.hba], b), size, window.base, window.limit - window.base + 1));
+    }
+    uint64_t child_bar1 = sim_bar_addr(&s->fns[m.hba2], 1);
+    assert_true(inside(child_bar1, 0x1000, window));
+    assert_false(overlaps(child_bar1, 0x1000, 0xc0000000, 0x4000)); /* clear of the firmware's BAR4 */
+    check_layout(fx, &w);
+    assert_int_equal(fx->topo->bars_unassigned, 0);
+}
+
+/* Firmware numbered a root port 1..1; behind it sits a bridge it left alone. No bus number that
+ * the root port routes is free, so that bridge stays unnumbered (counted), rather than being given
+ * bus 2, which nothing would route to it. */
+static void test_enum_no_bus_left_behind_firmware_bridge(void **state)
+{
+    struct fixture *fx = *state;
+    struct sim *s = fx->sim;
+    add_host_bridge(s);
+    int port = add_root_port(s, -1, 4);
+    int inner = add_pci_bridge(s, port, 0);
+    add_virtio_scsi_modern(s, inner, 0);
+    cfg_store(&s->fns[port], PCI_BRIDGE_PRIMARY_BUS, 1, 0);
+    cfg_store(&s->fns[port], PCI_BRIDGE_SECONDARY_BUS, 1, 1);
+    cfg_store(&s->fns[port], PCI_BRIDGE_SUBORDINATE_BUS, 1, 1);
+    const struct pci_resource_window w = q35_window();
+    enumerate(fx, &w);
+    const struct pci_topology *t = fx->topo;
+    assert_int_equal(t->count, 3); /* host bridge, root port, inner bridge; nothing behind it */
+    assert_int_equal(t->buses_unassigned, 1);
+    assert_int_equal(t->buses_assigned, 0);
+    assert_int_equal(s->fns[inner].cfg[PCI_BRIDGE_SECONDARY_BUS], 0);
+    assert_int_equal(s->fns[port].cfg[PCI_BRIDGE_SUBORDINATE_BUS], 1);
+}
+
+/* A bridge the firmware left alone comes first in the scan (dev 2); a root port the firmware
+ * numbered 1..1 comes later (dev 4). Ours must get bus 2, not take the firmware's bus 1. */
+static void test_enum_numbering_skips_firmware_buses(void **state)
+{
+    struct fixture *fx = *state;
+    struct sim *s = fx->sim;
+    add_host_bridge(s);
+    int ours = add_pci_bridge(s, -1, 2);
+    int fw = add_root_port(s, -1, 4);
+    add_virtio_scsi_modern(s, ours, 0);
+    add_virtio_scsi_modern(s, fw, 0);
+    cfg_store(&s->fns[fw], PCI_BRIDGE_PRIMARY_BUS, 1, 0);
+    cfg_store(&s->fns[fw], PCI_BRIDGE_SECONDARY_BUS, 1, 1);
+    cfg_store(&s->fns[fw], PCI_BRIDGE_SUBORDINATE_BUS, 1, 1);
+    const struct pci_resource_window w = q35_window();
+    enumerate(fx, &w);
+    const struct pci_topology *t = fx->topo;
+    assert_int_equal(t->count, 5);
+    assert_int_equal(s->fns[ours].cfg[PCI_BRIDGE_SECONDARY_BUS], 2);
+    assert_int_equal(s->fns[ours].cfg[PCI_BRIDGE_SUBORDINATE_BUS], 2);
+    assert_non_null(dev_at(t, 2, 0, 0));
+    assert_non_null(dev_at(t, 1, 0, 0));
+    check_layout(fx, &w);
+}
+
 /* A chain of 40 bridges: numbering stops at the depth limit (32) instead of recursing on. */
 static void test_enum_deep_bridge_chain(void **state)
 {
@@ -1442,6 +1527,9 @@ int main(void)
         ENUM_TEST(test_enum_tight_window),
         ENUM_TEST(test_enum_huge_bar),
         ENUM_TEST(test_enum_partly_assigned),
+        ENUM_TEST(test_enum_firmware_window_in_use),
+        ENUM_TEST(test_enum_no_bus_left_behind_firmware_bridge),
+        ENUM_TEST(test_enum_numbering_skips_firmware_buses),
         ENUM_TEST(test_enum_deep_bridge_chain),
         ENUM_TEST(test_enum_bus_numbers_run_out),
         ENUM_TEST(test_capability_find),
