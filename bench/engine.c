@@ -339,6 +339,20 @@ static void submit_work(struct run *run, uint64_t now)
 {
     while (run->n_free > 0) {
         unsigned slot = run->free_slots[run->n_free - 1];
+        if (run->n_retries > 0) {
+            /* I/Os that met a UNIT ATTENTION go again, unless their LUN is gone or busy. */
+            struct retry *rt = &run->retries[run->n_retries - 1];
+            struct target *t = &run->targets[rt->target];
+            if (t->removed) {
+                run->n_retries--;
+                continue;
+            }
+            if (t->in_flight >= t->max_in_flight ||
+                !submit_one(run, slot, rt->target, rt->unit, rt->dir, rt->verify_read))
+                return;
+            run->n_retries--;
+            continue;
+        }
         if (run->phase == PHASE_FLUSH) {
             if (run->flush_target == run->n_targets || !submit_flush(run, slot, run->flush_target))
                 return;
@@ -363,19 +377,6 @@ static void submit_work(struct run *run, uint64_t now)
             if (!submit_one(run, slot, run->verify_target, t->verify_unit, DIR_READ, true))
                 return;
             t->verify_unit++;
-            continue;
-        }
-        if (run->n_retries > 0) {
-            /* I/Os that met a UNIT ATTENTION go again, unless their LUN is gone or busy. */
-            struct retry *rt = &run->retries[run->n_retries - 1];
-            struct target *t = &run->targets[rt->target];
-            if (t->removed) {
-                run->n_retries--;
-                continue;
-            }
-            if (t->in_flight >= t->max_in_flight || !submit_one(run, slot, rt->target, rt->unit, rt->dir, false))
-                return;
-            run->n_retries--;
             continue;
         }
         if (run->n_pending > 0)
@@ -502,7 +503,7 @@ static bool after_hotplug(struct run *run, struct slot *s)
         hotplug_queue_change(run, CHANGE_RESCAN, t->info->hba, 0, 0);
     }
     if (run->n_retries < MAX_RETRIES)
-        run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->dir };
+        run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->dir, s->verify_read };
     return true;
 }
 
@@ -514,7 +515,7 @@ static void complete(struct run *run, struct slot *s)
     t->in_flight--;
     run->in_flight--;
     run->free_slots[run->n_free++] = (unsigned)(s - run->slots);
-    if (!s->flush && !s->verify_read && after_hotplug(run, s))
+    if (!s->flush && after_hotplug(run, s))
         return;
     int kind;
     bool failed = check_failure(run, s, &kind);
@@ -781,7 +782,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
             if (verify_back && env->progress)
                 printf("lunbench: job '%s': reading back what it wrote to verify it\n", job->name);
         }
-        if (run.phase == PHASE_VERIFY && run.verify_target == run.n_targets)
+        if (run.phase == PHASE_VERIFY && run.verify_target == run.n_targets && run.n_retries == 0)
             run.phase = PHASE_DONE;
         if (run.phase == PHASE_DONE)
             break;

@@ -25,6 +25,7 @@ struct retry {
     unsigned target;
     uint64_t unit;
     int dir;
+    bool verify_read;
 };
 
 #define MAX_QUEUES 64
