@@ -66,6 +66,7 @@ struct job_spec {
     bool verify;             /* verify=crc32c: stamped blocks, read back and checked */
     bool do_verify;          /* default true: the read-back phase after writing */
     uint64_t verify_generation; /* lunbench: a verifying read fails blocks stamped before this */
+    bool filename_given;     /* fio's filename=/directory=: allowed only together with luns= */
     uint64_t randseed;       /* default JOB_DEFAULT_RANDSEED: runs are repeatable */
     double percentiles[HIST_MAX_PERCENTILES]; /* strictly ascending, each in (0, 100] */
     size_t percentile_count; /* default fio's list */

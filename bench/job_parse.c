@@ -265,12 +265,16 @@ static int apply_no_flush(struct job_spec *job, const char *value, char *why, si
     return 0;
 }
 
+/* fio's device names mean nothing here. A job that also says luns= runs as fio would, on the
+ * LUNs it names, and the file name is ignored; without luns= it is refused (job_finish), since
+ * running a job meant for one disk on every LUN would be wrong. */
 static int apply_filename(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    (void)job;
     (void)value;
-    snprintf(why, why_len, "lunbench picks LUNs with luns=, not filename= (see docs/jobs.md)");
-    return -1;
+    (void)why;
+    (void)why_len;
+    job->filename_given = true;
+    return 0;
 }
 
 static int apply_numjobs(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -804,6 +808,26 @@ static int job_finish(const struct job_parser *ps, struct job_spec *job)
         split_option(buf, &key, &value);
         if (job_option_set(job, key, value, 0, msg, sizeof msg) != 0)
             return parser_fail(ps, 0, msg);
+    }
+    if (job->filename_given) {
+        unsigned line = 0;
+        const char *key = "filename";
+        bool luns = false;
+        for (size_t i = 0; i < job->option_count; i++) {
+            if (strcmp(job->options[i].key, "luns") == 0)
+                luns = true;
+            else if (line == 0 && (strcmp(job->options[i].key, "filename") == 0 ||
+                                   strcmp(job->options[i].key, "directory") == 0 ||
+                                   strcmp(job->options[i].key, "filename_format") == 0)) {
+                line = job->options[i].line;
+                key = job->options[i].key;
+            }
+        }
+        if (!luns) {
+            snprintf(msg, sizeof msg, "option '%s': lunbench picks LUNs with luns=, not filename= (see docs/jobs.md)",
+                     key);
+            return parser_fail(ps, line, msg);
+        }
     }
     if (job->time_based && job->runtime_ms == 0) {
         /* fio's fixup_options logs "time_based requires a runtime" and drops time_based. */

@@ -650,6 +650,22 @@ static void comment_out_files(char *text)
     }
 }
 
+/* filename= is ignored when luns= says where the job runs, wherever luns= comes from. */
+static void test_filename_with_luns(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    const char *text = "[global]\nluns=first:2\n[a]\nfilename=/dev/sdb\nrw=randread\n";
+    assert_int_equal(job_file_parse("f.fio", text, strlen(text), NULL, 0, jobs, MAX_TEST_JOBS, &count, err, sizeof err), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(jobs[0].luns.kind, LUNSEL_FIRST);
+    const char *alone = "[a]\nfilename=/dev/sdb\n";
+    const char *const cmdline[] = { "luns=all" };
+    assert_int_equal(job_file_parse("f.fio", alone, strlen(alone), cmdline, 1, jobs, MAX_TEST_JOBS, &count, err, sizeof err), 0);
+    assert_int_equal(job_file_parse("f.fio", alone, strlen(alone), NULL, 0, jobs, MAX_TEST_JOBS, &count, err, sizeof err), -1);
+    assert_string_equal(err, "f.fio:2: option 'filename': " NOT_FILENAME);
+}
+
 static void test_fio_examples(void **state)
 {
     (void)state;
@@ -665,7 +681,8 @@ static void test_fio_examples(void **state)
           NULL, "write-and-verify", JOB_RANDWRITE, 4096, 16, 1 },
         { "aio-read.fio", "aio-read.fio:8: option 'directory': " NOT_FILENAME,
           NULL, "file1", JOB_RANDREAD, 128 * 1024, 4, 4 },
-        { "fio-rand-RW.fio", "fio-rand-RW.fio:5: option 'filename': " NOT_FILENAME,
+        /* numjobs=4 is refused as soon as it is read; filename= only at the end of the job. */
+        { "fio-rand-RW.fio", "fio-rand-RW.fio:11: option 'numjobs': only 1 is supported " ONLY_ONE_JOB,
           "fio-rand-RW.fio:11: option 'numjobs': only 1 is supported " ONLY_ONE_JOB },
     };
     for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
@@ -683,8 +700,9 @@ static void test_fio_examples(void **state)
         if (e->error != NULL) {
             assert_int_equal(ret, -1);
             assert_string_equal(err, e->error);
-            comment_out_files(text);
-            ret = parse_with(e->file, text, len, NULL, 0, MAX_TEST_JOBS, &count);
+            /* Unchanged, with luns= from the command line: filename= is then ignored. */
+            static const char *const luns_all[] = { "luns=all" };
+            ret = parse_with(e->file, text, len, luns_all, 1, MAX_TEST_JOBS, &count);
             if (e->error_edited != NULL) {
                 assert_int_equal(ret, -1);
                 assert_string_equal(err, e->error_edited);
@@ -763,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_option_check_for_the_command_line),
         cmocka_unit_test(test_rw_names),
         cmocka_unit_test(test_our_job_files),
+        cmocka_unit_test(test_filename_with_luns),
         cmocka_unit_test(test_fio_examples),
         cmocka_unit_test(test_fio_example_details),
         cmocka_unit_test(test_builtin_default_job),
