@@ -96,10 +96,11 @@ long_entry:
     movabsq $boot_stack_top, %rsp
     xorl    %ebp, %ebp                  /* ends the frame-pointer backtrace */
 
-    /* SSE: CR0.EM=0, CR0.MP=1; CR4.OSFXSR | CR4.OSXMMEXCPT. */
+    /* SSE: CR0.EM=0, CR0.MP=1; CR4.OSFXSR | CR4.OSXMMEXCPT. CR0.NE=1 too: native x87 error
+     * reporting (#MF), as every 64-bit OS runs, rather than the legacy external FERR# line. */
     movq    %cr0, %rax
     andq    $~0x4, %rax
-    orq     $0x2, %rax
+    orq     $0x22, %rax
     movq    %rax, %cr0
     movq    %cr4, %rax
     orq     $0x600, %rax

@@ -22,6 +22,7 @@ FIRMWARE = {
 # with /dev/kvm (the packed QEMU of ../shared/tools/pack-qemu); QEMU's own defaults otherwise.
 QEMU = os.environ.get("LUNBENCH_QEMU", "qemu-system-x86_64")
 ACCEL = os.environ.get("LUNBENCH_ACCEL", "")
+EXTRA_ARGS = os.environ.get("LUNBENCH_QEMU_ARGS", "").split()  # e.g. "-cpu host" with KVM
 STATUS_NAMES = {0: "success", 1: "finished with errors", 2: "bad usage or input",
                 3: "no usable device", 4: "crash"}
 EXIT_LINE = re.compile(r"^lunbench: exit status (\d+) ", re.M)
@@ -44,6 +45,7 @@ def qemu_command(image="multiboot", machine="q35", firmware="seabios", strict_bo
            "-nodefaults", "-serial", "stdio", "-no-reboot", "-kernel", IMAGES[image]]
     if ACCEL:
         cmd += ["-accel", ACCEL]
+    cmd += EXTRA_ARGS
     if debug_exit:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if FIRMWARE[firmware]:
