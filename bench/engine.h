@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "bench/job.h"
-#include "drivers/scsi/discovery.h"
-#include "drivers/scsi/virtio_scsi.h"
+#include "drivers/hba/discovery.h"
+#include "drivers/virtio_scsi/virtio_scsi.h"
 #include "lib/histogram.h"
 
 enum { DIR_READ, DIR_WRITE, DIR_COUNT };

@@ -91,9 +91,9 @@ void hotplug_poll_events(struct run *run, uint64_t now)
             continue;
         unsigned n = vscsi_poll_events(&run->env->hbas[h], records, lens, 16);
         for (unsigned i = 0; i < n; i++) {
-            struct scsi_event ev;
+            struct vscsi_event ev;
             run->r->events++;
-            if (scsi_event_decode(records[i], lens[i], &ev) != 0) {
+            if (vscsi_event_decode(records[i], lens[i], &ev) != 0) {
                 printf("lunbench: HBA %u: a malformed event (%" PRIu32 " bytes, type %" PRIu32 "); ignored\n", h,
                        lens[i], ev.event);
                 continue;
@@ -102,11 +102,11 @@ void hotplug_poll_events(struct run *run, uint64_t now)
                 printf("lunbench: HBA %u: the device dropped events; rescanning its LUNs\n", h);
                 hotplug_queue_change(run, CHANGE_RESCAN, (uint8_t)h, 0, 0);
             }
-            if (ev.event == SCSI_EVENT_TRANSPORT_RESET && ev.reason == SCSI_EVENT_RESET_REMOVED)
+            if (ev.event == VSCSI_EVENT_TRANSPORT_RESET && ev.reason == VSCSI_EVENT_RESET_REMOVED)
                 lun_removed(run, (uint8_t)h, ev.target, ev.lun);
-            else if (ev.event == SCSI_EVENT_TRANSPORT_RESET)
+            else if (ev.event == VSCSI_EVENT_TRANSPORT_RESET)
                 hotplug_queue_change(run, CHANGE_PROBE, (uint8_t)h, ev.target, ev.lun);
-            else if (ev.event == SCSI_EVENT_PARAM_CHANGE)
+            else if (ev.event == VSCSI_EVENT_PARAM_CHANGE)
                 hotplug_queue_change(run, CHANGE_CAPACITY, (uint8_t)h, ev.target, ev.lun);
         }
     }

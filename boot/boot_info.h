@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "memmap.h"
+#include "lib/boot_string.h"
+#include "lib/memmap.h"
 
 #define BOOT_CMDLINE_MAX 4096
 #define BOOT_MEMMAP_MAX 256 /* room for the normalised map: twice the entries a loader may give */
@@ -45,11 +46,5 @@ struct boot_info {
  */
 const char *boot_info_from_multiboot1(struct boot_info *info, uint32_t magic, uint32_t mbi_addr);
 const char *boot_info_from_pvh(struct boot_info *info, uint32_t start_info_addr);
-
-/* Copy a NUL-terminated loader string of at most max-1 bytes; true if it had to be cut. */
-bool boot_copy_string(char *dst, size_t max, const char *src);
-
-/* Drop the first word (Multiboot puts the kernel's file name before the -append text). */
-void boot_cmdline_skip_first_word(char *cmdline);
 
 #endif

@@ -243,12 +243,6 @@ int scsi_report_luns_decode(const uint8_t *buf, size_t buf_len, size_t xfer_len,
  * event's LUN bytes 2-3 need. */
 int scsi_lun_level_decode(const uint8_t level[2]);
 
-#define SCSI_VIRTIO_LUN_MAX 16383
-/* Encode a LUN as QEMU/virtio-scsi expects in the 8-byte request LUN field:
- * {1, target, 0x40 | lun >> 8, lun & 0xff, 0,0,0,0} (virtio 1.2, 5.6.6.1). Returns -1 if
- * lun > 16383, with out all zero (QEMU answers BAD_TARGET to that rather than reach a device). */
-int scsi_virtio_lun_encode(uint8_t out[8], uint8_t target, uint16_t lun);
-
 /* ---- INQUIRY ---- */
 
 /* Peripheral qualifiers (SPC-4 6.6.2). */
@@ -351,44 +345,5 @@ struct scsi_capacity {
 };
 int scsi_read_capacity10_decode(const uint8_t *buf, size_t len, struct scsi_capacity *cap, bool *needs_16);
 int scsi_read_capacity16_decode(const uint8_t *buf, size_t len, struct scsi_capacity *cap);
-
-/* ---- virtio-scsi events ---- */
-
-/*
- * An event the device writes into an event-queue buffer (virtio 1.2, 5.6.6.3): le32 event,
- * u8 lun[8], le32 reason; 16 bytes (the buffer may be longer: event_info_size).
- * Event types are the spec's VIRTIO_SCSI_T_*; EVENTS_MISSED is a flag or'ed into the type when
- * the device dropped events for want of buffers (the driver should then rescan).
- */
-#define SCSI_EVENT_LEN 16
-#define SCSI_EVENT_MISSED_FLAG 0x80000000u
-enum {
-    SCSI_EVENT_NO_EVENT = 0,        /* VIRTIO_SCSI_T_NO_EVENT: only to carry EVENTS_MISSED */
-    SCSI_EVENT_TRANSPORT_RESET = 1, /* VIRTIO_SCSI_T_TRANSPORT_RESET (5.6.6.3.1): hotplug */
-    SCSI_EVENT_ASYNC_NOTIFY = 2,    /* VIRTIO_SCSI_T_ASYNC_NOTIFY (5.6.6.3.2) */
-    SCSI_EVENT_PARAM_CHANGE = 3,    /* VIRTIO_SCSI_T_PARAM_CHANGE (5.6.6.3.3) */
-};
-/* TRANSPORT_RESET reasons (VIRTIO_SCSI_EVT_RESET_*, 5.6.6.3.1): RESCAN when a LUN appeared
- * (hotplug), REMOVED when one went away (unplug). */
-enum { SCSI_EVENT_RESET_HARD = 0, SCSI_EVENT_RESET_RESCAN = 1, SCSI_EVENT_RESET_REMOVED = 2 };
-
-struct scsi_event {
-    uint32_t event;     /* the type, without SCSI_EVENT_MISSED_FLAG */
-    bool events_missed; /* the device dropped events: rescan */
-    bool has_lun;       /* false for NO_EVENT: QEMU leaves the LUN zero there */
-    uint8_t target;
-    uint16_t lun;
-    uint32_t reason;
-    uint8_t asc, ascq; /* PARAM_CHANGE: reason = asc | ascq << 8 (the sense code that changed) */
-};
-/*
- * Decode the event record of len bytes (the used length the device reported, already clipped to
- * the buffer). Returns 0, or -1 when fewer than 16 bytes arrived or, for any event but NO_EVENT,
- * the LUN field is not virtio's single-level form {1, target, LUN (SAM-5 4.7: peripheral or flat
- * addressing), 0, 0, 0, 0} (5.6.6.1); on that -1, event, events_missed, reason, asc and ascq
- * are still filled in (for the error line), has_lun is false. NO_EVENT does not name a LUN, so its
- * LUN field is not read.
- */
-int scsi_event_decode(const uint8_t *buf, size_t len, struct scsi_event *ev);
 
 #endif

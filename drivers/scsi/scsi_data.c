@@ -90,20 +90,6 @@ int scsi_report_luns_decode(const uint8_t *buf, size_t buf_len, size_t xfer_len,
     return 0;
 }
 
-int scsi_virtio_lun_encode(uint8_t out[8], uint8_t target, uint16_t lun)
-{
-    /* virtio 1.2 5.6.6.1: byte 0 is 1, byte 1 the target, bytes 2-3 a flat-space single-level
-     * LUN; QEMU also uses it for LUN < 256. */
-    memset(out, 0, 8);
-    if (lun > SCSI_VIRTIO_LUN_MAX)
-        return -1;
-    out[0] = 1;
-    out[1] = target;
-    out[2] = (uint8_t)(0x40 | lun >> 8);
-    out[3] = (uint8_t)lun;
-    return 0;
-}
-
 /* ---- standard INQUIRY data ---- */
 
 /* A string field at off..off+field_len of the standard data, cut at end. */

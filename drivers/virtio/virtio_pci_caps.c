@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "virtio_pci.h"
+#include "drivers/virtio/virtio_pci_caps.h"
 
 enum {
     VIRTIO_PCI_CAP_COMMON_CFG = 1,

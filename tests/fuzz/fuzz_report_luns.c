@@ -5,6 +5,7 @@
  * then the data. The buffer and the LUN array are exact-size allocations.
  */
 #include "drivers/scsi/scsi.h"
+#include "drivers/virtio/virtio_scsi_wire.h"
 #include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(out.count <= max);
         FUZZ_CHECK(out.dropped == 0 || out.count == max);
         for (size_t i = 0; i < out.count; i++)
-            FUZZ_CHECK(luns[i] <= SCSI_VIRTIO_LUN_MAX);
+            FUZZ_CHECK(luns[i] <= VSCSI_LUN_MAX);
     } else {
         FUZZ_CHECK(rc == -1 && out.count == 0);
     }

@@ -11,7 +11,7 @@
  * inside max_offset; a read outside it aborts (on real hardware it would alias another register).
  */
 #include "drivers/pci/pci.h"
-#include "drivers/virtio/virtio_pci.h"
+#include "drivers/virtio/virtio_pci_caps.h"
 #include "fuzz_input.h"
 
 #define FUZZ_ERR_LEN 200

@@ -1,7 +1,7 @@
 /* Memory-map normalisation and the choice of the heap range (boot/memmap.c). */
 #include <string.h>
 
-#include "boot/memmap.h"
+#include "lib/memmap.h"
 #include "test_support.h"
 
 #define RAM MEMMAP_RAM

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "drivers/scsi/scsi.h"
+#include "drivers/virtio/virtio_scsi_wire.h"
 #include "test_support.h"
 
 /* ---- CDB builders ---- */
@@ -651,18 +652,18 @@ static void test_virtio_lun_encode(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint8_t out[8];
         memset(out, 0xa5, sizeof(out));
-        assert_int_equal(scsi_virtio_lun_encode(out, 7, cases[i].lun), 0);
+        assert_int_equal(vscsi_lun_encode(out, 7, cases[i].lun), 0);
         assert_memory_equal(out, cases[i].want, 8);
     }
     uint8_t out[8];
     memset(out, 0xa5, sizeof(out));
-    assert_int_equal(scsi_virtio_lun_encode(out, 255, 16384), -1);
+    assert_int_equal(vscsi_lun_encode(out, 255, 16384), -1);
     const uint8_t zero[8] = { 0 };
     assert_memory_equal(out, zero, 8);
-    assert_int_equal(scsi_virtio_lun_encode(out, 0, 0xffff), -1);
+    assert_int_equal(vscsi_lun_encode(out, 0, 0xffff), -1);
     /* Every LUN survives the trip through the request encoding and back. */
-    for (unsigned lun = 0; lun <= SCSI_VIRTIO_LUN_MAX; lun++) {
-        assert_int_equal(scsi_virtio_lun_encode(out, 3, (uint16_t)lun), 0);
+    for (unsigned lun = 0; lun <= VSCSI_LUN_MAX; lun++) {
+        assert_int_equal(vscsi_lun_encode(out, 3, (uint16_t)lun), 0);
         assert_int_equal(scsi_lun_level_decode(out + 2), lun);
     }
 }

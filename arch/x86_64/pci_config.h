@@ -1,8 +1,8 @@
 /* The two ways to reach PCI configuration space on x86. */
-#ifndef DRIVERS_PCI_PCI_ACCESS_H
-#define DRIVERS_PCI_PCI_ACCESS_H
+#ifndef ARCH_X86_64_PCI_CONFIG_H
+#define ARCH_X86_64_PCI_CONFIG_H
 
-#include "pci.h"
+#include "drivers/pci/pci.h"
 
 /* Ports 0xCF8/0xCFC (PCI Local Bus 3.0, 3.2.2.3.2): 256 bytes per function. */
 void pci_access_legacy(struct pci_config_access *cfg);

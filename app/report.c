@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "arch/x86_64/serial.h"
-#include "lib/heap.h"
+#include "rt/heap.h"
 #include "machine.h"
 
 static void print_size(uint64_t bytes)

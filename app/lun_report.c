@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "lib/results.h"
+#include "rt/results.h"
 #include "machine.h"
 
 #ifndef LUNBENCH_VERSION

@@ -2,8 +2,8 @@
  * The machine-readable channel: COM2 when QEMU has a second serial port (-serial stdio -serial
  * file:out.json), else COM1 between two marker lines, so a harness can always cut the JSON out.
  */
-#ifndef LIB_RESULTS_H
-#define LIB_RESULTS_H
+#ifndef RT_RESULTS_H
+#define RT_RESULTS_H
 
 #include "lib/json.h"
 

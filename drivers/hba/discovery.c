@@ -156,7 +156,7 @@ static void handle_report_luns(struct scan *s, struct job *j)
     const struct vscsi_cmd *c = &j->cmd;
     uint32_t xfer = c->data_len - c->residual;
     /* One target's list at a time; a valid list holds at most the 16384 LUNs a target can have. */
-    static uint16_t luns[SCSI_VIRTIO_LUN_MAX + 1];
+    static uint16_t luns[VSCSI_LUN_MAX + 1];
     struct scsi_report_luns r;
     if (scsi_report_luns_decode(j->report, j->report_len, xfer, luns, sizeof luns / sizeof luns[0], &r) != 0) {
         lun_failed(s, j, "malformed REPORT LUNS data (short header or a list length not a multiple of 8)");
@@ -179,7 +179,7 @@ static void handle_report_luns(struct scan *s, struct job *j)
         return;
     }
     s->stats->targets++;
-    static uint8_t seen[(SCSI_VIRTIO_LUN_MAX + 1) / 8];
+    static uint8_t seen[(VSCSI_LUN_MAX + 1) / 8];
     memset(seen, 0, sizeof seen);
     size_t duplicates = 0;
     for (size_t i = 0; i < r.count; i++) {

@@ -1,14 +1,14 @@
 /* The machine as lunbench found it at boot: everything the report prints and the drivers use. */
-#ifndef KERNEL_MACHINE_H
-#define KERNEL_MACHINE_H
+#ifndef APP_MACHINE_H
+#define APP_MACHINE_H
 
 #include "arch/x86_64/cpu_info.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/boot_info.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/pci/pci.h"
-#include "drivers/scsi/discovery.h"
-#include "drivers/scsi/virtio_scsi.h"
+#include "drivers/hba/discovery.h"
+#include "drivers/virtio_scsi/virtio_scsi.h"
 #include "lib/json.h"
 #include "lib/options.h"
 

@@ -8,8 +8,8 @@
  * The caller keeps at most cmd_per_lun commands in flight per LUN (5.6.6.1: the driver MUST
  * NOT exceed it).
  */
-#ifndef DRIVERS_SCSI_VIRTIO_SCSI_H
-#define DRIVERS_SCSI_VIRTIO_SCSI_H
+#ifndef DRIVERS_VIRTIO_SCSI_VIRTIO_SCSI_H
+#define DRIVERS_VIRTIO_SCSI_VIRTIO_SCSI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,7 +17,8 @@
 
 #include "drivers/pci/pci.h"
 #include "drivers/scsi/scsi.h"
-#include "drivers/virtio/virtio_pci.h"
+#include "drivers/virtio/virtio_scsi_wire.h"
+#include "drivers/virtio_pci/virtio_pci.h"
 
 #define VSCSI_CDB_SIZE 32   /* what we set cdb_size to (the device default) */
 #define VSCSI_SENSE_SIZE 96 /* what we set sense_size to (the device default) */
@@ -27,24 +28,6 @@
 #define VIRTIO_SCSI_F_HOTPLUG (1ull << 1)
 #define VIRTIO_SCSI_F_CHANGE (1ull << 2)
 
-/* Responses (5.6.6.1), and two of ours for commands the device never completed. */
-enum {
-    VIRTIO_SCSI_S_OK = 0,
-    VIRTIO_SCSI_S_OVERRUN = 1,
-    VIRTIO_SCSI_S_ABORTED = 2,
-    VIRTIO_SCSI_S_BAD_TARGET = 3,
-    VIRTIO_SCSI_S_RESET = 4,
-    VIRTIO_SCSI_S_BUSY = 5,
-    VIRTIO_SCSI_S_TRANSPORT_FAILURE = 6,
-    VIRTIO_SCSI_S_TARGET_FAILURE = 7,
-    VIRTIO_SCSI_S_NEXUS_FAILURE = 8,
-    VIRTIO_SCSI_S_FAILURE = 9,
-    VIRTIO_SCSI_S_FUNCTION_SUCCEEDED = 10,
-    VIRTIO_SCSI_S_FUNCTION_REJECTED = 11,
-    VIRTIO_SCSI_S_INCORRECT_LUN = 12,
-    VSCSI_RESPONSE_DEVICE_RESET = 0xfe, /* lost: lunbench reset the device */
-};
-const char *vscsi_response_name(uint8_t response);
 
 /* virtio-scsi PCI IDs: transitional 0x1004, modern 0x1040 + device ID 8 (virtio 1.2, 4.1.2.1). */
 static inline bool vscsi_pci_match(uint16_t vendor, uint16_t device)
@@ -133,7 +116,7 @@ unsigned vscsi_poll(struct vscsi_hba *hba, unsigned q, struct vscsi_cmd **done, 
 /* Commands on q not yet handed back by vscsi_poll. */
 unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned q);
 
-#define VSCSI_EVENT_SIZE 16 /* struct virtio_scsi_event (5.6.6.3); decode with scsi_event_decode */
+#define VSCSI_EVENT_SIZE 16 /* struct virtio_scsi_event (5.6.6.3); decode with vscsi_event_decode */
 
 /* Copy out up to max event records the device filled (hotplug, parameter changes), each up to
  * VSCSI_EVENT_SIZE bytes with its length (what the device wrote, clipped) in lens[], and post

@@ -78,17 +78,6 @@ struct vscsi_queue {
     uint64_t next_check;
 };
 
-const char *vscsi_response_name(uint8_t response)
-{
-    static const char *const names[] = {
-        "OK", "OVERRUN", "ABORTED", "BAD_TARGET", "RESET", "BUSY", "TRANSPORT_FAILURE", "TARGET_FAILURE",
-        "NEXUS_FAILURE", "FAILURE", "FUNCTION_SUCCEEDED", "FUNCTION_REJECTED", "INCORRECT_LUN",
-    };
-    if (response < sizeof names / sizeof names[0])
-        return names[response];
-    return response == VSCSI_RESPONSE_DEVICE_RESET ? "lost in a device reset" : "unknown response";
-}
-
 static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->tsc_hz / 1000 * ms; }
 
 static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t index, uint16_t size, unsigned slots)
@@ -282,7 +271,7 @@ int vscsi_submit(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd)
     uint16_t slot_index = q->free_slots[q->n_free - 1];
     struct vscsi_slot *slot = &q->slots[slot_index];
     memset(&slot->req, 0, sizeof slot->req);
-    scsi_virtio_lun_encode(slot->req.lun, cmd->target, cmd->lun);
+    vscsi_lun_encode(slot->req.lun, cmd->target, cmd->lun);
     slot->req.id = request_id(qi, slot_index);
     memcpy(slot->req.cdb, cmd->cdb, cmd->cdb_len < SCSI_CDB_MAX ? cmd->cdb_len : SCSI_CDB_MAX);
     memset(&slot->resp, 0, sizeof slot->resp);
@@ -401,7 +390,7 @@ static int tmf(struct vscsi_hba *hba, uint32_t subtype, uint8_t target, uint16_t
     memset(t, 0, sizeof *t);
     t->req.type = VIRTIO_SCSI_T_TMF;
     t->req.subtype = subtype;
-    scsi_virtio_lun_encode(t->req.lun, target, lun);
+    vscsi_lun_encode(t->req.lun, target, lun);
     t->req.id = id;
     struct virtq_buf bufs[2] = {
         { (uint64_t)(uintptr_t)&t->req, sizeof t->req, false },

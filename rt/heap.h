@@ -1,6 +1,6 @@
 /* The heap behind malloc: one range of RAM chosen from the memory map at boot. */
-#ifndef LIB_HEAP_H
-#define LIB_HEAP_H
+#ifndef RT_HEAP_H
+#define RT_HEAP_H
 
 #include <stdint.h>
 

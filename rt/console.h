@@ -1,6 +1,6 @@
 /* The human console (COM1): what stdout and stderr write to. */
-#ifndef LIB_CONSOLE_H
-#define LIB_CONSOLE_H
+#ifndef RT_CONSOLE_H
+#define RT_CONSOLE_H
 
 #include <stddef.h>
 #include <stdint.h>

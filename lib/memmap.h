@@ -1,6 +1,6 @@
 /* The physical memory map: one normalised list, whatever the boot protocol gave. */
-#ifndef BOOT_MEMMAP_H
-#define BOOT_MEMMAP_H
+#ifndef LIB_MEMMAP_H
+#define LIB_MEMMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -12,7 +12,7 @@
 #include "bench/report.h"
 #include "fs/archive.h"
 #include "lib/exit_status.h"
-#include "lib/results.h"
+#include "rt/results.h"
 #include "machine.h"
 
 #ifndef LUNBENCH_VERSION

@@ -1,4 +1,4 @@
-#include "boot_info.h"
+#include "lib/boot_string.h"
 
 #include <string.h>
 

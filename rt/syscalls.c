@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 
 #include "arch/x86_64/machine_exit.h"
-#include "lib/console.h"
+#include "rt/console.h"
 
 #undef errno
 extern int errno;

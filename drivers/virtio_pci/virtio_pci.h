@@ -3,15 +3,16 @@
  * capabilities (common, notify, ISR, device configuration) and the legacy 0.9.5 interface through
  * I/O BAR 0, for devices started with disable-modern=on. Device interrupts stay off: we poll.
  */
-#ifndef DRIVERS_VIRTIO_VIRTIO_PCI_H
-#define DRIVERS_VIRTIO_VIRTIO_PCI_H
+#ifndef DRIVERS_VIRTIO_PCI_VIRTIO_PCI_H
+#define DRIVERS_VIRTIO_PCI_VIRTIO_PCI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "drivers/pci/pci.h"
-#include "virtqueue.h"
+#include "drivers/virtio/virtio_pci_caps.h"
+#include "drivers/virtio/virtqueue.h"
 
 /* Device status bits (2.1). */
 enum {
@@ -26,26 +27,6 @@ enum {
 /* Reserved feature bits (6). */
 #define VIRTIO_F_RING_EVENT_IDX (1ull << 29)
 #define VIRTIO_F_VERSION_1 (1ull << 32)
-
-/* Where the modern capabilities point (4.1.4): BAR-relative regions, checked against the BAR. */
-struct virtio_pci_region {
-    bool present;
-    uint8_t bar;
-    uint32_t offset, length;
-    uint64_t addr; /* physical address once the BAR is known */
-};
-
-struct virtio_pci_caps {
-    struct virtio_pci_region common, notify, isr, device;
-    uint32_t notify_off_multiplier;
-};
-
-/* Parse the virtio vendor capabilities of a PCI function (pure). Returns 0 with every region
- * that is present and valid filled in; -1 with a reason in err when a capability is malformed
- * (too short, BAR out of range or not memory, region past the end of its BAR). A device with no
- * modern capabilities returns 0 with common.present false. */
-int virtio_pci_parse_caps(const struct pci_config_access *cfg, const struct pci_device *dev,
-                          struct virtio_pci_caps *caps, char *err, size_t err_len);
 
 struct virtio_pci_device {
     const struct pci_device *pci;

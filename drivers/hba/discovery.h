@@ -5,13 +5,13 @@
  * by their size, one at a time per LUN (well within cmd_per_lun), so the scan does not pay one
  * round trip per LUN in series.
  */
-#ifndef DRIVERS_SCSI_DISCOVERY_H
-#define DRIVERS_SCSI_DISCOVERY_H
+#ifndef DRIVERS_HBA_DISCOVERY_H
+#define DRIVERS_HBA_DISCOVERY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "virtio_scsi.h"
+#include "drivers/virtio_scsi/virtio_scsi.h"
 
 enum {
     LUN_REMOVABLE = 1 << 0,

@@ -9,9 +9,9 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "bench/job.h"
-#include "lib/console.h"
+#include "rt/console.h"
 #include "lib/exit_status.h"
-#include "lib/heap.h"
+#include "rt/heap.h"
 #include "machine.h"
 
 #ifndef LUNBENCH_VERSION
