@@ -25,8 +25,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
-import lunbench_qemu  # noqa: E402
-from qmp import Qmp  # noqa: E402
+import lunbench.qemu as lunbench_qemu  # noqa: E402
+from lunbench import ROOT, contract, results, stamp  # noqa: E402
+from lunbench.topology import Hba, Topology  # noqa: E402
+from lunbench.qmp import Qmp  # noqa: E402
 
 JOB = """[hotplug-randread]
 rw=randread
@@ -53,7 +55,7 @@ def run_scenario(name, extra_luns, append, actions, expect):
     job = os.path.join(work, "hotplug.fio")
     with open(job, "w") as f:
         f.write(JOB)
-    topo = lunbench_qemu.Topology([lunbench_qemu.Hba(targets="1", luns="4")])
+    topo = Topology([Hba(targets="1", luns="4")])
     extra = topo.qemu_args() + extra_luns(work)
     extra += ["-initrd", job, "-qmp", "unix:%s,server=on,wait=off" % sock]
     cmd = lunbench_qemu.qemu_command(extra=extra, append=append)
@@ -83,7 +85,7 @@ def run_scenario(name, extra_luns, append, actions, expect):
     driver.start()
     rc, text, _, _ = lunbench_qemu.run_qemu(cmd, 120, echo=echo)
     driver.join()
-    log = os.path.join(lunbench_qemu.ROOT, "build", "test-logs", "%s.log" % name)
+    log = os.path.join(ROOT, "build", "test-logs", "%s.log" % name)
     with open(log, "w") as f:
         f.write(text)
     status, why = lunbench_qemu.status_from_exit(rc if rc is not None else -9, text)
@@ -157,5 +159,5 @@ def main():
 
 
 if __name__ == "__main__":
-    os.makedirs(os.path.join(lunbench_qemu.ROOT, "build", "test-logs"), exist_ok=True)
+    os.makedirs(os.path.join(ROOT, "build", "test-logs"), exist_ok=True)
     sys.exit(main())

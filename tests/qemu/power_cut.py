@@ -18,7 +18,6 @@ import random
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -26,13 +25,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
-import lunbench_qemu  # noqa: E402
+import lunbench.qemu as lunbench_qemu  # noqa: E402
+from lunbench import ROOT, contract, results, stamp  # noqa: E402
+from lunbench.topology import Hba, Topology  # noqa: E402
 
 LUNS = 4
 REGION = 2 << 20      # bytes of each LUN the job writes, pass after pass
 BLOCK = 512           # logical block size of the LUNs
-STAMP = struct.Struct("<QQQBBHI")
-STAMP_MAGIC = 0x484352424e554c00
 DURABLE = re.compile(rb"durable: generation (\d+) \(pass (\d+)\)")
 
 WRITE_JOB = """; power-cut test: stamped sequential writes, a flush and a durable line per pass
@@ -58,45 +57,13 @@ verify_generation=%d
 """
 
 
-def _crc32c_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82F63B78 & -(c & 1))
-        table.append(c)
-    return table
-
-
-CRC_TABLE = _crc32c_table()
-CRC_SAMPLE = 64  # the host recomputes the CRC of one block in 64 (lunbench checked every one)
-
-
-def crc32c(data):
-    crc = 0xffffffff
-    for b in data:
-        crc = (crc >> 8) ^ CRC_TABLE[(crc ^ b) & 0xff]
-    return crc ^ 0xffffffff
-
-
 def check_images(topo, generation):
     """The host's own check of every block: magic, LBA, LUN address and generation, and the
     CRC of a sample of them."""
     bad = []
     for lun in range(LUNS):
-        path = os.path.join(topo.disk_dir, "hba0-t0-l%d.raw" % lun)
-        with open(path, "rb") as f:
-            data = f.read(REGION)
-        for lba in range(REGION // BLOCK):
-            block = data[lba * BLOCK:(lba + 1) * BLOCK]
-            magic, got_lba, gen, hba, target, got_lun, crc = STAMP.unpack_from(block)
-            ok = (magic == STAMP_MAGIC and got_lba == lba and (hba, target, got_lun) == (0, 0, lun)
-                  and gen >= generation)
-            if ok and lba % CRC_SAMPLE == lun % CRC_SAMPLE:
-                zeroed = block[:STAMP.size - 4] + b"\0\0\0\0" + block[STAMP.size:]
-                ok = crc32c(zeroed) == crc
-            if not ok:
-                bad.append("LUN %d LBA %d (magic 0x%x lba %d generation %d)" % (lun, lba, magic, got_lba, gen))
+        for lba, why in stamp.check_image(topo.disk_path(0, 0, lun), BLOCK, (0, 0, lun), REGION, generation):
+            bad.append("LUN %d LBA %d: %s" % (lun, lba, why))
     return bad
 
 
@@ -135,7 +102,7 @@ def run_writer(topo, job_file, kill_after, rng):
 
 
 def trial(n, rng, workdir):
-    topo = lunbench_qemu.Topology([lunbench_qemu.Hba(targets="1", luns=str(LUNS), size=str(REGION * 2),
+    topo = Topology([Hba(targets="1", luns=str(LUNS), size=str(REGION * 2),
                                                      backend="file")], disk_dir=os.path.join(workdir, "disks%d" % n))
     write_job = os.path.join(workdir, "write%d.fio" % n)
     with open(write_job, "w") as f:

@@ -14,16 +14,16 @@ import configparser
 import os
 import re
 import shlex
-import struct
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
-import lunbench_qemu  # noqa: E402
+import lunbench.qemu as lunbench_qemu  # noqa: E402
+from lunbench import ROOT, contract, results, stamp  # noqa: E402
+from lunbench.topology import Hba, Topology  # noqa: E402
 
-ROOT = lunbench_qemu.ROOT
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")
 HOST_TSC = os.path.join(ROOT, "build", "host", "host_tsc")
 TIMEOUT = 120
@@ -77,12 +77,12 @@ def check_inventory(console, topology):
     """The JSON inventory lists exactly the LUNs the topology attached: HBA, target, LUN, device
     type, block count and block size."""
     try:
-        results = lunbench_qemu.extract_results(console)
+        found = results.from_console(console)
     except ValueError as e:
         return "the results are not valid JSON: %s" % e
-    if results is None:
+    if found is None:
         return "no results between the markers on the console"
-    doc = results["lunbench"]
+    doc = found["lunbench"]
     hbas = doc["hbas"]
     if len(hbas) != len(topology.hbas):
         return "%d HBAs reported, %d attached" % (len(hbas), len(topology.hbas))
@@ -102,15 +102,15 @@ def check_fio_json(console, topology=None):
     """fio's JSON: every job has read, write, trim and sync; wherever I/O ran, IOPS > 0,
     clat_ns.N equals total_ios, the bins add up to N, percentiles rise with the percentile."""
     try:
-        results = lunbench_qemu.extract_results(console)
+        doc = results.from_console(console)
     except ValueError as e:
         return "the results are not valid JSON: %s" % e
-    if results is None or "jobs" not in results or not results["jobs"]:
+    if doc is None or "jobs" not in doc or not doc["jobs"]:
         return "no fio JSON with jobs between the markers"
-    if not results.get("fio version", "").startswith("lunbench-"):
-        return "\"fio version\" is %r" % results.get("fio version")
+    if not doc.get("fio version", "").startswith("lunbench-"):
+        return "\"fio version\" is %r" % doc.get("fio version")
     ran = 0
-    for job in results["jobs"]:
+    for job in doc["jobs"]:
         for ddir in ("read", "write", "trim", "sync"):
             if ddir not in job:
                 return "job %s has no %s object" % (job.get("jobname"), ddir)
@@ -139,13 +139,13 @@ def check_clat2csv(console, topology=None):
     """Debian's fio_jsonplus_clat2csv converts (and --validate checks) our JSON."""
     import json
     import tempfile
-    results = lunbench_qemu.extract_results(console)
-    if results is None:
+    doc = results.from_console(console)
+    if doc is None:
         return "no results"
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "results.json")
         with open(src, "w") as f:
-            json.dump(results, f)
+            json.dump(doc, f)
         dest = os.path.join(tmp, "out")
         for extra in ([], ["--validate"]):  # convert, then check the CSV against the JSON's bins
             p = subprocess.run(["fio_jsonplus_clat2csv"] + extra + [src, dest], capture_output=True, text=True)
@@ -157,26 +157,19 @@ def check_clat2csv(console, topology=None):
     return None
 
 
-STAMP = struct.Struct("<QQQBBHI")
-STAMP_MAGIC = 0x484352424e554c00
-
-
 def check_stamps(console, topology):
     """The write-verify job's stamps are in the raw image files: every block of the first MiB
-    of every LUN carries our magic, its own LBA and its LUN's address."""
+    of every LUN carries the magic, its own LBA and its LUN's address (and a sample of them
+    the right CRC)."""
     if topology is None or not topology.disk_dir:
         return "no file-backed topology"
     for i, h in enumerate(topology.hbas):
         for t in h.targets:
             for lun in h.luns:
-                path = os.path.join(topology.disk_dir, "hba%d-t%d-l%d.raw" % (i, t, lun))
-                with open(path, "rb") as f:
-                    data = f.read(1 << 20)
-                for lba in range(len(data) // h.block_size):
-                    magic, got_lba, _gen, hba, target, got_lun, _crc = STAMP.unpack_from(data, lba * h.block_size)
-                    if (magic, got_lba, hba, target, got_lun) != (STAMP_MAGIC, lba, i, t, lun):
-                        return "%s block %d: stamp (0x%x, lba %d, %d:%d:%d)" % (
-                            path, lba, magic, got_lba, hba, target, got_lun)
+                path = topology.disk_path(i, t, lun)
+                bad = stamp.check_image(path, h.block_size, (i, t, lun), 1 << 20)
+                if bad:
+                    return "%s block %d: %s" % (path, bad[0][0], bad[0][1])
     return None
 
 
@@ -193,7 +186,7 @@ def run_one(name, sec):
     topology = None
     extra = shlex.split(" ".join(lines(sec.get("extra", ""))))
     if sec.get("topology"):
-        topology = lunbench_qemu.Topology([lunbench_qemu.Hba.from_spec(l) for l in lines(sec["topology"])],
+        topology = Topology([Hba.from_spec(l) for l in lines(sec["topology"])],
                                           disk_dir=os.path.join(LOG_DIR, name + "-disks"))
         extra = topology.qemu_args() + extra
     if sec.get("initrd"):

@@ -1,13 +1,18 @@
 """Synthetic lunbench results in fio's json+ layout, for the tool tests (no kernel needed).
 
-The layout follows bench/report.c (bench_json_job) and kernel/bench_mode.c (the top level):
+The layout follows bench/report.c (bench_json_job) and app/bench_mode.c (the top level):
 the same keys, with numbers made up. Latency samples go into fio's log-linear buckets exactly as
-lib/histogram.c does, so the bins look like what lunbench writes.
+lib/histogram.c does (its shape read from histogram.h), so the bins look like what lunbench writes.
 """
+import os
+import sys
 
-PLAT_BITS = 6
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools"))
+from lunbench import contract  # noqa: E402
+
+PLAT_BITS = contract.HIST_PLAT_BITS
 PLAT_VAL = 1 << PLAT_BITS
-PLAT_NR = 29 * PLAT_VAL
+PLAT_NR = contract.HIST_PLAT_GROUP_NR * PLAT_VAL
 FIO_PERCENTILES = (1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99)
 
 

@@ -134,9 +134,9 @@ class MatrixTest(unittest.TestCase):
         # A stand-in image: bench-matrix only checks that it exists before booting.
         image = os.path.join(self.dir, "lunbench.elf")
         open(image, "w").close()
-        images = dict(bench_matrix.lunbench_qemu.IMAGES)
-        bench_matrix.lunbench_qemu.IMAGES["multiboot"] = image
-        self.addCleanup(bench_matrix.lunbench_qemu.IMAGES.update, images)
+        images = dict(bench_matrix.qemu.IMAGES)
+        bench_matrix.qemu.IMAGES["multiboot"] = image
+        self.addCleanup(bench_matrix.qemu.IMAGES.update, images)
         self.out = os.path.join(self.dir, "out")
 
     def matrix(self, mode, *args):
@@ -179,8 +179,10 @@ class MatrixTest(unittest.TestCase):
         rc, _, stderr = self.matrix("ok", "--accel", "kvm", "--luns", "1", "--", "-cpu", "host")
         self.assertEqual(rc, 0, stderr)
         with open(os.path.join(self.out, "luns-1", "command")) as f:
-            command = f.read()
-        self.assertIn(" -accel kvm -cpu host", command)
+            argv = f.read().split()
+        # Each once: QEMU would take a second -accel as a fallback, a second -cpu over the first.
+        self.assertEqual([argv[i + 1] for i, a in enumerate(argv) if a == "-accel"], ["kvm"])
+        self.assertEqual([argv[i + 1] for i, a in enumerate(argv) if a == "-cpu"], ["host"])
         self.assertIn("- accelerator: KVM", self.summary())
 
     def test_missing_key_names_the_run(self):

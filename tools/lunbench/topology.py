@@ -1,166 +1,14 @@
-"""Build QEMU command lines for lunbench and turn QEMU's exit code back into lunbench's status.
+"""Topologies: virtio-scsi HBAs with their targets and LUNs (and the faults QEMU injects into
+them), turned into QEMU arguments and into the inventory lunbench must report for them.
 
-Shared by the launcher (tools/lunbench-run), the QEMU tests (tests/qemu/run_tests.py) and the
-boot-time benchmark (tools/boot-time), so that all three boot lunbench the same way.
+Used by the launcher (tools/lunbench-run --hba), the benchmarks and the QEMU tests
+(unittests.cfg `topology`).
 """
 import os
-import re
-import subprocess
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-IMAGES = {
-    "multiboot": os.path.join(ROOT, "build", "lunbench.elf"),
-    "pvh": os.path.join(ROOT, "build", "lunbench-pvh.elf"),
-}
-FIRMWARE = {
-    "seabios": None,  # QEMU's default for pc and q35
-    "qboot": "/usr/share/qemu/qboot.rom",
-    "microvm": None,  # microvm's default firmware (qboot)
-}
-# The QEMU binary and accelerator: LUNBENCH_QEMU=.qemu-pack/qemu LUNBENCH_ACCEL=kvm on a machine
-# with /dev/kvm (the packed QEMU of ../shared/tools/pack-qemu); QEMU's own defaults otherwise.
-QEMU = os.environ.get("LUNBENCH_QEMU", "qemu-system-x86_64")
-ACCEL = os.environ.get("LUNBENCH_ACCEL", "")
-EXTRA_ARGS = os.environ.get("LUNBENCH_QEMU_ARGS", "").split()  # e.g. "-cpu host" with KVM
-STATUS_NAMES = {0: "success", 1: "finished with errors", 2: "bad usage or input",
-                3: "no usable device", 4: "crash"}
-EXIT_LINE = re.compile(r"^lunbench: exit status (\d+) ", re.M)
-
-
-def qemu_command(image="multiboot", machine="q35", firmware="seabios", strict_boot=True,
-                 memory="256", append="", extra=(), debug_exit=True):
-    """The argument list that boots one lunbench image.
-
-    strict_boot (SeaBIOS only) adds -boot strict=on: SeaBIOS then skips its own scan of the
-    virtio-scsi LUNs (about 0.5 s per 1024 LUNs under TCG), since no disk has a bootindex.
-    """
-    if image not in IMAGES:
-        raise ValueError("unknown image %r (choose %s)" % (image, ", ".join(IMAGES)))
-    if firmware not in FIRMWARE:
-        raise ValueError("unknown firmware %r (choose %s)" % (firmware, ", ".join(FIRMWARE)))
-    if machine.startswith("microvm") and firmware == "seabios":
-        firmware = "microvm"
-    cmd = [QEMU, "-M", machine, "-m", str(memory), "-display", "none",
-           "-nodefaults", "-serial", "stdio", "-no-reboot", "-kernel", IMAGES[image]]
-    if ACCEL:
-        cmd += ["-accel", ACCEL]
-    cmd += EXTRA_ARGS
-    if debug_exit:
-        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    if FIRMWARE[firmware]:
-        cmd += ["-bios", FIRMWARE[firmware]]
-    if firmware == "seabios" and strict_boot:
-        cmd += ["-boot", "strict=on"]
-    if append:
-        cmd += ["-append", append]
-    cmd += list(extra)
-    return cmd
-
-
-def status_from_exit(returncode, console):
-    """lunbench's status from QEMU's exit code: isa-debug-exit makes it 2*status+1.
-
-    Exit code 0 is never ours under -no-reboot: it is a triple fault, unless lunbench printed its
-    exit line first and left through ACPI power-off (no isa-debug-exit device). Returns
-    (status or None, one-line explanation).
-    """
-    if returncode > 0 and returncode % 2 == 1:
-        status = (returncode - 1) // 2
-        return status, "status %d (%s)" % (status, STATUS_NAMES.get(status, "unknown"))
-    if returncode == 0:
-        found = EXIT_LINE.findall(console)
-        if found:
-            status = int(found[-1])
-            return status, "status %d (%s), by power-off" % (status, STATUS_NAMES.get(status, "unknown"))
-        return None, "QEMU exited 0 with no exit line from lunbench: a triple fault"
-    if returncode < 0:
-        return None, "QEMU was killed by signal %d" % -returncode
-    return None, "QEMU failed with exit code %d (not lunbench's: check its error above)" % returncode
-
-
-def run_qemu(cmd, timeout, echo=None, marker=b"lunbench "):
-    """Run QEMU, collecting the console; echo(chunk) streams it. Returns (returncode or None on
-    timeout, console text, seconds until marker (lunbench's first line) appeared or None,
-    seconds in all)."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, preexec_fn=raise_arg_max)
-    out = bytearray()
-    first = None
-    os.set_blocking(proc.stdout.fileno(), False)
-    timed_out = False
-    while True:
-        chunk = None
-        try:
-            chunk = proc.stdout.read(65536)
-        except BlockingIOError:
-            pass
-        if chunk:
-            out += chunk
-            if first is None and marker in out:
-                first = time.monotonic() - start
-            if echo:
-                echo(chunk.decode("utf-8", "replace"))
-            continue
-        if proc.poll() is not None and not chunk:
-            rest = proc.stdout.read() or b""
-            out += rest
-            if echo and rest:
-                echo(rest.decode("utf-8", "replace"))
-            break
-        if time.monotonic() - start > timeout:
-            proc.kill()
-            proc.wait()
-            timed_out = True
-            break
-        time.sleep(0.002)
-    total = time.monotonic() - start
-    text = out.decode("utf-8", "replace").replace("\r\n", "\n")
-    return (None if timed_out else proc.returncode), text, first, total
-
-
-# ---- topologies: HBAs, targets and LUNs, turned into QEMU arguments and the inventory lunbench
-# ---- must report for them
+from .parse import parse_count_or_list, parse_number_list, parse_size
 
 HBA_SLOT_BASE = 0x10  # HBA i sits at 00:(0x10+i).0 on the root bus, so its PCI name is known
-SIZE_SUFFIX = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-
-
-def parse_size(text):
-    """'1G', '512M', '4096' -> bytes (binary suffixes, as QEMU's)."""
-    m = re.fullmatch(r"(\d+)([kKmMgGtT]?)(i?[bB])?", text.strip())
-    if not m:
-        raise ValueError("bad size %r (a number with an optional K, M, G or T suffix)" % text)
-    return int(m.group(1)) * SIZE_SUFFIX[m.group(2).lower()]
-
-
-def parse_numbers(text, limit, what):
-    """'4' -> 0..3 (a count); '0,3,255' or '0-3,255' -> that list (a leading '=' forces a list
-    for a single number: '=5' is LUN 5 alone). Every number must be <= limit."""
-    text = text.strip()
-    if re.fullmatch(r"\d+", text):
-        numbers = list(range(int(text)))
-    else:
-        numbers = []
-        for part in text.lstrip("=").split(","):
-            m = re.fullmatch(r"(\d+)(?:-(\d+))?", part.strip())
-            if not m:
-                raise ValueError("bad %s list %r (use a count, or numbers and ranges: 0,3,8-15)" % (what, text))
-            lo = int(m.group(1))
-            hi = int(m.group(2)) if m.group(2) else lo
-            if hi < lo:
-                raise ValueError("bad %s range %s" % (what, part))
-            numbers.extend(range(lo, hi + 1))
-    if not numbers:
-        raise ValueError("empty %s list %r" % (what, text))
-    bad = [n for n in numbers if n > limit]
-    if bad:
-        raise ValueError("%s %d is above the maximum %d" % (what, bad[0], limit))
-    if len(set(numbers)) != len(numbers):
-        raise ValueError("%s list %r names a number twice" % (what, text))
-    return numbers
-
 
 # errno values blkdebug can inject (Linux numbers), and what QEMU's scsi-disk answers for each
 # with rerror=report/werror=report (scsi_sense_from_errno in QEMU's scsi/utils.c; docs/faults.md)
@@ -178,28 +26,6 @@ MEDIA_ERRNO = {
 MAX_ERROR_LBAS = 64
 
 
-def parse_list(text, limit, what):
-    """'3', '0-3,7' -> [3] or [0, 1, 2, 3, 7]: numbers and ranges (a bare number is itself, not a
-    count), none above limit, none twice."""
-    numbers = []
-    for part in text.split(","):
-        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part.strip())
-        if not m:
-            raise ValueError("bad %s %r (numbers and ranges: 3 or 0-3;7)" % (what, text.replace(",", ";")))
-        lo = int(m.group(1))
-        hi = int(m.group(2)) if m.group(2) else lo
-        if hi < lo:
-            raise ValueError("bad %s range %s" % (what, part))
-        if hi > limit:
-            raise ValueError("%s %d is above the maximum %d" % (what, hi, limit))
-        if hi - lo >= 1 << 16:
-            raise ValueError("%s range %s is too long" % (what, part))
-        numbers.extend(range(lo, hi + 1))
-    if len(set(numbers)) != len(numbers):
-        raise ValueError("%s %r names a number twice" % (what, text.replace(",", ";")))
-    return numbers
-
-
 def parse_lun_selection(text, luns, what):
     """A fault key's LUN selection: 'all' (or 'yes'), 'none' (or 'no'), or LUN numbers and ranges
     ('3', '0-3,7'; in a --hba spec '0-3;7'). A bare number is that LUN, not a count. Every number
@@ -209,7 +35,7 @@ def parse_lun_selection(text, luns, what):
         return set(luns)
     if text in ("none", "no"):
         return set()
-    chosen = parse_list(text, 16383, what)
+    chosen = parse_number_list(text, 16383, what)
     missing = [n for n in chosen if n not in luns]
     if missing:
         raise ValueError("%s names LUN %d, which this HBA does not have (its luns: %s)" % (
@@ -268,8 +94,8 @@ class Hba:
                  media_error="none", media_error_luns=None, media_error_lba=None, media_error_once=None,
                  media_error_errno=None, throttle_iops="", throttle_bps="", throttle_luns=None,
                  read_only="none", zero_size="none", no_medium="none"):
-        self.targets = parse_numbers(targets, 255, "target")
-        self.luns = parse_numbers(luns, 16383, "LUN")
+        self.targets = parse_count_or_list(targets, 255, "target")
+        self.luns = parse_count_or_list(luns, 16383, "LUN")
         if type not in ("hd", "cd", "mixed"):
             raise ValueError("bad type %r (hd, cd, or mixed: hd and cd LUNs alternating)" % type)
         self.type = type
@@ -307,7 +133,7 @@ class Hba:
             self.media_error_luns = parse_lun_selection(media_error_luns or "all", self.luns, "media_error_luns")
         self.media_error_lba = []
         if media_error_lba is not None:
-            self.media_error_lba = parse_list(media_error_lba, (1 << 63) - 1, "media_error_lba")
+            self.media_error_lba = parse_number_list(media_error_lba, (1 << 63) - 1, "media_error_lba")
             if len(self.media_error_lba) > MAX_ERROR_LBAS:
                 raise ValueError("media_error_lba names %d LBAs (at most %d)" % (len(self.media_error_lba), MAX_ERROR_LBAS))
         if media_error_once not in (None, "yes", "no"):
@@ -357,7 +183,7 @@ class Hba:
             key, sep, value = item.partition("=")
             if not sep or key not in cls.KEYS:
                 raise ValueError("bad HBA option %r (keys: %s)" % (item, ", ".join(cls.KEYS)))
-            kwargs[key] = value.replace(";", ",")
+            kwargs[key] = value
         return cls(**kwargs)
 
     def lun_type(self, index):
@@ -371,6 +197,8 @@ class Hba:
 
 
 class Topology:
+    """The HBAs of one QEMU run, in PCI order; disk_dir holds the raw images of file-backed LUNs."""
+
     def __init__(self, hbas, disk_dir=None):
         if not hbas:
             raise ValueError("a topology needs at least one HBA")
@@ -488,11 +316,15 @@ class Topology:
             rules.append("set-state.0.event=read_aio,set-state.0.state=1,set-state.0.new_state=2")
         return "".join("," + r for r in rules)
 
-    def disk_file(self, hba, target, lun, size):
+    def disk_path(self, hba, target, lun):
+        """The raw image behind a file-backed LUN (HBA index, target, LUN)."""
         if not self.disk_dir:
             raise ValueError("backend=file needs a directory for the disk images")
+        return os.path.join(self.disk_dir, "hba%d-t%d-l%d.raw" % (hba, target, lun))
+
+    def disk_file(self, hba, target, lun, size):
+        path = self.disk_path(hba, target, lun)
         os.makedirs(self.disk_dir, exist_ok=True)
-        path = os.path.join(self.disk_dir, "hba%d-t%d-l%d.raw" % (hba, target, lun))
         # An image that exists at the right size is kept: a second boot (a verify after a power
         # cut) must see what the first one wrote.
         if not (os.path.exists(path) and os.path.getsize(path) == size):
@@ -519,20 +351,3 @@ class Topology:
         return sorted(rows)
 
 
-def extract_results(console):
-    """The JSON document lunbench wrote between its result markers on the console, or None."""
-    import json
-    m = re.search(r"^----- lunbench results begin -----\n(.*?)^----- lunbench results end -----$", console, re.M | re.S)
-    return json.loads(m.group(1)) if m else None
-
-
-def raise_arg_max():
-    """Linux sets ARG_MAX to a quarter of the stack limit at exec: 16384 LUNs of -blockdev and
-    -device arguments pass the default 2 MiB. Raise the soft limit for the QEMU child."""
-    import resource
-    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
-    want = 256 << 20
-    if hard != resource.RLIM_INFINITY:
-        want = min(want, hard)
-    if soft != resource.RLIM_INFINITY and soft < want:
-        resource.setrlimit(resource.RLIMIT_STACK, (want, hard))

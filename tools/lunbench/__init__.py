@@ -1,0 +1,21 @@
+"""lunbench's host side as one package: what the launcher, the benchmarks, the plots and the QEMU
+tests share, each thing defined once.
+
+  contract   what the C code and the tools must agree on (exit statuses, result markers, the
+             verify stamp), read from the C sources at import time
+  crc32c     CRC-32C, as lib/crc32c.c computes it
+  stamp      verify stamps in raw disk images
+  parse      sizes and number lists, as the launcher and the test configuration write them
+  topology   HBAs, targets and LUNs: their QEMU arguments and the inventory lunbench must report
+  qemu       QEMU command lines, running QEMU, and lunbench's status from QEMU's exit code
+  qmp        a QMP client
+  results    lunbench's JSON results: cut from the console, loaded from a file, read with checks
+
+The scripts beside this folder (lunbench-run, bench-matrix, boot-time, discovery-bench,
+plot-results, acpi-dump) are its entry points; they put tools/ on sys.path and import it.
+Standard library only.
+"""
+import os
+
+# The repository root: the C sources the contract is read from, and build/ with the images.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
