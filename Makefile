@@ -32,10 +32,8 @@ KERNEL_LIBS := -L$(NEWLIB)/lib -Wl,--start-group -lc -lm -lgcc -Wl,--end-group
 # application; they build only into the kernel images.
 PURE_DIRS  := lib fs bench drivers/acpi drivers/pci drivers/virtio drivers/scsi drivers/hba
 HW_DIRS    := boot arch/x86_64 rt drivers/virtio_pci drivers/virtio_scsi app
-# Until the HBA seam lands, these three still call the virtio-scsi driver and the TSC directly.
-NOT_YET_PURE := bench/engine.c bench/hotplug.c drivers/hba/discovery.c
-PURE_SRCS  := $(filter-out $(NOT_YET_PURE),$(sort $(wildcard $(addsuffix /*.c,$(PURE_DIRS)))))
-KERNEL_SRCS := $(PURE_SRCS) $(NOT_YET_PURE) $(sort $(wildcard $(addsuffix /*.c,$(HW_DIRS))))
+PURE_SRCS  := $(sort $(wildcard $(addsuffix /*.c,$(PURE_DIRS))))
+KERNEL_SRCS := $(PURE_SRCS) $(sort $(wildcard $(addsuffix /*.c,$(HW_DIRS))))
 KERNEL_ASM := boot/entry.S arch/x86_64/isr.S
 
 KOBJ := $(BUILD)/kernel

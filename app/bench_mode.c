@@ -10,6 +10,7 @@
 #include "bench/default_job.h"
 #include "bench/engine.h"
 #include "bench/report.h"
+#include "bench/targets.h"
 #include "fs/archive.h"
 #include "lib/exit_status.h"
 #include "rt/results.h"
@@ -115,13 +116,14 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         return LUNBENCH_EXIT_USAGE;
     }
     struct bench_env env = {
-        .hbas = scan->hbas, .hba_ok = scan->hba_ok, .hba_count = scan->hba_count, .inv = &scan->inv,
-        .tsc_hz = m->tsc.hz, .cmd_timeout_cycles = m->tsc.hz / 1000 * m->options.cmd_timeout_ms,
+        .hbas = scan->seams, .hba_ok = scan->hba_ok, .hba_count = scan->hba_count, .inv = &scan->inv,
+        .now = rdtsc, .tsc_hz = m->tsc.hz, .cmd_timeout_cycles = m->tsc.hz / 1000 * m->options.cmd_timeout_ms,
+        .wall_clock_us = rtc_unix_time() * 1000000u, .wall_clock_tsc = rdtsc(),
         .progress = m->options.progress == OPT_YES,
     };
     /* Every job is checked against the LUNs before any I/O. */
     for (size_t i = 0; i < n; i++) {
-        if (bench_check_selection(&jobs[i], &env, err, sizeof err) != 0) {
+        if (targets_check(&jobs[i], &env, err, sizeof err) != 0) {
             printf("lunbench: %s: %s\n", name, err);
             return LUNBENCH_EXIT_USAGE;
         }
@@ -143,10 +145,10 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
             errors |= results[i].errors[k] != 0;
     }
     for (unsigned h = 0; h < scan->hba_count; h++) {
-        const struct vscsi_stats *st = &scan->hbas[h].stats;
-        if (st->aborts || st->lun_resets || st->device_resets)
+        const struct hba_stats *st = &scan->seams[h]->stats;
+        if (st->aborts || st->lun_resets || st->hba_resets)
             printf("HBA %u (%s): recovery: %" PRIu64 " ABORT TASK, %" PRIu64 " LOGICAL UNIT RESET, %" PRIu64
-                   " device resets\n", h, scan->hbas[h].pci_name, st->aborts, st->lun_resets, st->device_resets);
+                   " device resets\n", h, scan->seams[h]->name, st->aborts, st->lun_resets, st->hba_resets);
     }
     write_results(m, scan, jobs, results, n);
     free(results);

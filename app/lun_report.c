@@ -20,18 +20,18 @@ void report_hbas(const struct machine *m, const struct scan_result *r)
     for (unsigned i = 0; i < r->hba_count; i++) {
         const struct vscsi_hba *h = &r->hbas[i];
         if (!r->hba_ok[i]) {
-            printf("HBA %u (%s): unusable: %s\n", i, h->pci_name, h->error);
+            printf("HBA %u (%s): unusable: %s\n", i, h->base.name, h->base.error);
             continue;
         }
         const struct vscsi_config *c = &h->config;
         printf("HBA %u (%s): virtio-scsi %s, %u request queue%s of %u (num_queues %" PRIu32 "), max_target %u, "
                "max_lun %" PRIu32 ", seg_max %" PRIu32 ", max_sectors %" PRIu32 ", cmd_per_lun %" PRIu32 "%s\n",
-               i, h->pci_name, h->vdev.modern ? "modern" : "legacy", h->num_req_queues, h->num_req_queues == 1 ? "" : "s",
+               i, h->base.name, h->vdev.modern ? "modern" : "legacy", h->base.num_queues, h->base.num_queues == 1 ? "" : "s",
                h->queue_size, c->num_queues, c->max_target, c->max_lun, c->seg_max, c->max_sectors, c->cmd_per_lun,
                (h->vdev.features & VIRTIO_F_RING_EVENT_IDX) ? ", event index" : "");
     }
     if (r->hbas_skipped)
-        printf("warning: %u HBAs beyond the first %d ignored\n", r->hbas_skipped, MAX_HBAS);
+        printf("warning: %u HBAs beyond the first %d ignored\n", r->hbas_skipped, HBA_MAX);
 }
 
 static const char *size_text(uint64_t bytes, char buf[32])
@@ -103,12 +103,12 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
     for (unsigned i = 0; i < r->hba_count; i++) {
         const struct vscsi_hba *h = &r->hbas[i];
         json_object_begin(w, NULL);
-        json_string(w, "pci", h->pci_name);
+        json_string(w, "pci", h->base.name);
         json_bool(w, "usable", r->hba_ok[i]);
         if (r->hba_ok[i]) {
             json_string(w, "interface", h->vdev.modern ? "modern" : "legacy");
             json_uint(w, "num_queues", h->config.num_queues);
-            json_uint(w, "queues_used", h->num_req_queues);
+            json_uint(w, "queues_used", h->base.num_queues);
             json_uint(w, "queue_size", h->queue_size);
             json_uint(w, "max_target", h->config.max_target);
             json_uint(w, "max_lun", h->config.max_lun);
@@ -117,11 +117,11 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             json_uint(w, "cmd_per_lun", h->config.cmd_per_lun);
             json_uint(w, "targets", r->stats[i].targets);
             json_uint(w, "commands", r->stats[i].commands);
-            json_uint(w, "aborts", h->stats.aborts);
-            json_uint(w, "lun_resets", h->stats.lun_resets);
-            json_uint(w, "device_resets", h->stats.device_resets);
+            json_uint(w, "aborts", h->base.stats.aborts);
+            json_uint(w, "lun_resets", h->base.stats.lun_resets);
+            json_uint(w, "device_resets", h->base.stats.hba_resets);
         } else {
-            json_string(w, "error", h->error);
+            json_string(w, "error", h->base.error);
         }
         json_object_end(w);
     }

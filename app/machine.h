@@ -29,15 +29,14 @@ struct machine {
     struct pci_topology pci;
 };
 
-#define MAX_HBAS 32
-
 /* What mode=list found: every HBA and every LUN behind it. */
 struct scan_result {
-    struct vscsi_hba hbas[MAX_HBAS];
-    bool hba_ok[MAX_HBAS];
-    struct discovery_stats stats[MAX_HBAS];
+    struct vscsi_hba hbas[HBA_MAX];
+    struct hba *seams[HBA_MAX]; /* &hbas[i].base: what discovery and the engine drive */
+    bool hba_ok[HBA_MAX];
+    struct discovery_stats stats[HBA_MAX];
     unsigned hba_count;
-    unsigned hbas_skipped; /* beyond MAX_HBAS */
+    unsigned hbas_skipped; /* beyond HBA_MAX */
     struct inventory inv;
     uint64_t discovery_cycles;
 };

@@ -100,22 +100,27 @@ static int discover(struct machine *m, struct scan_result *r)
         const struct pci_device *d = &m->pci.devices[i];
         if (!vscsi_pci_match(d->vendor, d->device))
             continue;
-        if (r->hba_count == MAX_HBAS) {
+        if (r->hba_count == HBA_MAX) {
             r->hbas_skipped++;
             continue;
         }
         unsigned h = r->hba_count++;
-        struct vscsi_hba *hba = &r->hbas[h];
-        if (vscsi_hba_init(hba, h, &m->pci_access, d, &vopts) != 0) {
-            printf("lunbench: HBA %u (%s): %s\n", h, hba->pci_name, hba->error);
+        struct hba *hba = r->seams[h] = &r->hbas[h].base;
+        if (vscsi_hba_init(&r->hbas[h], h, &m->pci_access, d, &vopts) != 0) {
+            printf("lunbench: HBA %u (%s): %s\n", h, hba->name, hba->error);
             errors = true;
             continue;
         }
         r->hba_ok[h] = true;
         if (discovery_run(hba, &r->inv, &r->stats[h], timeout) != 0) {
-            printf("lunbench: HBA %u (%s): %s\n", h, hba->pci_name, hba->error);
+            printf("lunbench: HBA %u (%s): %s\n", h, hba->name, hba->error);
             errors = true;
         }
+        /* Events from before and during the scan (QEMU reports its own start-up hotplugs): the
+         * scan has seen their effect; drop them. */
+        struct hba_event events[16];
+        while (hba_poll_events(hba, events, 16) > 0)
+            ;
         if (r->stats[h].luns_failed)
             errors = true;
     }

@@ -1,4 +1,4 @@
-#include "engine.h"
+#include "bench/engine.h"
 
 #include <inttypes.h>
 #include <malloc.h>
@@ -6,13 +6,70 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/rtc.h"
-#include "bench/engine_run.h"
+#include "bench/hotplug.h"
 #include "bench/stamp.h"
+#include "bench/targets.h"
+#include "drivers/hba/outcome.h"
+#include "drivers/hba/recovery.h"
 
 #define MAX_ERROR_LINES 20
 #define MAX_VERIFY_BITMAP (64u << 20) /* bytes of "written" bitmaps a verify job may use */
+#define MAX_RETRIES 256
+#define STALLS_BEFORE_RETIRING 2 /* LOGICAL UNIT RESETs a LUN may need before it leaves the run */
+
+/* An I/O to submit again (it ended in UNIT ATTENTION). */
+struct retry {
+    unsigned target;
+    uint64_t unit;
+    int dir;
+    bool verify_read;
+};
+
+struct slot {
+    struct hba_cmd cmd;
+    uint8_t *buf;
+    unsigned target;
+    uint64_t unit;
+    int dir;
+    bool busy, measured, verify_read, flush;
+    uint64_t slat_cycles;
+};
+
+/* PHASE_FLUSH: a durable write job (rw=write with verify) ends each pass over the region with
+ * SYNCHRONIZE CACHE on every LUN, then says which generation is durable. */
+enum phase { PHASE_RUN, PHASE_FLUSH, PHASE_VERIFY, PHASE_DONE };
+
+/* The state of one running job. */
+struct run {
+    const struct job_spec *job;
+    const struct bench_env *env;
+    struct job_result *r;
+    struct target_set set;
+    struct hotplug hp;
+    struct slot *slots;
+    unsigned n_slots, in_flight;
+    unsigned *free_slots, n_free;
+    uint64_t rng;
+    unsigned rr_cursor;
+    uint64_t generation;  /* of the first pass; pass p writes generation + p */
+    bool durable;         /* passes end with a flush and a "durable" line */
+    uint64_t pass;        /* current pass over the region (durable jobs) */
+    unsigned flush_target, flushes_done, flush_failures;
+    enum phase phase;
+    /* Limits and progress. */
+    uint64_t start, measure_start, run_end; /* run_end 0: no time limit */
+    uint64_t submitted, submitted_bytes, bytes_limit, ios_limit, measured_submitted;
+    unsigned verify_target;
+    bool stop_submitting;
+    unsigned error_lines;
+    struct retry retries[MAX_RETRIES];
+    unsigned n_retries;
+    bool involved[HBA_MAX];
+    bool dirty[HBA_MAX][HBA_MAX_QUEUES];
+    /* Per-second samples. */
+    uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
+    unsigned seconds;
+};
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -21,191 +78,6 @@ static uint64_t xorshift(uint64_t *s)
     x ^= x >> 7;
     x ^= x << 17;
     return *s = x;
-}
-
-/* Why a selected LUN cannot take part in this job, or NULL. */
-static const char *unusable_reason(const struct job_spec *job, const struct lun_info *l)
-{
-    if (l->flags & LUN_REMOVED)
-        return "it was removed (hotplug)";
-    if (l->flags & LUN_FAILED)
-        return "it failed discovery";
-    if (l->flags & LUN_NO_MEDIUM)
-        return "it has no medium";
-    if (l->flags & LUN_NOT_READY)
-        return "it is not ready";
-    if (l->blocks == 0 || l->block_size == 0)
-        return "it has no capacity";
-    bool writes = job->rw != JOB_READ && job->rw != JOB_RANDREAD;
-    if (writes && (l->flags & LUN_WRITE_PROTECTED))
-        return "it is write-protected (writes would end in DATA PROTECT)";
-    if (writes && l->device_type == SCSI_TYPE_CDROM)
-        return "it is a CD/DVD drive (read-only medium)";
-    return NULL;
-}
-
-static bool selected(const struct job_spec *job, const struct lun_info *l, unsigned index_among_usable)
-{
-    const struct lun_selection *s = &job->luns;
-    switch (s->kind) {
-    case LUNSEL_ALL: return true;
-    case LUNSEL_HBA: return l->hba == s->hba;
-    case LUNSEL_TARGETS: return l->target >= s->target_lo && l->target <= s->target_hi;
-    case LUNSEL_FIRST: return index_among_usable < s->first_n;
-    case LUNSEL_LIST:
-        for (size_t i = 0; i < s->list_count; i++)
-            if (s->list[i].hba == l->hba && s->list[i].target == l->target && s->list[i].lun == l->lun)
-                return true;
-        return false;
-    }
-    return false;
-}
-
-/* The LUNs a job runs on, checked against the job's block size and region. */
-/* Check inventory entry k against the job's block size and region and, when t is not NULL, set
- * up a target for it. Returns 0, or -1 with the reason in err. */
-static int init_target(const struct job_spec *job, const struct bench_env *env, size_t k, struct target *t, char *err,
-                       size_t err_len)
-{
-    struct lun_info *l = &env->inv->luns[k];
-    if (job->bs % l->block_size != 0) {
-        snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is not a multiple of LUN %u:%u:%u's %" PRIu32 "-byte blocks",
-                 job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
-        return -1;
-    }
-    uint64_t capacity = l->blocks * l->block_size;
-    /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to bs,
-     * as fio does. */
-    uint64_t offset = job->offset;
-    if (job->offset_percent)
-        offset = (capacity / 100 * job->offset_percent + job->bs - 1) / job->bs * job->bs;
-    if (offset % l->block_size != 0 || offset >= capacity) {
-        snprintf(err, err_len, "job '%s': offset=%" PRIu64 " is past the end of LUN %u:%u:%u (%" PRIu64
-                 " bytes) or not a multiple of its block size", job->name, offset, l->hba, l->target, l->lun, capacity);
-        return -1;
-    }
-    uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
-    if (region == 0 || region > capacity - offset)
-        region = capacity - offset;
-    if (region < job->bs) {
-        snprintf(err, err_len, "job '%s': LUN %u:%u:%u has %" PRIu64 " bytes from offset %" PRIu64
-                 ", less than one bs=%" PRIu32, job->name, l->hba, l->target, l->lun, region, offset, job->bs);
-        return -1;
-    }
-    if (t != NULL) {
-        memset(t, 0, sizeof *t);
-        t->info = l;
-        t->inv_index = k;
-        t->hba = &env->hbas[l->hba];
-        t->first_lba = offset / l->block_size;
-        t->units = region / job->bs;
-        t->blocks_per_unit = job->bs / l->block_size;
-        uint32_t limit = t->hba->config.cmd_per_lun;
-        t->max_in_flight = limit == 0 ? 1 : limit; /* 5.6.6.1: at most cmd_per_lun per LUN */
-    }
-    return 0;
-}
-
-static int resolve(const struct job_spec *job, const struct bench_env *env, struct target *out, unsigned *count,
-                   bool quiet, char *err, size_t err_len)
-{
-    const struct lun_selection *s = &job->luns;
-    if (s->kind == LUNSEL_HBA && (s->hba >= env->hba_count || !env->hba_ok[s->hba])) {
-        snprintf(err, err_len, "job '%s': luns=hba:%u, but there %s %u usable HBA%s", job->name, s->hba,
-                 env->hba_count == 1 ? "is" : "are", env->hba_count, env->hba_count == 1 ? "" : "s");
-        return -1;
-    }
-    /* An explicit list must name LUNs that were discovered. */
-    for (size_t i = 0; s->kind == LUNSEL_LIST && i < s->list_count; i++) {
-        const struct lun_addr *a = &s->list[i];
-        bool found = false;
-        for (size_t k = 0; k < env->inv->count && !found; k++) {
-            const struct lun_info *l = &env->inv->luns[k];
-            found = l->hba == a->hba && l->target == a->target && l->lun == a->lun;
-        }
-        if (!found) {
-            snprintf(err, err_len, "job '%s': luns=...%u:%u:%u...: no such LUN was discovered", job->name, a->hba,
-                     a->target, a->lun);
-            return -1;
-        }
-    }
-    /* Selected LUNs that cannot run this job are left out and named (unless quiet: the check
-     * before any job ran named them already); the job fails only when none is left. */
-    unsigned n = 0, index = 0, skipped = 0;
-    const char *last_reason = NULL;
-    const struct lun_info *last_skipped = NULL;
-    for (size_t k = 0; k < env->inv->count; k++) {
-        struct lun_info *l = &env->inv->luns[k];
-        if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !selected(job, l, index++))
-            continue;
-        const char *why = unusable_reason(job, l);
-        if (why != NULL) {
-            if (!quiet && skipped < 10)
-                printf("lunbench: job '%s': leaving out LUN %u:%u:%u: %s\n", job->name, l->hba, l->target, l->lun, why);
-            skipped++;
-            last_reason = why;
-            last_skipped = l;
-            continue;
-        }
-        if (init_target(job, env, k, out != NULL ? &out[n] : NULL, err, err_len) != 0)
-            return -1;
-        n++;
-    }
-    if (!quiet && skipped > 10)
-        printf("lunbench: job '%s': left out %u LUNs in all\n", job->name, skipped);
-    if (n == 0) {
-        if (last_skipped != NULL)
-            snprintf(err, err_len, "job '%s': no LUN it selects can run it (%u left out; LUN %u:%u:%u: %s)", job->name,
-                     skipped, last_skipped->hba, last_skipped->target, last_skipped->lun, last_reason);
-        else
-            snprintf(err, err_len, "job '%s': no LUN matches its luns= selection (%zu LUNs discovered)", job->name,
-                     env->inv->count);
-        return -1;
-    }
-    *count = n;
-    return 0;
-}
-
-void run_repoint_targets(struct run *run)
-{
-    for (unsigned i = 0; i < run->n_targets; i++)
-        run->targets[i].info = &run->env->inv->luns[run->targets[i].inv_index];
-}
-
-bool run_selects(const struct run *run, const struct lun_info *l)
-{
-    /* first:N counts LUNs in discovery order; one that arrives later is not among the first. */
-    return run->job->luns.kind != LUNSEL_FIRST && selected(run->job, l, 0) && unusable_reason(run->job, l) == NULL;
-}
-
-int run_add_target(struct run *run, size_t inv_index)
-{
-    char err[200];
-    struct target t;
-    if (init_target(run->job, run->env, inv_index, &t, err, sizeof err) != 0) {
-        printf("lunbench: %s; not added to the running job\n", err);
-        return -1;
-    }
-    struct target *grown = realloc(run->targets, (run->n_targets + 1) * sizeof *grown);
-    if (grown == NULL)
-        return -1;
-    run->targets = grown;
-    run->targets[run->n_targets++] = t;
-    run->r->lun_count = run->n_targets;
-    run_repoint_targets(run);
-    return 0;
-}
-
-int bench_check_selection(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len)
-{
-    unsigned n;
-    if (resolve(job, env, NULL, &n, false, err, err_len) != 0)
-        return -1;
-    if (job->time_based && job->runtime_ms == 0) {
-        snprintf(err, err_len, "job '%s': time_based needs a runtime", job->name);
-        return -1;
-    }
-    return 0;
 }
 
 static int choose_dir(struct run *run)
@@ -229,16 +101,18 @@ static bool random_offsets(const struct job_spec *job)
 /* The next LUN with room for one more command, round-robin or at random. */
 static int pick_target(struct run *run)
 {
-    for (unsigned tries = 0; tries < run->n_targets; tries++) {
-        unsigned i = run->job->lun_order == LUN_ORDER_RANDOM ? (unsigned)(xorshift(&run->rng) % run->n_targets)
-                                                             : run->rr_cursor++ % run->n_targets;
-        const struct target *t = &run->targets[i];
-        if (t->removed)
+    for (unsigned tries = 0; tries < run->set.n; tries++) {
+        unsigned i = run->job->lun_order == LUN_ORDER_RANDOM ? (unsigned)(xorshift(&run->rng) % run->set.n)
+                                                             : run->rr_cursor++ % run->set.n;
+        const struct target *t = &run->set.t[i];
+        if (t->removed || t->retired || t->in_flight >= t->max_in_flight)
             continue;
         if (run->durable && t->next_unit >= (run->pass + 1) * t->units)
             continue; /* this LUN finished the pass: wait for the flush */
-        if (t->in_flight < t->max_in_flight)
-            return (int)i;
+        /* A LUN being recovered gets nothing new: it would only be held too. */
+        if (t->hba->tmfs_in_flight != 0 && hba_lun_in_recovery(t->hba, t->info->target, t->info->lun))
+            continue;
+        return (int)i;
     }
     return -1;
 }
@@ -249,15 +123,15 @@ static bool bitmap_get(const uint8_t *b, uint64_t i) { return b[i / 8] & (1u << 
 static bool submit_one(struct run *run, unsigned slot_index, unsigned target_index, uint64_t unit, int dir, bool verify_read)
 {
     struct slot *s = &run->slots[slot_index];
-    struct target *t = &run->targets[target_index];
+    struct target *t = &run->set.t[target_index];
     const struct lun_info *l = t->info;
     uint64_t lba = t->first_lba + unit * t->blocks_per_unit;
-    struct vscsi_cmd *c = &s->cmd;
-    memset(c, 0, offsetof(struct vscsi_cmd, response));
+    struct hba_cmd *c = &s->cmd;
+    memset(c, 0, offsetof(struct hba_cmd, response));
     c->target = l->target;
     c->lun = l->lun;
     c->cdb_len = (uint8_t)scsi_cdb_rw(c->cdb, dir == DIR_WRITE, lba, t->blocks_per_unit);
-    c->dir = dir == DIR_WRITE ? VSCSI_DIR_OUT : VSCSI_DIR_IN;
+    c->dir = dir == DIR_WRITE ? HBA_DIR_OUT : HBA_DIR_IN;
     c->data = s->buf;
     c->data_len = run->job->bs;
     c->timeout_cycles = run->env->cmd_timeout_cycles;
@@ -267,11 +141,11 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
         for (uint32_t b = 0; b < t->blocks_per_unit; b++)
             stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass);
     }
-    unsigned q = t->next_queue++ % t->hba->num_req_queues;
-    uint64_t before = rdtsc();
-    if (vscsi_submit(t->hba, q, c) != 0)
+    unsigned q = t->next_queue++ % t->hba->num_queues;
+    uint64_t before = run->env->now();
+    if (hba_submit(t->hba, q, c) != 0)
         return false;
-    uint64_t after = rdtsc();
+    uint64_t after = run->env->now();
     s->slat_cycles = after - before;
     run->r->submit_cycles += after - before;
     run->dirty[l->hba][q] = true;
@@ -310,17 +184,17 @@ static bool rate_allows(struct run *run, uint64_t now)
 static bool submit_flush(struct run *run, unsigned slot_index, unsigned target_index)
 {
     struct slot *s = &run->slots[slot_index];
-    struct target *t = &run->targets[target_index];
-    struct vscsi_cmd *c = &s->cmd;
-    memset(c, 0, offsetof(struct vscsi_cmd, response));
+    struct target *t = &run->set.t[target_index];
+    struct hba_cmd *c = &s->cmd;
+    memset(c, 0, offsetof(struct hba_cmd, response));
     c->target = t->info->target;
     c->lun = t->info->lun;
     c->cdb_len = (uint8_t)scsi_cdb_synchronize_cache10(c->cdb, 0, 0);
-    c->dir = VSCSI_DIR_NONE;
+    c->dir = HBA_DIR_NONE;
     c->timeout_cycles = run->env->cmd_timeout_cycles;
     c->user = s;
-    unsigned q = t->next_queue++ % t->hba->num_req_queues;
-    if (vscsi_submit(t->hba, q, c) != 0)
+    unsigned q = t->next_queue++ % t->hba->num_queues;
+    if (hba_submit(t->hba, q, c) != 0)
         return false;
     run->dirty[t->info->hba][q] = true;
     s->busy = true;
@@ -342,7 +216,7 @@ static void submit_work(struct run *run, uint64_t now)
         if (run->n_retries > 0) {
             /* I/Os that met a UNIT ATTENTION go again, unless their LUN is gone or busy. */
             struct retry *rt = &run->retries[run->n_retries - 1];
-            struct target *t = &run->targets[rt->target];
+            struct target *t = &run->set.t[rt->target];
             if (t->removed) {
                 run->n_retries--;
                 continue;
@@ -354,15 +228,15 @@ static void submit_work(struct run *run, uint64_t now)
             continue;
         }
         if (run->phase == PHASE_FLUSH) {
-            if (run->flush_target == run->n_targets || !submit_flush(run, slot, run->flush_target))
+            if (run->flush_target == run->set.n || !submit_flush(run, slot, run->flush_target))
                 return;
             run->flush_target++;
             continue;
         }
         if (run->phase == PHASE_VERIFY) {
             /* Read back every unit the write phase stamped, LUN by LUN. */
-            while (run->verify_target < run->n_targets) {
-                struct target *t = &run->targets[run->verify_target];
+            while (run->verify_target < run->set.n) {
+                struct target *t = &run->set.t[run->verify_target];
                 while (t->verify_unit < t->units && !bitmap_get(t->written, t->verify_unit))
                     t->verify_unit++;
                 if (t->verify_unit < t->units && t->in_flight < t->max_in_flight)
@@ -371,22 +245,22 @@ static void submit_work(struct run *run, uint64_t now)
                     return; /* at this LUN's limit: wait for completions */
                 run->verify_target++;
             }
-            if (run->verify_target == run->n_targets)
+            if (run->verify_target == run->set.n)
                 return;
-            struct target *t = &run->targets[run->verify_target];
+            struct target *t = &run->set.t[run->verify_target];
             if (!submit_one(run, slot, run->verify_target, t->verify_unit, DIR_READ, true))
                 return;
             t->verify_unit++;
             continue;
         }
-        if (run->n_pending > 0)
+        if (run->hp.n_pending > 0)
             return; /* drain: a hotplug change is applied with nothing in flight */
         if (run->stop_submitting || !rate_allows(run, now))
             return;
         int ti = pick_target(run);
         if (ti < 0)
             return;
-        struct target *t = &run->targets[ti];
+        struct target *t = &run->set.t[ti];
         uint64_t unit = random_offsets(run->job) ? xorshift(&run->rng) % t->units : t->next_unit++ % t->units;
         if (!submit_one(run, slot, (unsigned)ti, unit, choose_dir(run), false))
             return;
@@ -399,7 +273,7 @@ static void submit_work(struct run *run, uint64_t now)
 
 static void report_error(struct run *run, const struct slot *s, const char *what)
 {
-    const struct target *t = &run->targets[s->target];
+    const struct target *t = &run->set.t[s->target];
     if (run->error_lines++ >= MAX_ERROR_LINES) {
         if (run->error_lines == MAX_ERROR_LINES + 1)
             printf("lunbench: job '%s': more errors; only counting them now\n", run->job->name);
@@ -410,32 +284,23 @@ static void report_error(struct run *run, const struct slot *s, const char *what
 }
 
 /* Sort out a failed command; true if it failed. */
-static bool check_failure(struct run *run, struct slot *s, int *kind)
+static bool check_failure(struct run *run, struct slot *s, const struct hba_verdict *v, int *kind)
 {
-    const struct vscsi_cmd *c = &s->cmd;
+    const struct hba_cmd *c = &s->cmd;
     char why[200];
-    if (c->response != VIRTIO_SCSI_S_OK) {
-        *kind = ERR_RESPONSE;
-        snprintf(why, sizeof why, "failed: virtio-scsi response %s", vscsi_response_name(c->response));
-    } else if (c->status == SCSI_STATUS_CHECK_CONDITION) {
-        struct scsi_sense sense;
-        *kind = ERR_CHECK_CONDITION;
-        if (c->sense_len > 0 && scsi_sense_decode(c->sense, c->sense_len, &sense) == 0) {
-            const char *asc = scsi_asc_name(sense.asc, sense.ascq);
-            snprintf(why, sizeof why, "failed: CHECK CONDITION, sense %s %02x/%02x (%s)",
-                     scsi_sense_key_name(sense.key), sense.asc, sense.ascq, asc ? asc : "no description");
-        } else {
-            snprintf(why, sizeof why, "failed: CHECK CONDITION without usable sense data");
-        }
-    } else if (c->status != SCSI_STATUS_GOOD) {
-        *kind = ERR_OTHER_STATUS;
-        snprintf(why, sizeof why, "failed: status %s", scsi_status_name(c->status));
-    } else if (c->residual != 0) {
+    if (v->outcome == HBA_OUTCOME_DONE) {
+        if (c->residual == 0)
+            return false;
         *kind = ERR_SHORT_TRANSFER;
         snprintf(why, sizeof why, "transferred %" PRIu32 " of %" PRIu32 " bytes", c->data_len - c->residual,
                  c->data_len);
     } else {
-        return false;
+        *kind = c->response != HBA_RESPONSE_OK                 ? ERR_RESPONSE
+                : c->status == SCSI_STATUS_CHECK_CONDITION ? ERR_CHECK_CONDITION
+                                                           : ERR_OTHER_STATUS;
+        char what[160];
+        hba_verdict_describe(run->set.t[s->target].hba->kind, c, v, what, sizeof what);
+        snprintf(why, sizeof why, "failed: %s", what);
     }
     report_error(run, s, why);
     return true;
@@ -443,7 +308,7 @@ static bool check_failure(struct run *run, struct slot *s, int *kind)
 
 static void verify_data(struct run *run, struct slot *s, uint64_t min_generation)
 {
-    const struct target *t = &run->targets[s->target];
+    const struct target *t = &run->set.t[s->target];
     const struct lun_info *l = t->info;
     struct stamp_id id = { l->hba, l->target, l->lun };
     uint64_t lba = t->first_lba + s->unit * t->blocks_per_unit;
@@ -462,63 +327,69 @@ static void verify_data(struct run *run, struct slot *s, uint64_t min_generation
 
 /* A command that met a hotplug: to a LUN that is gone (counted as removed, not as an error), or a
  * UNIT ATTENTION (retried; a capacity or LUN-inventory change is looked into). True if handled. */
-static bool after_hotplug(struct run *run, struct slot *s)
+static bool after_hotplug(struct run *run, struct slot *s, const struct hba_verdict *v)
 {
-    struct target *t = &run->targets[s->target];
-    const struct vscsi_cmd *c = &s->cmd;
-    if (!t->removed && c->recovery == 0 &&
-        (c->response == VIRTIO_SCSI_S_ABORTED || c->response == VIRTIO_SCSI_S_RESET)) {
+    struct target *t = &run->set.t[s->target];
+    const struct hba_cmd *c = &s->cmd;
+    if (!t->removed && c->recovery == HBA_RECOVERY_NONE && v->outcome == HBA_OUTCOME_CANCELLED) {
         /* We asked for no abort or reset: an unplug cancelled it. QEMU posts the REMOVED event
          * before it cancels the LUN's requests, so read the events now, then judge. */
-        run->next_event_poll = 0;
-        hotplug_poll_events(run, rdtsc());
+        hotplug_poll_events(&run->hp, &run->set, run->env->now(), true);
     }
-    if (t->removed || hotplug_lun_gone(c)) {
-        if (!t->removed) {
-            printf("lunbench: job '%s': LUN %u:%u:%u is gone (%s); no more I/O to it\n", run->job->name,
-                   t->info->hba, t->info->target, t->info->lun,
-                   c->response != VIRTIO_SCSI_S_OK ? vscsi_response_name(c->response) : "LOGICAL UNIT NOT SUPPORTED");
-            t->removed = true;
-            t->info->flags |= LUN_REMOVED;
-            run->r->luns_removed++;
-        }
-        if (c->response != VIRTIO_SCSI_S_OK || c->status != SCSI_STATUS_GOOD)
-            run->r->removed_ios++;
-        return c->response != VIRTIO_SCSI_S_OK || c->status != SCSI_STATUS_GOOD;
+    if (t->removed || v->outcome == HBA_OUTCOME_GONE) {
+        if (!t->removed)
+            hotplug_lun_gone(&run->hp, &run->set, t,
+                             c->response != HBA_RESPONSE_OK ? hba_response_name(c->response) : "LOGICAL UNIT NOT SUPPORTED");
+        bool failed = v->outcome != HBA_OUTCOME_DONE;
+        run->r->removed_ios += failed;
+        return failed;
     }
-    struct scsi_sense sense;
-    if (c->response != VIRTIO_SCSI_S_OK || c->status != SCSI_STATUS_CHECK_CONDITION || c->sense_len == 0 ||
-        scsi_sense_decode(c->sense, c->sense_len, &sense) != 0 || sense.key != SCSI_SENSE_UNIT_ATTENTION)
+    if (v->outcome != HBA_OUTCOME_UNIT_ATTENTION)
         return false;
     run->r->ua_retries++;
-    if (sense.asc == 0x2a && sense.ascq == 0x09) /* CAPACITY DATA HAS CHANGED */
-        hotplug_queue_change(run, CHANGE_CAPACITY, t->info->hba, t->info->target, t->info->lun);
-    if (sense.asc == 0x3f && sense.ascq == 0x0e) { /* REPORTED LUNS DATA HAS CHANGED */
-        bool queued = false;
-        for (unsigned i = 0; i < run->n_pending; i++)
-            queued |= run->pending[i].kind == CHANGE_RESCAN && run->pending[i].hba == t->info->hba;
-        if (!queued)
-            printf("lunbench: HBA %u: the LUN inventory changed (UNIT ATTENTION 3f/0e); rescanning its LUNs\n",
-                   t->info->hba);
-        hotplug_queue_change(run, CHANGE_RESCAN, t->info->hba, 0, 0);
-    }
+    hotplug_unit_attention(&run->hp, t, v->change);
     if (run->n_retries < MAX_RETRIES)
         run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->dir, s->verify_read };
     return true;
 }
 
+/* A command that needed a LOGICAL UNIT RESET is back. A LUN that stalls again after its reset
+ * worked (a command submitted after it needs one too) is taken out of the run: resetting it
+ * forever would only hold its share of the job's depth. */
+static void note_stall(struct run *run, struct target *t, const struct hba_cmd *c)
+{
+    if (c->recovery != HBA_RECOVERY_LUN_RESET_SENT)
+        return;
+    bool new_stall = t->stalls == 0 || c->submit_tsc > t->last_reset_tsc;
+    if (c->complete_tsc > t->last_reset_tsc)
+        t->last_reset_tsc = c->complete_tsc;
+    if (!new_stall)
+        return;
+    t->stalls++;
+    if (t->stalls < STALLS_BEFORE_RETIRING || t->retired || t->removed)
+        return;
+    printf("lunbench: job '%s': LUN %u:%u:%u stalled again after a LOGICAL UNIT RESET (%u stalls); taken out of "
+           "the run\n", run->job->name, t->info->hba, t->info->target, t->info->lun, t->stalls);
+    t->retired = true;
+    run->r->luns_retired++;
+    targets_share_iodepth(&run->set);
+}
+
 static void complete(struct run *run, struct slot *s)
 {
     struct job_result *r = run->r;
-    struct target *t = &run->targets[s->target];
+    struct target *t = &run->set.t[s->target];
     s->busy = false;
     t->in_flight--;
     run->in_flight--;
     run->free_slots[run->n_free++] = (unsigned)(s - run->slots);
-    if (!s->flush && after_hotplug(run, s))
+    struct hba_verdict v;
+    hba_classify(&s->cmd, &v);
+    note_stall(run, t, &s->cmd);
+    if (!s->flush && after_hotplug(run, s, &v))
         return;
-    int kind;
-    bool failed = check_failure(run, s, &kind);
+    int kind = 0;
+    bool failed = check_failure(run, s, &v, &kind);
     if (failed) {
         r->errors[kind]++;
         t->info->errors++;
@@ -595,33 +466,33 @@ static void tick(struct run *run, uint64_t now)
 static void kick_dirty(struct run *run)
 {
     for (unsigned h = 0; h < run->env->hba_count; h++) {
-        struct vscsi_hba *hba = &run->env->hbas[h];
-        for (unsigned q = 0; q < hba->num_req_queues && q < MAX_QUEUES; q++) {
+        struct hba *hba = run->env->hbas[h];
+        for (unsigned q = 0; q < hba->num_queues; q++) {
             if (!run->dirty[h][q])
                 continue;
-            uint64_t before = rdtsc();
-            vscsi_kick(hba, q);
-            run->r->submit_cycles += rdtsc() - before;
+            uint64_t before = run->env->now();
+            hba_kick(hba, q);
+            run->r->submit_cycles += run->env->now() - before;
             run->dirty[h][q] = false;
         }
     }
 }
 
-static void poll_all(struct run *run, bool *hba_involved)
+static void poll_all(struct run *run)
 {
-    struct vscsi_cmd *done[256];
+    struct hba_cmd *done[256];
     for (unsigned h = 0; h < run->env->hba_count; h++) {
-        if (!hba_involved[h])
+        if (!run->involved[h])
             continue;
-        struct vscsi_hba *hba = &run->env->hbas[h];
-        for (unsigned q = 0; q < hba->num_req_queues; q++) {
-            if (vscsi_in_flight(hba, q) == 0)
+        struct hba *hba = run->env->hbas[h];
+        for (unsigned q = 0; q < hba->num_queues; q++) {
+            if (hba_in_flight(hba, q) == 0)
                 continue;
-            uint64_t before = rdtsc(), recovery = hba->stats.recovery_cycles;
-            unsigned n = vscsi_poll(hba, q, done, sizeof done / sizeof done[0]);
+            uint64_t before = run->env->now(), recovery = hba->stats.recovery_cycles;
+            unsigned n = hba_poll(hba, q, done, sizeof done / sizeof done[0]);
             if (n == 0)
                 continue; /* waiting for the device is not the driver's cost */
-            run->r->reap_cycles += rdtsc() - before - (hba->stats.recovery_cycles - recovery);
+            run->r->reap_cycles += run->env->now() - before - (hba->stats.recovery_cycles - recovery);
             run->r->driver_ios += n;
             for (unsigned i = 0; i < n; i++)
                 complete(run, done[i]->user);
@@ -629,7 +500,7 @@ static void poll_all(struct run *run, bool *hba_involved)
         if (hba->broken && !run->r->stopped) {
             run->r->stopped = true;
             snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "HBA %u (%s) stopped working: %s", h,
-                     hba->pci_name, hba->error);
+                     hba->name, hba->error);
             run->stop_submitting = true;
         }
     }
@@ -640,8 +511,8 @@ static bool pass_complete(const struct run *run)
 {
     if (run->in_flight != 0)
         return false;
-    for (unsigned i = 0; i < run->n_targets; i++)
-        if (run->targets[i].next_unit < (run->pass + 1) * run->targets[i].units)
+    for (unsigned i = 0; i < run->set.n; i++)
+        if (run->set.t[i].next_unit < (run->pass + 1) * run->set.t[i].units)
             return false;
     return true;
 }
@@ -649,25 +520,21 @@ static bool pass_complete(const struct run *run)
 static int setup(struct run *run, char *err, size_t err_len)
 {
     const struct job_spec *job = run->job;
-    unsigned n;
-    if (resolve(job, run->env, NULL, &n, true, err, err_len) != 0)
+    if (targets_build(&run->set, job, run->env, err, err_len) != 0)
         return -1;
-    run->targets = calloc(n, sizeof *run->targets);
-    if (run->targets == NULL || resolve(job, run->env, run->targets, &run->n_targets, true, err, err_len) != 0)
-        return -1;
-    run->r->lun_count = run->n_targets;
+    run->r->lun_count = run->set.n;
     bool writes = job_does(job, DIR_WRITE);
     if (job->verify && writes && job->do_verify) {
         uint64_t total = 0;
-        for (unsigned i = 0; i < run->n_targets; i++)
-            total += (run->targets[i].units + 7) / 8;
+        for (unsigned i = 0; i < run->set.n; i++)
+            total += (run->set.t[i].units + 7) / 8;
         if (total > MAX_VERIFY_BITMAP) {
             snprintf(err, err_len, "job '%s': verify would need %" PRIu64 " MiB to track written blocks; use a smaller "
                      "size= or fewer LUNs", job->name, total >> 20);
             return -1;
         }
-        for (unsigned i = 0; i < run->n_targets; i++)
-            if ((run->targets[i].written = calloc((run->targets[i].units + 7) / 8, 1)) == NULL)
+        for (unsigned i = 0; i < run->set.n; i++)
+            if ((run->set.t[i].written = calloc((run->set.t[i].units + 7) / 8, 1)) == NULL)
                 return -1;
     }
     run->n_slots = job->iodepth;
@@ -689,8 +556,8 @@ static int setup(struct run *run, char *err, size_t err_len)
     /* Without time_based a job covers each LUN's region once; a durable job counts its passes
      * itself (one without time_based). */
     if (!job->time_based && !(job->verify && job->rw == JOB_WRITE)) {
-        for (unsigned i = 0; i < run->n_targets; i++)
-            run->bytes_limit += run->targets[i].units * job->bs;
+        for (unsigned i = 0; i < run->set.n; i++)
+            run->bytes_limit += run->set.t[i].units * job->bs;
     }
     run->ios_limit = job->number_ios;
     run->rng = job->randseed ? job->randseed : 0x2545f4914f6cdd1dull;
@@ -701,11 +568,40 @@ static void teardown(struct run *run)
 {
     for (unsigned i = 0; run->slots && i < run->n_slots; i++)
         free(run->slots[i].buf);
-    for (unsigned i = 0; run->targets && i < run->n_targets; i++)
-        free(run->targets[i].written);
     free(run->slots);
     free(run->free_slots);
-    free(run->targets);
+    targets_free(&run->set);
+}
+
+/* The HBAs the job's LUNs are on: only these are polled. */
+static void mark_involved(struct run *run)
+{
+    memset(run->involved, 0, sizeof run->involved);
+    for (unsigned i = 0; i < run->set.n; i++)
+        run->involved[run->set.t[i].info->hba] = true;
+}
+
+/* Nanoseconds from TSC cycles. */
+static uint64_t cycles_to_ns(const struct run *run, uint64_t cycles)
+{
+    return (uint64_t)((unsigned __int128)cycles * 1000000000u / run->env->tsc_hz);
+}
+
+/* A durable job finished writing a pass and flushed every LUN: say whether that pass is durable. */
+static void end_pass(struct run *run)
+{
+    const struct job_spec *job = run->job;
+    if (run->flush_failures == 0)
+        printf("lunbench: job '%s': durable: generation %" PRIu64 " (pass %" PRIu64 ") on all %u LUNs\n", job->name,
+               run->generation + run->pass, run->pass, run->set.n);
+    else
+        printf("lunbench: job '%s': pass %" PRIu64 ": %u of %u flushes failed; generation %" PRIu64
+               " is not known to be durable\n", job->name, run->pass, run->flush_failures, run->set.n,
+               run->generation + run->pass);
+    run->pass++;
+    run->phase = PHASE_RUN;
+    if (!job->time_based)
+        run->stop_submitting = true; /* one pass is the whole job without time_based */
 }
 
 int bench_run_job(const struct job_spec *job, const struct bench_env *env, struct job_result *r)
@@ -719,77 +615,85 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         sample_stats_init(&r->dir[d].bw_samples);
     }
     lat_dist_init(&r->lat_dist);
-    struct run run = { .job = job, .env = env, .r = r };
-    if (setup(&run, r->stop_reason, sizeof r->stop_reason) != 0) {
-        teardown(&run);
+    struct run *run = calloc(1, sizeof *run);
+    if (run == NULL) {
+        snprintf(r->stop_reason, sizeof r->stop_reason, "job '%s': out of memory for its state", job->name);
         r->stopped = true;
         return -1;
     }
-    bool involved[32] = { false };
-    for (unsigned i = 0; i < run.n_targets; i++)
-        involved[run.targets[i].info->hba] = true;
+    *run = (struct run){ .job = job, .env = env, .r = r };
+    if (setup(run, r->stop_reason, sizeof r->stop_reason) != 0) {
+        teardown(run);
+        free(run);
+        r->stopped = true;
+        return -1;
+    }
+    mark_involved(run);
 
     uint64_t hz = env->tsc_hz;
-    run.start = rdtsc();
+    run->start = env->now();
     /* Wall-clock microseconds: generations grow across jobs and boots, so a block left by an
      * earlier run can never pass for this one's. */
-    run.generation = rtc_unix_time() * 1000000u + (run.start / (hz / 1000000u ? hz / 1000000u : 1)) % 1000000u;
-    run.durable = job->verify && job->rw == JOB_WRITE;
-    run.measure_start = run.start + job->ramp_time_ms * (hz / 1000);
+    uint64_t per_us = hz / 1000000u ? hz / 1000000u : 1;
+    run->generation = env->wall_clock_us + (run->start - env->wall_clock_tsc) / per_us;
+    run->durable = job->verify && job->rw == JOB_WRITE;
+    run->measure_start = run->start + job->ramp_time_ms * (hz / 1000);
     if (job->runtime_ms)
-        run.run_end = run.measure_start + job->runtime_ms * (hz / 1000);
+        run->run_end = run->measure_start + job->runtime_ms * (hz / 1000);
 
     for (;;) {
-        uint64_t now = rdtsc();
-        if (run.phase == PHASE_RUN && run.run_end && now >= run.run_end)
-            run.stop_submitting = true;
-        submit_work(&run, now);
-        kick_dirty(&run);
-        poll_all(&run, involved);
-        tick(&run, rdtsc());
-        hotplug_poll_events(&run, rdtsc());
-        if (run.in_flight > 0)
+        uint64_t now = env->now();
+        if (run->phase == PHASE_RUN && run->run_end && now >= run->run_end)
+            run->stop_submitting = true;
+        submit_work(run, now);
+        kick_dirty(run);
+        poll_all(run);
+        tick(run, env->now());
+        hotplug_poll_events(&run->hp, &run->set, env->now(), false);
+        if (run->in_flight > 0)
             continue;
-        if (run.n_pending > 0) {
-            hotplug_apply_changes(&run);
-            continue;
-        }
-        if (run.phase == PHASE_RUN && run.durable && !run.stop_submitting && pass_complete(&run)) {
-            run.phase = PHASE_FLUSH;
-            run.flush_target = run.flushes_done = run.flush_failures = 0;
+        if (run->hp.n_pending > 0) {
+            hotplug_apply_changes(&run->hp, &run->set);
+            r->lun_count = run->set.n;
+            mark_involved(run);
             continue;
         }
-        if (run.phase == PHASE_FLUSH && run.flushes_done == run.n_targets) {
-            if (run.flush_failures == 0)
-                printf("lunbench: job '%s': durable: generation %" PRIu64 " (pass %" PRIu64 ") on all %u LUNs\n",
-                       job->name, run.generation + run.pass, run.pass, run.n_targets);
-            else
-                printf("lunbench: job '%s': pass %" PRIu64 ": %u of %u flushes failed; generation %" PRIu64
-                       " is not known to be durable\n", job->name, run.pass, run.flush_failures, run.n_targets,
-                       run.generation + run.pass);
-            run.pass++;
-            run.phase = PHASE_RUN;
-            if (!job->time_based && run.pass >= 1)
-                run.stop_submitting = true; /* one pass is the whole job without time_based */
+        if (run->phase == PHASE_RUN && !run->stop_submitting && run->set.live == 0 && run->n_retries == 0) {
+            /* Every LUN of the job was removed or taken out: nothing is left to run on. */
+            r->stopped = true;
+            snprintf(r->stop_reason, sizeof r->stop_reason, "no LUN of the job is left (%u removed or taken out)",
+                     run->set.n);
+            run->stop_submitting = true;
+        }
+        if (run->phase == PHASE_RUN && run->durable && !run->stop_submitting && pass_complete(run)) {
+            run->phase = PHASE_FLUSH;
+            run->flush_target = run->flushes_done = run->flush_failures = 0;
             continue;
         }
-        if (run.phase == PHASE_RUN && run.stop_submitting) {
-            uint64_t end = rdtsc();
-            r->runtime_ns = end > run.measure_start
-                                ? (uint64_t)((unsigned __int128)(end - run.measure_start) * 1000000000u / hz) : 0;
+        if (run->phase == PHASE_FLUSH && run->flushes_done == run->set.n) {
+            end_pass(run);
+            continue;
+        }
+        if (run->phase == PHASE_RUN && run->stop_submitting) {
+            uint64_t end = env->now();
+            r->runtime_ns = end > run->measure_start ? cycles_to_ns(run, end - run->measure_start) : 0;
             bool verify_back = job->verify && job->do_verify && job_does(job, DIR_WRITE) && !r->stopped;
-            run.phase = verify_back ? PHASE_VERIFY : PHASE_DONE;
+            run->phase = verify_back ? PHASE_VERIFY : PHASE_DONE;
             if (verify_back && env->progress)
                 printf("lunbench: job '%s': reading back what it wrote to verify it\n", job->name);
         }
-        if (run.phase == PHASE_VERIFY && run.verify_target == run.n_targets && run.n_retries == 0)
-            run.phase = PHASE_DONE;
-        if (run.phase == PHASE_DONE)
-            break;
-        if (r->stopped)
+        if (run->phase == PHASE_VERIFY && run->verify_target == run->set.n && run->n_retries == 0)
+            run->phase = PHASE_DONE;
+        if (run->phase == PHASE_DONE || r->stopped)
             break;
     }
-    r->elapsed_ns = (uint64_t)((unsigned __int128)(rdtsc() - run.start) * 1000000000u / hz);
-    teardown(&run);
+    r->elapsed_ns = cycles_to_ns(run, env->now() - run->start);
+    r->lun_count = run->set.n;
+    r->luns_removed = run->hp.luns_removed;
+    r->luns_added = run->hp.luns_added;
+    r->capacity_changes = run->hp.capacity_changes;
+    r->events = run->hp.events;
+    teardown(run);
+    free(run);
     return r->stopped ? -1 : 0;
 }

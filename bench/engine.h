@@ -1,31 +1,19 @@
 /*
  * The benchmark engine: runs one job (bench/job.h) over the LUNs it selects, keeping iodepth
  * commands in flight across them and across every request queue of their HBAs, and accounts
- * each I/O in fio's terms (lib/histogram.h). Time comes from the TSC only; nothing runs
- * between polls.
+ * each I/O in fio's terms (lib/histogram.h). It drives the HBAs through the seam
+ * (drivers/hba/hba.h) and reads time from env->now only; nothing runs between polls.
  */
 #ifndef BENCH_ENGINE_H
 #define BENCH_ENGINE_H
 
 #include <stdint.h>
 
+#include "bench/env.h"
 #include "bench/job.h"
-#include "drivers/hba/discovery.h"
-#include "drivers/virtio_scsi/virtio_scsi.h"
 #include "lib/histogram.h"
 
 enum { DIR_READ, DIR_WRITE, DIR_COUNT };
-
-/* What the engine needs to know about the machine. */
-struct bench_env {
-    struct vscsi_hba *hbas;
-    const bool *hba_ok;
-    unsigned hba_count;
-    struct inventory *inv; /* the engine counts each LUN's failed I/Os in it */
-    uint64_t tsc_hz;
-    uint64_t cmd_timeout_cycles;
-    bool progress; /* a line a second on the console while the job runs */
-};
 
 struct dir_result {
     uint64_t ios, bytes;
@@ -52,13 +40,10 @@ struct job_result {
     /* Hotplug: I/Os that found their LUN gone (not errors), UNIT ATTENTIONs retried, changes seen. */
     uint64_t removed_ios, ua_retries;
     unsigned luns_removed, luns_added, capacity_changes, events;
+    unsigned luns_retired;           /* stalled again after a LOGICAL UNIT RESET: taken out */
     bool stopped;                    /* ended early: every selected LUN failed, or an HBA broke */
-    char stop_reason[160];
+    char stop_reason[400];
 };
-
-/* Resolve the job's LUN selection; 0, or -1 with a reason ("job 'x': luns=hba:3: there are 2
- * HBAs") that the caller reports as bad input before any job runs. */
-int bench_check_selection(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len);
 
 /* Run one job. Returns 0 when it ran to its end (errors are counted in *r), -1 when it stopped
  * early (r->stop_reason says why; what was measured so far is kept). */

@@ -1,24 +1,16 @@
-/*
- * Hotplug and parameter changes while a job runs (virtio 1.2, 5.6.6.3): the event queue says a
- * LUN was removed (TRANSPORT_RESET/REMOVED), appeared (RESCAN) or changed (PARAM_CHANGE), or that
- * events were missed (a full rescan is then the only way to know); a UNIT ATTENTION can say the
- * same. Removals act at once (no more I/O to the LUN; what is in flight comes back as "removed",
- * not as errors). Everything that needs commands of its own (probing a new LUN, reading a new
- * capacity, rescanning) waits until nothing is in flight, because the probe polls the same queues.
- */
+#include "bench/hotplug.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/engine_run.h"
-#include "drivers/scsi/scsi.h"
-
 #define EVENT_POLL_MS 2
 
-static struct lun_info *find_lun(struct run *run, uint8_t hba, uint8_t target, uint16_t lun, size_t *index)
+static struct lun_info *find_lun(const struct target_set *set, uint8_t hba, uint8_t target, uint16_t lun,
+                                 size_t *index)
 {
-    struct inventory *inv = run->env->inv;
+    struct inventory *inv = set->env->inv;
     for (size_t k = 0; k < inv->count; k++) {
         struct lun_info *l = &inv->luns[k];
         if (l->hba == hba && l->target == target && l->lun == lun) {
@@ -30,143 +22,156 @@ static struct lun_info *find_lun(struct run *run, uint8_t hba, uint8_t target, u
     return NULL;
 }
 
-static struct target *find_target(struct run *run, const struct lun_info *l)
+static void queue_change(struct hotplug *hp, enum change_kind kind, uint8_t hba, uint8_t target, uint16_t lun)
 {
-    for (unsigned i = 0; i < run->n_targets; i++)
-        if (run->targets[i].info == l)
-            return &run->targets[i];
-    return NULL;
-}
-
-bool hotplug_lun_gone(const struct vscsi_cmd *c)
-{
-    if (c->response == VIRTIO_SCSI_S_BAD_TARGET || c->response == VIRTIO_SCSI_S_INCORRECT_LUN)
-        return true;
-    struct scsi_sense sense;
-    /* ILLEGAL REQUEST, LOGICAL UNIT NOT SUPPORTED (25/00): QEMU's answer for a LUN that left a
-     * target that still has others. */
-    return c->response == VIRTIO_SCSI_S_OK && c->status == SCSI_STATUS_CHECK_CONDITION && c->sense_len > 0 &&
-           scsi_sense_decode(c->sense, c->sense_len, &sense) == 0 && sense.key == SCSI_SENSE_ILLEGAL_REQUEST &&
-           sense.asc == 0x25 && sense.ascq == 0x00;
-}
-
-void hotplug_queue_change(struct run *run, enum change_kind kind, uint8_t hba, uint8_t target, uint16_t lun)
-{
-    for (unsigned i = 0; i < run->n_pending; i++) {
-        const struct change *c = &run->pending[i];
+    for (unsigned i = 0; i < hp->n_pending; i++) {
+        const struct change *c = &hp->pending[i];
         if (c->hba == hba && (c->kind == CHANGE_RESCAN || (c->kind == kind && c->target == target && c->lun == lun)))
             return; /* already coming, or covered by a rescan */
     }
-    if (run->n_pending == MAX_PENDING_CHANGES) {
+    if (hp->n_pending == HOTPLUG_MAX_PENDING) {
         /* Too many at once: a rescan of the HBA covers them all. */
-        run->n_pending = 0;
+        hp->n_pending = 0;
         kind = CHANGE_RESCAN;
     }
-    run->pending[run->n_pending++] = (struct change){ kind, hba, target, lun };
+    hp->pending[hp->n_pending++] = (struct change){ kind, hba, target, lun };
 }
 
-static void lun_removed(struct run *run, uint8_t hba, uint8_t target, uint16_t lun)
+static void lun_removed(struct hotplug *hp, struct target_set *set, uint8_t hba, uint8_t target, uint16_t lun)
 {
-    struct lun_info *l = find_lun(run, hba, target, lun, NULL);
+    struct lun_info *l = find_lun(set, hba, target, lun, NULL);
     if (l == NULL || (l->flags & LUN_REMOVED))
         return;
     l->flags |= LUN_REMOVED;
-    run->r->luns_removed++;
-    struct target *t = find_target(run, l);
-    printf("lunbench: job '%s': LUN %u:%u:%u removed (hotplug); %u command%s in flight on it%s\n", run->job->name, hba,
+    hp->luns_removed++;
+    struct target *t = targets_find(set, l);
+    printf("lunbench: job '%s': LUN %u:%u:%u removed (hotplug); %u command%s in flight on it%s\n", set->job->name, hba,
            target, lun, t ? t->in_flight : 0, t && t->in_flight == 1 ? "" : "s", t ? "" : " (not in this job)");
-    if (t != NULL)
+    if (t != NULL && !t->removed) {
         t->removed = true;
+        targets_share_iodepth(set);
+    }
 }
 
-void hotplug_poll_events(struct run *run, uint64_t now)
+void hotplug_lun_gone(struct hotplug *hp, struct target_set *set, struct target *t, const char *why)
 {
-    if (now < run->next_event_poll)
+    if (t->removed)
         return;
-    run->next_event_poll = now + run->env->tsc_hz / 1000 * EVENT_POLL_MS;
-    uint8_t records[16][VSCSI_EVENT_SIZE];
-    uint32_t lens[16];
-    for (unsigned h = 0; h < run->env->hba_count; h++) {
-        if (!run->env->hba_ok[h])
+    printf("lunbench: job '%s': LUN %u:%u:%u is gone (%s); no more I/O to it\n", set->job->name, t->info->hba,
+           t->info->target, t->info->lun, why);
+    t->removed = true;
+    if (!(t->info->flags & LUN_REMOVED)) {
+        t->info->flags |= LUN_REMOVED;
+        hp->luns_removed++;
+    }
+    targets_share_iodepth(set);
+}
+
+void hotplug_unit_attention(struct hotplug *hp, const struct target *t, enum hba_change change)
+{
+    const struct lun_info *l = t->info;
+    if (change == HBA_CHANGE_CAPACITY)
+        queue_change(hp, CHANGE_CAPACITY, l->hba, l->target, l->lun);
+    if (change == HBA_CHANGE_LUN_INVENTORY) {
+        bool queued = false;
+        for (unsigned i = 0; i < hp->n_pending; i++)
+            queued |= hp->pending[i].kind == CHANGE_RESCAN && hp->pending[i].hba == l->hba;
+        if (!queued)
+            printf("lunbench: HBA %u: the LUN inventory changed (UNIT ATTENTION 3f/0e); rescanning its LUNs\n", l->hba);
+        queue_change(hp, CHANGE_RESCAN, l->hba, 0, 0);
+    }
+}
+
+void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t now, bool force)
+{
+    const struct bench_env *env = set->env;
+    if (!force && now < hp->next_event_poll)
+        return;
+    hp->next_event_poll = now + env->tsc_hz / 1000 * EVENT_POLL_MS;
+    struct hba_event events[16];
+    for (unsigned h = 0; h < env->hba_count; h++) {
+        if (!env->hba_ok[h])
             continue;
-        unsigned n = vscsi_poll_events(&run->env->hbas[h], records, lens, 16);
+        unsigned n = hba_poll_events(env->hbas[h], events, 16);
         for (unsigned i = 0; i < n; i++) {
-            struct vscsi_event ev;
-            run->r->events++;
-            if (vscsi_event_decode(records[i], lens[i], &ev) != 0) {
+            const struct hba_event *ev = &events[i];
+            hp->events++;
+            if (ev->kind == HBA_EVENT_MALFORMED) {
                 printf("lunbench: HBA %u: a malformed event (%" PRIu32 " bytes, type %" PRIu32 "); ignored\n", h,
-                       lens[i], ev.event);
+                       ev->len, ev->raw_type);
                 continue;
             }
-            if (ev.events_missed) {
+            if (ev->events_missed) {
                 printf("lunbench: HBA %u: the device dropped events; rescanning its LUNs\n", h);
-                hotplug_queue_change(run, CHANGE_RESCAN, (uint8_t)h, 0, 0);
+                queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
             }
-            if (ev.event == VSCSI_EVENT_TRANSPORT_RESET && ev.reason == VSCSI_EVENT_RESET_REMOVED)
-                lun_removed(run, (uint8_t)h, ev.target, ev.lun);
-            else if (ev.event == VSCSI_EVENT_TRANSPORT_RESET)
-                hotplug_queue_change(run, CHANGE_PROBE, (uint8_t)h, ev.target, ev.lun);
-            else if (ev.event == VSCSI_EVENT_PARAM_CHANGE)
-                hotplug_queue_change(run, CHANGE_CAPACITY, (uint8_t)h, ev.target, ev.lun);
+            if (ev->kind == HBA_EVENT_LUN_REMOVED)
+                lun_removed(hp, set, (uint8_t)h, ev->target, ev->lun);
+            else if (ev->kind == HBA_EVENT_LUN_ADDED)
+                queue_change(hp, CHANGE_PROBE, (uint8_t)h, ev->target, ev->lun);
+            else if (ev->kind == HBA_EVENT_LUN_CHANGED)
+                queue_change(hp, CHANGE_CAPACITY, (uint8_t)h, ev->target, ev->lun);
         }
     }
 }
 
 /* A LUN appeared: probe it, add it to the inventory and, when the job selects it, to the job. */
-static void probe(struct run *run, const struct change *c)
+static void probe(struct hotplug *hp, struct target_set *set, const struct change *c)
 {
-    struct vscsi_hba *hba = &run->env->hbas[c->hba];
-    struct inventory *inv = run->env->inv;
+    const struct bench_env *env = set->env;
+    struct hba *hba = env->hbas[c->hba];
+    struct inventory *inv = env->inv;
     size_t index;
-    struct lun_info *known = find_lun(run, c->hba, c->target, c->lun, &index);
+    struct lun_info *known = find_lun(set, c->hba, c->target, c->lun, &index);
+    if (known != NULL && !(known->flags & LUN_REMOVED))
+        return; /* already here: a rescan found it before its event was read */
     struct lun_info found;
-    int rc = discovery_probe_lun(hba, known ? NULL : inv, c->target, c->lun, run->env->cmd_timeout_cycles, &found);
+    int rc = discovery_probe_lun(hba, known ? NULL : inv, c->target, c->lun, env->cmd_timeout_cycles, &found);
     if (rc < 0) {
         printf("lunbench: HBA %u: probing LUN %u:%u:%u failed: %s\n", c->hba, c->hba, c->target, c->lun, hba->error);
         return;
     }
-    if (rc == 0) {
-        if (known)
-            lun_removed(run, c->hba, c->target, c->lun);
-        return;
-    }
-    run_repoint_targets(run); /* the inventory may have moved */
+    if (rc == 0)
+        return; /* nothing there (yet): a later event or UNIT ATTENTION tells again */
+    targets_repoint(set); /* the inventory may have moved */
     if (known) {
         /* Back after a removal: the same address, maybe another device. */
         known = &inv->luns[index];
         uint32_t errors = known->errors;
         *known = found;
         known->errors = errors;
-        struct target *t = find_target(run, known);
-        if (t != NULL)
+        struct target *t = targets_find(set, known);
+        if (t != NULL) {
             t->removed = false;
+            targets_share_iodepth(set);
+        }
     } else {
-        index = inv->count - 1;
+        index = inv->count - 1; /* discovery_probe_lun appended it: rc 1 means it did */
     }
-    run->r->luns_added++;
+    hp->luns_added++;
     const struct lun_info *l = &inv->luns[index];
-    bool joins = find_target(run, l) == NULL && run_selects(run, l) && run_add_target(run, index) == 0;
+    bool joins = targets_find(set, l) == NULL && targets_selects(set, l) && targets_add(set, index) == 0;
     printf("lunbench: job '%s': LUN %u:%u:%u added (hotplug): %s %s %s, %" PRIu64 " blocks of %" PRIu32 "%s\n",
-           run->job->name, l->hba, l->target, l->lun, scsi_device_type_name(l->device_type), l->vendor, l->product,
+           set->job->name, l->hba, l->target, l->lun, scsi_device_type_name(l->device_type), l->vendor, l->product,
            l->blocks, l->block_size, joins ? "; it joins the job" : "");
 }
 
-static void capacity(struct run *run, const struct change *c)
+static void capacity(struct hotplug *hp, struct target_set *set, const struct change *c)
 {
-    size_t index;
-    struct lun_info *l = find_lun(run, c->hba, c->target, c->lun, &index);
+    const struct bench_env *env = set->env;
+    struct lun_info *l = find_lun(set, c->hba, c->target, c->lun, NULL);
     if (l == NULL)
         return;
     struct lun_info now;
-    int rc = discovery_probe_lun(&run->env->hbas[c->hba], NULL, c->target, c->lun, run->env->cmd_timeout_cycles, &now);
+    int rc = discovery_probe_lun(env->hbas[c->hba], NULL, c->target, c->lun, env->cmd_timeout_cycles, &now);
     if (rc != 1 || (now.blocks == l->blocks && now.block_size == l->block_size))
         return; /* the event and the UNIT ATTENTION both tell of one change: report it once */
-    run->r->capacity_changes++;
+    hp->capacity_changes++;
     printf("lunbench: job '%s': LUN %u:%u:%u capacity changed: %" PRIu64 " -> %" PRIu64 " blocks of %" PRIu32 "\n",
-           run->job->name, c->hba, c->target, c->lun, l->blocks, now.blocks, now.block_size);
+           set->job->name, c->hba, c->target, c->lun, l->blocks, now.blocks, now.block_size);
     l->blocks = now.blocks;
     l->block_size = now.block_size;
-    struct target *t = find_target(run, l);
+    struct target *t = targets_find(set, l);
     if (t == NULL)
         return;
     /* Keep the job's region inside the new capacity. */
@@ -175,54 +180,53 @@ static void capacity(struct run *run, const struct change *c)
         t->units = end_units;
     if (t->units == 0) {
         printf("lunbench: job '%s': LUN %u:%u:%u is now too small for its region; no more I/O to it\n",
-               run->job->name, c->hba, c->target, c->lun);
+               set->job->name, c->hba, c->target, c->lun);
         t->removed = true;
+        targets_share_iodepth(set);
     }
 }
 
 /* Rescan one HBA (events were missed, or the LUN inventory changed) and reconcile. */
-static void rescan(struct run *run, const struct change *c)
+static void rescan(struct hotplug *hp, struct target_set *set, const struct change *c)
 {
-    struct vscsi_hba *hba = &run->env->hbas[c->hba];
+    const struct bench_env *env = set->env;
+    struct hba *hba = env->hbas[c->hba];
     struct inventory fresh = { 0 };
     struct discovery_stats stats;
-    if (discovery_run(hba, &fresh, &stats, run->env->cmd_timeout_cycles) != 0) {
+    if (discovery_run(hba, &fresh, &stats, env->cmd_timeout_cycles) != 0) {
         printf("lunbench: HBA %u: rescan failed: %s\n", c->hba, hba->error);
         free(fresh.luns);
         return;
     }
-    struct inventory *inv = run->env->inv;
+    struct inventory *inv = env->inv;
     for (size_t k = 0; k < inv->count; k++) {
         const struct lun_info *l = &inv->luns[k];
         bool present = false;
         for (size_t f = 0; f < fresh.count && !present; f++)
             present = fresh.luns[f].target == l->target && fresh.luns[f].lun == l->lun;
         if (l->hba == c->hba && !present)
-            lun_removed(run, l->hba, l->target, l->lun);
+            lun_removed(hp, set, l->hba, l->target, l->lun);
     }
     for (size_t f = 0; f < fresh.count; f++) {
         const struct lun_info *l = &fresh.luns[f];
-        const struct lun_info *known = find_lun(run, c->hba, l->target, l->lun, NULL);
-        if (known == NULL || (known->flags & LUN_REMOVED)) {
-            struct change add = { CHANGE_PROBE, (uint8_t)c->hba, l->target, l->lun };
-            probe(run, &add);
-        }
+        struct change add = { CHANGE_PROBE, (uint8_t)c->hba, l->target, l->lun };
+        probe(hp, set, &add);
     }
     free(fresh.luns);
 }
 
-void hotplug_apply_changes(struct run *run)
+void hotplug_apply_changes(struct hotplug *hp, struct target_set *set)
 {
     /* Copy out first: applying a change may queue another (a probe that finds a LUN gone). */
-    struct change work[MAX_PENDING_CHANGES];
-    unsigned n = run->n_pending;
-    memcpy(work, run->pending, n * sizeof work[0]);
-    run->n_pending = 0;
+    struct change work[HOTPLUG_MAX_PENDING];
+    unsigned n = hp->n_pending;
+    memcpy(work, hp->pending, n * sizeof work[0]);
+    hp->n_pending = 0;
     for (unsigned i = 0; i < n; i++) {
         switch (work[i].kind) {
-        case CHANGE_PROBE: probe(run, &work[i]); break;
-        case CHANGE_CAPACITY: capacity(run, &work[i]); break;
-        case CHANGE_RESCAN: rescan(run, &work[i]); break;
+        case CHANGE_PROBE: probe(hp, set, &work[i]); break;
+        case CHANGE_CAPACITY: capacity(hp, set, &work[i]); break;
+        case CHANGE_RESCAN: rescan(hp, set, &work[i]); break;
         }
     }
 }

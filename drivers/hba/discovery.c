@@ -1,9 +1,12 @@
-#include "discovery.h"
+#include "drivers/hba/discovery.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "drivers/hba/outcome.h"
+#include "drivers/hba/recovery.h"
 
 #define REPORT_LUNS_INITIAL 4096 /* header + 511 entries: one round trip for most targets */
 #define REPORT_LUNS_MAX (8u + 8u * 16384u)
@@ -15,7 +18,7 @@
 enum step { STEP_REPORT_LUNS, STEP_INQUIRY, STEP_TEST_UNIT_READY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10, STEP_MODE_SENSE };
 
 struct job {
-    struct vscsi_cmd cmd;
+    struct hba_cmd cmd;
     enum step step;
     bool busy;
     unsigned queue;
@@ -29,7 +32,7 @@ struct job {
 };
 
 struct scan {
-    struct vscsi_hba *hba;
+    struct hba *hba;
     struct inventory *inv;
     struct discovery_stats *stats;
     uint64_t timeout;
@@ -59,13 +62,13 @@ static struct lun_info *append_lun(struct inventory *inv, uint8_t hba, uint8_t t
 
 static void build(struct scan *s, struct job *j)
 {
-    struct vscsi_cmd *c = &j->cmd;
-    memset(c, 0, offsetof(struct vscsi_cmd, response));
+    struct hba_cmd *c = &j->cmd;
+    memset(c, 0, offsetof(struct hba_cmd, response));
     c->target = j->target;
     c->lun = j->lun;
     c->timeout_cycles = s->timeout;
     c->user = j;
-    c->dir = VSCSI_DIR_IN;
+    c->dir = HBA_DIR_IN;
     c->data = j->data;
     switch (j->step) {
     case STEP_REPORT_LUNS:
@@ -79,7 +82,7 @@ static void build(struct scan *s, struct job *j)
         break;
     case STEP_TEST_UNIT_READY:
         c->cdb_len = (uint8_t)scsi_cdb_test_unit_ready(c->cdb);
-        c->dir = VSCSI_DIR_NONE;
+        c->dir = HBA_DIR_NONE;
         c->data = NULL;
         break;
     case STEP_READ_CAPACITY16:
@@ -100,7 +103,7 @@ static void build(struct scan *s, struct job *j)
 static bool submit(struct scan *s, struct job *j)
 {
     build(s, j);
-    if (vscsi_submit(s->hba, j->queue, &j->cmd) != 0) {
+    if (hba_submit(s->hba, j->queue, &j->cmd) != 0) {
         s->failed = true;
         return false;
     }
@@ -118,30 +121,14 @@ static void finish(struct job *j)
 
 static void lun_failed(struct scan *s, struct job *j, const char *why)
 {
-    const struct vscsi_cmd *c = &j->cmd;
-    printf("lunbench: HBA %u (%s) target %u LUN %u: %s failed: %s\n", s->hba->index, s->hba->pci_name, j->target,
+    const struct hba_cmd *c = &j->cmd;
+    printf("lunbench: HBA %u (%s) target %u LUN %u: %s failed: %s\n", s->hba->index, s->hba->name, j->target,
            j->lun, scsi_cdb_name(c->cdb, c->cdb_len), why);
     if (j->step != STEP_REPORT_LUNS) {
         s->inv->luns[j->lun_index].flags |= LUN_FAILED;
         s->stats->luns_failed++;
     }
     finish(j);
-}
-
-/* "response X" or "status Y, sense KEY ASC/ASCQ (name)" for a failed command. */
-static void describe(const struct vscsi_cmd *c, const struct scsi_sense *sense, bool have_sense, char *buf, size_t len)
-{
-    if (c->response != VIRTIO_SCSI_S_OK) {
-        snprintf(buf, len, "virtio-scsi response %s", vscsi_response_name(c->response));
-        return;
-    }
-    if (!have_sense) {
-        snprintf(buf, len, "status %s, no sense data", scsi_status_name(c->status));
-        return;
-    }
-    const char *asc = scsi_asc_name(sense->asc, sense->ascq);
-    snprintf(buf, len, "status %s, sense %s %02x/%02x (%s)", scsi_status_name(c->status),
-             scsi_sense_key_name(sense->key), sense->asc, sense->ascq, asc ? asc : "no description");
 }
 
 static void start_lun_step(struct scan *s, struct job *j, enum step step)
@@ -153,10 +140,10 @@ static void start_lun_step(struct scan *s, struct job *j, enum step step)
 
 static void handle_report_luns(struct scan *s, struct job *j)
 {
-    const struct vscsi_cmd *c = &j->cmd;
+    const struct hba_cmd *c = &j->cmd;
     uint32_t xfer = c->data_len - c->residual;
     /* One target's list at a time; a valid list holds at most the 16384 LUNs a target can have. */
-    static uint16_t luns[VSCSI_LUN_MAX + 1];
+    static uint16_t luns[SCSI_LUN_MAX + 1];
     struct scsi_report_luns r;
     if (scsi_report_luns_decode(j->report, j->report_len, xfer, luns, sizeof luns / sizeof luns[0], &r) != 0) {
         lun_failed(s, j, "malformed REPORT LUNS data (short header or a list length not a multiple of 8)");
@@ -179,7 +166,7 @@ static void handle_report_luns(struct scan *s, struct job *j)
         return;
     }
     s->stats->targets++;
-    static uint8_t seen[(VSCSI_LUN_MAX + 1) / 8];
+    static uint8_t seen[(SCSI_LUN_MAX + 1) / 8];
     memset(seen, 0, sizeof seen);
     size_t duplicates = 0;
     for (size_t i = 0; i < r.count; i++) {
@@ -203,7 +190,7 @@ static void handle_report_luns(struct scan *s, struct job *j)
 
 static void handle_lun_data(struct scan *s, struct job *j)
 {
-    const struct vscsi_cmd *c = &j->cmd;
+    const struct hba_cmd *c = &j->cmd;
     struct lun_info *l = &s->inv->luns[j->lun_index];
     uint32_t xfer = c->data_len - c->residual;
     switch (j->step) {
@@ -269,72 +256,76 @@ static void handle_lun_data(struct scan *s, struct job *j)
 
 static void handle_completion(struct scan *s, struct job *j)
 {
-    const struct vscsi_cmd *c = &j->cmd;
+    const struct hba_cmd *c = &j->cmd;
     j->busy = false;
-    struct scsi_sense sense;
-    bool have_sense = c->sense_len > 0 && scsi_sense_decode(c->sense, c->sense_len, &sense) == 0;
-    char why[160];
-
-    if (c->response == VIRTIO_SCSI_S_BAD_TARGET && j->step == STEP_REPORT_LUNS) {
-        finish(j); /* no target at this number: the normal answer for most of 0..255 */
-        return;
-    }
-    bool transient_response = c->response == VIRTIO_SCSI_S_BUSY || c->response == VIRTIO_SCSI_S_RESET ||
-                              c->response == VIRTIO_SCSI_S_ABORTED || c->response == VSCSI_RESPONSE_DEVICE_RESET;
-    bool transient_status = c->response == VIRTIO_SCSI_S_OK &&
-                            (c->status == SCSI_STATUS_BUSY || c->status == SCSI_STATUS_TASK_SET_FULL);
-    if ((transient_response || transient_status) && j->other_retries < MAX_OTHER_RETRIES) {
-        j->other_retries++;
-        s->stats->other_retries++;
-        submit(s, j);
-        return;
-    }
-    if (c->response != VIRTIO_SCSI_S_OK) {
-        describe(c, &sense, have_sense, why, sizeof why);
-        lun_failed(s, j, why);
-        return;
-    }
-    if (c->status == SCSI_STATUS_GOOD) {
+    struct hba_verdict v;
+    hba_classify(c, &v);
+    switch (v.outcome) {
+    case HBA_OUTCOME_DONE:
         if (j->step == STEP_REPORT_LUNS)
             handle_report_luns(s, j);
         else
             handle_lun_data(s, j);
         return;
-    }
-    if (c->status == SCSI_STATUS_CHECK_CONDITION && have_sense) {
-        if (sense.key == SCSI_SENSE_UNIT_ATTENTION && j->ua_retries < MAX_UA_RETRIES) {
+    case HBA_OUTCOME_GONE:
+        if (j->step == STEP_REPORT_LUNS && c->response == HBA_RESPONSE_BAD_TARGET) {
+            finish(j); /* no target at this number: the normal answer for most of 0..255 */
+            return;
+        }
+        break;
+    case HBA_OUTCOME_UNIT_ATTENTION:
+        if (j->ua_retries < MAX_UA_RETRIES) {
             /* SAM-5 5.14: the first command after a reset or a change reports the attention. */
             j->ua_retries++;
             s->stats->ua_retries++;
             submit(s, j);
             return;
         }
-        struct lun_info *l = j->step == STEP_REPORT_LUNS ? NULL : &s->inv->luns[j->lun_index];
-        if ((j->step == STEP_TEST_UNIT_READY || j->step == STEP_READ_CAPACITY16 || j->step == STEP_READ_CAPACITY10) &&
-            sense.key == SCSI_SENSE_NOT_READY) {
+        break;
+    case HBA_OUTCOME_BUSY:
+    case HBA_OUTCOME_CANCELLED:
+    case HBA_OUTCOME_LOST:
+        if (j->other_retries < MAX_OTHER_RETRIES) {
+            j->other_retries++;
+            s->stats->other_retries++;
+            submit(s, j);
+            return;
+        }
+        break;
+    case HBA_OUTCOME_NOT_READY:
+        if (j->step == STEP_TEST_UNIT_READY || j->step == STEP_READ_CAPACITY16 || j->step == STEP_READ_CAPACITY10) {
             /* Not an error of the scan: an empty CD drive, or a LUN still becoming ready. */
-            l->flags |= sense.asc == 0x3a ? LUN_NO_MEDIUM : LUN_NOT_READY;
+            s->inv->luns[j->lun_index].flags |= v.no_medium ? LUN_NO_MEDIUM : LUN_NOT_READY;
             finish(j);
             return;
         }
-        if (j->step == STEP_READ_CAPACITY16 && sense.key == SCSI_SENSE_ILLEGAL_REQUEST &&
-            (sense.asc == 0x20 || sense.asc == 0x24)) {
+        break;
+    case HBA_OUTCOME_UNSUPPORTED:
+        if (j->step == STEP_READ_CAPACITY16) {
             start_lun_step(s, j, STEP_READ_CAPACITY10); /* READ CAPACITY(16) not supported */
             return;
         }
-        if (j->step == STEP_MODE_SENSE && sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
+        if (j->step == STEP_MODE_SENSE) {
             finish(j); /* MODE SENSE is optional for us: no write-protect bit then */
             return;
         }
+        break;
+    default:
+        break;
     }
-    describe(c, &sense, have_sense, why, sizeof why);
+    if (j->step == STEP_MODE_SENSE && v.have_sense && v.sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
+        finish(j); /* any ILLEGAL REQUEST to MODE SENSE: no write-protect bit */
+        return;
+    }
+    char why[160];
+    hba_verdict_describe(s->hba->kind, c, &v, why, sizeof why);
     lun_failed(s, j, why);
 }
 
 /* Give an idle job the next piece of work: a target to scan, else a listed LUN to probe. */
 static bool start_job(struct scan *s, struct job *j)
 {
-    if (s->next_target <= s->hba->config.max_target) {
+    if (s->next_target <= s->hba->max_target) {
         j->step = STEP_REPORT_LUNS;
         j->target = (uint8_t)s->next_target++;
         j->lun = 0;
@@ -371,19 +362,17 @@ static int compare_luns(const void *a, const void *b)
 
 /* Run a scan: REPORT LUNS to every target when report_luns, else only the LUN entries already
  * appended to inv from first_lun on are probed. */
-static int scan_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats,
+static int scan_run(struct hba *hba, struct inventory *inv, struct discovery_stats *stats,
                     uint64_t cmd_timeout_cycles, bool report_luns, size_t first_lun)
 {
     struct scan s = { .hba = hba, .inv = inv, .stats = stats, .timeout = cmd_timeout_cycles,
                       .first_lun = first_lun, .next_lun = first_lun,
-                      .next_target = report_luns ? 0u : hba->config.max_target + 1u };
-    /* Each command takes up to 3 descriptors; as many jobs per queue as that allows. */
-    unsigned per_queue = hba->queue_size / 3;
-    unsigned n_jobs = per_queue * hba->num_req_queues;
+                      .next_target = report_luns ? 0u : hba->max_target + 1u };
+    unsigned n_jobs = hba->queue_depth * hba->num_queues;
     if (n_jobs > MAX_JOBS)
         n_jobs = MAX_JOBS;
     struct job *jobs = calloc(n_jobs, sizeof *jobs);
-    struct vscsi_cmd **done = calloc(hba->queue_size, sizeof *done);
+    struct hba_cmd **done = calloc(hba->queue_depth, sizeof *done);
     if (jobs == NULL || done == NULL) {
         free(jobs);
         free(done);
@@ -391,7 +380,7 @@ static int scan_run(struct vscsi_hba *hba, struct inventory *inv, struct discove
         return -1;
     }
     for (unsigned i = 0; i < n_jobs; i++)
-        jobs[i].queue = i % hba->num_req_queues;
+        jobs[i].queue = i % hba->num_queues;
 
     unsigned busy = 0;
     for (;;) {
@@ -402,10 +391,10 @@ static int scan_run(struct vscsi_hba *hba, struct inventory *inv, struct discove
             break; /* nothing in flight and nothing left to start */
         if (busy > stats->max_in_flight)
             stats->max_in_flight = busy;
-        for (unsigned q = 0; q < hba->num_req_queues; q++)
-            vscsi_kick(hba, q);
-        for (unsigned q = 0; q < hba->num_req_queues; q++) {
-            unsigned n = vscsi_poll(hba, q, done, hba->queue_size);
+        for (unsigned q = 0; q < hba->num_queues; q++)
+            hba_kick(hba, q);
+        for (unsigned q = 0; q < hba->num_queues; q++) {
+            unsigned n = hba_poll(hba, q, done, hba->queue_depth);
             for (unsigned k = 0; k < n; k++) {
                 struct job *j = done[k]->user;
                 handle_completion(&s, j);
@@ -437,20 +426,13 @@ static int scan_run(struct vscsi_hba *hba, struct inventory *inv, struct discove
     return 0;
 }
 
-int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+int discovery_run(struct hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
 {
     memset(stats, 0, sizeof *stats);
-    int rc = scan_run(hba, inv, stats, cmd_timeout_cycles, true, inv->count);
-    /* Events from before and during the scan (QEMU reports its own start-up hotplugs): the
-     * scan has seen their effect; drop them. */
-    uint8_t events[16][VSCSI_EVENT_SIZE];
-    uint32_t lens[16];
-    while (vscsi_poll_events(hba, events, lens, 16) > 0)
-        ;
-    return rc;
+    return scan_run(hba, inv, stats, cmd_timeout_cycles, true, inv->count);
 }
 
-int discovery_probe_lun(struct vscsi_hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,
+int discovery_probe_lun(struct hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,
                         uint64_t cmd_timeout_cycles, struct lun_info *found)
 {
     struct discovery_stats stats;
@@ -464,8 +446,16 @@ int discovery_probe_lun(struct vscsi_hba *hba, struct inventory *inv, uint8_t ta
     int result = rc != 0 ? -1 : probe.count == 0 ? 0 : 1;
     if (result == 1) {
         *found = probe.luns[0];
-        if (inv != NULL && append_lun(inv, found->hba, target, lun) != NULL)
-            inv->luns[inv->count - 1] = *found;
+        if (inv != NULL) {
+            struct lun_info *added = append_lun(inv, found->hba, target, lun);
+            if (added == NULL) {
+                snprintf(hba->error, sizeof hba->error, "out of memory for LUN %u:%u:%u in the inventory", hba->index,
+                         target, lun);
+                result = -1;
+            } else {
+                *added = *found;
+            }
+        }
     }
     free(probe.luns);
     return result;

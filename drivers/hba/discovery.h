@@ -1,5 +1,5 @@
 /*
- * LUN discovery on one HBA: REPORT LUNS to every target 0..max_target, then per LUN INQUIRY,
+ * LUN discovery on one HBA, over the HBA seam (drivers/hba/hba.h): REPORT LUNS to every target 0..max_target, then per LUN INQUIRY,
  * TEST UNIT READY (retrying UNIT ATTENTION), READ CAPACITY(16) (or (10) where 16 is not
  * supported) and, for disks, MODE SENSE(6) for the write-protect bit. Many commands are in flight at once, spread over the request queues and bounded
  * by their size, one at a time per LUN (well within cmd_per_lun), so the scan does not pay one
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drivers/virtio_scsi/virtio_scsi.h"
+#include "drivers/hba/hba.h"
 
 enum {
     LUN_REMOVABLE = 1 << 0,
@@ -52,17 +52,19 @@ struct discovery_stats {
 /*
  * Discover every LUN on hba and append it to inv (sorted by target, then LUN). Failures of
  * single LUNs are printed (HBA, target, LUN, command, response/status/sense) and counted; the
- * scan goes on. Returns 0, or -1 when the HBA itself failed (inv keeps what was found).
+ * scan goes on. Returns 0, or -1 when the HBA itself failed (inv keeps what was found). Events
+ * the HBA queued meanwhile stay queued: the caller decides whether the scan made them old news.
  */
-int discovery_run(struct vscsi_hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
+int discovery_run(struct hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
 
 /*
  * Probe one LUN (after a hotplug or a capacity change): INQUIRY, TEST UNIT READY, READ CAPACITY,
  * MODE SENSE, as discovery does. Returns 1 with *found filled (and, when inv is not NULL, the
- * LUN appended to it), 0 when there is no device at that address, -1 when the HBA failed. The
+ * LUN appended to it), 0 when there is no device at that address, -1 when the HBA failed or the
+ * inventory could not grow (hba->error says which). The
  * caller must have nothing else in flight on the HBA: the probe polls its queues.
  */
-int discovery_probe_lun(struct vscsi_hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,
+int discovery_probe_lun(struct hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,
                         uint64_t cmd_timeout_cycles, struct lun_info *found);
 
 #endif

@@ -216,6 +216,22 @@ const char *scsi_sense_key_name(uint8_t key);
  * NULL when not in the table: the caller prints the codes in hex. */
 const char *scsi_asc_name(uint8_t asc, uint8_t ascq);
 
+/* The additional sense codes lunbench acts on (SPC-5 annex D.2), and the qualifiers it tells
+ * apart; every other code is only named (scsi_asc_name). */
+enum {
+    SCSI_ASC_INVALID_COMMAND_OPERATION_CODE = 0x20,
+    SCSI_ASC_INVALID_FIELD_IN_CDB = 0x24,
+    SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED = 0x25,
+    SCSI_ASC_POWER_ON_OR_RESET = 0x29,     /* any qualifier: 29/00 .. 29/07 */
+    SCSI_ASC_PARAMETERS_CHANGED = 0x2a,
+    SCSI_ASC_MEDIUM_NOT_PRESENT = 0x3a,    /* any qualifier: tray open, closed, ... */
+    SCSI_ASC_OPERATING_CONDITIONS_CHANGED = 0x3f,
+};
+enum {
+    SCSI_ASCQ_CAPACITY_DATA_HAS_CHANGED = 0x09,     /* with SCSI_ASC_PARAMETERS_CHANGED */
+    SCSI_ASCQ_REPORTED_LUNS_DATA_HAS_CHANGED = 0x0e, /* with SCSI_ASC_OPERATING_CONDITIONS_CHANGED */
+};
+
 /* ---- REPORT LUNS ---- */
 
 /*
@@ -242,6 +258,7 @@ int scsi_report_luns_decode(const uint8_t *buf, size_t buf_len, size_t xfer_len,
  * addressing gives the LUN (0..16383); any other address method gives -1. Also what a virtio-scsi
  * event's LUN bytes 2-3 need. */
 int scsi_lun_level_decode(const uint8_t level[2]);
+#define SCSI_LUN_MAX 16383 /* the largest LUN a single level holds (flat space addressing) */
 
 /* ---- INQUIRY ---- */
 

@@ -10,6 +10,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define VSCSI_CDB_SIZE 32   /* what lunbench sets cdb_size to (the device default) */
+#define VSCSI_SENSE_SIZE 96 /* what lunbench sets sense_size to (the device default) */
+
+/* Request and response headers of a command (5.6.6.1); the request id is ours to choose. */
+struct __attribute__((packed)) vscsi_req_hdr {
+    uint8_t lun[8];
+    uint64_t id;
+    uint8_t task_attr, prio, crn;
+    uint8_t cdb[VSCSI_CDB_SIZE];
+};
+
+struct __attribute__((packed)) vscsi_resp_hdr {
+    uint32_t sense_len;
+    uint32_t residual;
+    uint16_t status_qualifier;
+    uint8_t status;
+    uint8_t response;
+    uint8_t sense[VSCSI_SENSE_SIZE];
+};
+
+/* A task-management request and its answer on the control queue (5.6.6.2). */
+#define VIRTIO_SCSI_T_TMF 0
+#define VIRTIO_SCSI_T_TMF_ABORT_TASK 0
+#define VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET 5
+
+struct __attribute__((packed)) vscsi_tmf_req {
+    uint32_t type, subtype;
+    uint8_t lun[8];
+    uint64_t id;
+};
+
+struct __attribute__((packed)) vscsi_tmf_resp {
+    uint8_t response;
+};
+
 /* Responses (5.6.6.1), and two of ours for commands the device never completed. */
 enum {
     VIRTIO_SCSI_S_OK = 0,
@@ -29,7 +64,7 @@ enum {
 };
 const char *vscsi_response_name(uint8_t response);
 
-#define VSCSI_LUN_MAX 16383
+#define VSCSI_LUN_MAX 16383 /* 14 bits of flat space addressing */
 /* Encode a LUN as QEMU/virtio-scsi expects in the 8-byte request LUN field:
  * {1, target, 0x40 | lun >> 8, lun & 0xff, 0,0,0,0} (virtio 1.2, 5.6.6.1). Returns -1 if
  * lun > 16383, with out all zero (QEMU answers BAD_TARGET to that rather than reach a device). */

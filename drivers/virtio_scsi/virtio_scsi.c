@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
+#include "drivers/hba/recovery.h"
 
 /* Device configuration layout (5.6.4). */
 enum {
@@ -22,49 +23,18 @@ enum {
     CFG_MAX_LUN = 32,
 };
 
-#define VIRTIO_SCSI_T_TMF 0
-#define VIRTIO_SCSI_T_TMF_ABORT_TASK 0
-#define VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET 5
 #define EVENT_BUFFERS 16
 #define EVENT_BUFFER_SIZE 64
 #define CONTROL_QUEUE 0
 #define EVENT_QUEUE 1
 #define FIRST_REQUEST_QUEUE 2
-#define MAX_REQUEST_QUEUES 64
-#define DEADLINE_CHECK_MS 10
-
-/* Request and response headers (5.6.6). */
-struct __attribute__((packed)) vscsi_req_hdr {
-    uint8_t lun[8];
-    uint64_t id;
-    uint8_t task_attr, prio, crn;
-    uint8_t cdb[VSCSI_CDB_SIZE];
-};
-
-struct __attribute__((packed)) vscsi_resp_hdr {
-    uint32_t sense_len;
-    uint32_t residual;
-    uint16_t status_qualifier;
-    uint8_t status;
-    uint8_t response;
-    uint8_t sense[VSCSI_SENSE_SIZE];
-};
-
-struct __attribute__((packed)) vscsi_tmf_req {
-    uint32_t type, subtype;
-    uint8_t lun[8];
-    uint64_t id;
-};
-
-struct __attribute__((packed)) vscsi_tmf_resp {
-    uint8_t response;
-};
+#define STATUS_CHECK_MS 10 /* how often DEVICE_NEEDS_RESET is looked at */
 
 /* One in-flight command's device-visible headers; the slot index is the request id. */
 struct vscsi_slot {
     struct vscsi_req_hdr req;
     struct vscsi_resp_hdr resp;
-    struct vscsi_cmd *cmd;
+    struct hba_cmd *cmd;
 };
 
 struct vscsi_queue {
@@ -73,12 +43,12 @@ struct vscsi_queue {
     struct vscsi_slot *slots; /* request queues only */
     uint16_t *free_slots;
     unsigned n_free, n_slots;
-    struct vscsi_cmd **lost; /* commands failed by a device reset, handed back by the next poll */
+    struct hba_cmd **lost; /* commands failed by a device reset, handed back by the next poll */
     unsigned n_lost;
-    uint64_t next_check;
+    uint64_t next_status_check;
 };
 
-static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->tsc_hz / 1000 * ms; }
+static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
 
 static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t index, uint16_t size, unsigned slots)
 {
@@ -87,14 +57,14 @@ static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t in
     if (q->ring == NULL) {
         q->ring = memalign(4096, bytes);
         if (q->ring == NULL) {
-            snprintf(hba->error, sizeof hba->error, "out of memory for queue %u (%zu bytes)", index, bytes);
+            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for queue %u (%zu bytes)", index, bytes);
             return -1;
         }
     }
     memset(q->ring, 0, bytes);
     virtq_destroy(&q->vq);
     if (virtq_init(&q->vq, index, size, q->ring, (uint64_t)(uintptr_t)q->ring, event_idx) != 0) {
-        snprintf(hba->error, sizeof hba->error, "queue %u: bad size %u or out of memory", index, size);
+        snprintf(hba->base.error, sizeof hba->base.error, "queue %u: bad size %u or out of memory", index, size);
         return -1;
     }
     if (slots != 0 && q->slots == NULL) {
@@ -102,7 +72,7 @@ static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t in
         q->free_slots = calloc(slots, sizeof *q->free_slots);
         q->lost = calloc(slots, sizeof *q->lost);
         if (q->slots == NULL || q->free_slots == NULL || q->lost == NULL) {
-            snprintf(hba->error, sizeof hba->error, "out of memory for %u request slots", slots);
+            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u request slots", slots);
             return -1;
         }
         q->n_slots = slots;
@@ -110,7 +80,7 @@ static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t in
             q->free_slots[i] = (uint16_t)(slots - 1 - i);
         q->n_free = slots;
     }
-    return virtio_pci_queue_enable(&hba->vdev, &q->vq, hba->error, sizeof hba->error);
+    return virtio_pci_queue_enable(&hba->vdev, &q->vq, hba->base.error, sizeof hba->base.error);
 }
 
 static uint16_t pick_queue_size(const struct vscsi_hba *hba, uint16_t index, uint16_t limit)
@@ -128,7 +98,7 @@ static int post_event_buffers(struct vscsi_hba *hba)
 {
     /* Each HBA its own buffers: two devices must never write into the same memory. */
     if (hba->event_buffers == NULL && (hba->event_buffers = calloc(EVENT_BUFFERS, EVENT_BUFFER_SIZE)) == NULL) {
-        snprintf(hba->error, sizeof hba->error, "out of memory for event buffers");
+        snprintf(hba->base.error, sizeof hba->base.error, "out of memory for event buffers");
         return -1;
     }
     uint8_t (*buffers)[EVENT_BUFFER_SIZE] = hba->event_buffers;
@@ -165,12 +135,12 @@ static int read_config(struct vscsi_hba *hba)
     c->max_lun = virtio_pci_config_read(v, CFG_MAX_LUN, 4);
 
     if (c->sense_size != VSCSI_SENSE_SIZE || c->cdb_size != VSCSI_CDB_SIZE) {
-        snprintf(hba->error, sizeof hba->error, "the device kept sense_size %" PRIu32 " and cdb_size %" PRIu32
+        snprintf(hba->base.error, sizeof hba->base.error, "the device kept sense_size %" PRIu32 " and cdb_size %" PRIu32
                  " (we need %u and %u)", c->sense_size, c->cdb_size, VSCSI_SENSE_SIZE, VSCSI_CDB_SIZE);
         return -1;
     }
     if (c->num_queues == 0 || c->cmd_per_lun == 0 || c->seg_max == 0 || c->max_sectors == 0) {
-        snprintf(hba->error, sizeof hba->error,
+        snprintf(hba->base.error, sizeof hba->base.error,
                  "configuration out of range: num_queues %" PRIu32 ", cmd_per_lun %" PRIu32 ", seg_max %" PRIu32
                  ", max_sectors %" PRIu32 " (each must be at least 1)",
                  c->num_queues, c->cmd_per_lun, c->seg_max, c->max_sectors);
@@ -189,13 +159,13 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
 {
     uint64_t timeout = ms_to_cycles(hba, 1000);
     uint64_t wanted = VIRTIO_SCSI_F_INOUT | VIRTIO_SCSI_F_HOTPLUG | VIRTIO_SCSI_F_CHANGE | VIRTIO_F_RING_EVENT_IDX;
-    if (virtio_pci_negotiate(&hba->vdev, wanted, timeout, hba->error, sizeof hba->error) != 0)
+    if (virtio_pci_negotiate(&hba->vdev, wanted, timeout, hba->base.error, sizeof hba->base.error) != 0)
         return -1;
     if (read_config(hba) != 0)
         return -1;
     unsigned queues = hba->config.num_queues;
-    if (queues > MAX_REQUEST_QUEUES)
-        queues = MAX_REQUEST_QUEUES;
+    if (queues > HBA_MAX_QUEUES)
+        queues = HBA_MAX_QUEUES;
     if (opts->max_queues != 0 && queues > opts->max_queues)
         queues = opts->max_queues;
     for (unsigned i = 0; i < queues; i++)
@@ -204,17 +174,17 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
             break;
         }
     if (queues == 0) {
-        snprintf(hba->error, sizeof hba->error, "num_queues is %" PRIu32 " but request queue 2 does not exist",
+        snprintf(hba->base.error, sizeof hba->base.error, "num_queues is %" PRIu32 " but request queue 2 does not exist",
                  hba->config.num_queues);
         return -1;
     }
-    hba->num_req_queues = queues;
+    hba->base.num_queues = queues;
     if (hba->req == NULL) {
         hba->ctrl = calloc(1, sizeof *hba->ctrl);
         hba->event = calloc(1, sizeof *hba->event);
         hba->req = calloc(queues, sizeof *hba->req);
         if (hba->ctrl == NULL || hba->event == NULL || hba->req == NULL) {
-            snprintf(hba->error, sizeof hba->error, "out of memory for %u queues", queues + 2);
+            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u queues", queues + 2);
             return -1;
         }
     }
@@ -222,7 +192,7 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
     uint16_t event_size = pick_queue_size(hba, EVENT_QUEUE, EVENT_BUFFERS);
     hba->queue_size = pick_queue_size(hba, FIRST_REQUEST_QUEUE, opts->max_queue_size);
     if (ctrl_size < 2 || event_size < 1 || hba->queue_size < 3) {
-        snprintf(hba->error, sizeof hba->error, "queues too small: control %u, event %u, request %u (need 2, 1, 3)",
+        snprintf(hba->base.error, sizeof hba->base.error, "queues too small: control %u, event %u, request %u (need 2, 1, 3)",
                  ctrl_size, event_size, hba->queue_size);
         return -1;
     }
@@ -232,7 +202,7 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
     for (unsigned i = 0; i < queues; i++) {
         uint16_t size = pick_queue_size(hba, (uint16_t)(FIRST_REQUEST_QUEUE + i), hba->queue_size);
         if (size != hba->queue_size) {
-            snprintf(hba->error, sizeof hba->error, "request queue %u has size %u, queue 0 has %u", i, size,
+            snprintf(hba->base.error, sizeof hba->base.error, "request queue %u has size %u, queue 0 has %u", i, size,
                      hba->queue_size);
             return -1;
         }
@@ -240,33 +210,58 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
         if (queue_setup(hba, &hba->req[i], (uint16_t)(FIRST_REQUEST_QUEUE + i), size, size) != 0)
             return -1;
     }
+    /* A command takes up to 3 descriptors: that many fit in a queue whatever the mix. */
+    hba->base.queue_depth = hba->queue_size / 3u;
+    hba->base.max_target = hba->config.max_target;
+    hba->base.max_lun = hba->config.max_lun;
+    hba->base.cmd_per_lun = hba->config.cmd_per_lun;
     virtio_pci_set_status(&hba->vdev, (uint8_t)(virtio_pci_get_status(&hba->vdev) | VIRTIO_STATUS_DRIVER_OK));
     return post_event_buffers(hba);
 }
+
+static const struct hba_ops vscsi_ops;
+
+static struct vscsi_hba *vscsi_of(const struct hba *h) { return (struct vscsi_hba *)((char *)h - offsetof(struct vscsi_hba, base)); }
 
 int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_config_access *cfg,
                    const struct pci_device *pci, const struct vscsi_options *opts)
 {
     memset(hba, 0, sizeof *hba);
-    hba->index = index;
-    hba->tsc_hz = opts->tsc_hz;
+    hba->base.ops = &vscsi_ops;
+    hba->base.kind = "virtio-scsi";
+    hba->base.index = index;
+    hba->base.tsc_hz = opts->tsc_hz;
     hba->event_buffer_count = opts->event_buffers == 0 || opts->event_buffers > EVENT_BUFFERS ? EVENT_BUFFERS
                                                                                             : opts->event_buffers;
-    snprintf(hba->pci_name, sizeof hba->pci_name, "%02x:%02x.%x", pci->bus, pci->dev, pci->fn);
-    if (virtio_pci_open(&hba->vdev, cfg, pci, opts->prefer_legacy, hba->error, sizeof hba->error) != 0 ||
-        hba_start(hba, opts) != 0) {
-        hba->broken = true;
+    snprintf(hba->base.name, sizeof hba->base.name, "%02x:%02x.%x", pci->bus, pci->dev, pci->fn);
+    if (virtio_pci_open(&hba->vdev, cfg, pci, opts->prefer_legacy, hba->base.error, sizeof hba->base.error) != 0) {
+        hba->base.broken = true;
+        return -1;
+    }
+    if (hba_start(hba, opts) != 0) {
+        /* 3.1.1: the driver SHOULD set FAILED when it gives up; reset first, so that the device
+         * lets go of the queues it may have been given. */
+        virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
+        virtio_pci_set_status(&hba->vdev, VIRTIO_STATUS_FAILED);
+        hba->base.broken = true;
         return -1;
     }
     return 0;
 }
 
+static uint64_t vscsi_now(const struct hba *h)
+{
+    (void)h;
+    return rdtsc();
+}
+
 static uint64_t request_id(unsigned q, uint32_t slot) { return (uint64_t)q << 16 | slot; }
 
-int vscsi_submit(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd)
+static int vscsi_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
 {
+    struct vscsi_hba *hba = vscsi_of(h);
     struct vscsi_queue *q = &hba->req[qi];
-    if (hba->broken || q->n_free == 0)
+    if (h->broken || q->n_free == 0)
         return -1;
     uint16_t slot_index = q->free_slots[q->n_free - 1];
     struct vscsi_slot *slot = &q->slots[slot_index];
@@ -280,37 +275,37 @@ int vscsi_submit(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd)
     struct virtq_buf bufs[3];
     unsigned n = 0;
     bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->req, sizeof slot->req, false };
-    if (cmd->dir == VSCSI_DIR_OUT && cmd->data_len)
+    if (cmd->dir == HBA_DIR_OUT && cmd->data_len)
         bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)cmd->data, cmd->data_len, false };
     bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->resp, sizeof slot->resp, true };
-    if (cmd->dir == VSCSI_DIR_IN && cmd->data_len)
+    if (cmd->dir == HBA_DIR_IN && cmd->data_len)
         bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)cmd->data, cmd->data_len, true };
     if (virtq_add(&q->vq, bufs, n, slot) != 0)
         return -1;
     q->n_free--;
     slot->cmd = cmd;
     cmd->slot = slot_index;
-    cmd->recovery = 0;
+    cmd->tag = slot->req.id;
     cmd->submit_tsc = rdtsc();
-    cmd->deadline = cmd->submit_tsc + (cmd->timeout_cycles ? cmd->timeout_cycles : ms_to_cycles(hba, 30000));
-    hba->stats.submitted++;
+    h->stats.submitted++;
     return 0;
 }
 
-void vscsi_kick(struct vscsi_hba *hba, unsigned qi)
+static void vscsi_kick(struct hba *h, unsigned qi)
 {
+    struct vscsi_hba *hba = vscsi_of(h);
     struct virtq *vq = &hba->req[qi].vq;
     if (virtq_kick_prepare(vq)) {
         virtio_pci_notify(&hba->vdev, vq);
-        hba->stats.notifies++;
+        h->stats.notifies++;
     } else {
-        hba->stats.notifies_suppressed++;
+        h->stats.notifies_suppressed++;
     }
 }
 
-unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned qi)
+static unsigned vscsi_in_flight(const struct hba *h, unsigned qi)
 {
-    const struct vscsi_queue *q = &hba->req[qi];
+    const struct vscsi_queue *q = &vscsi_of(h)->req[qi];
     return q->n_slots - q->n_free + q->n_lost; /* lost ones still have to be handed back */
 }
 
@@ -320,78 +315,53 @@ static void release_slot(struct vscsi_queue *q, struct vscsi_slot *slot)
     q->free_slots[q->n_free++] = (uint16_t)(slot - q->slots);
 }
 
+/* The device's response codes (5.6.6.1) are the seam's, by design (drivers/hba/hba.h); a code
+ * beyond them is a device bug and reads as FAILURE. */
+_Static_assert(VIRTIO_SCSI_S_INCORRECT_LUN == (int)HBA_RESPONSE_INCORRECT_LUN && VIRTIO_SCSI_S_FAILURE ==
+               (int)HBA_RESPONSE_FAILURE && VIRTIO_SCSI_S_BAD_TARGET == (int)HBA_RESPONSE_BAD_TARGET,
+               "virtio-scsi response codes and the seam's agree");
+static enum hba_response response_from_device(uint8_t code)
+{
+    return code <= VIRTIO_SCSI_S_INCORRECT_LUN ? (enum hba_response)code : HBA_RESPONSE_FAILURE;
+}
+
 /* Copy the device's response into the command, believing only what fits. */
-static void complete_from_device(struct vscsi_cmd *cmd, const struct vscsi_slot *slot, uint32_t used_len)
+static void complete_from_device(struct hba_cmd *cmd, const struct vscsi_slot *slot, uint32_t used_len)
 {
     const struct vscsi_resp_hdr *r = &slot->resp;
     cmd->complete_tsc = rdtsc();
     if (used_len < offsetof(struct vscsi_resp_hdr, sense)) {
         /* The device wrote less than the fixed part of the response header. */
-        cmd->response = VIRTIO_SCSI_S_FAILURE;
+        cmd->response = HBA_RESPONSE_FAILURE;
         cmd->status = 0;
         cmd->residual = cmd->data_len;
         cmd->sense_len = 0;
         return;
     }
-    cmd->response = r->response;
+    cmd->response = response_from_device(r->response);
     cmd->status = r->status;
     cmd->residual = r->residual <= cmd->data_len ? r->residual : cmd->data_len;
     cmd->sense_len = r->sense_len <= VSCSI_SENSE_SIZE ? r->sense_len : VSCSI_SENSE_SIZE;
     memcpy(cmd->sense, r->sense, cmd->sense_len);
 }
 
-static const char *cmd_name(const struct vscsi_cmd *cmd) { return scsi_cdb_name(cmd->cdb, cmd->cdb_len); }
-
-/* TMF buffers: a request the device did not answer in time keeps its buffers (the device may
- * still write the answer there), so each TMF takes a slot of its own. */
-#define TMF_SLOTS 8
-
-struct tmf_slot {
-    struct vscsi_tmf_req req;
-    struct vscsi_tmf_resp resp;
-    bool in_flight, done;
-    uint32_t len;
-};
-
-static struct tmf_slot tmf_slots[TMF_SLOTS];
-
-/* Reap the control queue, marking each answered TMF slot (late answers included). */
-static int reap_control(struct vscsi_hba *hba)
+static int vscsi_tmf_submit(struct hba *h, struct hba_tmf *tmf)
 {
-    struct virtq_completion c[TMF_SLOTS];
-    char err[160];
-    int n = virtq_reap(&hba->ctrl->vq, c, TMF_SLOTS, err, sizeof err);
-    if (n < 0) {
-        printf("lunbench: HBA %u (%s): control queue: %s\n", hba->index, hba->pci_name, err);
+    struct vscsi_hba *hba = vscsi_of(h);
+    if (h->broken)
         return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        struct tmf_slot *t = c[i].cookie;
-        t->in_flight = false;
-        t->done = true;
-        t->len = c[i].len;
-    }
-    return 0;
-}
-
-/* A synchronous task-management function on the control queue (5.6.6.2). Returns the TMF
- * response, or -1 when the device did not answer in time (or no TMF slot is free: the device
- * answers none, and the device reset that follows frees them). */
-static int tmf(struct vscsi_hba *hba, uint32_t subtype, uint8_t target, uint16_t lun, uint64_t id, uint64_t timeout)
-{
-    if (reap_control(hba) != 0)
-        return -1;
-    struct tmf_slot *t = NULL;
-    for (unsigned i = 0; i < TMF_SLOTS && t == NULL; i++)
-        if (!tmf_slots[i].in_flight)
-            t = &tmf_slots[i];
+    struct vscsi_tmf_slot *t = NULL;
+    for (unsigned i = 0; i < HBA_TMF_SLOTS && t == NULL; i++)
+        if (hba->tmf_slots[i].tmf == NULL)
+            t = &hba->tmf_slots[i];
     if (t == NULL)
         return -1;
-    memset(t, 0, sizeof *t);
+    memset(&t->req, 0, sizeof t->req);
     t->req.type = VIRTIO_SCSI_T_TMF;
-    t->req.subtype = subtype;
-    vscsi_lun_encode(t->req.lun, target, lun);
-    t->req.id = id;
+    t->req.subtype = tmf->kind == HBA_TMF_ABORT_TASK ? VIRTIO_SCSI_T_TMF_ABORT_TASK : VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET;
+    vscsi_lun_encode(t->req.lun, tmf->target, tmf->lun);
+    t->req.id = tmf->task != NULL ? tmf->task->tag : 0;
+    t->resp.response = 0xff; /* not a response code: an unwritten answer is not FUNCTION COMPLETE */
     struct virtq_buf bufs[2] = {
         { (uint64_t)(uintptr_t)&t->req, sizeof t->req, false },
         { (uint64_t)(uintptr_t)&t->resp, sizeof t->resp, true },
@@ -399,163 +369,182 @@ static int tmf(struct vscsi_hba *hba, uint32_t subtype, uint8_t target, uint16_t
     struct virtq *vq = &hba->ctrl->vq;
     if (virtq_add(vq, bufs, 2, t) != 0)
         return -1;
-    t->in_flight = true;
+    t->tmf = tmf;
+    tmf->slot = (uint32_t)(t - hba->tmf_slots);
     if (virtq_kick_prepare(vq))
         virtio_pci_notify(&hba->vdev, vq);
-    uint64_t start = rdtsc();
-    while (!t->done) {
-        if (reap_control(hba) != 0 || rdtsc() - start > timeout)
-            return -1;
-        cpu_pause();
-    }
-    return t->len >= 1 ? t->resp.response : -1;
+    return 0;
 }
 
-static int hba_restart(struct vscsi_hba *hba);
+static int vscsi_reset(struct hba *h);
 
-static void recover_step(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd, uint64_t now);
-
-/* Recovery time is the device's fault, not the driver's cost per I/O: it is counted apart. */
-static void recover(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd, uint64_t now)
+static unsigned vscsi_tmf_poll(struct hba *h, struct hba_tmf **done, unsigned max)
 {
-    uint64_t start = rdtsc();
-    recover_step(hba, qi, cmd, now);
-    hba->stats.recovery_cycles += rdtsc() - start;
-}
-
-static void recover_step(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd *cmd, uint64_t now)
-{
-    uint64_t wait = cmd->timeout_cycles ? cmd->timeout_cycles : ms_to_cycles(hba, 30000);
-    const char *what = cmd->recovery == 0 ? "ABORT TASK" : cmd->recovery == 1 ? "LOGICAL UNIT RESET" : "a device reset";
-    char lba[40] = "";
-    if (cmd->cdb_len == 10 || cmd->cdb_len == 16)
-        snprintf(lba, sizeof lba, " LBA %" PRIu64, cmd->cdb_len == 10 ? scsi_get_be32(cmd->cdb + 2) : scsi_get_be64(cmd->cdb + 2));
-    printf("lunbench: HBA %u (%s) target %u LUN %u: %s%s (tag 0x%" PRIx64 ") did not complete in %" PRIu64
-           " ms; sending %s\n", hba->index, hba->pci_name, cmd->target, cmd->lun, cmd_name(cmd), lba,
-           request_id(qi, cmd->slot), (now - cmd->submit_tsc) / ms_to_cycles(hba, 1), what);
-    if (cmd->recovery < 2) {
-        uint32_t subtype = cmd->recovery == 0 ? VIRTIO_SCSI_T_TMF_ABORT_TASK : VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET;
-        int r = tmf(hba, subtype, cmd->target, cmd->lun, request_id(qi, cmd->slot), wait);
-        if (cmd->recovery == 0)
-            hba->stats.aborts++;
-        else
-            hba->stats.lun_resets++;
-        printf("lunbench: HBA %u (%s) target %u LUN %u: %s answered %s\n", hba->index, hba->pci_name, cmd->target,
-               cmd->lun, what, r < 0 ? "nothing in time" : vscsi_response_name((uint8_t)r));
-        cmd->recovery++;
-        cmd->deadline = rdtsc() + wait;
-        return;
+    struct vscsi_hba *hba = vscsi_of(h);
+    unsigned n = 0;
+    while (n < max && hba->n_tmf_lost > 0)
+        done[n++] = hba->tmf_lost[--hba->n_tmf_lost];
+    if (h->broken || n == max)
+        return n;
+    struct virtq_completion c[HBA_TMF_SLOTS];
+    unsigned want = max - n < HBA_TMF_SLOTS ? max - n : HBA_TMF_SLOTS;
+    int got = virtq_reap(&hba->ctrl->vq, c, want, h->error, sizeof h->error);
+    if (got < 0) {
+        printf("lunbench: HBA %u (%s): control queue: %s; resetting the device\n", h->index, h->name, h->error);
+        vscsi_reset(h);
+        while (n < max && hba->n_tmf_lost > 0)
+            done[n++] = hba->tmf_lost[--hba->n_tmf_lost];
+        return n;
     }
-    hba_restart(hba);
+    for (int i = 0; i < got; i++) {
+        struct vscsi_tmf_slot *t = c[i].cookie;
+        struct hba_tmf *tmf = t->tmf;
+        t->tmf = NULL;
+        if (tmf == NULL)
+            continue;
+        tmf->response = c[i].len >= sizeof t->resp ? response_from_device(t->resp.response) : HBA_RESPONSE_FAILURE;
+        done[n++] = tmf;
+    }
+    return n;
 }
 
 /* Reset the device and bring it up again; every command in flight comes back from the next
- * poll of its queue as lost. */
-static int hba_restart(struct vscsi_hba *hba)
+ * poll of its queue as lost, every TMF from the next tmf_poll as unanswered. */
+static int vscsi_reset(struct hba *h)
 {
-    hba->stats.device_resets++;
+    struct vscsi_hba *hba = vscsi_of(h);
+    h->stats.hba_resets++;
     virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
-    for (unsigned i = 0; i < TMF_SLOTS; i++)
-        tmf_slots[i].in_flight = false; /* the reset took back every buffer the device held */
-    for (unsigned qi = 0; qi < hba->num_req_queues; qi++) {
+    for (unsigned i = 0; i < HBA_TMF_SLOTS; i++) {
+        /* The reset took back every buffer the device held. */
+        struct vscsi_tmf_slot *t = &hba->tmf_slots[i];
+        if (t->tmf == NULL)
+            continue;
+        t->tmf->response = HBA_RESPONSE_NO_ANSWER;
+        hba->tmf_lost[hba->n_tmf_lost++] = t->tmf;
+        t->tmf = NULL;
+    }
+    for (unsigned qi = 0; qi < h->num_queues; qi++) {
         struct vscsi_queue *q = &hba->req[qi];
         for (unsigned s = 0; s < q->n_slots; s++) {
             struct vscsi_slot *slot = &q->slots[s];
             if (slot->cmd == NULL)
                 continue;
-            slot->cmd->response = VSCSI_RESPONSE_DEVICE_RESET;
+            slot->cmd->response = HBA_RESPONSE_LOST;
             slot->cmd->complete_tsc = rdtsc();
             q->lost[q->n_lost++] = slot->cmd;
             release_slot(q, slot);
         }
     }
     struct vscsi_options opts = { .prefer_legacy = !hba->vdev.modern, .max_queue_size = hba->queue_size,
-                                  .max_queues = hba->num_req_queues, .tsc_hz = hba->tsc_hz,
+                                  .max_queues = h->num_queues, .tsc_hz = h->tsc_hz,
                                   .event_buffers = hba->event_buffer_count };
     if (hba_start(hba, &opts) != 0) {
-        printf("lunbench: HBA %u (%s): the device did not come back after a reset: %s\n", hba->index, hba->pci_name,
-               hba->error);
-        hba->broken = true;
+        h->broken = true;
         return -1;
     }
-    printf("lunbench: HBA %u (%s): device reset and brought up again\n", hba->index, hba->pci_name);
     return 0;
 }
 
-static void check_deadlines(struct vscsi_hba *hba, unsigned qi, uint64_t now)
+static unsigned vscsi_overdue(struct hba *h, unsigned qi, uint64_t now, struct hba_cmd **out, unsigned max)
 {
-    struct vscsi_queue *q = &hba->req[qi];
-    q->next_check = now + ms_to_cycles(hba, DEADLINE_CHECK_MS);
-    if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
-        printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", hba->index, hba->pci_name);
-        hba_restart(hba);
-        return;
+    struct vscsi_queue *q = &vscsi_of(h)->req[qi];
+    unsigned n = 0;
+    for (unsigned s = 0; s < q->n_slots && n < max; s++) {
+        struct hba_cmd *cmd = q->slots[s].cmd;
+        if (cmd != NULL && now >= cmd->deadline)
+            out[n++] = cmd;
     }
-    for (unsigned s = 0; s < q->n_slots && !hba->broken; s++) {
-        struct vscsi_cmd *cmd = q->slots[s].cmd;
-        if (cmd != NULL && now >= cmd->deadline) {
-            recover(hba, qi, cmd, now);
-            return; /* one recovery step per check: the state may have changed under us */
-        }
-    }
+    return n;
 }
 
-unsigned vscsi_poll(struct vscsi_hba *hba, unsigned qi, struct vscsi_cmd **done, unsigned max)
+static unsigned vscsi_poll(struct hba *h, unsigned qi, struct hba_cmd **done, unsigned max)
 {
+    struct vscsi_hba *hba = vscsi_of(h);
     struct vscsi_queue *q = &hba->req[qi];
     unsigned n = 0;
     while (n < max && q->n_lost > 0)
         done[n++] = q->lost[--q->n_lost];
     enum { BATCH = 64 };
     struct virtq_completion c[BATCH];
-    while (n < max && !hba->broken) {
+    while (n < max && !h->broken) {
         unsigned want = max - n < BATCH ? max - n : BATCH;
-        int got = virtq_reap(&q->vq, c, want, hba->error, sizeof hba->error);
+        int got = virtq_reap(&q->vq, c, want, h->error, sizeof h->error);
         if (got < 0) {
-            printf("lunbench: HBA %u (%s): %s; resetting the device\n", hba->index, hba->pci_name, hba->error);
-            hba_restart(hba);
+            printf("lunbench: HBA %u (%s): %s; resetting the device\n", h->index, h->name, h->error);
+            hba_reset(h);
             break;
         }
         for (int i = 0; i < got; i++) {
             struct vscsi_slot *slot = c[i].cookie;
-            struct vscsi_cmd *cmd = slot->cmd;
+            struct hba_cmd *cmd = slot->cmd;
             complete_from_device(cmd, slot, c[i].len);
             release_slot(q, slot);
             done[n++] = cmd;
         }
-        hba->stats.completed += (uint64_t)got;
+        h->stats.completed += (uint64_t)got;
         if ((unsigned)got < want)
             break;
     }
     uint64_t now = rdtsc();
-    if (now >= q->next_check && !hba->broken)
-        check_deadlines(hba, qi, now);
+    if (now >= q->next_status_check && !h->broken) {
+        q->next_status_check = now + ms_to_cycles(hba, STATUS_CHECK_MS);
+        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
+            printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", h->index, h->name);
+            hba_reset(h);
+        }
+    }
     while (n < max && q->n_lost > 0)
         done[n++] = q->lost[--q->n_lost];
     return n;
 }
 
-unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], uint32_t *lens, unsigned max)
+static unsigned vscsi_poll_events(struct hba *h, struct hba_event *events, unsigned max)
 {
+    struct vscsi_hba *hba = vscsi_of(h);
     struct virtq_completion c[EVENT_BUFFERS];
     char err[160];
-    if (hba->broken)
-        return 0;
     int n = virtq_reap(&hba->event->vq, c, max < EVENT_BUFFERS ? max : EVENT_BUFFERS, err, sizeof err);
     if (n < 0) {
-        printf("lunbench: HBA %u (%s): event queue: %s\n", hba->index, hba->pci_name, err);
+        printf("lunbench: HBA %u (%s): event queue: %s\n", h->index, h->name, err);
         return 0;
     }
     for (int i = 0; i < n; i++) {
         /* The decoder gets the length the device wrote: a short record is an error, not zeros. */
-        memset(records[i], 0, VSCSI_EVENT_SIZE);
-        lens[i] = c[i].len < VSCSI_EVENT_SIZE ? c[i].len : VSCSI_EVENT_SIZE;
-        memcpy(records[i], c[i].cookie, lens[i]);
+        uint8_t record[VSCSI_EVENT_LEN] = { 0 };
+        uint32_t len = c[i].len < VSCSI_EVENT_LEN ? c[i].len : VSCSI_EVENT_LEN;
+        memcpy(record, c[i].cookie, len);
         struct virtq_buf b = { (uint64_t)(uintptr_t)c[i].cookie, hba->event_buffer_len, true };
         virtq_add(&hba->event->vq, &b, 1, c[i].cookie);
+        struct vscsi_event ev;
+        struct hba_event *out = &events[i];
+        int rc = vscsi_event_decode(record, len, &ev);
+        *out = (struct hba_event){ .kind = HBA_EVENT_NONE, .events_missed = ev.events_missed, .target = ev.target,
+                                   .lun = ev.lun, .raw_type = ev.event, .len = len };
+        if (rc != 0)
+            out->kind = HBA_EVENT_MALFORMED;
+        else if (ev.event == VSCSI_EVENT_TRANSPORT_RESET && ev.reason == VSCSI_EVENT_RESET_REMOVED)
+            out->kind = HBA_EVENT_LUN_REMOVED;
+        else if (ev.event == VSCSI_EVENT_TRANSPORT_RESET)
+            out->kind = HBA_EVENT_LUN_ADDED; /* RESCAN, or a hard reset of the target: probe it */
+        else if (ev.event == VSCSI_EVENT_PARAM_CHANGE)
+            out->kind = HBA_EVENT_LUN_CHANGED;
     }
     if (n > 0 && virtq_kick_prepare(&hba->event->vq))
         virtio_pci_notify(&hba->vdev, &hba->event->vq);
-    hba->stats.events += (uint64_t)n;
+    h->stats.events += (uint64_t)n;
     return (unsigned)n;
 }
+
+static const struct hba_ops vscsi_ops = {
+    .submit = vscsi_submit,
+    .kick = vscsi_kick,
+    .poll = vscsi_poll,
+    .in_flight = vscsi_in_flight,
+    .overdue = vscsi_overdue,
+    .poll_events = vscsi_poll_events,
+    .tmf_submit = vscsi_tmf_submit,
+    .tmf_poll = vscsi_tmf_poll,
+    .reset = vscsi_reset,
+    .now = vscsi_now,
+};

@@ -1,9 +1,10 @@
 /*
- * The virtio-scsi HBA driver (virtio 1.2, 5.6), polled and without a SCSI midlayer: a caller
- * fills a struct vscsi_cmd, submits it to a LUN on a request queue, kicks the queue once per
- * batch and polls for completions. Every command carries a deadline; one that passes it is
- * aborted (TMF ABORT TASK), then its LUN reset (LOGICAL UNIT RESET), then the whole device
- * reset and brought up again, each step reported with HBA, target, LUN and command.
+ * The virtio-scsi HBA driver (virtio 1.2, 5.6), polled and without a SCSI midlayer: one
+ * implementation of the HBA seam (drivers/hba/hba.h). Commands go on the request queues, TMFs on
+ * the control queue, hotplug and parameter changes come from the event queue; every value the
+ * device writes is bounded before it is believed, and a protocol violation resets the device.
+ * What it does not do: interrupts (it is polled), indirect descriptors, T10 PI, the INOUT
+ * direction (no command here has both), deadlines (drivers/hba/recovery.c has them).
  *
  * The caller keeps at most cmd_per_lun commands in flight per LUN (5.6.6.1: the driver MUST
  * NOT exceed it).
@@ -15,13 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drivers/hba/hba.h"
 #include "drivers/pci/pci.h"
 #include "drivers/scsi/scsi.h"
 #include "drivers/virtio/virtio_scsi_wire.h"
 #include "drivers/virtio_pci/virtio_pci.h"
-
-#define VSCSI_CDB_SIZE 32   /* what we set cdb_size to (the device default) */
-#define VSCSI_SENSE_SIZE 96 /* what we set sense_size to (the device default) */
 
 /* Feature bits (5.6.3). */
 #define VIRTIO_SCSI_F_INOUT (1ull << 0)
@@ -42,53 +41,29 @@ struct vscsi_config {
     uint32_t max_lun;
 };
 
-enum vscsi_dir { VSCSI_DIR_NONE, VSCSI_DIR_IN, VSCSI_DIR_OUT };
-
-struct vscsi_cmd {
-    /* Set by the caller. */
-    uint8_t target;
-    uint16_t lun;
-    uint8_t cdb[SCSI_CDB_MAX];
-    uint8_t cdb_len;
-    enum vscsi_dir dir;
-    void *data; /* identity-mapped: its address is its physical address */
-    uint32_t data_len;
-    uint64_t timeout_cycles;
-    void *user;
-    /* Set by the driver on completion. */
-    uint8_t response, status;
-    uint32_t residual;  /* checked: at most data_len */
-    uint32_t sense_len; /* checked: at most VSCSI_SENSE_SIZE */
-    uint8_t sense[VSCSI_SENSE_SIZE];
-    uint64_t submit_tsc, complete_tsc;
-    /* Driver-private. */
-    uint32_t slot;
-    uint8_t recovery; /* 0 none, 1 abort sent, 2 LUN reset sent */
-    uint64_t deadline;
-};
-
 struct vscsi_queue;
 
-struct vscsi_stats {
-    uint64_t submitted, completed, aborts, lun_resets, device_resets, notifies, notifies_suppressed, events;
-    uint64_t recovery_cycles; /* spent in deadline recovery (TMFs, resets), inside vscsi_poll */
+/* A TMF on the control queue (5.6.6.2): the device-visible request and response. */
+struct vscsi_tmf_slot {
+    struct vscsi_tmf_req req;
+    struct vscsi_tmf_resp resp;
+    struct hba_tmf *tmf; /* NULL: free */
 };
 
 struct vscsi_hba {
-    unsigned index;
-    char pci_name[8];                /* "00:03.0" */
+    struct hba base;                 /* the seam: drivers/hba/hba.h */
     struct virtio_pci_device vdev;
     struct vscsi_config config;
     uint16_t queue_size;             /* of the request queues */
-    unsigned num_req_queues;
     struct vscsi_queue *ctrl, *event, *req;
-    struct vscsi_stats stats;
-    uint64_t tsc_hz;
     uint32_t event_buffer_len;
     unsigned event_buffer_count;
     void *event_buffers;
-    bool broken;                     /* protocol violation or failed reset: no more commands */
-    char error[200];
+    /* The HBA's own TMF slots: a TMF the device did not answer keeps its slot (the device may
+     * still write there) until a device reset takes every buffer back. */
+    struct vscsi_tmf_slot tmf_slots[HBA_TMF_SLOTS];
+    struct hba_tmf *tmf_lost[HBA_TMF_SLOTS]; /* handed back by the next tmf_poll as NO_ANSWER */
+    unsigned n_tmf_lost;
 };
 
 struct vscsi_options {
@@ -100,27 +75,10 @@ struct vscsi_options {
 };
 
 /* Bring the HBA up: transport, features (INOUT, HOTPLUG, CHANGE, EVENT_IDX when offered),
- * configuration checks, control, event and request queues, event buffers, DRIVER_OK.
- * Returns 0, or -1 with a one-line reason in hba->error. */
+ * configuration checks, control, event and request queues, event buffers, DRIVER_OK; then
+ * hba->base is the seam the rest of lunbench drives it through. Returns 0, or -1 with a one-line
+ * reason in hba->base.error, the device reset and marked FAILED (virtio 1.2, 3.1.1). */
 int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_config_access *cfg,
                    const struct pci_device *pci, const struct vscsi_options *opts);
-
-/* Submit cmd on request queue q (not yet notified). Returns 0, or -1 when the queue is full
- * (poll, then retry) or the HBA is broken. */
-int vscsi_submit(struct vscsi_hba *hba, unsigned q, struct vscsi_cmd *cmd);
-/* Notify the device of what was submitted on q, if it needs it. */
-void vscsi_kick(struct vscsi_hba *hba, unsigned q);
-/* Reap up to max completed commands from q into done[]; runs deadline recovery when due.
- * Returns how many (completed with a device response, or with VSCSI_RESPONSE_DEVICE_RESET). */
-unsigned vscsi_poll(struct vscsi_hba *hba, unsigned q, struct vscsi_cmd **done, unsigned max);
-/* Commands on q not yet handed back by vscsi_poll. */
-unsigned vscsi_in_flight(const struct vscsi_hba *hba, unsigned q);
-
-#define VSCSI_EVENT_SIZE 16 /* struct virtio_scsi_event (5.6.6.3); decode with vscsi_event_decode */
-
-/* Copy out up to max event records the device filled (hotplug, parameter changes), each up to
- * VSCSI_EVENT_SIZE bytes with its length (what the device wrote, clipped) in lens[], and post
- * their buffers again. Returns how many. */
-unsigned vscsi_poll_events(struct vscsi_hba *hba, uint8_t (*records)[VSCSI_EVENT_SIZE], uint32_t *lens, unsigned max);
 
 #endif

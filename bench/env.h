@@ -1,0 +1,26 @@
+/* What the benchmark engine, target selection and hotplug handling know of the machine: the HBAs
+ * (through the seam), the LUN inventory, the clock. The application fills it; the unit tests fill
+ * it with a fake HBA and a fake clock. */
+#ifndef BENCH_ENV_H
+#define BENCH_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/hba/discovery.h"
+#include "drivers/hba/hba.h"
+
+struct bench_env {
+    struct hba **hbas;         /* hbas[i]->index == i */
+    const bool *hba_ok;        /* brought up: only these take part */
+    unsigned hba_count;
+    struct inventory *inv;     /* the engine counts each LUN's failed I/Os in it */
+    uint64_t (*now)(void);     /* the TSC, or the tests' clock */
+    uint64_t tsc_hz;
+    uint64_t cmd_timeout_cycles;
+    uint64_t wall_clock_us;    /* the wall clock (µs since 1970) at TSC wall_clock_tsc: write */
+    uint64_t wall_clock_tsc;   /* generations come from it, so they grow across jobs and boots */
+    bool progress;             /* a line a second on the console while a job runs */
+};
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * Hotplug and parameter changes while a job runs (virtio 1.2, 5.6.6.3): the event queue says a
+ * LUN was removed, appeared or changed, or that events were missed (a full rescan is then the only
+ * way to know); a UNIT ATTENTION can say the same. Removals act at once (no more I/O to the LUN;
+ * what is in flight comes back as "removed", not as errors). Everything that needs commands of
+ * its own (probing a new LUN, reading a new capacity, rescanning) waits until nothing is in
+ * flight, because the probe polls the same queues: the engine drains, then calls
+ * hotplug_apply_changes.
+ */
+#ifndef BENCH_HOTPLUG_H
+#define BENCH_HOTPLUG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench/targets.h"
+#include "drivers/hba/outcome.h"
+
+#define HOTPLUG_MAX_PENDING 64 /* changes waiting; more at once become one rescan of the HBA */
+
+enum change_kind { CHANGE_PROBE, CHANGE_CAPACITY, CHANGE_RESCAN };
+
+/* Something an event or a UNIT ATTENTION told, to apply when the HBA is quiet. */
+struct change {
+    enum change_kind kind;
+    uint8_t hba, target;
+    uint16_t lun;
+};
+
+struct hotplug {
+    struct change pending[HOTPLUG_MAX_PENDING];
+    unsigned n_pending;
+    uint64_t next_event_poll;
+    /* What happened, for the job's result. */
+    unsigned luns_removed, luns_added, capacity_changes, events;
+};
+
+/* Read every HBA's events (at most every few ms, unless force): removals act now, the rest is
+ * queued. */
+void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t now, bool force);
+/* What a UNIT ATTENTION on target t said changed: a capacity to read again, or the HBA to rescan. */
+void hotplug_unit_attention(struct hotplug *hp, const struct target *t, enum hba_change change);
+/* A command found t's LUN gone (why: "BAD_TARGET", ...): no more I/O to it. */
+void hotplug_lun_gone(struct hotplug *hp, struct target_set *set, struct target *t, const char *why);
+/* Apply the queued changes; the caller has nothing in flight on any HBA. */
+void hotplug_apply_changes(struct hotplug *hp, struct target_set *set);
+
+#endif

@@ -1,0 +1,242 @@
+#include "bench/targets.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_NAMED_LEFT_OUT 10 /* LUNs named one by one when left out; then only a count */
+
+/* Why a selected LUN cannot take part in this job, or NULL. */
+static const char *unusable_reason(const struct job_spec *job, const struct lun_info *l)
+{
+    if (l->flags & LUN_REMOVED)
+        return "it was removed (hotplug)";
+    if (l->flags & LUN_FAILED)
+        return "it failed discovery";
+    if (l->flags & LUN_NO_MEDIUM)
+        return "it has no medium";
+    if (l->flags & LUN_NOT_READY)
+        return "it is not ready";
+    if (l->blocks == 0 || l->block_size == 0)
+        return "it has no capacity";
+    bool writes = job->rw != JOB_READ && job->rw != JOB_RANDREAD;
+    if (writes && (l->flags & LUN_WRITE_PROTECTED))
+        return "it is write-protected (writes would end in DATA PROTECT)";
+    if (writes && l->device_type == SCSI_TYPE_CDROM)
+        return "it is a CD/DVD drive (read-only medium)";
+    return NULL;
+}
+
+static bool selected(const struct job_spec *job, const struct lun_info *l, unsigned index_among_usable)
+{
+    const struct lun_selection *s = &job->luns;
+    switch (s->kind) {
+    case LUNSEL_ALL: return true;
+    case LUNSEL_HBA: return l->hba == s->hba;
+    case LUNSEL_TARGETS: return l->target >= s->target_lo && l->target <= s->target_hi;
+    case LUNSEL_FIRST: return index_among_usable < s->first_n;
+    case LUNSEL_LIST:
+        for (size_t i = 0; i < s->list_count; i++)
+            if (s->list[i].hba == l->hba && s->list[i].target == l->target && s->list[i].lun == l->lun)
+                return true;
+        return false;
+    }
+    return false;
+}
+
+/* Check inventory entry k against the job's block size and region and, when t is not NULL, set
+ * up a target for it. Returns 0, or -1 with the reason in err. */
+static int init_target(const struct job_spec *job, const struct bench_env *env, size_t k, struct target *t, char *err,
+                       size_t err_len)
+{
+    struct lun_info *l = &env->inv->luns[k];
+    if (job->bs % l->block_size != 0) {
+        snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is not a multiple of LUN %u:%u:%u's %" PRIu32 "-byte blocks",
+                 job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
+        return -1;
+    }
+    uint64_t capacity = l->blocks * l->block_size;
+    /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to bs,
+     * as fio does. */
+    uint64_t offset = job->offset;
+    if (job->offset_percent)
+        offset = (capacity / 100 * job->offset_percent + job->bs - 1) / job->bs * job->bs;
+    if (offset % l->block_size != 0 || offset >= capacity) {
+        snprintf(err, err_len, "job '%s': offset=%" PRIu64 " is past the end of LUN %u:%u:%u (%" PRIu64
+                 " bytes) or not a multiple of its block size", job->name, offset, l->hba, l->target, l->lun, capacity);
+        return -1;
+    }
+    uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
+    if (region == 0 || region > capacity - offset)
+        region = capacity - offset;
+    if (region < job->bs) {
+        snprintf(err, err_len, "job '%s': LUN %u:%u:%u has %" PRIu64 " bytes from offset %" PRIu64
+                 ", less than one bs=%" PRIu32, job->name, l->hba, l->target, l->lun, region, offset, job->bs);
+        return -1;
+    }
+    if (t != NULL) {
+        memset(t, 0, sizeof *t);
+        t->info = l;
+        t->inv_index = k;
+        t->hba = env->hbas[l->hba];
+        t->first_lba = offset / l->block_size;
+        t->units = region / job->bs;
+        t->blocks_per_unit = job->bs / l->block_size;
+        t->max_in_flight = 1;
+    }
+    return 0;
+}
+
+/* Walk the inventory: count (out NULL) or set up the targets of the job. */
+static int resolve(const struct job_spec *job, const struct bench_env *env, struct target *out, unsigned *count,
+                   bool quiet, char *err, size_t err_len)
+{
+    const struct lun_selection *s = &job->luns;
+    if (s->kind == LUNSEL_HBA && (s->hba >= env->hba_count || !env->hba_ok[s->hba])) {
+        snprintf(err, err_len, "job '%s': luns=hba:%u, but there %s %u usable HBA%s", job->name, s->hba,
+                 env->hba_count == 1 ? "is" : "are", env->hba_count, env->hba_count == 1 ? "" : "s");
+        return -1;
+    }
+    /* An explicit list must name LUNs that were discovered. */
+    for (size_t i = 0; s->kind == LUNSEL_LIST && i < s->list_count; i++) {
+        const struct lun_addr *a = &s->list[i];
+        bool found = false;
+        for (size_t k = 0; k < env->inv->count && !found; k++) {
+            const struct lun_info *l = &env->inv->luns[k];
+            found = l->hba == a->hba && l->target == a->target && l->lun == a->lun;
+        }
+        if (!found) {
+            snprintf(err, err_len, "job '%s': luns=...%u:%u:%u...: no such LUN was discovered", job->name, a->hba,
+                     a->target, a->lun);
+            return -1;
+        }
+    }
+    /* Selected LUNs that cannot run this job are left out and named (unless quiet: the check
+     * before any job ran named them already); the job fails only when none is left. */
+    unsigned n = 0, index = 0, skipped = 0;
+    const char *last_reason = NULL;
+    const struct lun_info *last_skipped = NULL;
+    for (size_t k = 0; k < env->inv->count; k++) {
+        struct lun_info *l = &env->inv->luns[k];
+        if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !selected(job, l, index++))
+            continue;
+        const char *why = unusable_reason(job, l);
+        if (why != NULL) {
+            if (!quiet && skipped < MAX_NAMED_LEFT_OUT)
+                printf("lunbench: job '%s': leaving out LUN %u:%u:%u: %s\n", job->name, l->hba, l->target, l->lun, why);
+            skipped++;
+            last_reason = why;
+            last_skipped = l;
+            continue;
+        }
+        if (init_target(job, env, k, out != NULL ? &out[n] : NULL, err, err_len) != 0)
+            return -1;
+        n++;
+    }
+    if (!quiet && skipped > MAX_NAMED_LEFT_OUT)
+        printf("lunbench: job '%s': left out %u LUNs in all\n", job->name, skipped);
+    if (n == 0) {
+        if (last_skipped != NULL)
+            snprintf(err, err_len, "job '%s': no LUN it selects can run it (%u left out; LUN %u:%u:%u: %s)", job->name,
+                     skipped, last_skipped->hba, last_skipped->target, last_skipped->lun, last_reason);
+        else
+            snprintf(err, err_len, "job '%s': no LUN matches its luns= selection (%zu LUNs discovered)", job->name,
+                     env->inv->count);
+        return -1;
+    }
+    *count = n;
+    return 0;
+}
+
+int targets_check(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len)
+{
+    unsigned n;
+    return resolve(job, env, NULL, &n, false, err, err_len);
+}
+
+int targets_build(struct target_set *set, const struct job_spec *job, const struct bench_env *env, char *err,
+                  size_t err_len)
+{
+    memset(set, 0, sizeof *set);
+    set->job = job;
+    set->env = env;
+    unsigned n;
+    if (resolve(job, env, NULL, &n, true, err, err_len) != 0)
+        return -1;
+    set->t = calloc(n, sizeof *set->t);
+    if (set->t == NULL) {
+        snprintf(err, err_len, "job '%s': out of memory for %u LUNs", job->name, n);
+        return -1;
+    }
+    if (resolve(job, env, set->t, &set->n, true, err, err_len) != 0)
+        return -1;
+    targets_share_iodepth(set);
+    return 0;
+}
+
+void targets_free(struct target_set *set)
+{
+    for (unsigned i = 0; set->t && i < set->n; i++)
+        free(set->t[i].written);
+    free(set->t);
+    set->t = NULL;
+    set->n = 0;
+}
+
+void targets_repoint(struct target_set *set)
+{
+    for (unsigned i = 0; i < set->n; i++)
+        set->t[i].info = &set->env->inv->luns[set->t[i].inv_index];
+}
+
+bool targets_selects(const struct target_set *set, const struct lun_info *l)
+{
+    /* first:N counts LUNs in discovery order; one that arrives later is not among the first. */
+    return set->job->luns.kind != LUNSEL_FIRST && selected(set->job, l, 0) && unusable_reason(set->job, l) == NULL;
+}
+
+int targets_add(struct target_set *set, size_t inv_index)
+{
+    char err[200];
+    struct target t;
+    if (init_target(set->job, set->env, inv_index, &t, err, sizeof err) != 0) {
+        printf("lunbench: %s; not added to the running job\n", err);
+        return -1;
+    }
+    struct target *grown = realloc(set->t, (set->n + 1) * sizeof *grown);
+    if (grown == NULL) {
+        printf("lunbench: job '%s': out of memory for one more LUN; LUN %u:%u:%u not added\n", set->job->name,
+               t.info->hba, t.info->target, t.info->lun);
+        return -1;
+    }
+    set->t = grown;
+    set->t[set->n++] = t;
+    targets_repoint(set);
+    targets_share_iodepth(set);
+    return 0;
+}
+
+struct target *targets_find(const struct target_set *set, const struct lun_info *l)
+{
+    for (unsigned i = 0; i < set->n; i++)
+        if (set->t[i].info == l)
+            return &set->t[i];
+    return NULL;
+}
+
+void targets_share_iodepth(struct target_set *set)
+{
+    unsigned live = 0;
+    for (unsigned i = 0; i < set->n; i++)
+        live += !set->t[i].removed && !set->t[i].retired;
+    set->live = live;
+    unsigned share = live == 0 ? 1 : (set->job->iodepth + live - 1) / live;
+    for (unsigned i = 0; i < set->n; i++) {
+        struct target *t = &set->t[i];
+        uint32_t limit = t->hba->cmd_per_lun == 0 ? 1 : t->hba->cmd_per_lun; /* virtio 1.2 5.6.6.1 */
+        t->max_in_flight = share < limit ? share : limit;
+        if (t->max_in_flight == 0)
+            t->max_in_flight = 1;
+    }
+}

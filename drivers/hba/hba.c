@@ -1,0 +1,38 @@
+/* What every HBA shares: response names and the one-line name of a command. */
+#include "drivers/hba/hba.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+const char *hba_response_name(enum hba_response response)
+{
+    static const char *const names[HBA_RESPONSE_COUNT] = {
+        [HBA_RESPONSE_OK] = "OK",
+        [HBA_RESPONSE_OVERRUN] = "OVERRUN",
+        [HBA_RESPONSE_ABORTED] = "ABORTED",
+        [HBA_RESPONSE_BAD_TARGET] = "BAD_TARGET",
+        [HBA_RESPONSE_RESET] = "RESET",
+        [HBA_RESPONSE_BUSY] = "BUSY",
+        [HBA_RESPONSE_TRANSPORT_FAILURE] = "TRANSPORT_FAILURE",
+        [HBA_RESPONSE_TARGET_FAILURE] = "TARGET_FAILURE",
+        [HBA_RESPONSE_NEXUS_FAILURE] = "NEXUS_FAILURE",
+        [HBA_RESPONSE_FAILURE] = "FAILURE",
+        [HBA_RESPONSE_FUNCTION_SUCCEEDED] = "FUNCTION_SUCCEEDED",
+        [HBA_RESPONSE_FUNCTION_REJECTED] = "FUNCTION_REJECTED",
+        [HBA_RESPONSE_INCORRECT_LUN] = "INCORRECT_LUN",
+        [HBA_RESPONSE_LOST] = "lost in an HBA reset",
+        [HBA_RESPONSE_NO_ANSWER] = "no answer before an HBA reset",
+    };
+    return (unsigned)response < HBA_RESPONSE_COUNT ? names[response] : "unknown response";
+}
+
+void hba_cmd_describe(const struct hba_cmd *cmd, char *buf, size_t len)
+{
+    const char *name = scsi_cdb_name(cmd->cdb, cmd->cdb_len);
+    if (cmd->cdb_len == 10 && (cmd->cdb[0] == SCSI_OP_READ10 || cmd->cdb[0] == SCSI_OP_WRITE10))
+        snprintf(buf, len, "%s LBA %" PRIu32, name, scsi_get_be32(cmd->cdb + 2));
+    else if (cmd->cdb_len == 16 && (cmd->cdb[0] == SCSI_OP_READ16 || cmd->cdb[0] == SCSI_OP_WRITE16))
+        snprintf(buf, len, "%s LBA %" PRIu64, name, scsi_get_be64(cmd->cdb + 2));
+    else
+        snprintf(buf, len, "%s", name);
+}

@@ -1,0 +1,180 @@
+#include "drivers/hba/recovery.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+static const char *tmf_name(enum hba_tmf_kind kind)
+{
+    return kind == HBA_TMF_ABORT_TASK ? "ABORT TASK" : "LOGICAL UNIT RESET";
+}
+
+static uint64_t cmd_wait(const struct hba *h, const struct hba_cmd *cmd)
+{
+    return cmd->timeout_cycles ? cmd->timeout_cycles : hba_ms_to_cycles(h, 30000);
+}
+
+static uint64_t to_ms(const struct hba *h, uint64_t cycles)
+{
+    uint64_t per_ms = hba_ms_to_cycles(h, 1);
+    return per_ms ? cycles / per_ms : 0;
+}
+
+int hba_reset(struct hba *h)
+{
+    if (h->ops->reset(h) != 0) {
+        printf("lunbench: HBA %u (%s): the device did not come back after a reset: %s\n", h->index, h->name, h->error);
+        h->broken = true;
+        return -1;
+    }
+    printf("lunbench: HBA %u (%s): device reset and brought up again\n", h->index, h->name);
+    return 0;
+}
+
+/* The TMF of this kind in flight for a LUN, or NULL; kind -1: any kind. */
+static struct hba_tmf *tmf_for_lun(const struct hba *h, int kind, uint8_t target, uint16_t lun)
+{
+    for (unsigned i = 0; i < HBA_TMF_SLOTS; i++) {
+        const struct hba_tmf *t = &h->tmfs[i];
+        if (t->in_flight && t->target == target && t->lun == lun && (kind < 0 || (int)t->kind == kind))
+            return (struct hba_tmf *)t;
+    }
+    return NULL;
+}
+
+bool hba_lun_in_recovery(const struct hba *h, uint8_t target, uint16_t lun)
+{
+    return h->tmfs_in_flight != 0 && tmf_for_lun(h, -1, target, lun) != NULL;
+}
+
+static void reap_tmfs(struct hba *h)
+{
+    struct hba_tmf *done[HBA_TMF_SLOTS];
+    unsigned n = h->ops->tmf_poll(h, done, HBA_TMF_SLOTS);
+    for (unsigned i = 0; i < n; i++) {
+        struct hba_tmf *t = done[i];
+        if (!t->in_flight)
+            continue; /* not one of ours in flight: a driver bug, never a double count */
+        t->in_flight = false;
+        h->tmfs_in_flight--;
+        printf("lunbench: HBA %u (%s) target %u LUN %u: %s answered %s\n", h->index, h->name, t->target, t->lun,
+               tmf_name(t->kind), hba_response_name(t->response));
+    }
+}
+
+/* Send a TMF for cmd's LUN. 0, or -1 when no slot is free (the caller waits) or the HBA refused. */
+static int send_tmf(struct hba *h, enum hba_tmf_kind kind, struct hba_cmd *cmd, uint64_t now)
+{
+    struct hba_tmf *t = NULL;
+    for (unsigned i = 0; i < HBA_TMF_SLOTS && t == NULL; i++)
+        if (!h->tmfs[i].in_flight)
+            t = &h->tmfs[i];
+    if (t == NULL)
+        return -1;
+    *t = (struct hba_tmf){ .kind = kind, .target = cmd->target, .lun = cmd->lun,
+                           .task = kind == HBA_TMF_ABORT_TASK ? cmd : NULL, .sent_tsc = now };
+    if (h->ops->tmf_submit(h, t) != 0)
+        return -1;
+    t->in_flight = true;
+    h->tmfs_in_flight++;
+    if (kind == HBA_TMF_ABORT_TASK)
+        h->stats.aborts++;
+    else
+        h->stats.lun_resets++;
+    return 0;
+}
+
+static void report_step(const struct hba *h, const struct hba_cmd *cmd, uint64_t now, const char *step)
+{
+    char what[64];
+    hba_cmd_describe(cmd, what, sizeof what);
+    printf("lunbench: HBA %u (%s) target %u LUN %u: %s (tag 0x%" PRIx64 ") did not complete in %" PRIu64
+           " ms; sending %s\n", h->index, h->name, cmd->target, cmd->lun, what, cmd->tag,
+           to_ms(h, now - cmd->submit_tsc), step);
+}
+
+/* Take the next recovery step for a command past its deadline. Returns false once the HBA was
+ * reset (every queue's state changed: stop looking at this round's list). */
+static bool escalate(struct hba *h, struct hba_cmd *cmd, uint64_t now)
+{
+    uint64_t wait = cmd_wait(h, cmd);
+    struct hba_tmf *reset = tmf_for_lun(h, HBA_TMF_LUN_RESET, cmd->target, cmd->lun);
+    if (reset != NULL) {
+        /* A LUN reset covers every command of the LUN: wait for it, for one timeout. */
+        if (now - reset->sent_tsc < wait) {
+            cmd->deadline = reset->sent_tsc + wait;
+            return true;
+        }
+        printf("lunbench: HBA %u (%s) target %u LUN %u: LOGICAL UNIT RESET not answered in %" PRIu64
+               " ms; resetting the HBA\n", h->index, h->name, cmd->target, cmd->lun, to_ms(h, now - reset->sent_tsc));
+        hba_reset(h);
+        return false;
+    }
+    if (cmd->recovery == HBA_RECOVERY_LUN_RESET_SENT) {
+        report_step(h, cmd, now, "a device reset"); /* the LUN reset was answered, the command is still out */
+        hba_reset(h);
+        return false;
+    }
+    enum hba_tmf_kind kind = HBA_TMF_LUN_RESET;
+    if (cmd->recovery == HBA_RECOVERY_NONE) {
+        /* One ABORT TASK per LUN at a time; one that goes unanswered for a timeout (QEMU answers
+         * an abort only once the request is cancelled) leaves the LUN reset. */
+        struct hba_tmf *abort = tmf_for_lun(h, HBA_TMF_ABORT_TASK, cmd->target, cmd->lun);
+        if (abort != NULL && now - abort->sent_tsc < wait) {
+            cmd->deadline = abort->sent_tsc + wait;
+            return true;
+        }
+        if (abort == NULL)
+            kind = HBA_TMF_ABORT_TASK;
+    }
+    if (send_tmf(h, kind, cmd, now) != 0) {
+        /* Every slot holds a TMF the device has not answered: look again at the next check. */
+        cmd->deadline = now + hba_ms_to_cycles(h, HBA_DEADLINE_CHECK_MS);
+        return true;
+    }
+    report_step(h, cmd, now, tmf_name(kind));
+    cmd->recovery = kind == HBA_TMF_ABORT_TASK ? HBA_RECOVERY_ABORT_SENT : HBA_RECOVERY_LUN_RESET_SENT;
+    cmd->deadline = now + wait;
+    return true;
+}
+
+static void check_deadlines(struct hba *h, uint64_t now)
+{
+    h->next_deadline_check = now + hba_ms_to_cycles(h, HBA_DEADLINE_CHECK_MS);
+    enum { BATCH = 16 };
+    struct hba_cmd *late[BATCH];
+    for (unsigned q = 0; q < h->num_queues && !h->broken; q++) {
+        unsigned n = h->ops->overdue(h, q, now, late, BATCH);
+        for (unsigned i = 0; i < n; i++)
+            if (!escalate(h, late[i], now))
+                return;
+    }
+}
+
+/* A command that needed recovery is back: say how long it was out and what freed it. */
+static void report_recovered(const struct hba *h, const struct hba_cmd *cmd)
+{
+    char what[64];
+    hba_cmd_describe(cmd, what, sizeof what);
+    printf("lunbench: HBA %u (%s) target %u LUN %u: %s came back (%s) after %" PRIu64 " ms, past %s\n", h->index,
+           h->name, cmd->target, cmd->lun, what, hba_response_name(cmd->response),
+           to_ms(h, cmd->complete_tsc - cmd->submit_tsc),
+           cmd->recovery == HBA_RECOVERY_ABORT_SENT ? "ABORT TASK" : "LOGICAL UNIT RESET");
+}
+
+unsigned hba_poll(struct hba *h, unsigned q, struct hba_cmd **done, unsigned max)
+{
+    unsigned n = h->ops->poll(h, q, done, max);
+    for (unsigned i = 0; i < n; i++)
+        if (done[i]->recovery != HBA_RECOVERY_NONE)
+            report_recovered(h, done[i]);
+    uint64_t now = h->ops->now(h);
+    if (h->tmfs_in_flight == 0 && now < h->next_deadline_check)
+        return n;
+    uint64_t start = now;
+    if (h->tmfs_in_flight != 0)
+        reap_tmfs(h);
+    if (now >= h->next_deadline_check && !h->broken)
+        check_deadlines(h, now);
+    h->stats.recovery_cycles += h->ops->now(h) - start;
+    return n;
+}

@@ -1,0 +1,30 @@
+/*
+ * Deadline recovery over the HBA seam, for every HBA kind, without waiting: a command past its
+ * deadline gets ABORT TASK; still there one timeout later, LOGICAL UNIT RESET; still there, the
+ * HBA is reset (SAM-5 7: task management functions, in the order of their reach). One TMF per LUN
+ * is in flight at a time, and the TMF slots are the HBA's own. While a LUN is being recovered the
+ * other LUNs keep running; hba_lun_in_recovery tells a caller to give that LUN no new commands.
+ * Each step and each command that comes back after one is reported with HBA, target, LUN,
+ * command and how long it took.
+ */
+#ifndef DRIVERS_HBA_RECOVERY_H
+#define DRIVERS_HBA_RECOVERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/hba/hba.h"
+
+#define HBA_DEADLINE_CHECK_MS 10 /* how often the deadlines are looked at */
+
+/* Poll request queue q: finished commands into done[] (at most max); TMF answers are reaped and,
+ * every HBA_DEADLINE_CHECK_MS, every queue's deadlines looked at. Returns how many. */
+unsigned hba_poll(struct hba *h, unsigned q, struct hba_cmd **done, unsigned max);
+
+/* Whether a TMF for this LUN is in flight. */
+bool hba_lun_in_recovery(const struct hba *h, uint8_t target, uint16_t lun);
+
+/* Reset the HBA now and report it. 0, or -1 when it did not come back (h->broken). */
+int hba_reset(struct hba *h);
+
+#endif
