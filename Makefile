@@ -92,16 +92,14 @@ unit-test: deps $(UNIT_TESTS)
 	@tools/run-unit-tests $(UNIT_TESTS)
 
 qemu-test: deps $(IMAGES)
-	$(PYTHON) tests/qemu/run_tests.py
+	$(PYTHON) tests/qemu/run_tests.py --power-cut-trials $(POWER_CUT_TRIALS)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
 	@tools/run-unit-tests $(UNIT_TESTS)
 	@$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTHON) -m unittest discover -s tests/tools
-	$(PYTHON) tests/qemu/run_tests.py
-	$(PYTHON) tests/qemu/hotplug.py
-	$(PYTHON) tests/qemu/power_cut.py --trials $(POWER_CUT_TRIALS)
+	$(PYTHON) tests/qemu/run_tests.py --power-cut-trials $(POWER_CUT_TRIALS)
 
 POWER_CUT_TRIALS ?= 5
 
@@ -109,7 +107,7 @@ POWER_CUT_TRIALS ?= 5
 .PHONY: power-cut
 power-cut: deps
 	@$(MAKE) --no-print-directory all
-	$(PYTHON) tests/qemu/power_cut.py --trials $(POWER_CUT_TRIALS)
+	$(PYTHON) tests/qemu/run_tests.py -g power-cut --power-cut-trials $(POWER_CUT_TRIALS)
 
 # ---- fuzzing (libFuzzer with clang; tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/) ----
 #   make fuzz         run each target for FUZZ_SECONDS; new inputs go to build/fuzz/corpus-<target>/

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
-"""Power-cut test: no write lunbench reports durable may be lost.
-
-  python3 tests/qemu/power_cut.py [--trials N] [--seed S]
+"""The power-cut kind of QEMU test (`kind = power-cut`, `trials = N`): no write lunbench reports
+durable may be lost. Run it with `python3 tests/qemu/run_tests.py -g power-cut
+[--power-cut-trials N] [--seed S]` (make power-cut POWER_CUT_TRIALS=N).
 
 Each trial boots lunbench on 4 file-backed LUNs (raw images, QEMU's default writeback cache)
 running a durable write job: sequential stamped writes over each LUN's region, pass after pass,
@@ -9,30 +8,29 @@ each pass ending with SYNCHRONIZE CACHE on every LUN and a line "durable: genera
 kills QEMU (SIGKILL) at a random moment after the first durable line, then
   1. boots lunbench again with a verifying read job (verify_generation=G): every block must carry
      a valid stamp of generation G or newer;
-  2. reads the image files itself and checks the same for every block.
-A single block that fails fails the test. The last line is "power-cut: N passed, N failed".
+  2. reads the image files itself and checks the same for every block (lunbench.stamp).
+A single block that fails fails the test. The kill times come from a seed (the PASS or FAIL
+line shows it; --seed repeats them). The trials' logs are in build/test-logs/NAME.work/; the
+disk images of a trial that passed are removed, those of one that failed are kept.
 """
-import argparse
 import os
 import random
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
-import lunbench.qemu as lunbench_qemu  # noqa: E402
-from lunbench import ROOT, contract, results, stamp  # noqa: E402
-from lunbench.topology import Hba, Topology  # noqa: E402
+from harness import Outcome, status_problem
+from lunbench import contract, qemu, stamp
+from lunbench.topology import Hba, Topology
 
+KEYS = {"trials"}
 LUNS = 4
 REGION = 2 << 20      # bytes of each LUN the job writes, pass after pass
 BLOCK = 512           # logical block size of the LUNs
-DURABLE = re.compile(rb"durable: generation (\d+) \(pass (\d+)\)")
+BOOT_TIMEOUT = 120
+LATEST_KILL = 1.5     # seconds after the first durable line; the kill comes at a uniform time before
+DURABLE = r"durable: generation (\d+) \(pass (\d+)\)"
+VERIFY_LINE = re.compile(r"^  verify: (\d+) blocks checked, (\d+) failed$", re.M)
 
 WRITE_JOB = """; power-cut test: stamped sequential writes, a flush and a durable line per pass
 [durable-writes]
@@ -57,6 +55,11 @@ verify_generation=%d
 """
 
 
+def config_errors(test):
+    trials = test.get("trials", "1")
+    return [] if trials.isdigit() and int(trials) > 0 else ["trials = %r is not a positive number" % trials]
+
+
 def check_images(topo, generation):
     """The host's own check of every block: magic, LBA, LUN address and generation, and the
     CRC of a sample of them."""
@@ -67,98 +70,77 @@ def check_images(topo, generation):
     return bad
 
 
-def run_writer(topo, job_file, kill_after, rng):
+def run_writer(topo, job_file, kill_after):
     """Boot the durable writer; kill it kill_after seconds after its first durable line. Returns
-    (the last durable generation seen before the kill, console)."""
-    cmd = lunbench_qemu.qemu_command(extra=topo.qemu_args() + ["-initrd", job_file], append="progress=no")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=lunbench_qemu.raise_arg_max)
-    os.set_blocking(proc.stdout.fileno(), False)
-    out = bytearray()
-    durable = None
+    (the last durable generation it printed before it died, console)."""
+    first_durable = re.compile(DURABLE.encode())
     deadline = None
-    start = time.monotonic()
-    while True:
-        chunk = proc.stdout.read(65536) or b""
-        out += chunk
-        for m in DURABLE.finditer(out):
-            durable = int(m.group(1))
-        if durable is not None and deadline is None:
-            deadline = time.monotonic() + kill_after
-        if deadline is not None and time.monotonic() >= deadline:
-            proc.send_signal(signal.SIGKILL)  # the power cut: no flush, no clean exit
-            proc.wait()
-            break
-        if proc.poll() is not None or time.monotonic() - start > 120:
-            proc.kill()
-            proc.wait()
-            break
-        time.sleep(0.001 + rng.random() * 0.002)
-    # Lines already in the pipe were printed before the kill: they count too.
-    rest = proc.stdout.read() or b""
-    out += rest
-    for m in DURABLE.finditer(out):
-        durable = int(m.group(1))
-    return durable, out.decode("utf-8", "replace")
+
+    def power_cut(output):
+        nonlocal deadline
+        if deadline is None:
+            if first_durable.search(output):
+                deadline = time.monotonic() + kill_after
+            return False
+        return time.monotonic() >= deadline
+
+    cmd = qemu.qemu_command(extra=topo.qemu_args() + ["-initrd", job_file], append="progress=no")
+    _, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT, kill_when=power_cut)
+    generations = re.findall(DURABLE, console)
+    return (int(generations[-1][0]) if generations else None), console
 
 
-def trial(n, rng, workdir):
-    topo = Topology([Hba(targets="1", luns=str(LUNS), size=str(REGION * 2),
-                                                     backend="file")], disk_dir=os.path.join(workdir, "disks%d" % n))
-    write_job = os.path.join(workdir, "write%d.fio" % n)
+def trial(n, rng, work):
+    """One power cut and its checks: (None or what failed, blocks checked, blocks bad)."""
+    disks = os.path.join(work, "disks%d" % n)
+    topo = Topology([Hba(targets="1", luns=str(LUNS), size=str(REGION * 2), backend="file")], disk_dir=disks)
+    write_job = os.path.join(work, "write%d.fio" % n)
     with open(write_job, "w") as f:
         f.write(WRITE_JOB)
-    kill_after = rng.uniform(0.0, 1.5)
-    durable, console = run_writer(topo, write_job, kill_after, rng)
-    with open(os.path.join(workdir, "writer%d.log" % n), "w") as f:
+    durable, console = run_writer(topo, write_job, rng.uniform(0.0, LATEST_KILL))
+    with open(os.path.join(work, "writer%d.log" % n), "w") as f:
         f.write(console)
     if durable is None:
         return "no durable line before the kill (see writer%d.log)" % n, 0, 0
-    read_job = os.path.join(workdir, "read%d.fio" % n)
+    read_job = os.path.join(work, "read%d.fio" % n)
     with open(read_job, "w") as f:
         f.write(READ_JOB % (durable, REGION, durable))
-    cmd = lunbench_qemu.qemu_command(extra=topo.qemu_args() + ["-initrd", read_job], append="progress=no")
-    rc, console, _, _ = lunbench_qemu.run_qemu(cmd, 120)
-    with open(os.path.join(workdir, "reader%d.log" % n), "w") as f:
+    cmd = qemu.qemu_command(extra=topo.qemu_args() + ["-initrd", read_job], append="progress=no")
+    rc, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT)
+    with open(os.path.join(work, "reader%d.log" % n), "w") as f:
         f.write(console)
-    status, why = lunbench_qemu.status_from_exit(rc if rc is not None else -9, console)
-    m = re.search(r"^  verify: (\d+) blocks checked, (\d+) failed$", console, re.M)
+    why = status_problem(rc, console, contract.EXIT.OK, BOOT_TIMEOUT)
+    m = VERIFY_LINE.search(console)
     blocks = LUNS * REGION // BLOCK
     bad = check_images(topo, durable)
-    if status != 0 or not m or int(m.group(1)) != blocks or int(m.group(2)) != 0:
-        return "the verifying boot: %s; %s" % (why, m.group(0) if m else "no verify line"), blocks, len(bad)
+    if why or not m or int(m.group(1)) != blocks or int(m.group(2)) != 0:
+        return "the verifying boot (reader%d.log): %s; %s" % (
+            n, why or "status 0", m.group(0).strip() if m else "no verify line"), blocks, len(bad)
     if bad:
         return "%d blocks lost or stale on disk, first: %s" % (len(bad), bad[0]), blocks, len(bad)
+    shutil.rmtree(disks)
     return None, blocks, 0
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--trials", type=int, default=5)
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: time); printed")
-    p.add_argument("--keep", action="store_true", help="keep the work directory")
-    a = p.parse_args()
-    seed = a.seed if a.seed is not None else int(time.time())
+def run(test):
+    trials = test.options.power_cut_trials or int(test.get("trials", "1"))
+    seed = test.options.seed if test.options.seed is not None else int(time.time())
     rng = random.Random(seed)
-    workdir = tempfile.mkdtemp(prefix="lunbench-power-cut-")
-    print("power-cut: %d trials, seed %d, work in %s" % (a.trials, seed, workdir))
-    passed = failed = checked = lost = 0
-    for n in range(a.trials):
-        why, blocks, bad = trial(n, rng, workdir)
+    work = test.work_dir()
+    lines = ["power-cut: %d trials, seed %d, work in %s" % (trials, seed, work)]
+    problems = []
+    checked = lost = 0
+    for n in range(trials):
+        why, blocks, bad = trial(n, rng, work)
         checked += blocks
         lost += bad
         if why:
-            failed += 1
-            print("FAIL power-cut trial %d: %s" % (n, why))
-        else:
-            passed += 1
-            print("PASS power-cut trial %d (%d blocks checked twice)" % (n, blocks))
-        sys.stdout.flush()
-    if not failed and not a.keep:
-        shutil.rmtree(workdir)
-    print("power-cut: %d blocks of durable generations checked, %d lost" % (checked, lost))
-    print("power-cut: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+            problems.append("trial %d: %s" % (n, why))
+        lines.append("%s trial %d%s" % ("FAIL" if why else "PASS", n, ": " + why if why else
+                                        " (%d blocks checked twice)" % blocks))
+    summary = "%d trials, seed %d: %d blocks of durable generations checked, %d lost" % (trials, seed, checked, lost)
+    with open(test.log, "w") as f:
+        f.write("\n".join(lines + ["power-cut: " + summary]) + "\n")
+    if problems:
+        problems.append("%s; --seed %d repeats the kill times" % (summary, seed))
+    return Outcome(problems, note=summary)

@@ -4,13 +4,24 @@ block_resize, pmemsave, query-kvm and such, for the tools and the tests.
 QEMU is started with -qmp unix:PATH,server=on,wait=off (qemu.qmp_args), so it runs whether or
 not anyone connects; the client retries while QEMU creates the socket.
 """
+import contextlib
 import json
+import os
 import socket
+import tempfile
 import time
 
 
 class QmpError(Exception):
     pass
+
+
+@contextlib.contextmanager
+def socket_path():
+    """A path for QEMU's QMP socket in a temporary directory of its own, removed afterwards. Not
+    under a run's own directory: a UNIX socket's path must fit in 108 bytes."""
+    with tempfile.TemporaryDirectory(prefix="lunbench-qmp-") as directory:
+        yield os.path.join(directory, "qmp.sock")
 
 
 class Qmp:

@@ -1,0 +1,222 @@
+"""The boot kind of QEMU test (a section without `kind`, or `kind = boot`): boot one lunbench
+image on what the section describes, then check QEMU's exit code against the expected status,
+the console against the `expect` and `reject` patterns, the JSON inventory against the
+`topology`, and run the named `check`s. unittests.cfg's header lists the keys.
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+
+from harness import Outcome, Skip, console_problems, status_problem
+from lunbench import ROOT, contract, qemu, results, stamp
+from lunbench.topology import Hba, Topology
+
+KEYS = {"image", "machine", "firmware", "append", "extra", "status", "expect", "reject", "memory", "debug_exit",
+        "topology", "inventory", "initrd", "timeout", "check"}
+TIMEOUT = 120
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOST_TSC = os.path.join(ROOT, "build", "host", "host_tsc")
+BUCKET = 1 / (1 << contract.HIST_PLAT_BITS)  # a histogram bucket's width, relative to its value
+
+
+def build_host_tsc():
+    """Build the host TSC probe once, before tests run in parallel (one writing the binary while
+    another executes it fails), into a temporary name renamed into place."""
+    source = os.path.join(HERE, "host_tsc.c")
+    if os.path.exists(HOST_TSC) and os.path.getmtime(HOST_TSC) >= os.path.getmtime(source):
+        return
+    os.makedirs(os.path.dirname(HOST_TSC), exist_ok=True)
+    subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-o", HOST_TSC + ".tmp", source], check=True)
+    os.replace(HOST_TSC + ".tmp", HOST_TSC)
+
+
+def host_tsc_hz():
+    """The host TSC rate: the truth under TCG, where the guest reads the host's TSC."""
+    return float(subprocess.run([HOST_TSC], check=True, capture_output=True, text=True).stdout)
+
+
+def check_tsc(console, topology):
+    """The guest's TSC frequency is within 10% of the host's."""
+    m = re.search(r"^TSC: ([\d.]+) MHz from (.*?),", console, re.M)
+    if not m:
+        return "no TSC line"
+    guest = float(m.group(1)) * 1e6
+    truth = host_tsc_hz()
+    error = abs(guest - truth) / truth
+    if error > 0.10:
+        return "TSC %.3f MHz (%s) is %.1f%% off the host's %.3f MHz" % (guest / 1e6, m.group(2), error * 100, truth / 1e6)
+    return None
+
+
+def check_pci_bars_disjoint(console, topology):
+    """Every assigned memory BAR is size-aligned and no two overlap."""
+    bars = [(int(a, 16), int(s, 16)) for a, s in
+            re.findall(r"^           BAR\d mem(?:32|64)(?: prefetchable)? (0x[0-9a-f]+) size (0x[0-9a-f]+)", console, re.M)]
+    if not bars:
+        return "no memory BARs in the PCI table"
+    for addr, size in bars:
+        if addr % size:
+            return "BAR at 0x%x is not aligned to its size 0x%x" % (addr, size)
+    bars.sort()
+    for (a, s), (b, _) in zip(bars, bars[1:]):
+        if a + s > b:
+            return "BARs at 0x%x (size 0x%x) and 0x%x overlap" % (a, s, b)
+    return None
+
+
+def check_inventory(console, topology):
+    """The JSON inventory lists exactly the LUNs the topology attached: HBA, target, LUN, device
+    type, block count and block size."""
+    try:
+        found = results.from_console(console)
+    except ValueError as e:
+        return "the results are not valid JSON: %s" % e
+    if found is None:
+        return "no results between the markers on the console"
+    doc = found["lunbench"]
+    hbas = doc["hbas"]
+    if len(hbas) != len(topology.hbas):
+        return "%d HBAs reported, %d attached" % (len(hbas), len(topology.hbas))
+    got = sorted((l["hba"], l["target"], l["lun"], l["type"], l["blocks"], l["block_size"]) for l in doc["luns"])
+    want = topology.expected_luns()
+    if got != want:
+        missing = sorted(set(want) - set(got))[:5]
+        extra = sorted(set(got) - set(want))[:5]
+        return "inventory differs: %d LUNs reported, %d attached; missing %s; unexpected %s" % (
+            len(got), len(want), missing, extra)
+    if not isinstance(doc.get("discovery_ms"), (int, float)) or doc["discovery_ms"] <= 0:
+        return "discovery_ms missing or not positive"
+    return None
+
+
+def check_fio_json(console, topology):
+    """fio's JSON: every job has read, write, trim and sync; wherever I/O ran, IOPS > 0,
+    clat_ns.N equals total_ios, the bins add up to N, percentiles rise with the percentile."""
+    try:
+        doc = results.from_console(console)
+    except ValueError as e:
+        return "the results are not valid JSON: %s" % e
+    if doc is None or "jobs" not in doc or not doc["jobs"]:
+        return "no fio JSON with jobs between the markers"
+    if not doc.get("fio version", "").startswith("lunbench-"):
+        return "\"fio version\" is %r" % doc.get("fio version")
+    ran = 0
+    for job in doc["jobs"]:
+        for ddir in ("read", "write", "trim", "sync"):
+            if ddir not in job:
+                return "job %s has no %s object" % (job.get("jobname"), ddir)
+        for ddir in ("read", "write"):
+            d = job[ddir]
+            if d["total_ios"] == 0:
+                continue
+            ran += 1
+            clat = d["clat_ns"]
+            if d["iops"] <= 0 or d["bw_bytes"] <= 0:
+                return "job %s %s: iops %s, bw_bytes %s" % (job["jobname"], ddir, d["iops"], d["bw_bytes"])
+            if clat["N"] != d["total_ios"] or sum(clat["bins"].values()) != d["total_ios"]:
+                return "job %s %s: clat N %d, bins %d, total_ios %d" % (
+                    job["jobname"], ddir, clat["N"], sum(clat["bins"].values()), d["total_ios"])
+            pct = sorted((float(k), v) for k, v in clat["percentile"].items())
+            if any(b[1] < a[1] for a, b in zip(pct, pct[1:])):
+                return "job %s %s: percentiles not monotone: %s" % (job["jobname"], ddir, pct)
+            # A percentile is its bucket's midpoint: within one bucket (2**-HIST_PLAT_BITS) of the
+            # exact value.
+            if not clat["min"] * (1 - BUCKET) <= pct[0][1] or not pct[-1][1] <= clat["max"] * (1 + BUCKET):
+                return "job %s %s: percentiles %s outside [min %d, max %d] by more than a bucket" % (
+                    job["jobname"], ddir, pct, clat["min"], clat["max"])
+    return None if ran else "no job did any I/O"
+
+
+def check_clat2csv(console, topology):
+    """Debian's fio_jsonplus_clat2csv converts (and --validate checks) our JSON."""
+    doc = results.from_console(console)
+    if doc is None:
+        return "no results"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "results.json")
+        with open(src, "w") as f:
+            json.dump(doc, f)
+        dest = os.path.join(tmp, "out")
+        for extra in ([], ["--validate"]):  # convert, then check the CSV against the JSON's bins
+            p = subprocess.run(["fio_jsonplus_clat2csv"] + extra + [src, dest], capture_output=True, text=True)
+            if p.returncode != 0:
+                return "fio_jsonplus_clat2csv %sfailed (%d): %s" % (
+                    " ".join(extra) + " " if extra else "", p.returncode, (p.stderr or p.stdout).strip()[-300:])
+        if not [n for n in os.listdir(tmp) if n.startswith("out_job")]:
+            return "fio_jsonplus_clat2csv wrote no CSV"
+    return None
+
+
+def check_stamps(console, topology):
+    """The write-verify job's stamps are in the raw image files: every block of the first MiB
+    of every LUN carries the magic, its own LBA and its LUN's address (and a sample of them
+    the right CRC)."""
+    if topology is None or not topology.disk_dir:
+        return "no file-backed topology"
+    for i, h in enumerate(topology.hbas):
+        for t in h.targets:
+            for lun in h.luns:
+                path = topology.disk_path(i, t, lun)
+                bad = stamp.check_image(path, h.block_size, (i, t, lun), 1 << 20)
+                if bad:
+                    return "%s block %d: %s" % (path, bad[0][0], bad[0][1])
+    return None
+
+
+CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-json": check_fio_json,
+          "clat2csv": check_clat2csv, "stamps": check_stamps}
+# What a check runs besides QEMU: without it the test is skipped, not failed.
+CHECK_NEEDS = {"clat2csv": "fio_jsonplus_clat2csv", "tsc": "gcc"}
+
+
+def config_errors(test):
+    return ["unknown check %r (known: %s)" % (c, ", ".join(CHECKS)) for c in test.lines("check") if c not in CHECKS]
+
+
+def prepare(tests):
+    if any("tsc" in t.lines("check") for t in tests) and shutil.which(CHECK_NEEDS["tsc"]):
+        build_host_tsc()
+
+
+def run(test):
+    firmware = test.get("firmware", "seabios")
+    rom = qemu.FIRMWARE.get(firmware)
+    if rom and not os.path.exists(rom):
+        raise Skip("no %s firmware at %s" % (firmware, rom))
+    for check in test.lines("check"):
+        if check in CHECK_NEEDS and shutil.which(CHECK_NEEDS[check]) is None:
+            raise Skip("check %s needs %s" % (check, CHECK_NEEDS[check]))
+    status = int(test.get("status", "0"))
+    timeout = float(test.get("timeout", TIMEOUT))
+    topology = None
+    extra = shlex.split(" ".join(test.lines("extra")))
+    if test.get("topology"):
+        hbas = [Hba.from_spec(spec) for spec in test.lines("topology")]
+        disks = os.path.join(test.work_dir(), "disks") if any(h.backend == "file" for h in hbas) else None
+        topology = Topology(hbas, disk_dir=disks)
+        extra = topology.qemu_args() + extra
+    if test.get("initrd"):
+        extra += ["-initrd", test.get("initrd")]
+    cmd = qemu.qemu_command(image=test.get("image", "multiboot"), machine=test.get("machine", "q35"),
+                            firmware=firmware, append=test.get("append", ""), memory=test.get("memory", "256"),
+                            extra=extra, debug_exit=test.get("debug_exit", "yes") != "no")
+    rc, console, _, _ = qemu.run_qemu(cmd, timeout)
+    test.write_log(cmd, console)
+    problems = [p for p in [status_problem(rc, console, status, timeout)] if p]
+    problems += console_problems(console, test.lines("expect"), test.lines("reject"))
+    if rc is None:
+        return Outcome(problems)
+    if topology is not None and status in (contract.EXIT.OK, contract.EXIT.ERRORS) \
+            and test.get("inventory", "yes") == "yes":
+        why = check_inventory(console, topology)
+        if why:
+            problems.append("inventory: " + why)
+    for check in test.lines("check"):
+        why = CHECKS[check](console, topology)
+        if why:
+            problems.append("check %s: %s" % (check, why))
+    return Outcome(problems)
