@@ -81,9 +81,12 @@ $(HOBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(HOBJ)/test_%: tests/unit/test_%.c tests/unit/test_support.c tests/unit/test_support.h $(PURE_HOST_OBJS)
+# Linked into every unit test: file helpers, and the fake HBA behind the seam.
+TEST_SUPPORT := tests/unit/test_support.c tests/unit/fake_hba.c
+
+$(HOBJ)/test_%: tests/unit/test_%.c $(TEST_SUPPORT) $(TEST_SUPPORT:.c=.h) $(PURE_HOST_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< tests/unit/test_support.c $(PURE_HOST_OBJS) $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(PURE_HOST_OBJS) $(HOST_LIBS)
 
 # Keep the host objects: make would otherwise delete them as intermediates after each link.
 .SECONDARY: $(PURE_HOST_OBJS)

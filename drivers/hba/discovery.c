@@ -272,6 +272,14 @@ static void handle_completion(struct scan *s, struct job *j)
             finish(j); /* no target at this number: the normal answer for most of 0..255 */
             return;
         }
+        if (j->step != STEP_REPORT_LUNS) {
+            /* The LUN is not there (any more): a probe after a hotplug that was undone, or an
+             * unplug during the scan. No device, not a failure. */
+            s->inv->luns[j->lun_index].flags |= LUN_ABSENT;
+            s->stats->luns_absent++;
+            finish(j);
+            return;
+        }
         break;
     case HBA_OUTCOME_UNIT_ATTENTION:
         if (j->ua_retries < MAX_UA_RETRIES) {
@@ -417,7 +425,8 @@ static int scan_run(struct hba *hba, struct inventory *inv, struct discovery_sta
         if (!(inv->luns[i].flags & LUN_ABSENT))
             inv->luns[kept++] = inv->luns[i];
     inv->count = kept;
-    qsort(inv->luns + s.first_lun, inv->count - s.first_lun, sizeof *inv->luns, compare_luns);
+    if (inv->count > s.first_lun) /* an HBA with no LUN may leave inv->luns NULL */
+        qsort(inv->luns + s.first_lun, inv->count - s.first_lun, sizeof *inv->luns, compare_luns);
     if (s.failed) {
         if (hba->error[0] == '\0')
             snprintf(hba->error, sizeof hba->error, "discovery stopped: the HBA stopped accepting commands");

@@ -1,0 +1,548 @@
+#include "tests/unit/fake_hba.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/scsi/scsi.h"
+
+static uint64_t fake_clock;
+
+uint64_t fake_clock_now(void) { return ++fake_clock; }
+void fake_clock_set(uint64_t t) { fake_clock = t; }
+
+static struct fake_hba *fake_of(const struct hba *h) { return (struct fake_hba *)((char *)h - offsetof(struct fake_hba, base)); }
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+/* ---- LUN table ---- */
+
+static unsigned slot_of(const struct fake_hba *f, uint8_t target, uint16_t lun)
+{
+    uint32_t key = (uint32_t)target << 16 | lun;
+    return (key * 2654435761u) & (f->index_size - 1);
+}
+
+struct fake_lun *fake_hba_find_lun(const struct fake_hba *f, uint8_t target, uint16_t lun)
+{
+    for (unsigned i = slot_of(f, target, lun);; i = (i + 1) & (f->index_size - 1)) {
+        struct fake_lun *l = f->index[i];
+        if (l == NULL || (l->target == target && l->lun == lun))
+            return l;
+    }
+}
+
+static void index_insert(struct fake_hba *f, struct fake_lun *l)
+{
+    unsigned i = slot_of(f, l->target, l->lun);
+    while (f->index[i] != NULL)
+        i = (i + 1) & (f->index_size - 1);
+    f->index[i] = l;
+}
+
+struct fake_lun *fake_hba_add_lun(struct fake_hba *f, uint8_t target, uint16_t lun, uint64_t blocks)
+{
+    struct fake_lun *l = fake_hba_find_lun(f, target, lun);
+    if (l == NULL) {
+        if ((f->n_luns + 1) * 2 > f->index_size) {
+            /* Keep the table at most half full. */
+            free(f->index);
+            f->index_size *= 2;
+            f->index = xcalloc(f->index_size, sizeof *f->index);
+            for (unsigned i = 0; i < f->n_luns; i++)
+                index_insert(f, f->luns[i]);
+        }
+        f->luns = realloc(f->luns, (f->n_luns + 1) * sizeof *f->luns);
+        if (f->luns == NULL)
+            abort();
+        l = xcalloc(1, sizeof *l);
+        l->target = target;
+        l->lun = lun;
+        f->luns[f->n_luns++] = l;
+        index_insert(f, l);
+    }
+    free(l->data);
+    memset(&l->present, 0, sizeof *l - offsetof(struct fake_lun, present));
+    l->present = true;
+    l->device_type = SCSI_TYPE_DISK;
+    l->blocks = blocks;
+    l->block_size = 512;
+    l->media_error_lba = -1;
+    return l;
+}
+
+void fake_lun_store(struct fake_lun *l)
+{
+    free(l->data);
+    l->data = xcalloc(l->blocks, l->block_size);
+}
+
+static bool target_has_luns(const struct fake_hba *f, uint8_t target)
+{
+    for (unsigned i = 0; i < f->n_luns; i++)
+        if (f->luns[i]->target == target && f->luns[i]->present)
+            return true;
+    return false;
+}
+
+/* ---- SCSI ---- */
+
+static void set_sense(struct hba_cmd *c, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+    c->status = SCSI_STATUS_CHECK_CONDITION;
+    memset(c->sense, 0, 18);
+    c->sense[0] = 0x70;
+    c->sense[2] = key;
+    c->sense[7] = 10;
+    c->sense[12] = asc;
+    c->sense[13] = ascq;
+    c->sense_len = 18;
+}
+
+/* Copy len bytes of reply into the command's data-in buffer, setting the residual. */
+static void reply(struct hba_cmd *c, const void *data, uint32_t len)
+{
+    uint32_t n = len < c->data_len ? len : c->data_len;
+    memcpy(c->data, data, n);
+    c->residual = c->data_len - n;
+}
+
+static void report_luns(const struct fake_hba *f, struct hba_cmd *c)
+{
+    uint32_t alloc = scsi_get_be32(c->cdb + 6);
+    struct fake_hba *mf = (struct fake_hba *)f;
+    if (alloc > mf->report_luns_alloc_max)
+        mf->report_luns_alloc_max = alloc;
+    uint32_t entries = 0;
+    bool has_lun0 = false;
+    for (unsigned i = 0; i < f->n_luns; i++)
+        if (f->luns[i]->target == c->target && f->luns[i]->present) {
+            entries++;
+            has_lun0 |= f->luns[i]->lun == 0;
+        }
+    bool add_lun0 = f->report_lun0_always && !has_lun0;
+    entries += add_lun0;
+    uint32_t len = 8 + 8 * entries;
+    uint8_t *buf = xcalloc(len, 1);
+    scsi_put_be32(buf, 8 * entries); /* the whole list, whatever the allocation length (SPC-5 6.33) */
+    uint8_t *e = buf + 8;
+    if (add_lun0)
+        e += 8;
+    for (unsigned i = 0; i < f->n_luns; i++) {
+        const struct fake_lun *l = f->luns[i];
+        if (l->target != c->target || !l->present)
+            continue;
+        if (l->lun < 256) {
+            e[1] = (uint8_t)l->lun; /* peripheral device addressing */
+        } else {
+            e[0] = (uint8_t)(0x40 | l->lun >> 8); /* flat space addressing (SAM-5 4.7.7) */
+            e[1] = (uint8_t)l->lun;
+        }
+        e += 8;
+    }
+    reply(c, buf, len);
+    free(buf);
+}
+
+static void inquiry(const struct fake_lun *l, struct hba_cmd *c)
+{
+    uint8_t d[36] = { 0 };
+    if (l == NULL || !l->present) {
+        d[0] = 0x7f; /* qualifier 3, type 0x1f: no device here (QEMU's answer) */
+    } else {
+        d[0] = l->device_type;
+        d[1] = l->device_type == SCSI_TYPE_CDROM ? 0x80 : 0;
+    }
+    d[2] = 6;
+    d[3] = 2;
+    d[4] = 31;
+    memcpy(d + 8, "FAKE    ", 8);
+    memcpy(d + 16, "FAKE DISK       ", 16);
+    memcpy(d + 32, "1.0 ", 4);
+    reply(c, d, sizeof d);
+}
+
+static bool lba_range_ok(const struct fake_lun *l, uint64_t lba, uint32_t blocks)
+{
+    return lba < l->blocks && blocks <= l->blocks - lba;
+}
+
+static void read_write(struct fake_lun *l, struct hba_cmd *c, bool write)
+{
+    uint64_t lba = c->cdb_len == 16 ? scsi_get_be64(c->cdb + 2) : scsi_get_be32(c->cdb + 2);
+    uint32_t blocks = c->cdb_len == 16 ? scsi_get_be32(c->cdb + 10) : scsi_get_be16(c->cdb + 7);
+    if (!lba_range_ok(l, lba, blocks)) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00); /* LBA OUT OF RANGE */
+        return;
+    }
+    if (write && l->write_protected) {
+        set_sense(c, SCSI_SENSE_DATA_PROTECT, 0x27, 0x00);
+        return;
+    }
+    if (l->media_error_lba >= 0 && (uint64_t)l->media_error_lba >= lba && (uint64_t)l->media_error_lba < lba + blocks) {
+        set_sense(c, SCSI_SENSE_MEDIUM_ERROR, 0x11, 0x00);
+        return;
+    }
+    size_t bytes = (size_t)blocks * l->block_size;
+    if (bytes > c->data_len)
+        bytes = c->data_len;
+    if (write) {
+        l->writes++;
+        if (l->data)
+            memcpy(l->data + lba * l->block_size, c->data, bytes);
+    } else {
+        l->reads++;
+        if (l->data)
+            memcpy(c->data, l->data + lba * l->block_size, bytes);
+        else
+            memset(c->data, 0, bytes);
+    }
+    c->residual = c->data_len - (uint32_t)bytes;
+}
+
+/* Execute a command as a LUN would; the answer is in the command. */
+static void execute(struct fake_hba *f, struct hba_cmd *c)
+{
+    uint8_t op = c->cdb[0];
+    f->ops[op]++;
+    c->response = HBA_RESPONSE_OK;
+    c->status = SCSI_STATUS_GOOD;
+    c->sense_len = 0;
+    c->residual = 0;
+    if (!target_has_luns(f, c->target) && !(f->report_lun0_always && op == SCSI_OP_INQUIRY && c->lun == 0 &&
+                                             fake_hba_find_lun(f, c->target, 0) != NULL)) {
+        c->response = HBA_RESPONSE_BAD_TARGET;
+        c->residual = c->data_len;
+        return;
+    }
+    struct fake_lun *l = fake_hba_find_lun(f, c->target, c->lun);
+    if (op == SCSI_OP_REPORT_LUNS) {
+        report_luns(f, c);
+        return;
+    }
+    if (op == SCSI_OP_INQUIRY) {
+        inquiry(l, c);
+        return;
+    }
+    if (l == NULL || !l->present) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
+        c->residual = c->data_len;
+        return;
+    }
+    l->commands++;
+    if (l->ua_pending > 0) {
+        l->ua_pending--;
+        set_sense(c, SCSI_SENSE_UNIT_ATTENTION, l->ua_asc, l->ua_ascq);
+        c->residual = c->data_len;
+        return;
+    }
+    switch (op) {
+    case SCSI_OP_TEST_UNIT_READY:
+        if (l->no_medium)
+            set_sense(c, SCSI_SENSE_NOT_READY, SCSI_ASC_MEDIUM_NOT_PRESENT, 0);
+        return;
+    case SCSI_OP_SERVICE_ACTION_IN16: {
+        if (l->no_read_capacity16) {
+            set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0);
+            return;
+        }
+        uint8_t d[32] = { 0 };
+        scsi_put_be64(d, l->blocks - 1);
+        scsi_put_be32(d + 8, l->block_size);
+        reply(c, d, sizeof d);
+        return;
+    }
+    case SCSI_OP_READ_CAPACITY10: {
+        uint8_t d[8];
+        scsi_put_be32(d, l->blocks - 1 > 0xffffffffu ? 0xffffffffu : (uint32_t)(l->blocks - 1));
+        scsi_put_be32(d + 4, l->block_size);
+        reply(c, d, sizeof d);
+        return;
+    }
+    case SCSI_OP_MODE_SENSE6: {
+        uint8_t d[4] = { 3, 0, (uint8_t)(l->write_protected ? 0x80 : 0), 0 };
+        reply(c, d, sizeof d);
+        return;
+    }
+    case SCSI_OP_READ10:
+    case SCSI_OP_READ16: read_write(l, c, false); return;
+    case SCSI_OP_WRITE10:
+    case SCSI_OP_WRITE16: read_write(l, c, true); return;
+    case SCSI_OP_SYNCHRONIZE_CACHE10:
+    case SCSI_OP_SYNCHRONIZE_CACHE16: l->flushes++; return;
+    default: set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0); return;
+    }
+}
+
+/* ---- the seam ---- */
+
+static unsigned queue_in_flight(const struct fake_hba *f, unsigned q)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < f->n_inflight; i++)
+        n += f->inflight[i].queue == q;
+    return n;
+}
+
+static int fake_submit(struct hba *h, unsigned q, struct hba_cmd *cmd)
+{
+    struct fake_hba *f = fake_of(h);
+    if (h->broken || q >= h->num_queues || queue_in_flight(f, q) >= h->queue_depth)
+        return -1;
+    if (f->n_inflight == f->inflight_cap) {
+        f->inflight_cap = f->inflight_cap ? f->inflight_cap * 2 : 64;
+        f->inflight = realloc(f->inflight, f->inflight_cap * sizeof *f->inflight);
+        if (f->inflight == NULL)
+            abort();
+    }
+    cmd->submit_tsc = fake_clock_now();
+    cmd->tag = h->stats.submitted;
+    const struct fake_lun *l = fake_hba_find_lun(f, cmd->target, cmd->lun);
+    bool held = l != NULL && l->present && l->stall && cmd->cdb[0] != SCSI_OP_INQUIRY && cmd->cdb[0] != SCSI_OP_REPORT_LUNS;
+    f->inflight[f->n_inflight++] =
+        (struct fake_inflight){ cmd, q, held ? UINT64_MAX : cmd->submit_tsc + f->latency, HBA_RESPONSE_OK };
+    h->stats.submitted++;
+    if (f->on_submit != NULL)
+        f->on_submit(f, cmd, f->ctx);
+    return 0;
+}
+
+static void fake_kick(struct hba *h, unsigned q)
+{
+    (void)q;
+    h->stats.notifies++;
+}
+
+static unsigned fake_in_flight(const struct hba *h, unsigned q)
+{
+    const struct fake_hba *f = fake_of(h);
+    unsigned n = queue_in_flight(f, q);
+    for (unsigned i = 0; i < f->n_lost; i++)
+        n += f->lost[i]->slot == q;
+    return n;
+}
+
+static void take(struct fake_hba *f, unsigned i) { f->inflight[i] = f->inflight[--f->n_inflight]; }
+
+static unsigned fake_poll(struct hba *h, unsigned q, struct hba_cmd **done, unsigned max)
+{
+    struct fake_hba *f = fake_of(h);
+    unsigned n = 0;
+    for (unsigned i = 0; i < f->n_lost && n < max;) {
+        if (f->lost[i]->slot == q) {
+            done[n++] = f->lost[i];
+            f->lost[i] = f->lost[--f->n_lost];
+        } else {
+            i++;
+        }
+    }
+    uint64_t now = fake_clock_now();
+    for (unsigned i = 0; i < f->n_inflight && n < max;) {
+        struct fake_inflight *e = &f->inflight[i];
+        if (e->queue != q || e->due > now) {
+            i++;
+            continue;
+        }
+        struct hba_cmd *c = e->cmd;
+        if (e->cancelled == HBA_RESPONSE_OK) {
+            execute(f, c);
+        } else {
+            c->response = e->cancelled;
+            c->status = 0;
+            c->sense_len = 0;
+            c->residual = c->data_len;
+        }
+        c->complete_tsc = now;
+        done[n++] = c;
+        take(f, i);
+        h->stats.completed++;
+    }
+    return n;
+}
+
+static unsigned fake_overdue(struct hba *h, unsigned q, uint64_t now, struct hba_cmd **out, unsigned max)
+{
+    struct fake_hba *f = fake_of(h);
+    unsigned n = 0;
+    for (unsigned i = 0; i < f->n_inflight && n < max; i++)
+        if (f->inflight[i].queue == q && now >= f->inflight[i].cmd->deadline)
+            out[n++] = f->inflight[i].cmd;
+    return n;
+}
+
+static unsigned fake_poll_events(struct hba *h, struct hba_event *events, unsigned max)
+{
+    struct fake_hba *f = fake_of(h);
+    unsigned n = f->n_events < max ? f->n_events : max;
+    memcpy(events, f->events, n * sizeof *events);
+    memmove(f->events, f->events + n, (f->n_events - n) * sizeof *events);
+    f->n_events -= n;
+    h->stats.events += n;
+    return n;
+}
+
+void fake_hba_post_event(struct fake_hba *f, enum hba_event_kind kind, uint8_t target, uint16_t lun)
+{
+    unsigned capacity = f->event_capacity ? f->event_capacity : 64;
+    if (f->n_events >= capacity) {
+        f->events_dropped = true; /* like a device without buffers: the next event says so */
+        return;
+    }
+    f->events[f->n_events++] = (struct hba_event){ .kind = kind, .target = target, .lun = lun,
+                                                   .events_missed = f->events_dropped, .len = 16 };
+    f->events_dropped = false;
+}
+
+/* Complete every in-flight command of a LUN (or one task) with a cancelling response, now. */
+static void cancel(struct fake_hba *f, const struct hba_cmd *task, uint8_t target, uint16_t lun,
+                   enum hba_response response)
+{
+    for (unsigned i = 0; i < f->n_inflight; i++) {
+        struct hba_cmd *c = f->inflight[i].cmd;
+        if (task ? c == task : c->target == target && c->lun == lun) {
+            f->inflight[i].cancelled = response;
+            f->inflight[i].due = 0;
+        }
+    }
+}
+
+void fake_hba_unplug(struct fake_hba *f, uint8_t target, uint16_t lun, bool event)
+{
+    struct fake_lun *l = fake_hba_find_lun(f, target, lun);
+    if (l != NULL)
+        l->present = false;
+    cancel(f, NULL, target, lun, HBA_RESPONSE_ABORTED);
+    if (event)
+        fake_hba_post_event(f, HBA_EVENT_LUN_REMOVED, target, lun);
+}
+
+static int fake_tmf_submit(struct hba *h, struct hba_tmf *tmf)
+{
+    struct fake_hba *f = fake_of(h);
+    if (h->broken || f->n_tmf_pending == HBA_TMF_SLOTS)
+        return -1;
+    f->tmfs[tmf->kind]++;
+    bool answered = tmf->kind == HBA_TMF_ABORT_TASK ? f->abort_frees : f->answer_lun_reset;
+    if (!answered) {
+        f->tmf_pending[f->n_tmf_pending++] = tmf;
+        return 0;
+    }
+    if (tmf->kind == HBA_TMF_ABORT_TASK) {
+        cancel(f, tmf->task, 0, 0, HBA_RESPONSE_ABORTED);
+    } else {
+        cancel(f, NULL, tmf->target, tmf->lun, HBA_RESPONSE_RESET);
+        /* A LUN reset also answers the aborts for that LUN still waiting (QEMU: their requests
+         * are gone now). */
+        for (unsigned i = 0; i < f->n_tmf_pending;) {
+            struct hba_tmf *t = f->tmf_pending[i];
+            if (t->target == tmf->target && t->lun == tmf->lun) {
+                t->response = HBA_RESPONSE_OK;
+                f->tmf_answered[f->n_tmf_answered++] = t;
+                f->tmf_pending[i] = f->tmf_pending[--f->n_tmf_pending];
+            } else {
+                i++;
+            }
+        }
+    }
+    tmf->response = HBA_RESPONSE_OK;
+    f->tmf_answered[f->n_tmf_answered++] = tmf;
+    return 0;
+}
+
+static unsigned fake_tmf_poll(struct hba *h, struct hba_tmf **done, unsigned max)
+{
+    struct fake_hba *f = fake_of(h);
+    unsigned n = 0;
+    while (n < max && f->n_tmf_answered > 0)
+        done[n++] = f->tmf_answered[--f->n_tmf_answered];
+    return n;
+}
+
+static int fake_reset(struct hba *h)
+{
+    struct fake_hba *f = fake_of(h);
+    f->resets++;
+    h->stats.hba_resets++;
+    for (unsigned i = 0; i < f->n_tmf_pending; i++) {
+        f->tmf_pending[i]->response = HBA_RESPONSE_NO_ANSWER;
+        f->tmf_answered[f->n_tmf_answered++] = f->tmf_pending[i];
+    }
+    f->n_tmf_pending = 0;
+    f->lost = realloc(f->lost, (f->n_lost + f->n_inflight + 1) * sizeof *f->lost);
+    if (f->lost == NULL)
+        abort();
+    for (unsigned i = 0; i < f->n_inflight; i++) {
+        struct hba_cmd *c = f->inflight[i].cmd;
+        c->response = HBA_RESPONSE_LOST;
+        c->complete_tsc = fake_clock_now();
+        c->slot = f->inflight[i].queue; /* which queue's poll hands it back */
+        f->lost[f->n_lost++] = c;
+    }
+    f->n_inflight = 0;
+    for (unsigned i = 0; i < f->n_luns; i++)
+        f->luns[i]->stall = false; /* a reset clears what held the commands */
+    if (f->reset_fails) {
+        snprintf(h->error, sizeof h->error, "the fake HBA was told not to come back");
+        h->broken = true;
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t fake_now(const struct hba *h)
+{
+    (void)h;
+    return fake_clock_now();
+}
+
+static const struct hba_ops fake_ops = {
+    .submit = fake_submit,
+    .kick = fake_kick,
+    .poll = fake_poll,
+    .in_flight = fake_in_flight,
+    .overdue = fake_overdue,
+    .poll_events = fake_poll_events,
+    .tmf_submit = fake_tmf_submit,
+    .tmf_poll = fake_tmf_poll,
+    .reset = fake_reset,
+    .now = fake_now,
+};
+
+void fake_hba_init(struct fake_hba *f, unsigned index, unsigned queues, unsigned queue_depth)
+{
+    memset(f, 0, sizeof *f);
+    f->base.ops = &fake_ops;
+    f->base.kind = "fake";
+    f->base.index = index;
+    snprintf(f->base.name, sizeof f->base.name, "fake%u", index);
+    f->base.num_queues = queues;
+    f->base.queue_depth = queue_depth;
+    f->base.max_target = 255;
+    f->base.max_lun = 16383;
+    f->base.cmd_per_lun = 128;
+    f->base.tsc_hz = FAKE_HZ;
+    f->latency = 20;
+    f->abort_frees = true;
+    f->answer_lun_reset = true;
+    f->index_size = 64;
+    f->index = xcalloc(f->index_size, sizeof *f->index);
+}
+
+void fake_hba_free(struct fake_hba *f)
+{
+    for (unsigned i = 0; i < f->n_luns; i++) {
+        free(f->luns[i]->data);
+        free(f->luns[i]);
+    }
+    free(f->luns);
+    free(f->index);
+    free(f->inflight);
+    free(f->lost);
+    memset(f, 0, sizeof *f);
+}
