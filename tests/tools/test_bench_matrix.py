@@ -2,9 +2,10 @@
 
 The stand-in (FAKE_QEMU below) is what lets this run without a kernel that can run jobs: it
 takes the command bench-matrix builds, reads the job file from -initrd, counts the scsi-hd
-LUNs, writes synthetic fio json+ results to the second -serial file: and exits as lunbench
-would through isa-debug-exit. So the command line, the results checks, the plots and
-summary.md are all exercised; only lunbench itself is not.
+LUNs, writes synthetic fio json+ results to the second -serial file:, answers QMP query-kvm on
+the -qmp socket and exits as lunbench would through isa-debug-exit. So the command line, the
+results checks, the accelerator, the plots and summary.md are all exercised; only lunbench
+itself is not.
 
 Run from the repository root: python3 -m unittest discover -s tests/tools -v
 """
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import textwrap
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -37,15 +39,46 @@ bench_matrix = load_tool("bench-matrix")
 
 # FAKE_QEMU_MODE: ok, drop-cycles (job 0 without driver_cycles_per_io), rename (a job renamed),
 # crash (status 4), silent (status 0, nothing on COM2).
+# FAKE_QEMU_KVM: what query-kvm says: on, off, or error (a QMP error); unset: on when the
+# command has -accel kvm, as QEMU would.
 FAKE_QEMU = textwrap.dedent("""\
     #!%(python)s
-    import configparser, json, os, sys
+    import configparser, json, os, socket, sys, threading
     sys.path.insert(0, %(here)r)
     import fio_synthetic as fio
     args = sys.argv[1:]
     if args == ["--version"]:
         print("QEMU emulator version 99.0.0 (stand-in for the tests)")
         sys.exit(0)
+    accel = args[args.index("-accel") + 1] if "-accel" in args else ""
+    kvm = os.environ.get("FAKE_QEMU_KVM", "on" if accel == "kvm" else "off")
+    answered = threading.Event()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(args[args.index("-qmp") + 1][len("unix:"):].split(",")[0])
+    server.listen(1)
+
+    def serve_qmp():
+        conn, _ = server.accept()
+        f = conn.makefile("rwb")
+        f.write(b'{"QMP": {"version": {}, "capabilities": []}}\\n')
+        f.flush()
+        for line in f:
+            name = json.loads(line)["execute"]
+            reply = {"return": {}}
+            if name == "query-kvm":
+                reply = ({"error": {"class": "GenericError", "desc": "stand-in refuses"}} if kvm == "error"
+                         else {"return": {"enabled": kvm == "on", "present": True}})
+            f.write(json.dumps(reply).encode() + b"\\n")
+            f.flush()
+            if name == "query-kvm":
+                answered.set()
+
+    threading.Thread(target=serve_qmp, daemon=True).start()
+
+    def leave(code):
+        answered.wait(10)  # as a real QEMU would still be running when asked
+        sys.exit(code)
+
     initrd = args[args.index("-initrd") + 1]
     serials = [args[i + 1] for i, a in enumerate(args) if a == "-serial"]
     assert serials[0] == "stdio" and serials[1].startswith("file:"), serials
@@ -60,7 +93,7 @@ FAKE_QEMU = textwrap.dedent("""\
     print("lunbench test stand-in: %%d LUNs" %% luns)
     if mode == "crash":
         print("lunbench: exit status 4 (crash)")
-        sys.exit(9)
+        leave(9)
     jobs = []
     for k, name in enumerate(parser.sections()):
         opts = {key: (value or "") for key, value in parser[name].items()}
@@ -82,7 +115,7 @@ FAKE_QEMU = textwrap.dedent("""\
         if mode != "silent":
             json.dump(fio.document(jobs, luns=luns), f)
     print("lunbench: exit status 0 (success)")
-    sys.exit(1)
+    leave(1)
 """)
 
 
@@ -108,11 +141,23 @@ class JobFileTest(unittest.TestCase):
         self.assertIn("4096 LUNs", text)
         self.assertIn("runtime=500ms\n", bench_matrix.job_file(1, specs, 0.5))
 
-    def test_accelerator(self):
-        self.assertEqual(bench_matrix.accelerator(["qemu", "-accel", "kvm"]), "KVM")
-        self.assertEqual(bench_matrix.accelerator(["qemu", "-M", "q35,accel=kvm"]), "KVM")
-        self.assertEqual(bench_matrix.accelerator(["qemu", "-M", "q35"]), "TCG")
-        self.assertEqual(bench_matrix.accelerator(["qemu", "-accel", "tcg"]), "TCG")
+    def test_accelerator_line(self):
+        line = bench_matrix.accelerator_line
+        kvm = [{"name": "luns-1", "accel": "KVM"}, {"name": "luns-256", "accel": "KVM"}]
+        self.assertEqual(line(kvm, "-accel kvm"), "KVM (QEMU's answer to QMP query-kvm; asked for -accel kvm)")
+        mixed = [{"name": "luns-1", "accel": "KVM"}, {"name": "luns-256", "accel": "TCG"}, {"name": "luns-4096"}]
+        self.assertEqual(line(mixed, "-accel kvm"),
+                         "KVM in luns-1, TCG in luns-256, unknown in luns-4096 (asked for -accel kvm)")
+        self.assertTrue(line([{"name": "luns-1"}], "x").startswith("unknown (QEMU did not answer"))
+
+    def test_accelerator_notes(self):
+        notes = bench_matrix.accelerator_notes
+        self.assertEqual(notes({"name": "luns-1", "accel": "KVM"}, "kvm"), [])
+        self.assertEqual(notes({"name": "luns-1", "accel": "TCG"}, ""), [])  # QEMU's default: nothing asked
+        self.assertEqual(notes({"name": "luns-1", "accel": "TCG"}, "kvm"),
+                         ["luns-1: asked for -accel kvm, but QEMU ran TCG"])
+        self.assertEqual(notes({"name": "luns-1", "accel_error": "QMP connection closed"}, "kvm"),
+                         ["luns-1: no accelerator from QMP: QMP connection closed"])
 
     def test_echoed_options(self):
         self.assertTrue(bench_matrix.same_option("bs", "4096", "4k"))
@@ -167,7 +212,8 @@ class MatrixTest(unittest.TestCase):
             self.assertNotIn("kvm", argv)
         text = self.summary()
         self.assertIn("QEMU emulator version 99.0.0 (stand-in for the tests)", text)
-        self.assertIn("- accelerator: TCG", text)
+        self.assertIn("- accelerator: TCG (QEMU's answer to QMP query-kvm; asked for QEMU's default", text)
+        self.assertIn("| 256 | status 0 (success) | TCG |", text)
         # Job 1 (randread-4k-qd32, k=1): 1000*32*2 I/Os in 1 s, p50 20 µs, p99 50 µs, 1501 cycles.
         self.assertIn("| 256 | randread-4k-qd32 | randread | 4k | 32 | 64000 | 250.0 | 20.0 | 50.0 | 1501 |", text)
         # Job 4 (read-128k-qd1, k=4): 5000 I/Os of 128 KiB = 625 MiB/s.
@@ -183,7 +229,44 @@ class MatrixTest(unittest.TestCase):
         # Each once: QEMU would take a second -accel as a fallback, a second -cpu over the first.
         self.assertEqual([argv[i + 1] for i, a in enumerate(argv) if a == "-accel"], ["kvm"])
         self.assertEqual([argv[i + 1] for i, a in enumerate(argv) if a == "-cpu"], ["host"])
-        self.assertIn("- accelerator: KVM", self.summary())
+        self.assertIn("- accelerator: KVM (QEMU's answer to QMP query-kvm; asked for -accel kvm)", self.summary())
+        self.assertNotIn("## Notes", self.summary())
+
+    def test_kvm_from_the_environment_goes_on_once(self):
+        # tools/kvm-bench: LUNBENCH_ACCEL=kvm LUNBENCH_QEMU_ARGS="-cpu host", and no flags
+        for name, value in (("ACCEL", "kvm"), ("EXTRA_ARGS", ["-cpu", "host"])):
+            patcher = mock.patch.object(bench_matrix.qemu, name, value)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+        rc, _, stderr = self.matrix("ok", "--luns", "1")
+        self.assertEqual(rc, 0, stderr)
+        with open(os.path.join(self.out, "luns-1", "command")) as f:
+            argv = f.read().split()
+        self.assertEqual([argv[i + 1] for i, a in enumerate(argv) if a == "-accel"], ["kvm"])
+        self.assertEqual([argv[i + 1] for i, a in enumerate(argv) if a == "-cpu"], ["host"])
+        self.assertIn("- accelerator: KVM (QEMU's answer to QMP query-kvm; asked for -accel kvm)", self.summary())
+        # what kvm-bench used to pass on top: refused (usage, status 2), not doubled
+        with self.assertRaises(SystemExit) as e:
+            self.matrix("ok", "--luns", "1", "--", "-cpu", "host")
+        self.assertEqual(e.exception.code, 2)
+
+    def test_accelerator_is_what_ran_not_what_was_asked(self):
+        # QEMU on KVM without -accel kvm (as -machine accel=kvm in LUNBENCH_QEMU_ARGS would do)
+        os.environ["FAKE_QEMU_KVM"] = "on"
+        self.addCleanup(os.environ.pop, "FAKE_QEMU_KVM", None)
+        rc, _, stderr = self.matrix("ok", "--luns", "1")
+        self.assertEqual(rc, 0, stderr)
+        self.assertIn("- accelerator: KVM (QEMU's answer", self.summary())
+        # asked for KVM, ran TCG: the summary says TCG and a note says so
+        os.environ["FAKE_QEMU_KVM"] = "off"
+        rc, _, stderr = self.matrix("ok", "--luns", "1", "--accel", "kvm")
+        self.assertEqual(rc, 0, stderr)  # the numbers are real, only not KVM's: a note, not a failure
+        self.assertIn("- accelerator: TCG (QEMU's answer", self.summary())
+        self.assertIn("- luns-1: asked for -accel kvm, but QEMU ran TCG", self.summary())
+        os.environ["FAKE_QEMU_KVM"] = "error"
+        self.matrix("ok", "--luns", "1")
+        self.assertIn("- accelerator: unknown (QEMU did not answer QMP query-kvm", self.summary())
+        self.assertIn("- luns-1: no accelerator from QMP: query-kvm: stand-in refuses", self.summary())
 
     def test_missing_key_names_the_run(self):
         rc, _, stderr = self.matrix("drop-cycles")
