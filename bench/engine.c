@@ -120,8 +120,14 @@ static int pick_target(struct run *run)
 static void bitmap_set(uint8_t *b, uint64_t i) { b[i / 8] |= (uint8_t)(1u << (i % 8)); }
 static bool bitmap_get(const uint8_t *b, uint64_t i) { return b[i / 8] & (1u << (i % 8)); }
 
-static bool submit_one(struct run *run, unsigned slot_index, unsigned target_index, uint64_t unit, int dir, bool verify_read)
+/* Why an I/O is submitted: a new one counts against the job's limits; a retry (after a UNIT
+ * ATTENTION) is the same I/O again; a verify read checks what the job wrote. */
+enum io_kind { IO_NEW, IO_RETRY, IO_VERIFY_READ };
+
+static bool submit_one(struct run *run, unsigned slot_index, unsigned target_index, uint64_t unit, int dir,
+                       enum io_kind kind)
 {
+    bool verify_read = kind == IO_VERIFY_READ;
     struct slot *s = &run->slots[slot_index];
     struct target *t = &run->set.t[target_index];
     const struct lun_info *l = t->info;
@@ -158,7 +164,7 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     t->in_flight++;
     run->in_flight++;
     run->n_free--;
-    if (!verify_read) {
+    if (kind == IO_NEW) {
         run->submitted++;
         run->submitted_bytes += run->job->bs;
         if (s->measured) {
@@ -222,7 +228,7 @@ static void submit_work(struct run *run, uint64_t now)
                 continue;
             }
             if (t->in_flight >= t->max_in_flight ||
-                !submit_one(run, slot, rt->target, rt->unit, rt->dir, rt->verify_read))
+                !submit_one(run, slot, rt->target, rt->unit, rt->dir, rt->verify_read ? IO_VERIFY_READ : IO_RETRY))
                 return;
             run->n_retries--;
             continue;
@@ -248,7 +254,7 @@ static void submit_work(struct run *run, uint64_t now)
             if (run->verify_target == run->set.n)
                 return;
             struct target *t = &run->set.t[run->verify_target];
-            if (!submit_one(run, slot, run->verify_target, t->verify_unit, DIR_READ, true))
+            if (!submit_one(run, slot, run->verify_target, t->verify_unit, DIR_READ, IO_VERIFY_READ))
                 return;
             t->verify_unit++;
             continue;
@@ -262,7 +268,7 @@ static void submit_work(struct run *run, uint64_t now)
             return;
         struct target *t = &run->set.t[ti];
         uint64_t unit = random_offsets(run->job) ? xorshift(&run->rng) % t->units : t->next_unit++ % t->units;
-        if (!submit_one(run, slot, (unsigned)ti, unit, choose_dir(run), false))
+        if (!submit_one(run, slot, (unsigned)ti, unit, choose_dir(run), IO_NEW))
             return;
         if (run->ios_limit && run->measured_submitted >= run->ios_limit)
             run->stop_submitting = true;
@@ -354,15 +360,15 @@ static bool after_hotplug(struct run *run, struct slot *s, const struct hba_verd
 }
 
 /* A command that needed a LOGICAL UNIT RESET is back. A LUN that stalls again after its reset
- * worked (a command submitted after it needs one too) is taken out of the run: resetting it
- * forever would only hold its share of the job's depth. */
+ * (a command submitted after that reset was sent needs one too) is taken out of the run:
+ * resetting it forever would only hold its share of the job's depth. */
 static void note_stall(struct run *run, struct target *t, const struct hba_cmd *c)
 {
     if (c->recovery != HBA_RECOVERY_LUN_RESET_SENT)
         return;
     bool new_stall = t->stalls == 0 || c->submit_tsc > t->last_reset_tsc;
-    if (c->complete_tsc > t->last_reset_tsc)
-        t->last_reset_tsc = c->complete_tsc;
+    if (c->recovery_tsc > t->last_reset_tsc)
+        t->last_reset_tsc = c->recovery_tsc;
     if (!new_stall)
         return;
     t->stalls++;

@@ -29,7 +29,7 @@ struct target {
     unsigned max_in_flight;  /* the smaller of cmd_per_lun and the LUN's fair share of iodepth */
     unsigned next_queue;
     unsigned stalls;         /* recoveries that needed a LOGICAL UNIT RESET */
-    uint64_t last_reset_tsc; /* when the last of them came back */
+    uint64_t last_reset_tsc; /* when the last of those resets was sent */
     uint8_t *written;        /* verify: a bit per unit */
 };
 

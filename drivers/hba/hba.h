@@ -74,6 +74,7 @@ struct hba_cmd {
     uint64_t submit_tsc, complete_tsc;
     /* Recovery state (drivers/hba/recovery.c). */
     enum hba_recovery_step recovery;
+    uint64_t recovery_tsc; /* when the last step was taken */
     uint64_t deadline;
     /* Set by the driver at submission: the request's tag on the wire, for messages. */
     uint64_t tag;

@@ -133,6 +133,7 @@ static bool escalate(struct hba *h, struct hba_cmd *cmd, uint64_t now)
     }
     report_step(h, cmd, now, tmf_name(kind));
     cmd->recovery = kind == HBA_TMF_ABORT_TASK ? HBA_RECOVERY_ABORT_SENT : HBA_RECOVERY_LUN_RESET_SENT;
+    cmd->recovery_tsc = now;
     cmd->deadline = now + wait;
     return true;
 }
