@@ -98,12 +98,14 @@ static bool random_offsets(const struct job_spec *job)
     return job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW;
 }
 
-/* The next LUN with room for one more command, round-robin or at random. */
+/* The next LUN with room for one more command: the one after the last chosen (round-robin), or
+ * the first with room from a random place (random), so that a LUN with room is always found. */
 static int pick_target(struct run *run)
 {
-    for (unsigned tries = 0; tries < run->set.n; tries++) {
-        unsigned i = run->job->lun_order == LUN_ORDER_RANDOM ? (unsigned)(xorshift(&run->rng) % run->set.n)
-                                                             : run->rr_cursor++ % run->set.n;
+    unsigned n = run->set.n;
+    unsigned start = run->job->lun_order == LUN_ORDER_RANDOM ? (unsigned)(xorshift(&run->rng) % n) : run->rr_cursor;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = start + k < n ? start + k : start + k - n;
         const struct target *t = &run->set.t[i];
         if (t->removed || t->retired || t->in_flight >= t->max_in_flight)
             continue;
@@ -112,6 +114,7 @@ static int pick_target(struct run *run)
         /* A LUN being recovered gets nothing new: it would only be held too. */
         if (t->hba->tmfs_in_flight != 0 && hba_lun_in_recovery(t->hba, t->info->target, t->info->lun))
             continue;
+        run->rr_cursor = i + 1 < n ? i + 1 : 0;
         return (int)i;
     }
     return -1;
@@ -219,11 +222,14 @@ static void submit_work(struct run *run, uint64_t now)
 {
     while (run->n_free > 0) {
         unsigned slot = run->free_slots[run->n_free - 1];
+        if (run->hp.n_pending > 0)
+            return; /* drain: a hotplug change is applied with nothing in flight, before any retry */
         if (run->n_retries > 0) {
-            /* I/Os that met a UNIT ATTENTION go again, unless their LUN is gone or busy. */
+            /* I/Os that met a UNIT ATTENTION go again, unless their LUN is gone or busy, or its
+             * region shrank below them (the change the attention told of is applied by now). */
             struct retry *rt = &run->retries[run->n_retries - 1];
             struct target *t = &run->set.t[rt->target];
-            if (t->removed) {
+            if (t->removed || rt->unit >= t->units) {
                 run->n_retries--;
                 continue;
             }
@@ -259,8 +265,6 @@ static void submit_work(struct run *run, uint64_t now)
             t->verify_unit++;
             continue;
         }
-        if (run->hp.n_pending > 0)
-            return; /* drain: a hotplug change is applied with nothing in flight */
         if (run->stop_submitting || !rate_allows(run, now))
             return;
         int ti = pick_target(run);

@@ -141,10 +141,8 @@ static void probe(struct hotplug *hp, struct target_set *set, const struct chang
         *known = found;
         known->errors = errors;
         struct target *t = targets_find(set, known);
-        if (t != NULL) {
-            t->removed = false;
-            targets_share_iodepth(set);
-        }
+        if (t != NULL)
+            targets_renew(set, t);
     } else {
         index = inv->count - 1; /* discovery_probe_lun appended it: rc 1 means it did */
     }

@@ -217,6 +217,31 @@ int targets_add(struct target_set *set, size_t inv_index)
     return 0;
 }
 
+int targets_renew(struct target_set *set, struct target *t)
+{
+    const struct lun_info *l = t->info;
+    const char *why = unusable_reason(set->job, l);
+    char err[200];
+    struct target fresh;
+    if (why == NULL && init_target(set->job, set->env, t->inv_index, &fresh, err, sizeof err) != 0)
+        why = err;
+    else if (why == NULL && t->written != NULL &&
+             (fresh.first_lba != t->first_lba || fresh.units != t->units || fresh.blocks_per_unit != t->blocks_per_unit))
+        why = "it came back with another size, and what this verify job wrote cannot be checked there";
+    if (why != NULL) {
+        printf("lunbench: job '%s': LUN %u:%u:%u is back, but stays out of the running job: %s\n", set->job->name,
+               l->hba, l->target, l->lun, why);
+        return -1;
+    }
+    t->hba = fresh.hba;
+    t->first_lba = fresh.first_lba;
+    t->units = fresh.units;
+    t->blocks_per_unit = fresh.blocks_per_unit;
+    t->removed = false;
+    targets_share_iodepth(set);
+    return 0;
+}
+
 struct target *targets_find(const struct target_set *set, const struct lun_info *l)
 {
     for (unsigned i = 0; i < set->n; i++)

@@ -54,6 +54,9 @@ void targets_free(struct target_set *set);
 bool targets_selects(const struct target_set *set, const struct lun_info *l);
 /* Add inventory entry inv_index to the running job. 0, or -1 (printed: why it cannot join). */
 int targets_add(struct target_set *set, size_t inv_index);
+/* A removed LUN is back at the same address, maybe another device: check it against the job's
+ * block size and region again and take it back in. 0, or -1 (printed: why it stays out). */
+int targets_renew(struct target_set *set, struct target *t);
 /* After the inventory array moved (it grew): point every target at its entry again. */
 void targets_repoint(struct target_set *set);
 struct target *targets_find(const struct target_set *set, const struct lun_info *l);

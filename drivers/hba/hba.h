@@ -168,6 +168,7 @@ struct hba {
     /* The recovery layer's state (drivers/hba/recovery.c). */
     struct hba_tmf tmfs[HBA_TMF_SLOTS];
     unsigned tmfs_in_flight;
+    unsigned cmds_in_recovery; /* handed a recovery step and not back yet */
     uint64_t next_deadline_check;
 };
 

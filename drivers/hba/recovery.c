@@ -132,6 +132,8 @@ static bool escalate(struct hba *h, struct hba_cmd *cmd, uint64_t now)
         return true;
     }
     report_step(h, cmd, now, tmf_name(kind));
+    if (cmd->recovery == HBA_RECOVERY_NONE)
+        h->cmds_in_recovery++;
     cmd->recovery = kind == HBA_TMF_ABORT_TASK ? HBA_RECOVERY_ABORT_SENT : HBA_RECOVERY_LUN_RESET_SENT;
     cmd->recovery_tsc = now;
     cmd->deadline = now + wait;
@@ -162,13 +164,16 @@ static void report_recovered(const struct hba *h, const struct hba_cmd *cmd)
            cmd->recovery == HBA_RECOVERY_ABORT_SENT ? "ABORT TASK" : "LOGICAL UNIT RESET");
 }
 
-unsigned hba_poll(struct hba *h, unsigned q, struct hba_cmd **done, unsigned max)
+unsigned hba_poll_recovery(struct hba *h, struct hba_cmd **done, unsigned n)
 {
-    unsigned n = h->ops->poll(h, q, done, max);
-    for (unsigned i = 0; i < n; i++)
-        if (done[i]->recovery != HBA_RECOVERY_NONE)
+    for (unsigned i = 0; i < n; i++) {
+        if (done[i]->recovery != HBA_RECOVERY_NONE) {
             report_recovered(h, done[i]);
-    uint64_t now = h->ops->now(h);
+            if (h->cmds_in_recovery > 0)
+                h->cmds_in_recovery--;
+        }
+    }
+    uint64_t now = n > 0 ? done[n - 1]->complete_tsc : h->ops->now(h);
     if (h->tmfs_in_flight == 0 && now < h->next_deadline_check)
         return n;
     uint64_t start = now;

@@ -17,9 +17,21 @@
 
 #define HBA_DEADLINE_CHECK_MS 10 /* how often the deadlines are looked at */
 
+/* The rest of hba_poll, for n commands the driver handed back: reports on the ones that needed
+ * recovery, TMF answers, deadlines. */
+unsigned hba_poll_recovery(struct hba *h, struct hba_cmd **done, unsigned n);
+
 /* Poll request queue q: finished commands into done[] (at most max); TMF answers are reaped and,
  * every HBA_DEADLINE_CHECK_MS, every queue's deadlines looked at. Returns how many. */
-unsigned hba_poll(struct hba *h, unsigned q, struct hba_cmd **done, unsigned max);
+static inline unsigned hba_poll(struct hba *h, unsigned q, struct hba_cmd **done, unsigned max)
+{
+    unsigned n = h->ops->poll(h, q, done, max);
+    /* The hot path, inline: nothing being recovered and no check due (the driver has just read
+     * the clock for the last completion). */
+    if (n > 0 && h->tmfs_in_flight == 0 && h->cmds_in_recovery == 0 && done[n - 1]->complete_tsc < h->next_deadline_check)
+        return n;
+    return hba_poll_recovery(h, done, n);
+}
 
 /* Whether a TMF for this LUN is in flight. */
 bool hba_lun_in_recovery(const struct hba *h, uint8_t target, uint16_t lun);
