@@ -1,4 +1,4 @@
-/* The flow of one boot (docs/DESIGN.md): boot info, console, configuration, machine report. */
+/* The flow of one boot: boot info, console, configuration, machine report, discovery, the mode. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "bench/job.h"
-#include "rt/console.h"
+#include "arch/x86_64/console.h"
 #include "lib/exit_status.h"
 #include "rt/heap.h"
 #include "machine.h"

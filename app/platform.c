@@ -5,7 +5,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/pci_config.h"
+#include "app/pci_config.h"
 #include "machine.h"
 
 #define FOUR_GIB 0x100000000ull

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "arch/x86_64/serial.h"
-#include "rt/console.h"
+#include "arch/x86_64/console.h"
 
 static void to_com2(void *ctx, const char *buf, size_t len)
 {

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 
 #include "arch/x86_64/machine_exit.h"
-#include "rt/console.h"
+#include "arch/x86_64/console.h"
 
 #undef errno
 extern int errno;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cpu.h"
-#include "rt/console.h"
+#include "arch/x86_64/console.h"
 #include "lib/exit_status.h"
 #include "lib/options.h"
 #include "machine_exit.h"

@@ -190,7 +190,6 @@ static inline unsigned hba_poll_events(struct hba *h, struct hba_event *ev, unsi
 {
     return h->broken ? 0 : h->ops->poll_events(h, ev, max);
 }
-static inline uint64_t hba_now(const struct hba *h) { return h->ops->now(h); }
 
 /* The command's name and, for READ/WRITE(10/16), " LBA n", for error lines. */
 void hba_cmd_describe(const struct hba_cmd *cmd, char *buf, size_t len);

@@ -59,14 +59,3 @@ int vscsi_lun_encode(uint8_t out[8], uint8_t target, uint16_t lun)
     out[3] = (uint8_t)lun;
     return 0;
 }
-
-const char *vscsi_response_name(uint8_t response)
-{
-    static const char *const names[] = {
-        "OK", "OVERRUN", "ABORTED", "BAD_TARGET", "RESET", "BUSY", "TRANSPORT_FAILURE", "TARGET_FAILURE",
-        "NEXUS_FAILURE", "FAILURE", "FUNCTION_SUCCEEDED", "FUNCTION_REJECTED", "INCORRECT_LUN",
-    };
-    if (response < sizeof names / sizeof names[0])
-        return names[response];
-    return response == VSCSI_RESPONSE_DEVICE_RESET ? "lost in a device reset" : "unknown response";
-}

@@ -45,7 +45,7 @@ struct __attribute__((packed)) vscsi_tmf_resp {
     uint8_t response;
 };
 
-/* Responses (5.6.6.1), and two of ours for commands the device never completed. */
+/* Responses (5.6.6.1); drivers/hba/hba.h takes them as the seam's own (enum hba_response). */
 enum {
     VIRTIO_SCSI_S_OK = 0,
     VIRTIO_SCSI_S_OVERRUN = 1,
@@ -60,9 +60,7 @@ enum {
     VIRTIO_SCSI_S_FUNCTION_SUCCEEDED = 10,
     VIRTIO_SCSI_S_FUNCTION_REJECTED = 11,
     VIRTIO_SCSI_S_INCORRECT_LUN = 12,
-    VSCSI_RESPONSE_DEVICE_RESET = 0xfe, /* lost: lunbench reset the device */
 };
-const char *vscsi_response_name(uint8_t response);
 
 #define VSCSI_LUN_MAX 16383 /* 14 bits of flat space addressing */
 /* Encode a LUN as QEMU/virtio-scsi expects in the 8-byte request LUN field:

@@ -167,8 +167,35 @@ def check_stamps(console, topology):
     return None
 
 
+PROGRESS = re.compile(r"^lunbench: job '([^']+)' (\d+)s: read (\d+) IOPS", re.M)
+
+
+def check_stall_isolation(console, topology):
+    """tests/qemu/data/jobs/stall-isolation.fio: every second of the jobs that include the
+    stalled LUN keeps at least half the median rate of 'healthy' (the other LUNs alone), and each
+    of those jobs takes the stalled LUN out of its run."""
+    seconds = {}
+    for job, _, iops in PROGRESS.findall(console):
+        seconds.setdefault(job, []).append(int(iops))
+    healthy = sorted(seconds.get("healthy", []))
+    if not healthy:
+        return "no progress lines from job 'healthy' (progress=yes?)"
+    reference = healthy[len(healthy) // 2]
+    for job in ("stall-roundrobin", "stall-random"):
+        if len(seconds.get(job, [])) < 3:
+            return "job %r reported %d seconds, not 3" % (job, len(seconds.get(job, [])))
+        worst = min(seconds[job])
+        if worst < reference / 2:
+            return "job %r: a second at %d IOPS, under half of healthy's %d (%s)" % (job, worst, reference,
+                                                                                  seconds[job])
+        if not re.search(r"^lunbench: job '%s': LUN 0:0:0 stalled again after a LOGICAL UNIT RESET" % job, console,
+                         re.M):
+            return "job %r did not take the stalled LUN 0:0:0 out of its run" % job
+    return None
+
+
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-json": check_fio_json,
-          "clat2csv": check_clat2csv, "stamps": check_stamps}
+          "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation}
 # What a check runs besides QEMU: without it the test is skipped, not failed.
 CHECK_NEEDS = {"clat2csv": "fio_jsonplus_clat2csv", "tsc": "gcc"}
 

@@ -1,4 +1,4 @@
-#include "console.h"
+#include "arch/x86_64/console.h"
 
 #include <string.h>
 

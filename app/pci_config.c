@@ -1,4 +1,4 @@
-#include "arch/x86_64/pci_config.h"
+#include "app/pci_config.h"
 
 #include "arch/x86_64/cpu.h"
 

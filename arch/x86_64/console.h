@@ -1,6 +1,6 @@
 /* The human console (COM1): what stdout and stderr write to. */
-#ifndef RT_CONSOLE_H
-#define RT_CONSOLE_H
+#ifndef ARCH_X86_64_CONSOLE_H
+#define ARCH_X86_64_CONSOLE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* The two ways to reach PCI configuration space on x86. */
-#ifndef ARCH_X86_64_PCI_CONFIG_H
-#define ARCH_X86_64_PCI_CONFIG_H
+#ifndef APP_PCI_CONFIG_H
+#define APP_PCI_CONFIG_H
 
 #include "drivers/pci/pci.h"
 
