@@ -77,10 +77,11 @@ void report_luns(const struct machine *m, const struct scan_result *r)
             sep = ", ";
         }
     }
+    if (other)
+        printf("%s%u of types above 31", sep, other);
     printf("%s, %s in all, %.1f ms\n", inv->count ? ")" : "", size_text(bytes, size), cycles_to_ms(m, r->discovery_cycles));
     printf("discovery: %" PRIu64 " commands, %" PRIu64 " UNIT ATTENTION retries, %u LUN%s without medium, %u failed\n",
            commands, ua, no_medium, no_medium == 1 ? "" : "s", failed);
-    (void)other;
     if (m->options.list_luns != OPT_YES)
         return;
     printf("  H:T:L        type    vendor   product           rev   blocks x size\n");
@@ -115,11 +116,27 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             json_uint(w, "seg_max", h->config.seg_max);
             json_uint(w, "max_sectors", h->config.max_sectors);
             json_uint(w, "cmd_per_lun", h->config.cmd_per_lun);
-            json_uint(w, "targets", r->stats[i].targets);
-            json_uint(w, "commands", r->stats[i].commands);
-            json_uint(w, "aborts", h->base.stats.aborts);
-            json_uint(w, "lun_resets", h->base.stats.lun_resets);
-            json_uint(w, "device_resets", h->base.stats.hba_resets);
+            const struct discovery_stats *d = &r->stats[i];
+            const struct hba_stats *st = &h->base.stats;
+            json_uint(w, "targets", d->targets);
+            json_uint(w, "commands", d->commands);
+            /* What discovery met, and what the HBA did over the whole run. */
+            json_uint(w, "luns_listed", d->luns_listed);
+            json_uint(w, "luns_absent", d->luns_absent);
+            json_uint(w, "luns_failed", d->luns_failed);
+            json_uint(w, "ua_retries", d->ua_retries);
+            json_uint(w, "other_retries", d->other_retries);
+            json_uint(w, "report_luns_regrows", d->report_luns_regrows);
+            json_uint(w, "max_in_flight", d->max_in_flight);
+            json_uint(w, "submitted", st->submitted);
+            json_uint(w, "completed", st->completed);
+            json_uint(w, "notifies", st->notifies);
+            json_uint(w, "notifies_suppressed", st->notifies_suppressed);
+            json_uint(w, "events", st->events);
+            json_uint(w, "aborts", st->aborts);
+            json_uint(w, "lun_resets", st->lun_resets);
+            json_uint(w, "device_resets", st->hba_resets);
+            json_double(w, "recovery_ms", cycles_to_ms(m, st->recovery_cycles));
         } else {
             json_string(w, "error", h->base.error);
         }

@@ -40,6 +40,7 @@ struct scan {
     size_t next_lun;     /* next entry to probe */
     unsigned next_target;
     bool failed;
+    bool dirty[HBA_MAX_QUEUES]; /* submitted to since the last kick */
 };
 
 static struct lun_info *append_lun(struct inventory *inv, uint8_t hba, uint8_t target, uint16_t lun)
@@ -108,6 +109,7 @@ static bool submit(struct scan *s, struct job *j)
         return false;
     }
     j->busy = true;
+    s->dirty[j->queue] = true;
     s->stats->commands++;
     return true;
 }
@@ -399,8 +401,11 @@ static int scan_run(struct hba *hba, struct inventory *inv, struct discovery_sta
             break; /* nothing in flight and nothing left to start */
         if (busy > stats->max_in_flight)
             stats->max_in_flight = busy;
-        for (unsigned q = 0; q < hba->num_queues; q++)
-            hba_kick(hba, q);
+        for (unsigned q = 0; q < hba->num_queues; q++) {
+            if (s.dirty[q])
+                hba_kick(hba, q); /* once per batch, and only where something went */
+            s.dirty[q] = false;
+        }
         for (unsigned q = 0; q < hba->num_queues; q++) {
             unsigned n = hba_poll(hba, q, done, hba->queue_depth);
             for (unsigned k = 0; k < n; k++) {

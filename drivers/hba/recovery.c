@@ -61,14 +61,21 @@ static void reap_tmfs(struct hba *h)
     }
 }
 
-/* Send a TMF for cmd's LUN. 0, or -1 when no slot is free (the caller waits) or the HBA refused. */
+/* Send a TMF for cmd's LUN. 0, or -1 when no slot is free (the caller waits) or the HBA refused.
+ * Aborts take at most half the slots: an abort may go unanswered until its LUN is reset (QEMU
+ * answers once the request is cancelled), so slots full of aborts would leave no room for the LUN
+ * resets that answer them. */
 static int send_tmf(struct hba *h, enum hba_tmf_kind kind, struct hba_cmd *cmd, uint64_t now)
 {
     struct hba_tmf *t = NULL;
-    for (unsigned i = 0; i < HBA_TMF_SLOTS && t == NULL; i++)
+    unsigned aborts = 0;
+    for (unsigned i = 0; i < HBA_TMF_SLOTS; i++) {
         if (!h->tmfs[i].in_flight)
-            t = &h->tmfs[i];
-    if (t == NULL)
+            t = t != NULL ? t : &h->tmfs[i];
+        else
+            aborts += h->tmfs[i].kind == HBA_TMF_ABORT_TASK;
+    }
+    if (t == NULL || (kind == HBA_TMF_ABORT_TASK && aborts >= HBA_TMF_SLOTS / 2))
         return -1;
     *t = (struct hba_tmf){ .kind = kind, .target = cmd->target, .lun = cmd->lun,
                            .task = kind == HBA_TMF_ABORT_TASK ? cmd : NULL, .sent_tsc = now };
@@ -126,8 +133,21 @@ static bool escalate(struct hba *h, struct hba_cmd *cmd, uint64_t now)
         if (abort == NULL)
             kind = HBA_TMF_ABORT_TASK;
     }
-    if (send_tmf(h, kind, cmd, now) != 0) {
-        /* Every slot holds a TMF the device has not answered: look again at the next check. */
+    if (send_tmf(h, kind, cmd, now) != 0 && (reap_tmfs(h), send_tmf(h, kind, cmd, now) != 0)) {
+        /* No slot for it, even with the answers that came meanwhile: wait for the next check,
+         * unless a TMF has gone unanswered for two timeouts (an abort's LUN reset would have
+         * answered it by then), which leaves only the reset. */
+        const struct hba_tmf *oldest = NULL;
+        for (unsigned i = 0; i < HBA_TMF_SLOTS; i++)
+            if (h->tmfs[i].in_flight && (oldest == NULL || h->tmfs[i].sent_tsc < oldest->sent_tsc))
+                oldest = &h->tmfs[i];
+        if (oldest != NULL && now - oldest->sent_tsc >= 2 * wait) {
+            printf("lunbench: HBA %u (%s): no TMF slot free and %s to target %u LUN %u not answered in %" PRIu64
+                   " ms; resetting the HBA\n", h->index, h->name, tmf_name(oldest->kind), oldest->target, oldest->lun,
+                   to_ms(h, now - oldest->sent_tsc));
+            hba_reset(h);
+            return false;
+        }
         cmd->deadline = now + hba_ms_to_cycles(h, HBA_DEADLINE_CHECK_MS);
         return true;
     }
