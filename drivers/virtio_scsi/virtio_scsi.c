@@ -243,6 +243,9 @@ int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_confi
          * lets go of the queues it may have been given. */
         virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
         virtio_pci_set_status(&hba->vdev, VIRTIO_STATUS_FAILED);
+        size_t used = strlen(hba->base.error);
+        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_FAILED)
+            snprintf(hba->base.error + used, sizeof hba->base.error - used, " (device reset and marked FAILED)");
         hba->base.broken = true;
         return -1;
     }
