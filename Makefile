@@ -81,8 +81,8 @@ $(HOBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
-# Linked into every unit test: file helpers, and the fake HBA behind the seam.
-TEST_SUPPORT := tests/unit/test_support.c tests/unit/fake_hba.c
+# Linked into every unit test: file helpers, the fake HBA behind the seam, and the job fixture on it.
+TEST_SUPPORT := tests/unit/test_support.c tests/unit/fake_hba.c tests/unit/bench_fixture.c
 
 $(HOBJ)/test_%: tests/unit/test_%.c $(TEST_SUPPORT) $(TEST_SUPPORT:.c=.h) $(PURE_HOST_OBJS)
 	@mkdir -p $(dir $@)

@@ -10,30 +10,24 @@
 #include "bench/targets.h"
 #include "drivers/hba/discovery.h"
 #include "drivers/scsi/scsi.h"
+#include "tests/unit/bench_fixture.h"
 #include "tests/unit/fake_hba.h"
 #include "tests/unit/test_support.h"
 
 #define LUN_BLOCKS 2048 /* 1 MiB LUNs of 512-byte blocks */
 #define TIMEOUT 100000  /* ticks: 100 ms of fake time */
-#define WALL_CLOCK_US 1700000000000000ull
+#define WALL_CLOCK_US BENCH_FIXTURE_WALL_CLOCK_US
 
 struct fixture {
-    struct fake_hba f;
-    struct hba *hbas[1];
-    bool ok[1];
-    struct inventory inv;
-    struct bench_env env;
-    struct job_spec job;
-    struct job_result r;
+    struct bench_fixture b;
 };
 
 static int setup(void **state)
 {
     struct fixture *x = calloc(1, sizeof *x);
-    fake_hba_init(&x->f, 0, 2, 64);
-    fake_clock_set(0);
-    x->hbas[0] = &x->f.base;
-    x->ok[0] = true;
+    if (x == NULL)
+        return -1;
+    bench_fixture_init(&x->b);
     *state = x;
     return 0;
 }
@@ -41,40 +35,25 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *x = *state;
-    fake_hba_free(&x->f);
-    free(x->inv.luns);
+    bench_fixture_free(&x->b);
     free(x);
     return 0;
 }
 
-/* n disk LUNs 0:0:0..n-1, discovered, and the environment over them. */
+/* n disk LUNs 0:0:0..n-1. */
 static void luns(struct fixture *x, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        fake_hba_add_lun(&x->f, 0, (uint16_t)i, LUN_BLOCKS);
+        fake_hba_add_lun(&x->b.f, 0, (uint16_t)i, LUN_BLOCKS);
 }
 
-static void discover(struct fixture *x)
-{
-    struct discovery_stats st;
-    assert_int_equal(discovery_run(&x->f.base, &x->inv, &st, TIMEOUT), 0);
-    x->env = (struct bench_env){ .hbas = x->hbas, .hba_ok = x->ok, .hba_count = 1, .inv = &x->inv,
-                                 .now = fake_clock_now, .tsc_hz = FAKE_HZ, .cmd_timeout_cycles = TIMEOUT,
-                                 .wall_clock_us = WALL_CLOCK_US, .wall_clock_tsc = fake_clock_now() };
-}
-
-static void parse(struct fixture *x, const char *text)
-{
-    char err[300];
-    size_t count = 0;
-    assert_int_equal(job_file_parse("t.fio", text, strlen(text), NULL, 0, &x->job, 1, &count, err, sizeof err), 0);
-    assert_int_equal(count, 1);
-}
+static void discover(struct fixture *x) { bench_fixture_discover(&x->b, TIMEOUT, fake_clock_now); }
+static void parse(struct fixture *x, const char *text) { bench_fixture_parse(&x->b, text); }
 
 static int run(struct fixture *x, const char *text)
 {
     parse(x, text);
-    return bench_run_job(&x->job, &x->env, &x->r);
+    return bench_run_job(&x->b.job, &x->b.env, &x->b.r);
 }
 
 static uint64_t all_errors(const struct job_result *r)
@@ -91,26 +70,26 @@ static void test_randread_accounts_every_io(void **state)
     luns(x, 4);
     discover(x);
     assert_int_equal(run(x, "[j]\nrw=randread\nbs=4096\niodepth=8\nnumber_ios=800\n"), 0);
-    assert_int_equal(x->r.dir[DIR_READ].ios, 800);
-    assert_int_equal(x->r.dir[DIR_READ].bytes, 800 * 4096);
-    assert_int_equal(x->r.dir[DIR_WRITE].ios, 0);
-    assert_int_equal(all_errors(&x->r), 0);
-    assert_int_equal(x->r.lun_count, 4);
-    assert_false(x->r.stopped);
+    assert_int_equal(x->b.r.dir[DIR_READ].ios, 800);
+    assert_int_equal(x->b.r.dir[DIR_READ].bytes, 800 * 4096);
+    assert_int_equal(x->b.r.dir[DIR_WRITE].ios, 0);
+    assert_int_equal(all_errors(&x->b.r), 0);
+    assert_int_equal(x->b.r.lun_count, 4);
+    assert_false(x->b.r.stopped);
     uint64_t levels = 0;
     for (int i = 0; i < IODEPTH_LEVELS; i++)
-        levels += x->r.iodepth_level[i];
+        levels += x->b.r.iodepth_level[i];
     assert_int_equal(levels, 800);
-    assert_true(x->r.iodepth_level[3] > 0); /* depth 8 was reached */
+    assert_true(x->b.r.iodepth_level[3] > 0); /* depth 8 was reached */
     uint64_t reads = 0;
     for (unsigned i = 0; i < 4; i++) {
-        assert_int_equal(x->f.luns[i]->reads, 200); /* round-robin spreads them evenly */
-        reads += x->f.luns[i]->reads;
+        assert_int_equal(x->b.f.luns[i]->reads, 200); /* round-robin spreads them evenly */
+        reads += x->b.f.luns[i]->reads;
     }
     assert_int_equal(reads, 800);
     /* Latency is the fake's 20 ticks (µs) plus what the loop adds: well under a millisecond. */
-    assert_true(x->r.dir[DIR_READ].clat.max < 1000000);
-    assert_true(x->r.dir[DIR_READ].clat.min >= 20000);
+    assert_true(x->b.r.dir[DIR_READ].clat.max < 1000000);
+    assert_true(x->b.r.dir[DIR_READ].clat.min >= 20000);
 }
 
 static void test_sequential_job_covers_each_region_once(void **state)
@@ -119,16 +98,16 @@ static void test_sequential_job_covers_each_region_once(void **state)
     luns(x, 2);
     discover(x);
     assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=64k\noffset=8k\niodepth=4\n"), 0);
-    assert_int_equal(x->r.dir[DIR_READ].ios, 2 * 16);
-    assert_int_equal(x->f.luns[0]->reads, 16);
-    assert_int_equal(x->f.luns[1]->reads, 16);
+    assert_int_equal(x->b.r.dir[DIR_READ].ios, 2 * 16);
+    assert_int_equal(x->b.f.luns[0]->reads, 16);
+    assert_int_equal(x->b.f.luns[1]->reads, 16);
 }
 
 static void check_refused(struct fixture *x, const char *text, const char *want)
 {
     char err[300] = "";
     parse(x, text);
-    assert_int_equal(targets_check(&x->job, &x->env, err, sizeof err), -1);
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), -1);
     if (strstr(err, want) == NULL)
         fail_msg("refusal '%s' does not say '%s'", err, want);
 }
@@ -137,8 +116,8 @@ static void test_selection_refusals(void **state)
 {
     struct fixture *x = *state;
     luns(x, 2);
-    fake_hba_add_lun(&x->f, 1, 0, LUN_BLOCKS)->block_size = 4096;
-    fake_hba_add_lun(&x->f, 2, 0, LUN_BLOCKS)->write_protected = true;
+    fake_hba_add_lun(&x->b.f, 1, 0, LUN_BLOCKS)->block_size = 4096;
+    fake_hba_add_lun(&x->b.f, 2, 0, LUN_BLOCKS)->write_protected = true;
     discover(x);
     check_refused(x, "[j]\nrw=read\nluns=hba:3\n", "luns=hba:3, but there is 1 usable HBA");
     check_refused(x, "[j]\nrw=read\nluns=0:0:0,0:5:1\n", "luns=...0:5:1...: no such LUN was discovered");
@@ -148,9 +127,9 @@ static void test_selection_refusals(void **state)
     /* Accepted: a write job that leaves out the read-only LUN, a read job on all of them. */
     char err[300];
     parse(x, "[j]\nrw=write\n");
-    assert_int_equal(targets_check(&x->job, &x->env, err, sizeof err), 0);
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), 0);
     struct target_set set;
-    assert_int_equal(targets_build(&set, &x->job, &x->env, err, sizeof err), 0);
+    assert_int_equal(targets_build(&set, &x->b.job, &x->b.env, err, sizeof err), 0);
     assert_int_equal(set.n, 3);
     assert_int_equal(set.live, 3);
     targets_free(&set);
@@ -177,11 +156,11 @@ static void test_each_lun_holds_its_share_of_iodepth(void **state)
     luns(x, 8);
     discover(x);
     struct depth_watch w = { 0 };
-    x->f.on_submit = watch_depth;
-    x->f.ctx = &w;
+    x->b.f.on_submit = watch_depth;
+    x->b.f.ctx = &w;
     assert_int_equal(run(x, "[j]\nrw=randread\niodepth=16\nlun_order=random\nnumber_ios=1500\n"), 0);
     assert_int_equal(w.max_per_lun, 2);
-    assert_int_equal(x->r.dir[DIR_READ].ios, 1500);
+    assert_int_equal(x->b.r.dir[DIR_READ].ios, 1500);
 }
 
 static void test_unit_attention_is_retried(void **state)
@@ -189,13 +168,13 @@ static void test_unit_attention_is_retried(void **state)
     struct fixture *x = *state;
     luns(x, 2);
     discover(x);
-    struct fake_lun *l = x->f.luns[1];
+    struct fake_lun *l = x->b.f.luns[1];
     l->ua_pending = 3;
     l->ua_asc = SCSI_ASC_POWER_ON_OR_RESET;
     assert_int_equal(run(x, "[j]\nrw=randread\niodepth=4\nnumber_ios=500\n"), 0);
-    assert_int_equal(x->r.ua_retries, 3);
-    assert_int_equal(all_errors(&x->r), 0);
-    assert_int_equal(x->r.dir[DIR_READ].ios, 500);
+    assert_int_equal(x->b.r.ua_retries, 3);
+    assert_int_equal(all_errors(&x->b.r), 0);
+    assert_int_equal(x->b.r.dir[DIR_READ].ios, 500);
 }
 
 static void test_media_error_is_counted_for_its_lun(void **state)
@@ -203,13 +182,13 @@ static void test_media_error_is_counted_for_its_lun(void **state)
     struct fixture *x = *state;
     luns(x, 2);
     discover(x);
-    x->f.luns[1]->media_error_lba = 0;
+    x->b.f.luns[1]->media_error_lba = 0;
     assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=32k\niodepth=2\n"), 0);
-    assert_int_equal(x->r.errors[ERR_CHECK_CONDITION], 1);
-    assert_int_equal(x->r.dir[DIR_READ].errors, 1);
-    assert_int_equal(x->r.dir[DIR_READ].ios, 15);
-    assert_int_equal(x->inv.luns[1].errors, 1);
-    assert_int_equal(x->inv.luns[0].errors, 0);
+    assert_int_equal(x->b.r.errors[ERR_CHECK_CONDITION], 1);
+    assert_int_equal(x->b.r.dir[DIR_READ].errors, 1);
+    assert_int_equal(x->b.r.dir[DIR_READ].ios, 15);
+    assert_int_equal(x->b.inv.luns[1].errors, 1);
+    assert_int_equal(x->b.inv.luns[0].errors, 0);
 }
 
 /* The generation of every block of a LUN's store, or -1 if the blocks disagree or a stamp is bad. */
@@ -236,26 +215,26 @@ static void test_verify_stamps_and_durable_generation(void **state)
 {
     struct fixture *x = *state;
     luns(x, 2);
-    fake_lun_store(x->f.luns[0]);
-    fake_lun_store(x->f.luns[1]);
+    fake_lun_store(x->b.f.luns[0]);
+    fake_lun_store(x->b.f.luns[1]);
     discover(x);
     assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=64k\nverify=crc32c\niodepth=4\n"), 0);
-    assert_int_equal(x->r.dir[DIR_WRITE].ios, 2 * 16);
-    assert_int_equal(x->r.verify_blocks, 2 * 128);
-    assert_int_equal(x->r.verify_failures, 0);
-    assert_int_equal(x->f.luns[0]->flushes, 1);
-    assert_int_equal(x->f.luns[1]->flushes, 1);
-    int64_t gen = store_generation(x->f.luns[0], 0, 128);
+    assert_int_equal(x->b.r.dir[DIR_WRITE].ios, 2 * 16);
+    assert_int_equal(x->b.r.verify_blocks, 2 * 128);
+    assert_int_equal(x->b.r.verify_failures, 0);
+    assert_int_equal(x->b.f.luns[0]->flushes, 1);
+    assert_int_equal(x->b.f.luns[1]->flushes, 1);
+    int64_t gen = store_generation(x->b.f.luns[0], 0, 128);
     assert_true(gen >= (int64_t)WALL_CLOCK_US);
     assert_true(gen < (int64_t)WALL_CLOCK_US + 1000000); /* within the first fake second */
-    assert_int_equal(store_generation(x->f.luns[1], 0, 128), gen);
+    assert_int_equal(store_generation(x->b.f.luns[1], 0, 128), gen);
 
     /* A bit flipped on LUN 1 block 5: the read-back of a later job says so, once. */
-    x->f.luns[1]->data[5 * 512 + 100] ^= 1;
+    x->b.f.luns[1]->data[5 * 512 + 100] ^= 1;
     assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=64k\nverify=crc32c\niodepth=4\n"), 0);
-    assert_int_equal(x->r.verify_blocks, 2 * 128);
-    assert_int_equal(x->r.verify_failures, 1);
-    assert_int_equal(x->r.errors[ERR_VERIFY], 1);
+    assert_int_equal(x->b.r.verify_blocks, 2 * 128);
+    assert_int_equal(x->b.r.verify_failures, 1);
+    assert_int_equal(x->b.r.errors[ERR_VERIFY], 1);
 }
 
 /* time_based durable writes: every pass ends with a flush of every LUN, and the stamps left are
@@ -264,15 +243,15 @@ static void test_durable_passes_advance_the_generation(void **state)
 {
     struct fixture *x = *state;
     luns(x, 2);
-    fake_lun_store(x->f.luns[0]);
-    fake_lun_store(x->f.luns[1]);
+    fake_lun_store(x->b.f.luns[0]);
+    fake_lun_store(x->b.f.luns[1]);
     discover(x);
     uint64_t t0 = fake_clock_now();
     assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\nverify=crc32c\ndo_verify=0\ntime_based\nruntime=50ms\n"), 0);
-    uint64_t passes = x->f.luns[0]->flushes;
+    uint64_t passes = x->b.f.luns[0]->flushes;
     assert_true(passes >= 3);
-    assert_int_equal(x->f.luns[1]->flushes, passes);
-    int64_t gen = store_generation(x->f.luns[0], 0, 32);
+    assert_int_equal(x->b.f.luns[1]->flushes, passes);
+    int64_t gen = store_generation(x->b.f.luns[0], 0, 32);
     assert_true(gen > 0);
     /* The first pass's generation is the wall clock at the job's start; a pass p writes it + p. */
     int64_t first = (int64_t)(WALL_CLOCK_US + (fake_clock_now() - t0)); /* an upper bound */
@@ -287,13 +266,13 @@ static double stalled_run(struct fixture *x, const char *order, bool with_stall,
 {
     luns(x, 8);
     discover(x);
-    x->f.abort_frees = false;
+    x->b.f.abort_frees = false;
     if (with_stall)
-        x->f.luns[3]->stall = true;
+        x->b.f.luns[3]->stall = true;
     char text[200];
     snprintf(text, sizeof text, "[j]\nrw=randread\niodepth=16\nlun_order=%s\ntime_based\nruntime=3\n", order);
     assert_int_equal(run(x, text), 0);
-    *r = x->r;
+    *r = x->b.r;
     return r->dir[DIR_READ].iops_samples.mean;
 }
 
@@ -313,12 +292,12 @@ static void check_stall_isolated(void **state, const char *order)
                  stalled.dir[DIR_READ].iops_samples.min, before);
     assert_int_equal(stalled.luns_retired, 1);
     /* Two stalls, and a command already in flight when the LUN left may need one more reset. */
-    assert_in_range(x->f.tmfs[HBA_TMF_LUN_RESET], 2, 3);
-    assert_int_equal(x->f.resets, 0);
-    assert_true(x->f.luns[3]->commands <= 3 * 2); /* its share per stall, and nothing after */
+    assert_in_range(x->b.f.tmfs[HBA_TMF_LUN_RESET], 2, 3);
+    assert_int_equal(x->b.f.resets, 0);
+    assert_true(x->b.f.luns[3]->commands <= 3 * 2); /* its share per stall, and nothing after */
     for (unsigned i = 0; i < 8; i++)
         if (i != 3)
-            assert_true(x->f.luns[i]->reads > 1000);
+            assert_true(x->b.f.luns[i]->reads > 1000);
 }
 
 static void test_stalled_lun_does_not_stop_the_others_roundrobin(void **state) { check_stall_isolated(state, "roundrobin"); }
@@ -331,19 +310,19 @@ static void test_deadline_escalates_to_hba_reset(void **state)
     struct fixture *x = *state;
     luns(x, 2);
     discover(x);
-    x->f.abort_frees = false;
-    x->f.answer_lun_reset = false;
-    x->f.luns[0]->stall = true;
+    x->b.f.abort_frees = false;
+    x->b.f.answer_lun_reset = false;
+    x->b.f.luns[0]->stall = true;
     assert_int_equal(run(x, "[j]\nrw=randread\niodepth=2\nnumber_ios=400\n"), 0);
-    assert_int_equal(x->f.tmfs[HBA_TMF_ABORT_TASK], 1);
-    assert_int_equal(x->f.tmfs[HBA_TMF_LUN_RESET], 1);
-    assert_int_equal(x->f.resets, 1);
-    assert_int_equal(x->f.base.stats.aborts, 1);
-    assert_int_equal(x->f.base.stats.lun_resets, 1);
-    assert_int_equal(x->f.base.stats.hba_resets, 1);
-    assert_int_equal(x->f.base.tmfs_in_flight, 0);
-    assert_int_equal(x->r.errors[ERR_RESPONSE], 1); /* the held one, lost in the reset */
-    assert_int_equal(x->r.dir[DIR_READ].ios + x->r.dir[DIR_READ].errors, 400);
+    assert_int_equal(x->b.f.tmfs[HBA_TMF_ABORT_TASK], 1);
+    assert_int_equal(x->b.f.tmfs[HBA_TMF_LUN_RESET], 1);
+    assert_int_equal(x->b.f.resets, 1);
+    assert_int_equal(x->b.f.base.stats.aborts, 1);
+    assert_int_equal(x->b.f.base.stats.lun_resets, 1);
+    assert_int_equal(x->b.f.base.stats.hba_resets, 1);
+    assert_int_equal(x->b.f.base.tmfs_in_flight, 0);
+    assert_int_equal(x->b.r.errors[ERR_RESPONSE], 1); /* the held one, lost in the reset */
+    assert_int_equal(x->b.r.dir[DIR_READ].ios + x->b.r.dir[DIR_READ].errors, 400);
 }
 
 static void test_hba_that_does_not_come_back_stops_the_job(void **state)
@@ -351,14 +330,14 @@ static void test_hba_that_does_not_come_back_stops_the_job(void **state)
     struct fixture *x = *state;
     luns(x, 2);
     discover(x);
-    x->f.abort_frees = false;
-    x->f.answer_lun_reset = false;
-    x->f.reset_fails = true;
-    x->f.luns[1]->stall = true;
+    x->b.f.abort_frees = false;
+    x->b.f.answer_lun_reset = false;
+    x->b.f.reset_fails = true;
+    x->b.f.luns[1]->stall = true;
     assert_int_equal(run(x, "[j]\nrw=randread\niodepth=2\ntime_based\nruntime=5\n"), -1);
-    assert_true(x->r.stopped);
-    assert_non_null(strstr(x->r.stop_reason, "HBA 0 (fake0) stopped working"));
-    assert_true(x->f.base.broken);
+    assert_true(x->b.r.stopped);
+    assert_non_null(strstr(x->b.r.stop_reason, "HBA 0 (fake0) stopped working"));
+    assert_true(x->b.f.base.broken);
     assert_true(fake_clock_now() < 5 * FAKE_HZ); /* it stopped, it did not run out its time */
 }
 

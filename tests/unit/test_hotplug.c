@@ -17,6 +17,7 @@
 #include "bench/job.h"
 #include "drivers/hba/discovery.h"
 #include "drivers/scsi/scsi.h"
+#include "tests/unit/bench_fixture.h"
 #include "tests/unit/fake_hba.h"
 #include "tests/unit/test_support.h"
 
@@ -119,13 +120,7 @@ static void on_submit(struct fake_hba *f, const struct hba_cmd *cmd, void *ctx)
 /* ---- fixture ---- */
 
 struct fixture {
-    struct fake_hba f;
-    struct inventory inv;
-    struct hba *hbas[1];
-    bool ok[1];
-    struct bench_env env;
-    struct job_spec job;
-    struct job_result r;
+    struct bench_fixture b;
     struct script s;
 };
 
@@ -143,8 +138,7 @@ static int setup(void **state)
     struct fixture *x = calloc(1, sizeof *x);
     if (x == NULL)
         return -1;
-    fake_hba_init(&x->f, 0, 2, 64);
-    fake_clock_set(0);
+    bench_fixture_init(&x->b);
     *state = x;
     return 0;
 }
@@ -152,8 +146,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *x = *state;
-    fake_hba_free(&x->f);
-    free(x->inv.luns);
+    bench_fixture_free(&x->b);
     free(x);
     return 0;
 }
@@ -161,33 +154,22 @@ static int teardown(void **state)
 /* Discover the fake's LUNs, build the environment and the job, arm the script. */
 static void prepare(struct fixture *x, const char *job_text)
 {
-    struct discovery_stats st;
-    assert_int_equal(discovery_run(&x->f.base, &x->inv, &st, TIMEOUT), 0);
-    x->hbas[0] = &x->f.base;
-    x->ok[0] = true;
-    x->env = (struct bench_env){ .hbas = x->hbas, .hba_ok = x->ok, .hba_count = 1, .inv = &x->inv,
-                                 .now = guarded_now, .tsc_hz = FAKE_HZ, .cmd_timeout_cycles = TIMEOUT,
-                                 .wall_clock_us = 1700000000000000ull, .wall_clock_tsc = fake_clock_now(),
-                                 .progress = false };
-    size_t count = 0;
-    char err[300] = "";
-    if (job_file_parse("hotplug.fio", job_text, strlen(job_text), NULL, 0, &x->job, 1, &count, err, sizeof err) != 0)
-        fail_msg("job did not parse: %s", err);
-    assert_int_equal(count, 1);
-    x->s.f = &x->f;
-    x->s.inv = &x->inv;
+    bench_fixture_discover(&x->b, TIMEOUT, guarded_now);
+    bench_fixture_parse(&x->b, job_text);
+    x->s.f = &x->b.f;
+    x->s.inv = &x->b.inv;
     if (x->s.trigger == 0)
         x->s.trigger = TRIGGER;
-    x->f.on_submit = on_submit;
-    x->f.ctx = &x->s;
+    x->b.f.on_submit = on_submit;
+    x->b.f.ctx = &x->s;
 }
 
-static int run(struct fixture *x) { return bench_run_job(&x->job, &x->env, &x->r); }
+static int run(struct fixture *x) { return bench_run_job(&x->b.job, &x->b.env, &x->b.r); }
 
 static void add_luns(struct fixture *x, uint8_t target, unsigned n)
 {
     for (unsigned k = 0; k < n; k++)
-        fake_hba_add_lun(&x->f, target, (uint16_t)k, LUN_BLOCKS);
+        fake_hba_add_lun(&x->b.f, target, (uint16_t)k, LUN_BLOCKS);
 }
 
 static void assert_no_errors(const struct job_result *r)
@@ -227,16 +209,16 @@ static void test_removal_with_event_mid_io(void **state)
     x->s.act = act_unplug_event;
     prepare(x, JOB_RANDREAD(8, ""));
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_false(r->stopped);
     assert_int_equal(r->luns_removed, 1);
     assert_int_equal(r->luns_added, 0);
     assert_int_equal(r->events, 1);
-    assert_true(inv_find(&x->inv, 0, 2)->flags & LUN_REMOVED);
+    assert_true(inv_find(&x->b.inv, 0, 2)->flags & LUN_REMOVED);
     for (uint16_t k = 0; k < 4; k++)
         if (k != 2)
-            assert_false(inv_find(&x->inv, 0, k)->flags & LUN_REMOVED);
+            assert_false(inv_find(&x->b.inv, 0, k)->flags & LUN_REMOVED);
     /* What was in flight when the LUN went (iodepth 8 over 4 LUNs: its share is 2) came back
      * removed, and so did anything sent before the engine had read the event; nothing was sent
      * once it knew, and none of it is an error. */
@@ -244,18 +226,18 @@ static void test_removal_with_event_mid_io(void **state)
     assert_true(r->removed_ios >= 1);
     assert_int_equal(r->removed_ios, x->s.inflight_at_fire + x->s.reads_unknown);
     assert_int_equal(x->s.reads_known, 0);
-    assert_int_equal(fake_hba_find_lun(&x->f, 0, 2)->commands, x->s.commands_at_fire);
+    assert_int_equal(fake_hba_find_lun(&x->b.f, 0, 2)->commands, x->s.commands_at_fire);
     assert_no_errors(r);
-    assert_int_equal(inv_find(&x->inv, 0, 2)->errors, 0);
+    assert_int_equal(inv_find(&x->b.inv, 0, 2)->errors, 0);
     /* number_ios submissions, all but the removed ones done, each one a READ the fake served. */
     assert_int_equal(r->dir[DIR_READ].ios + r->removed_ios, NUMBER_IOS);
-    assert_int_equal(fake_reads_total(&x->f), r->dir[DIR_READ].ios);
+    assert_int_equal(fake_reads_total(&x->b.f), r->dir[DIR_READ].ios);
     assert_int_equal(r->dir[DIR_WRITE].ios, 0);
     assert_int_equal(r->lun_count, 4);
     /* The other three LUNs carried the rest of the job. */
     for (uint16_t k = 0; k < 4; k++)
         if (k != 2)
-            assert_true(fake_hba_find_lun(&x->f, 0, k)->reads > 0);
+            assert_true(fake_hba_find_lun(&x->b.f, 0, k)->reads > 0);
 }
 
 /* ---- 2. removal without an event: the next command finds it gone ---- */
@@ -278,22 +260,22 @@ static void removal_without_event(struct fixture *x, uint8_t target, uint16_t lu
     x->s.act = act_unplug_silent_elsewhere;
     prepare(x, JOB_RANDREAD(1, ""));
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_int_equal(x->s.inflight_at_fire, 0);
     assert_false(r->stopped);
     assert_int_equal(r->luns_removed, 1);
     assert_int_equal(r->events, 0);
-    assert_true(inv_find(&x->inv, target, lun)->flags & LUN_REMOVED);
+    assert_true(inv_find(&x->b.inv, target, lun)->flags & LUN_REMOVED);
     /* Exactly one command reached the LUN after it went: the one that found it gone, counted as
      * removed, not as an error. */
     assert_int_equal(x->s.reads_after_fire, 1);
     assert_int_equal(x->s.reads_known, 0);
     assert_int_equal(r->removed_ios, 1);
     assert_no_errors(r);
-    assert_int_equal(inv_find(&x->inv, target, lun)->errors, 0);
+    assert_int_equal(inv_find(&x->b.inv, target, lun)->errors, 0);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS - 1);
-    assert_int_equal(fake_reads_total(&x->f), r->dir[DIR_READ].ios);
+    assert_int_equal(fake_reads_total(&x->b.f), r->dir[DIR_READ].ios);
 }
 
 /* Target 0 keeps LUNs 0, 1 and 3: LUN 2 answers ILLEGAL REQUEST 25/00. */
@@ -302,7 +284,7 @@ static void test_removal_without_event_lun_not_supported(void **state)
     struct fixture *x = *state;
     add_luns(x, 0, 4);
     removal_without_event(x, 0, 2);
-    assert_int_equal(x->r.lun_count, 4);
+    assert_int_equal(x->b.r.lun_count, 4);
 }
 
 /* LUN 1:0 is alone on target 1: with it gone the target answers BAD_TARGET. */
@@ -312,7 +294,7 @@ static void test_removal_without_event_bad_target(void **state)
     add_luns(x, 0, 3);
     add_luns(x, 1, 1);
     removal_without_event(x, 1, 0);
-    assert_int_equal(x->r.lun_count, 4);
+    assert_int_equal(x->b.r.lun_count, 4);
 }
 
 /* ---- 3. capacity changes ---- */
@@ -360,22 +342,22 @@ static void test_capacity_grows_unit_attention(void **state)
     x->s.lun = 1;
     x->s.act = act_capacity_ua;
     prepare(x, JOB_RANDREAD(8, ""));
-    uint64_t rc16_before = x->f.ops[SCSI_OP_SERVICE_ACTION_IN16];
+    uint64_t rc16_before = x->b.f.ops[SCSI_OP_SERVICE_ACTION_IN16];
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_false(r->stopped);
     assert_int_equal(r->ua_retries, 1);
     assert_int_equal(r->capacity_changes, 1);
     assert_int_equal(r->luns_removed, 0);
-    assert_int_equal(inv_find(&x->inv, 0, 1)->blocks, 2048);
-    assert_int_equal(inv_find(&x->inv, 0, 0)->blocks, LUN_BLOCKS);
-    assert_int_equal(x->f.ops[SCSI_OP_SERVICE_ACTION_IN16] - rc16_before, 1); /* one probe read it */
+    assert_int_equal(inv_find(&x->b.inv, 0, 1)->blocks, 2048);
+    assert_int_equal(inv_find(&x->b.inv, 0, 0)->blocks, LUN_BLOCKS);
+    assert_int_equal(x->b.f.ops[SCSI_OP_SERVICE_ACTION_IN16] - rc16_before, 1); /* one probe read it */
     assert_no_errors(r);
     assert_int_equal(r->removed_ios, 0);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS); /* the retry is the same I/O again */
-    assert_int_equal(fake_reads_total(&x->f), r->dir[DIR_READ].ios);
-    assert_true(fake_hba_find_lun(&x->f, 0, 1)->reads > 0);
+    assert_int_equal(fake_reads_total(&x->b.f), r->dir[DIR_READ].ios);
+    assert_true(fake_hba_find_lun(&x->b.f, 0, 1)->reads > 0);
 }
 
 static void capacity_shrinks_unit_attention(struct fixture *x, bool (*act)(struct script *, const struct hba_cmd *))
@@ -393,21 +375,21 @@ static void capacity_shrinks_unit_attention(struct fixture *x, bool (*act)(struc
 
 static void check_shrunk(const struct fixture *x, uint64_t ios)
 {
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_false(r->stopped);
     assert_int_equal(r->ua_retries, 1);
     assert_int_equal(r->capacity_changes, 1);
     assert_int_equal(r->luns_removed, 0);
-    assert_int_equal(inv_find(&x->inv, 0, 1)->blocks, 512);
-    assert_false(inv_find(&x->inv, 0, 1)->flags & LUN_REMOVED);
+    assert_int_equal(inv_find(&x->b.inv, 0, 1)->blocks, 512);
+    assert_false(inv_find(&x->b.inv, 0, 1)->flags & LUN_REMOVED);
     /* Nothing after the change reached past the new end (the fake would have answered 21/00,
      * an error), and the LUN still took I/O inside it. */
     assert_int_equal(x->s.reads_beyond, 0);
     assert_true(x->s.reads_after_fire > 0);
     assert_no_errors(r);
-    assert_int_equal(inv_find(&x->inv, 0, 1)->errors, 0);
+    assert_int_equal(inv_find(&x->b.inv, 0, 1)->errors, 0);
     assert_int_equal(r->dir[DIR_READ].ios, ios);
-    assert_int_equal(fake_reads_total(&x->f), r->dir[DIR_READ].ios);
+    assert_int_equal(fake_reads_total(&x->b.f), r->dir[DIR_READ].ios);
 }
 
 static void test_capacity_shrinks_unit_attention(void **state)
@@ -444,19 +426,19 @@ static void test_capacity_grows_event(void **state)
     x->s.lun = 1;
     x->s.act = act_capacity_event;
     prepare(x, JOB_RANDREAD(8, ""));
-    uint64_t rc16_before = x->f.ops[SCSI_OP_SERVICE_ACTION_IN16];
+    uint64_t rc16_before = x->b.f.ops[SCSI_OP_SERVICE_ACTION_IN16];
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_false(r->stopped);
     assert_int_equal(r->events, 1);
     assert_int_equal(r->ua_retries, 0);
     assert_int_equal(r->capacity_changes, 1);
-    assert_int_equal(inv_find(&x->inv, 0, 1)->blocks, 2048);
-    assert_int_equal(x->f.ops[SCSI_OP_SERVICE_ACTION_IN16] - rc16_before, 1);
+    assert_int_equal(inv_find(&x->b.inv, 0, 1)->blocks, 2048);
+    assert_int_equal(x->b.f.ops[SCSI_OP_SERVICE_ACTION_IN16] - rc16_before, 1);
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
-    assert_int_equal(fake_reads_total(&x->f), NUMBER_IOS);
+    assert_int_equal(fake_reads_total(&x->b.f), NUMBER_IOS);
 }
 
 /* Both at once, as QEMU does (the event, and the UNIT ATTENTION on the next command): one change. */
@@ -476,12 +458,12 @@ static void test_capacity_event_and_unit_attention_count_once(void **state)
     x->s.act = act_capacity_event_and_ua;
     prepare(x, JOB_RANDREAD(8, ""));
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_int_equal(r->events, 1);
     assert_int_equal(r->ua_retries, 1);
     assert_int_equal(r->capacity_changes, 1);
-    assert_int_equal(inv_find(&x->inv, 0, 3)->blocks, 3000);
+    assert_int_equal(inv_find(&x->b.inv, 0, 3)->blocks, 3000);
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS); /* the retry is the same I/O again */
 }
@@ -527,27 +509,27 @@ static void test_capacity_shrinks_event(void **state)
     x->s.lun = 1;
     x->s.act = act_shrink_event;
     prepare(x, JOB_RANDREAD(1, ""));
-    fake_ops = x->f.base.ops;
+    fake_ops = x->b.f.base.ops;
     shrink_ops = *fake_ops;
     shrink_ops.poll_events = shrink_poll_events;
     shrink_script = &x->s;
-    x->f.base.ops = &shrink_ops;
+    x->b.f.base.ops = &shrink_ops;
     int rc = run(x);
-    x->f.base.ops = fake_ops;
+    x->b.f.base.ops = fake_ops;
     assert_int_equal(rc, 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_true(x->s.fired2); /* the LUN did shrink */
     assert_false(r->stopped);
     assert_int_equal(r->events, 1);
     assert_int_equal(r->ua_retries, 0);
     assert_int_equal(r->capacity_changes, 1);
-    assert_int_equal(inv_find(&x->inv, 0, 1)->blocks, 512);
+    assert_int_equal(inv_find(&x->b.inv, 0, 1)->blocks, 512);
     assert_int_equal(x->s.reads_beyond, 0); /* counted from the shrink on */
     assert_true(x->s.reads_after_fire > 0);
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
-    assert_int_equal(fake_reads_total(&x->f), NUMBER_IOS);
+    assert_int_equal(fake_reads_total(&x->b.f), NUMBER_IOS);
 }
 
 /* ---- 4. a LUN added ---- */
@@ -567,39 +549,39 @@ static void lun_added(struct fixture *x, const char *job_text)
     x->s.lun = 4;
     x->s.act = act_add_lun_event;
     prepare(x, job_text);
-    assert_int_equal(x->inv.count, 4);
+    assert_int_equal(x->b.inv.count, 4);
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_false(r->stopped);
     assert_int_equal(r->events, 1);
     assert_int_equal(r->luns_added, 1);
     assert_int_equal(r->luns_removed, 0);
-    assert_int_equal(x->inv.count, 5);
-    const struct lun_info *l = inv_find(&x->inv, 0, 4);
+    assert_int_equal(x->b.inv.count, 5);
+    const struct lun_info *l = inv_find(&x->b.inv, 0, 4);
     assert_non_null(l);
     assert_int_equal(l->blocks, LUN_BLOCKS);
     assert_int_equal(l->flags, 0);
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
-    assert_int_equal(fake_reads_total(&x->f), NUMBER_IOS);
+    assert_int_equal(fake_reads_total(&x->b.f), NUMBER_IOS);
 }
 
 static void test_lun_added_joins_luns_all(void **state)
 {
     struct fixture *x = *state;
     lun_added(x, JOB_RANDREAD(8, "luns=all\n"));
-    assert_int_equal(x->r.lun_count, 5);
-    assert_true(fake_hba_find_lun(&x->f, 0, 4)->reads > 0);
-    assert_int_equal(x->s.reads_after_fire, fake_hba_find_lun(&x->f, 0, 4)->reads);
+    assert_int_equal(x->b.r.lun_count, 5);
+    assert_true(fake_hba_find_lun(&x->b.f, 0, 4)->reads > 0);
+    assert_int_equal(x->s.reads_after_fire, fake_hba_find_lun(&x->b.f, 0, 4)->reads);
 }
 
 static void test_lun_added_not_in_list_does_not_join(void **state)
 {
     struct fixture *x = *state;
     lun_added(x, JOB_RANDREAD(8, "luns=0:0:0,0:0:1,0:0:2,0:0:3\n"));
-    assert_int_equal(x->r.lun_count, 4);
-    assert_int_equal(fake_hba_find_lun(&x->f, 0, 4)->reads, 0);
+    assert_int_equal(x->b.r.lun_count, 4);
+    assert_int_equal(fake_hba_find_lun(&x->b.f, 0, 4)->reads, 0);
     assert_int_equal(x->s.reads_after_fire, 0);
 }
 
@@ -637,23 +619,23 @@ static void test_events_missed_rescan_finds_both(void **state)
     x->s.act = act_add_two_one_event_slot;
     x->s.act2 = act_post_missed;
     prepare(x, JOB_RANDREAD(8, ""));
-    uint64_t report_luns_before = x->f.ops[SCSI_OP_REPORT_LUNS];
+    uint64_t report_luns_before = x->b.f.ops[SCSI_OP_REPORT_LUNS];
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_true(x->s.fired2);
     assert_false(r->stopped);
     assert_int_equal(r->events, 2);
     assert_int_equal(r->luns_added, 2);
     assert_int_equal(r->luns_removed, 0);
-    assert_int_equal(x->inv.count, 6);
-    assert_non_null(inv_find(&x->inv, 0, 4));
-    assert_non_null(inv_find(&x->inv, 0, 5));
+    assert_int_equal(x->b.inv.count, 6);
+    assert_non_null(inv_find(&x->b.inv, 0, 4));
+    assert_non_null(inv_find(&x->b.inv, 0, 5));
     /* One rescan: REPORT LUNS to every target once more. */
-    assert_int_equal(x->f.ops[SCSI_OP_REPORT_LUNS] - report_luns_before, 256);
+    assert_int_equal(x->b.f.ops[SCSI_OP_REPORT_LUNS] - report_luns_before, 256);
     assert_int_equal(r->lun_count, 6);
-    assert_true(fake_hba_find_lun(&x->f, 0, 4)->reads > 0);
-    assert_true(fake_hba_find_lun(&x->f, 0, 5)->reads > 0);
+    assert_true(fake_hba_find_lun(&x->b.f, 0, 4)->reads > 0);
+    assert_true(fake_hba_find_lun(&x->b.f, 0, 5)->reads > 0);
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
 }
@@ -678,19 +660,19 @@ static void test_unit_attention_3f0e_rescan_finds_lun(void **state)
     x->s.lun = 4;
     x->s.act = act_add_silent_ua_3f0e;
     prepare(x, JOB_RANDREAD(8, ""));
-    uint64_t report_luns_before = x->f.ops[SCSI_OP_REPORT_LUNS];
+    uint64_t report_luns_before = x->b.f.ops[SCSI_OP_REPORT_LUNS];
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_false(r->stopped);
     assert_int_equal(r->events, 0);
     assert_int_equal(r->ua_retries, 1);
     assert_int_equal(r->luns_added, 1);
-    assert_int_equal(x->inv.count, 5);
-    assert_non_null(inv_find(&x->inv, 0, 4));
-    assert_int_equal(x->f.ops[SCSI_OP_REPORT_LUNS] - report_luns_before, 256);
+    assert_int_equal(x->b.inv.count, 5);
+    assert_non_null(inv_find(&x->b.inv, 0, 4));
+    assert_int_equal(x->b.f.ops[SCSI_OP_REPORT_LUNS] - report_luns_before, 256);
     assert_int_equal(r->lun_count, 5);
-    assert_true(fake_hba_find_lun(&x->f, 0, 4)->reads > 0);
+    assert_true(fake_hba_find_lun(&x->b.f, 0, 4)->reads > 0);
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS); /* the retry is the same I/O again */
 }
@@ -719,7 +701,7 @@ static void test_lun_comes_back_after_removal(void **state)
     struct fixture *x = *state;
     add_luns(x, 0, 4);
     /* LUN 2 is small, with a bad block: some of its READs fail before it goes. */
-    struct fake_lun *l2 = fake_hba_find_lun(&x->f, 0, 2);
+    struct fake_lun *l2 = fake_hba_find_lun(&x->b.f, 0, 2);
     l2->blocks = 16;
     l2->media_error_lba = 3;
     x->s.target = 0;
@@ -727,17 +709,17 @@ static void test_lun_comes_back_after_removal(void **state)
     x->s.act = act_unplug_event;
     x->s.act2 = act_come_back;
     prepare(x, JOB_RANDREAD(8, ""));
-    inv_find(&x->inv, 0, 2)->errors = EARLIER_ERRORS;
+    inv_find(&x->b.inv, 0, 2)->errors = EARLIER_ERRORS;
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_true(x->s.fired2);
     assert_false(r->stopped);
     assert_int_equal(r->events, 2);
     assert_int_equal(r->luns_removed, 1);
     assert_int_equal(r->luns_added, 1);
-    assert_int_equal(x->inv.count, 4);
-    const struct lun_info *l = inv_find(&x->inv, 0, 2);
+    assert_int_equal(x->b.inv.count, 4);
+    const struct lun_info *l = inv_find(&x->b.inv, 0, 2);
     assert_false(l->flags & LUN_REMOVED);
     assert_int_equal(l->blocks, LUN_BLOCKS); /* read again: the device at that address now */
     /* Its errors: those of earlier jobs and of this one before it went, kept across the return
@@ -748,7 +730,7 @@ static void test_lun_comes_back_after_removal(void **state)
     assert_int_equal(r->dir[DIR_READ].errors, x->s.errors_at_fire - EARLIER_ERRORS);
     assert_int_equal(r->errors[ERR_RESPONSE] + r->errors[ERR_OTHER_STATUS] + r->errors[ERR_SHORT_TRANSFER], 0);
     /* It took I/O again: every READ the fake served since its return came after it. */
-    struct fake_lun *back = fake_hba_find_lun(&x->f, 0, 2);
+    struct fake_lun *back = fake_hba_find_lun(&x->b.f, 0, 2);
     assert_true(back->reads > 0);
     assert_int_equal(back->reads, x->s.reads_after_fire - reads_at_return);
     assert_true(r->removed_ios >= 1);
@@ -782,16 +764,16 @@ static void test_lun_comes_back_smaller(void **state)
     x->s.act2 = act_come_back_smaller;
     prepare(x, JOB_RANDREAD(8, ""));
     assert_int_equal(run(x), 0);
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_true(x->s.fired2);
     assert_int_equal(r->luns_removed, 1);
     assert_int_equal(r->luns_added, 1);
-    const struct lun_info *l = inv_find(&x->inv, 0, 2);
+    const struct lun_info *l = inv_find(&x->b.inv, 0, 2);
     assert_false(l->flags & LUN_REMOVED);
     assert_int_equal(l->blocks, SMALLER_BLOCKS);
     assert_int_equal(x->s.reads_beyond, 0);
-    assert_true(fake_hba_find_lun(&x->f, 0, 2)->reads > 0);
+    assert_true(fake_hba_find_lun(&x->b.f, 0, 2)->reads > 0);
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios + r->removed_ios, NUMBER_IOS);
 }
@@ -822,14 +804,14 @@ static void every_lun_removed(struct fixture *x, bool event)
     uint64_t start = fake_clock_now();
     assert_int_equal(run(x), -1);
     uint64_t spent = fake_clock_now() - start;
-    const struct job_result *r = &x->r;
+    const struct job_result *r = &x->b.r;
     assert_true(x->s.fired);
     assert_true(r->stopped);
     assert_non_null(strstr(r->stop_reason, "no LUN of the job is left"));
     assert_int_equal(r->luns_removed, 4);
     assert_int_equal(r->events, event ? 4 : 0);
-    for (size_t i = 0; i < x->inv.count; i++)
-        assert_true(x->inv.luns[i].flags & LUN_REMOVED);
+    for (size_t i = 0; i < x->b.inv.count; i++)
+        assert_true(x->b.inv.luns[i].flags & LUN_REMOVED);
     assert_int_equal(x->s.reads_known, 0);
     assert_true(inflight_at_unplug_all >= 1);
     if (event) {

@@ -1,0 +1,40 @@
+#include "tests/unit/bench_fixture.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/test_support.h"
+
+void bench_fixture_init(struct bench_fixture *x)
+{
+    memset(x, 0, sizeof *x);
+    fake_hba_init(&x->f, 0, 2, 64);
+    fake_clock_set(0);
+    x->hbas[0] = &x->f.base;
+    x->ok[0] = true;
+}
+
+void bench_fixture_free(struct bench_fixture *x)
+{
+    fake_hba_free(&x->f);
+    free(x->inv.luns);
+    x->inv = (struct inventory){ 0 };
+}
+
+void bench_fixture_discover(struct bench_fixture *x, uint64_t timeout, uint64_t (*now)(void))
+{
+    struct discovery_stats st;
+    assert_int_equal(discovery_run(&x->f.base, &x->inv, &st, timeout), 0);
+    x->env = (struct bench_env){ .hbas = x->hbas, .hba_ok = x->ok, .hba_count = 1, .inv = &x->inv, .now = now,
+                                 .tsc_hz = FAKE_HZ, .cmd_timeout_cycles = timeout,
+                                 .wall_clock_us = BENCH_FIXTURE_WALL_CLOCK_US, .wall_clock_tsc = fake_clock_now() };
+}
+
+void bench_fixture_parse(struct bench_fixture *x, const char *text)
+{
+    char err[300] = "";
+    size_t count = 0;
+    if (job_file_parse("t.fio", text, strlen(text), NULL, 0, &x->job, 1, &count, err, sizeof err) != 0)
+        fail_msg("job did not parse: %s", err);
+    assert_int_equal(count, 1);
+}

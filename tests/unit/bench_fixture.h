@@ -1,0 +1,36 @@
+/* What the host tests of the engine and of hotplug share: one fake HBA, its discovered LUNs, and
+ * the environment a job runs in (the fake clock), then one job parsed from fio text. */
+#ifndef TESTS_UNIT_BENCH_FIXTURE_H
+#define TESTS_UNIT_BENCH_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench/engine.h"
+#include "bench/env.h"
+#include "bench/job.h"
+#include "drivers/hba/discovery.h"
+#include "tests/unit/fake_hba.h"
+
+#define BENCH_FIXTURE_WALL_CLOCK_US 1700000000000000ull
+
+struct bench_fixture {
+    struct fake_hba f;
+    struct hba *hbas[1];
+    bool ok[1];
+    struct inventory inv;
+    struct bench_env env;
+    struct job_spec job;
+    struct job_result r;
+};
+
+/* A fake HBA 0 with 2 request queues of 64, the fake clock at 0. */
+void bench_fixture_init(struct bench_fixture *x);
+void bench_fixture_free(struct bench_fixture *x);
+/* Discover the fake's LUNs (the test fails if discovery does) and fill env: one HBA, the given
+ * clock (fake_clock_now, or a test's guard around it), cmd_timeout_cycles = timeout. */
+void bench_fixture_discover(struct bench_fixture *x, uint64_t timeout, uint64_t (*now)(void));
+/* Parse one job from fio text into x->job (the test fails if it does not parse). */
+void bench_fixture_parse(struct bench_fixture *x, const char *text);
+
+#endif
