@@ -61,7 +61,9 @@ void hba_classify(const struct hba_cmd *cmd, struct hba_verdict *v)
     case SCSI_STATUS_BUSY:
     case SCSI_STATUS_TASK_SET_FULL: v->outcome = HBA_OUTCOME_BUSY; return;
     case SCSI_STATUS_CHECK_CONDITION:
-        v->outcome = v->have_sense ? from_sense(&v->sense, v) : HBA_OUTCOME_CHECK_CONDITION;
+        /* Deferred sense (SPC-5 4.4.3) tells of an earlier command, not this one: an error to
+         * report, never a reason to retry this one or to think its LUN gone. */
+        v->outcome = v->have_sense && !v->sense.deferred ? from_sense(&v->sense, v) : HBA_OUTCOME_CHECK_CONDITION;
         return;
     default: v->outcome = HBA_OUTCOME_STATUS; return;
     }

@@ -188,7 +188,8 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
             return -1;
         }
     }
-    uint16_t ctrl_size = pick_queue_size(hba, CONTROL_QUEUE, 8);
+    /* Room for every TMF slot at once: a TMF takes two descriptors (request, response). */
+    uint16_t ctrl_size = pick_queue_size(hba, CONTROL_QUEUE, 2 * HBA_TMF_SLOTS);
     uint16_t event_size = pick_queue_size(hba, EVENT_QUEUE, EVENT_BUFFERS);
     hba->queue_size = pick_queue_size(hba, FIRST_REQUEST_QUEUE, opts->max_queue_size);
     if (ctrl_size < 2 || event_size < 1 || hba->queue_size < 3) {

@@ -467,8 +467,9 @@ static void test_fixed_sense_cut_before_asc(void **state)
     assert_false(v.no_medium);
 }
 
-/* Deferred sense (0x71, 0x73) decodes and says so. */
-static void test_deferred_sense_decodes(void **state)
+/* Deferred sense (0x71, 0x73) decodes and says so; it tells of an earlier command, so whatever its
+ * key it is a plain CHECK CONDITION for this one: never a retry, never a LUN gone. */
+static void test_deferred_sense_is_an_error_of_its_own(void **state)
 {
     (void)state;
     struct hba_cmd cmd;
@@ -479,12 +480,23 @@ static void test_deferred_sense_decodes(void **state)
     assert_true(v.have_sense);
     assert_true(v.sense.deferred);
     assert_int_equal(v.sense.key, SCSI_SENSE_MEDIUM_ERROR);
+    assert_int_equal(v.outcome, HBA_OUTCOME_CHECK_CONDITION);
     cmd_check(&cmd, SENSE_DESC, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00);
     cmd.sense[0] = SCSI_SENSE_DESC_DEFERRED;
     classify(&cmd, &v);
     assert_true(v.have_sense);
     assert_true(v.sense.deferred);
     assert_true(v.sense.descriptor);
+    assert_int_equal(v.outcome, HBA_OUTCOME_CHECK_CONDITION);
+    cmd_check(&cmd, SENSE_FIXED, SCSI_SENSE_UNIT_ATTENTION, 0x29, 0x00);
+    cmd.sense[0] = SCSI_SENSE_FIXED_DEFERRED;
+    classify(&cmd, &v);
+    assert_int_equal(v.outcome, HBA_OUTCOME_CHECK_CONDITION);
+    assert_int_equal(v.change, HBA_CHANGE_NONE);
+    cmd_check(&cmd, SENSE_FIXED, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0x00);
+    cmd.sense[0] = SCSI_SENSE_FIXED_DEFERRED;
+    classify(&cmd, &v);
+    assert_int_equal(v.outcome, HBA_OUTCOME_CHECK_CONDITION);
 }
 
 /* Fields that belong to other outcomes stay cleared, even when the verdict is reused. */
@@ -750,7 +762,7 @@ int main(void)
         cmocka_unit_test(test_sense_key_ignores_neighbouring_bits),
         cmocka_unit_test(test_descriptor_sense_with_descriptors),
         cmocka_unit_test(test_fixed_sense_cut_before_asc),
-        cmocka_unit_test(test_deferred_sense_decodes),
+        cmocka_unit_test(test_deferred_sense_is_an_error_of_its_own),
         cmocka_unit_test(test_verdict_reused_is_cleared),
         cmocka_unit_test(test_outcome_names),
         cmocka_unit_test(test_response_names),
