@@ -41,22 +41,22 @@ struct scan_result {
     uint64_t discovery_cycles;
 };
 
-/* kernel/platform.c */
+/* app/platform.c */
 void platform_find_acpi(struct machine *m);
 void platform_dump_acpi(const struct machine *m);
 void platform_setup_pci(struct machine *m);
 
-/* kernel/lun_report.c */
+/* app/lun_report.c */
 void report_hbas(const struct machine *m, const struct scan_result *r);
 void report_luns(const struct machine *m, const struct scan_result *r);
 void report_inventory_json(const struct machine *m, const struct scan_result *r);
 /* The members of the "lunbench" object (version, hbas, luns, discovery_ms) into an open object. */
 void report_inventory_members(struct json_writer *w, const struct machine *m, const struct scan_result *r);
 
-/* kernel/bench_mode.c: run the jobs (from the -initrd module, else the built-in default). */
+/* app/bench_mode.c: run the jobs (from the -initrd module, else the built-in default). */
 int bench_mode_run(struct machine *m, struct scan_result *r);
 
-/* kernel/report.c */
+/* app/report.c */
 void report_boot(const struct machine *m);
 void report_memory(const struct machine *m);
 void report_cpu(const struct machine *m);

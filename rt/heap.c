@@ -1,4 +1,4 @@
-/* sbrk over the heap range that kernel/main.c picks from the memory map. */
+/* sbrk over the heap range that app/main.c picks from the memory map. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -90,7 +90,8 @@ struct hba_tmf {
     enum hba_tmf_kind kind;
     uint8_t target;
     uint16_t lun;
-    struct hba_cmd *task; /* ABORT TASK: the command to abort */
+    struct hba_cmd *task; /* ABORT TASK: the command to abort (read at submission only: by the
+                           * answer it may have completed and been reused) */
     enum hba_response response; /* set on completion */
     /* The recovery layer's bookkeeping. */
     bool in_flight;

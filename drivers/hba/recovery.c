@@ -56,8 +56,12 @@ static void reap_tmfs(struct hba *h)
             continue; /* not one of ours in flight: a driver bug, never a double count */
         t->in_flight = false;
         h->tmfs_in_flight--;
-        printf("lunbench: HBA %u (%s) target %u LUN %u: %s answered %s\n", h->index, h->name, t->target, t->lun,
-               tmf_name(t->kind), hba_response_name(t->response));
+        if (t->response == HBA_RESPONSE_NO_ANSWER)
+            printf("lunbench: HBA %u (%s) target %u LUN %u: %s was never answered (the HBA was reset)\n", h->index,
+                   h->name, t->target, t->lun, tmf_name(t->kind));
+        else
+            printf("lunbench: HBA %u (%s) target %u LUN %u: %s answered %s\n", h->index, h->name, t->target, t->lun,
+                   tmf_name(t->kind), hba_response_name(t->response));
     }
 }
 
