@@ -24,7 +24,11 @@ POWER_CUT_TRIALS=N); --seed S fixes their random kill times.
 keeps a core busy). Each test's console goes to build/test-logs/<test>.log, its other files
 (disk images, job files, each boot's log) to build/test-logs/<test>.work/.
 
-Output, kvm-unit-tests' style, one line per test as it ends (in the file's order):
+A section with `alone = yes` runs after all the others, with nothing beside it (a test that
+compares rates within one boot).
+
+Output, kvm-unit-tests' style, one line per test as it ends (in the file's order, the `alone`
+ones last):
   PASS: NAME (what it checked; seconds)
   FAIL: NAME (the first problem), then every problem indented and the log's path
   SKIP: NAME (what this host lacks: a firmware file, a program a check runs)
@@ -50,7 +54,7 @@ import power_cut
 from lunbench import qemu
 
 KINDS = {"boot": boot, "hotplug": hotplug, "power-cut": power_cut}
-COMMON_KEYS = {"kind", "groups"}
+COMMON_KEYS = {"kind", "groups", "alone"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -141,18 +145,27 @@ def main():
 
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     start = time.monotonic()
+
+    def report(test, verdict, reason, more, seconds):
+        counts[verdict] += 1
+        if verdict == "PASS":
+            print("PASS: %s (%s%.1f s)" % (test.name, reason + "; " if reason else "", seconds))
+        else:
+            print("%s: %s (%s)" % (verdict, test.name, reason))
+        for why in more:
+            print("      " + why)
+        if verdict == "FAIL":
+            print("      log: %s" % os.path.relpath(test.log, harness.ROOT))
+        sys.stdout.flush()
+
+    # Tests marked `alone` compare rates within one boot: they run after the others, one at a
+    # time, since a second QEMU on the other core would move their numbers.
+    alone = [t for t in chosen if t.get("alone", "no") == "yes"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        for test, verdict, reason, more, seconds in pool.map(run, chosen):
-            counts[verdict] += 1
-            if verdict == "PASS":
-                print("PASS: %s (%s%.1f s)" % (test.name, reason + "; " if reason else "", seconds))
-            else:
-                print("%s: %s (%s)" % (verdict, test.name, reason))
-            for why in more:
-                print("      " + why)
-            if verdict == "FAIL":
-                print("      log: %s" % os.path.relpath(test.log, harness.ROOT))
-            sys.stdout.flush()
+        for result in pool.map(run, [t for t in chosen if t not in alone]):
+            report(*result)
+    for test in alone:
+        report(*run(test))
     print("SUMMARY: %d tests, %d failed, %d skipped (%.1f s)" % (
         len(chosen), counts["FAIL"], counts["SKIP"], time.monotonic() - start))
     print("qemu: %d passed, %d failed" % (counts["PASS"], counts["FAIL"]))
