@@ -1,5 +1,5 @@
 # lunbench: one entry point for building, running and testing.
-#   make         build the kernel images (build/lunbench.elf, build/lunbench-pvh.elf)
+#   make         build the images (build/lunbench.elf, build/lunbench-pvh.elf, build/lunbench.efi)
 #   make run     build, then boot the default topology under QEMU (tools/lunbench-run)
 #   make test    build, then run the host unit tests and the QEMU tests
 #   make bench   boot time, discovery time and the I/O matrix (tools/boot-time, tools/discovery-bench,
@@ -39,7 +39,7 @@ KERNEL_ASM := boot/entry.S arch/x86_64/isr.S
 KOBJ := $(BUILD)/kernel
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(KOBJ)/%.o) $(KERNEL_ASM:%.S=$(KOBJ)/%.o)
 
-IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf
+IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf $(BUILD)/lunbench.efi
 
 .PHONY: all deps run test unit-test qemu-test bench clean distclean
 all: $(IMAGES)
@@ -68,6 +68,36 @@ $(BUILD)/lunbench.elf: $(KERNEL_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld
 # PVH image: the same code with the PVH ELF note instead (an image with both loads as Multiboot).
 $(BUILD)/lunbench-pvh.elf: $(KERNEL_OBJS) $(KOBJ)/boot/pvh_note.o linker.ld
 	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,pvh_entry -o $@ $(KOBJ)/boot/pvh_note.o $(KERNEL_OBJS) $(KERNEL_LIBS)
+
+# UEFI application: a gnu-efi stub (boot/uefi/stub.c, position-independent) that carries the same
+# kernel objects, linked with the 64-bit entry uefi_entry, and places them at 1 MiB.
+EFI := $(BUILD)/uefi
+EFI_CFLAGS := -std=gnu11 -O2 $(WARNINGS) -Wno-strict-prototypes -I/usr/include/efi -I/usr/include/efi/x86_64 \
+    -I/usr/include/efi/protocol -I. -fpic -ffreestanding -fno-stack-protector -fno-stack-check -fshort-wchar \
+    -mno-red-zone -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI
+EFI_LIB := /usr/lib
+
+$(BUILD)/lunbench-uefi.elf: $(KERNEL_OBJS) linker.ld
+	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,uefi_entry -o $@ $(KERNEL_OBJS) $(KERNEL_LIBS)
+
+$(EFI)/kernel_blob.o: $(BUILD)/lunbench-uefi.elf
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) --strip-all $< $(EFI)/kernel.elf
+	cd $(EFI) && $(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 --rename-section .data=.data,alloc,load,data,contents \
+	    --redefine-sym _binary_kernel_elf_start=lunbench_kernel_start \
+	    --redefine-sym _binary_kernel_elf_end=lunbench_kernel_end \
+	    --strip-symbol _binary_kernel_elf_size kernel.elf kernel_blob.o
+
+$(EFI)/stub.o: boot/uefi/stub.c boot/boot_info.h
+	@mkdir -p $(dir $@)
+	@echo "  EFICC   $<"
+	@$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/lunbench.efi: $(EFI)/stub.o $(EFI)/kernel_blob.o
+	ld -nostdlib -znocombreloc -z noexecstack -shared -Bsymbolic -L$(EFI_LIB) -T $(EFI_LIB)/elf_x86_64_efi.lds \
+	    $(EFI_LIB)/crt0-efi-x86_64.o $(EFI)/stub.o $(EFI)/kernel_blob.o -o $(EFI)/lunbench.so -lefi -lgnuefi
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+	    --target efi-app-x86_64 --subsystem=10 $(EFI)/lunbench.so $@
 
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes -I. \
@@ -190,7 +220,7 @@ bench: deps
 	$(PYTHON) tools/bench-matrix
 
 clean:
-	rm -rf $(KOBJ) $(HOBJ) $(IMAGES)
+	rm -rf $(KOBJ) $(HOBJ) $(EFI) $(IMAGES) $(BUILD)/lunbench-uefi.elf
 
 distclean:
 	rm -rf $(BUILD)

@@ -27,6 +27,20 @@
 static int find_job_file(const struct machine *m, const char **name, const char **text, size_t *len)
 {
     const struct boot_info *b = &m->boot;
+    const char *jobfile = m->options.jobfile;
+    if (jobfile[0] != '\0' && strncmp(jobfile, "esp:", 4) != 0) {
+        printf("lunbench: jobfile=%s: give esp:/PATH (a file on the UEFI image's volume)\n", jobfile);
+        return -1;
+    }
+    if (jobfile[0] != '\0' && b->protocol != BOOT_UEFI) {
+        printf("lunbench: jobfile=%s: esp: files are read by the UEFI image; this one booted by %s (use -initrd)\n",
+               jobfile, b->protocol == BOOT_PVH ? "PVH" : "Multiboot1");
+        return -1;
+    }
+    if (jobfile[0] != '\0' && b->module_count == 0) {
+        printf("lunbench: jobfile=%s: the UEFI entry could not read it (its line above says why)\n", jobfile);
+        return -1;
+    }
     if (b->module_count == 0) {
         if (m->options.job[0] != '\0') {
             printf("lunbench: job=%s, but no job file was given (-initrd)\n", m->options.job);

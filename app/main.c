@@ -143,8 +143,9 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     struct machine *m = &machine;
     serial_init();
     trap_init();
-    const char *boot_error = boot_kind == BOOT_PVH ? boot_info_from_pvh(&m->boot, info_addr)
-                                                   : boot_info_from_multiboot1(&m->boot, magic, info_addr);
+    const char *boot_error = boot_kind == BOOT_PVH    ? boot_info_from_pvh(&m->boot, info_addr)
+                             : boot_kind == BOOT_UEFI ? boot_info_from_uefi(&m->boot, info_addr)
+                                                      : boot_info_from_multiboot1(&m->boot, magic, info_addr);
     if (boot_error != NULL)
         early_fail(boot_error);
     setup_heap(m);

@@ -21,7 +21,7 @@ static void print_size(uint64_t bytes)
 void report_boot(const struct machine *m)
 {
     const struct boot_info *b = &m->boot;
-    printf("boot: %s%s%s%s\n", b->protocol == BOOT_PVH ? "PVH" : "Multiboot1", b->loader_name[0] ? " from \"" : "",
+    printf("boot: %s%s%s%s\n", b->protocol == BOOT_PVH ? "PVH" : b->protocol == BOOT_UEFI ? "UEFI" : "Multiboot1", b->loader_name[0] ? " from \"" : "",
            b->loader_name, b->loader_name[0] ? "\"" : "");
     printf("command line: \"%s\"%s\n", b->cmdline, b->cmdline_truncated ? " (truncated)" : "");
     printf("serial: console on COM1; machine-readable channel %s\n",

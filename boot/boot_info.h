@@ -18,6 +18,7 @@
 enum boot_protocol {
     BOOT_MULTIBOOT1 = 1, /* values match boot/entry.S */
     BOOT_PVH = 2,
+    BOOT_UEFI = 3,
 };
 
 struct boot_module {
@@ -46,5 +47,18 @@ struct boot_info {
  */
 const char *boot_info_from_multiboot1(struct boot_info *info, uint32_t magic, uint32_t mbi_addr);
 const char *boot_info_from_pvh(struct boot_info *info, uint32_t start_info_addr);
+
+/* What the UEFI stub (boot/uefi/stub.c) hands to the kernel's uefi_entry, below 4 GiB: the boot
+ * info it filled from boot services (memory map, command line, modules, RSDP) and the firmware's
+ * name. Everything else the stub had is boot-services memory, the heap's from now on. */
+#define BOOT_UEFI_MAGIC 0x4946454e55424c00ull /* "\0LBUNEFI" */
+struct boot_uefi_handoff {
+    uint64_t magic;
+    struct boot_info info;
+    char firmware[64];          /* ST->FirmwareVendor, in ASCII */
+    uint32_t firmware_revision;
+    uint32_t exit_attempts;     /* ExitBootServices calls it took (a stale map key costs one) */
+};
+const char *boot_info_from_uefi(struct boot_info *info, uint32_t handoff_addr);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * 32-bit entry from QEMU's Multiboot1 and PVH loaders, switch to long mode, call kmain.
+ * 32-bit entry from QEMU's Multiboot1 and PVH loaders, switch to long mode, call kmain; and the
+ * 64-bit entry from the UEFI stub, which is in long mode already.
  *
  * Both loaders enter here in 32-bit protected mode with paging off and no usable stack
  * (docs/boot.md). We identity-map the low 4 GiB with 2 MiB pages, which covers the kernel,
@@ -11,6 +12,48 @@
  */
 #define BOOT_KIND_MULTIBOOT1 1
 #define BOOT_KIND_PVH        2
+#define BOOT_KIND_UEFI       3
+
+/*
+ * Build the identity map of the low 4 GiB in boot_pml4.. (2 MiB pages). The same instructions
+ * assemble for 32-bit and 64-bit mode with the same meaning (every address is below 4 GiB, and in
+ * long mode the 32-bit register writes zero-extend), so both entries expand this one macro.
+ * Clobbers eax, ecx, edx, edi.
+ */
+.macro BUILD_IDENTITY_MAP
+    /* Zero the page tables (PML4, PDPT, 4 PDs: 6 pages). */
+    movl    $boot_pml4, %edi
+    xorl    %eax, %eax
+    movl    $(6 * 4096 / 4), %ecx
+    rep stosl
+
+    /* PML4[0] -> PDPT; PDPT[0..3] -> the four page directories. */
+    movl    $boot_pdpt, %eax
+    orl     $0x3, %eax                  /* present | writable */
+    movl    %eax, boot_pml4
+    movl    $boot_pd, %eax
+    orl     $0x3, %eax
+    movl    $boot_pdpt, %edi
+    movl    $4, %ecx
+101:  movl    %eax, (%edi)
+    addl    $4096, %eax
+    addl    $8, %edi
+    loop    101b
+
+    /* 2048 PD entries of 2 MiB each: identity map 0..4 GiB. */
+    movl    $boot_pd, %edi
+    movl    $0x83, %eax                 /* present | writable | page size */
+    xorl    %edx, %edx                  /* high half of the physical address */
+    movl    $2048, %ecx
+102:  movl    %eax, (%edi)
+    movl    %edx, 4(%edi)
+    addl    $0x200000, %eax
+    jnc     103f
+    incl    %edx
+103:  addl    $8, %edi
+    loop    102b
+
+.endm
 
     .section .text.boot, "ax"
     .code32
@@ -33,37 +76,7 @@ common32:
     cld
     movl    $boot_stack_top, %esp
 
-    /* Zero the page tables (PML4, PDPT, 4 PDs: 6 pages). */
-    movl    $boot_pml4, %edi
-    xorl    %eax, %eax
-    movl    $(6 * 4096 / 4), %ecx
-    rep stosl
-
-    /* PML4[0] -> PDPT; PDPT[0..3] -> the four page directories. */
-    movl    $boot_pdpt, %eax
-    orl     $0x3, %eax                  /* present | writable */
-    movl    %eax, boot_pml4
-    movl    $boot_pd, %eax
-    orl     $0x3, %eax
-    movl    $boot_pdpt, %edi
-    movl    $4, %ecx
-1:  movl    %eax, (%edi)
-    addl    $4096, %eax
-    addl    $8, %edi
-    loop    1b
-
-    /* 2048 PD entries of 2 MiB each: identity map 0..4 GiB. */
-    movl    $boot_pd, %edi
-    movl    $0x83, %eax                 /* present | writable | page size */
-    xorl    %edx, %edx                  /* high half of the physical address */
-    movl    $2048, %ecx
-2:  movl    %eax, (%edi)
-    movl    %edx, 4(%edi)
-    addl    $0x200000, %eax
-    jnc     3f
-    incl    %edx
-3:  addl    $8, %edi
-    loop    2b
+    BUILD_IDENTITY_MAP
 
     movl    $boot_pml4, %eax
     movl    %eax, %cr3
@@ -84,7 +97,28 @@ common32:
     lgdt    boot_gdt_ptr
     ljmp    $0x08, $long_entry
 
+    /*
+     * 64-bit entry from the UEFI stub (boot/uefi/stub.c), after ExitBootServices: long mode with
+     * the firmware's identity map, rdi = the handoff (below 4 GiB). Our own page tables, GDT and
+     * stack from here on, as the 32-bit entries have them.
+     */
     .code64
+    .globl uefi_entry
+uefi_entry:
+    cli
+    cld
+    movl    %edi, boot_info_addr
+    movl    $BOOT_KIND_UEFI, boot_kind
+    movabsq $boot_stack_top, %rsp
+    BUILD_IDENTITY_MAP
+    movq    $boot_pml4, %rax
+    movq    %rax, %cr3
+    lgdt    boot_gdt_ptr64
+    pushq   $0x08
+    movabsq $long_entry, %rax
+    pushq   %rax
+    lretq
+
 long_entry:
     movw    $0x10, %ax
     movw    %ax, %ds
@@ -125,6 +159,9 @@ boot_gdt_end:
 boot_gdt_ptr:
     .word   boot_gdt_end - boot_gdt - 1
     .long   boot_gdt
+boot_gdt_ptr64:                         /* lgdt in long mode reads a 64-bit base */
+    .word   boot_gdt_end - boot_gdt - 1
+    .quad   boot_gdt
 
     .section .data
     .align 4

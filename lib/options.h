@@ -32,6 +32,7 @@ struct options {
     uint64_t queues;     /* request queues used per HBA; 0 = all */
     uint64_t event_buffers; /* virtio-scsi event buffers posted per HBA */
     char job[64];        /* the job file to run from a module archive; "" = the only one */
+    char jobfile[128];   /* esp:/PATH (UEFI); "" = the -initrd module */
     int progress;        /* enum yes_no: a line a second while a job runs */
     /* Job options (fio names) given on the command line: they override every job's own. */
     char job_overrides[OPTIONS_MAX_JOB_OVERRIDES][OPTIONS_JOB_OVERRIDE_MAX];

@@ -12,11 +12,11 @@ import subprocess
 import tempfile
 
 from harness import Outcome, Skip, console_problems, status_problem
-from lunbench import ROOT, contract, qemu, results, stamp
+from lunbench import ROOT, contract, esp, qemu, results, stamp
 from lunbench.topology import Hba, Topology
 
 KEYS = {"image", "machine", "firmware", "append", "extra", "status", "expect", "reject", "memory", "debug_exit",
-        "topology", "inventory", "initrd", "timeout", "check"}
+        "topology", "inventory", "initrd", "timeout", "check", "ovmf"}
 TIMEOUT = 120
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST_TSC = os.path.join(ROOT, "build", "host", "host_tsc")
@@ -214,7 +214,7 @@ def prepare(tests):
 
 
 def run(test):
-    firmware = test.get("firmware", "seabios")
+    firmware = "ovmf" if test.get("image") == "uefi" else test.get("firmware", "seabios")
     rom = qemu.FIRMWARE.get(firmware)
     if rom and not os.path.exists(rom):
         raise Skip("no %s firmware at %s" % (firmware, rom))
@@ -230,11 +230,20 @@ def run(test):
         disks = os.path.join(test.work_dir(), "disks") if any(h.backend == "file" for h in hbas) else None
         topology = Topology(hbas, disk_dir=disks)
         extra = topology.qemu_args() + extra
-    if test.get("initrd"):
-        extra += ["-initrd", test.get("initrd")]
-    cmd = qemu.qemu_command(image=test.get("image", "multiboot"), machine=test.get("machine", "q35"),
-                            firmware=firmware, append=test.get("append", ""), memory=test.get("memory", "256"),
-                            extra=extra, debug_exit=test.get("debug_exit", "yes") != "no")
+    image = test.get("image", "multiboot")
+    if image == "uefi":
+        # The UEFI image boots from an ESP holding its command line and the job files.
+        jobs = test.get("initrd").split(",") if test.get("initrd") else []
+        kw = esp.prepare_uefi(test.work_dir(), test.get("append", ""), jobs, test.get("ovmf", "bios"))
+        cmd = qemu.qemu_command(image=image, machine=test.get("machine", "q35"), firmware="ovmf",
+                                memory=test.get("memory", "256"), extra=extra,
+                                debug_exit=test.get("debug_exit", "yes") != "no", **kw)
+    else:
+        if test.get("initrd"):
+            extra += ["-initrd", test.get("initrd")]
+        cmd = qemu.qemu_command(image=image, machine=test.get("machine", "q35"), firmware=firmware,
+                                append=test.get("append", ""), memory=test.get("memory", "256"), extra=extra,
+                                debug_exit=test.get("debug_exit", "yes") != "no")
     rc, console, _, _ = qemu.run_qemu(cmd, timeout)
     test.write_log(cmd, console)
     problems = [p for p in [status_problem(rc, console, status, timeout)] if p]

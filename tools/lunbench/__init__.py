@@ -8,6 +8,7 @@ tests share, each thing defined once.
   parse      sizes and number lists, as the launcher and the test configuration write them
   topology   HBAs, targets and LUNs: their QEMU arguments and the inventory lunbench must report
   qemu       QEMU command lines, running QEMU, and lunbench's status from QEMU's exit code
+  esp        the EFI system partition the UEFI image boots from (mtools)
   qmp        a QMP client
   results    lunbench's JSON results: cut from the console, loaded from a file, read with checks
 

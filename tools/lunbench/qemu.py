@@ -26,12 +26,15 @@ BUILD = os.path.join(ROOT, "build")
 IMAGES = {
     "multiboot": os.path.join(BUILD, "lunbench.elf"),
     "pvh": os.path.join(BUILD, "lunbench-pvh.elf"),
+    "uefi": os.path.join(BUILD, "lunbench.efi"),  # booted from an ESP (esp.make_esp), not -kernel
 }
 FIRMWARE = {
     "seabios": None,  # QEMU's default for pc and q35
     "qboot": "/usr/share/qemu/qboot.rom",
     "microvm": None,  # microvm's default firmware (qboot)
+    "ovmf": "/usr/share/ovmf/OVMF.fd",  # -bios; ovmf="pflash" uses the CODE/VARS pair below
 }
+OVMF_PFLASH = ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd")
 QEMU = os.environ.get("LUNBENCH_QEMU", "qemu-system-x86_64")
 ACCEL = os.environ.get("LUNBENCH_ACCEL", "")
 EXTRA_ARGS = shlex.split(os.environ.get("LUNBENCH_QEMU_ARGS", ""))
@@ -64,31 +67,51 @@ def check_once(cmd):
 
 
 def qemu_command(image="multiboot", machine="q35", firmware="seabios", strict_boot=True, memory="256",
-                 append="", extra=(), debug_exit=True, qemu=None, accel=None, kernel=None, nodefaults=True):
+                 append="", extra=(), debug_exit=True, qemu=None, accel=None, kernel=None, nodefaults=True,
+                 esp=None, ovmf="bios", ovmf_vars=None):
     """The argument list that boots one lunbench image.
 
     strict_boot (SeaBIOS only) adds -boot strict=on: SeaBIOS then skips its own scan of the
     virtio-scsi LUNs (about 0.5 s per 1024 LUNs under TCG), since no disk has a bootindex.
     qemu and accel replace LUNBENCH_QEMU and LUNBENCH_ACCEL (accel "" gives none: QEMU's
     default); kernel replaces the image's path; nodefaults=False keeps QEMU's default devices.
+    image "uefi" boots under OVMF from esp (an image esp.make_esp wrote, holding the command
+    line: append must be empty) on its own IDE disk with bootindex=0, so that OVMF boots it first
+    and no HBA under test is touched for it; ovmf "bios" loads OVMF.fd with -bios, "pflash" the
+    CODE/VARS pair, VARS from ovmf_vars (a writable copy).
     """
     if image not in IMAGES:
         raise ValueError("unknown image %r (choose %s)" % (image, ", ".join(IMAGES)))
     if firmware not in FIRMWARE:
         raise ValueError("unknown firmware %r (choose %s)" % (firmware, ", ".join(FIRMWARE)))
+    if (image == "uefi") != (firmware == "ovmf"):
+        raise ValueError("the uefi image boots under ovmf, and ovmf boots only the uefi image")
+    if image == "uefi" and (esp is None or append):
+        raise ValueError("the uefi image needs esp= (esp.make_esp, which holds its command line) and no append")
+    if ovmf not in ("bios", "pflash"):
+        raise ValueError("ovmf must be bios or pflash, not %r" % ovmf)
     if machine.startswith("microvm") and firmware == "seabios":
         firmware = "microvm"
     accel = ACCEL if accel is None else accel
     cmd = [qemu or QEMU, "-M", machine, "-m", str(memory), "-display", "none"]
     if nodefaults:
         cmd.append("-nodefaults")
-    cmd += ["-serial", "stdio", "-no-reboot", "-kernel", kernel or IMAGES[image]]
+    cmd += ["-serial", "stdio", "-no-reboot"]
+    if image == "uefi":
+        cmd += ["-drive", "file=%s,format=raw,if=none,id=esp" % esp, "-device", "ide-hd,drive=esp,bus=ide.0,bootindex=0"]
+    else:
+        cmd += ["-kernel", kernel or IMAGES[image]]
     if accel:
         cmd += ["-accel", accel]
     cmd += EXTRA_ARGS
     if debug_exit:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    if FIRMWARE[firmware]:
+    if firmware == "ovmf" and ovmf == "pflash":
+        if ovmf_vars is None:
+            raise ValueError("ovmf=pflash needs ovmf_vars, a writable copy of %s" % OVMF_PFLASH[1])
+        cmd += ["-drive", "if=pflash,format=raw,readonly=on,file=%s" % OVMF_PFLASH[0],
+                "-drive", "if=pflash,format=raw,file=%s" % ovmf_vars]
+    elif FIRMWARE[firmware]:
         cmd += ["-bios", FIRMWARE[firmware]]
     if firmware == "seabios" and strict_boot:
         cmd += ["-boot", "strict=on"]
