@@ -88,14 +88,22 @@ $(EFI)/kernel_blob.o: $(BUILD)/lunbench-uefi.elf
 	    --redefine-sym _binary_kernel_elf_end=lunbench_kernel_end \
 	    --strip-symbol _binary_kernel_elf_size kernel.elf kernel_blob.o
 
-$(EFI)/stub.o: boot/uefi/stub.c boot/boot_info.h
+$(EFI)/stub.o: boot/uefi/stub.c boot/boot_info.h lib/uefi_boot.h
 	@mkdir -p $(dir $@)
 	@echo "  EFICC   $<"
 	@$(CC) $(EFI_CFLAGS) -c $< -o $@
 
-$(BUILD)/lunbench.efi: $(EFI)/stub.o $(EFI)/kernel_blob.o
+# lib/uefi_boot.c (memory-map conversion, the exit retry) is pure: the host tests it, the stub
+# links it built position-independent.
+$(EFI)/uefi_boot.o: lib/uefi_boot.c lib/uefi_boot.h
+	@mkdir -p $(dir $@)
+	@echo "  EFICC   $<"
+	@$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/lunbench.efi: $(EFI)/stub.o $(EFI)/uefi_boot.o $(EFI)/kernel_blob.o
 	ld -nostdlib -znocombreloc -z noexecstack -shared -Bsymbolic -L$(EFI_LIB) -T $(EFI_LIB)/elf_x86_64_efi.lds \
-	    $(EFI_LIB)/crt0-efi-x86_64.o $(EFI)/stub.o $(EFI)/kernel_blob.o -o $(EFI)/lunbench.so -lefi -lgnuefi
+	    $(EFI_LIB)/crt0-efi-x86_64.o $(EFI)/stub.o $(EFI)/uefi_boot.o $(EFI)/kernel_blob.o -o $(EFI)/lunbench.so \
+	    -lefi -lgnuefi
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 	    --target efi-app-x86_64 --subsystem=10 $(EFI)/lunbench.so $@
 

@@ -19,6 +19,7 @@
 #include <efilib.h>
 
 #include "boot/boot_info.h"
+#include "lib/uefi_boot.h"
 
 extern const UINT8 lunbench_kernel_start[], lunbench_kernel_end[];
 
@@ -225,38 +226,38 @@ static int load_kernel(UINT64 *entry)
     return 0;
 }
 
-/* UEFI memory types as the e820 ones the kernel knows (ACPI 6.4 15.3): what boot services and the
- * loader used is RAM once they are gone; runtime services and MMIO stay out of the heap. */
-static UINT32 memmap_type(UINT32 efi_type)
+/* The firmware's side of lib/uefi_boot.h's exit with retry. */
+struct exit_ctx {
+    EFI_HANDLE image;
+    struct boot_info *info;
+};
+
+static int get_map(void *ctx, void *buf, size_t capacity, size_t *size, uint64_t *key, size_t *desc_size)
 {
-    switch (efi_type) {
-    case EfiConventionalMemory:
-    case EfiBootServicesCode:
-    case EfiBootServicesData:
-    case EfiLoaderCode:
-    case EfiLoaderData: return MEMMAP_RAM;
-    case EfiACPIReclaimMemory: return MEMMAP_ACPI_RECLAIMABLE;
-    case EfiACPIMemoryNVS: return MEMMAP_ACPI_NVS;
-    case EfiUnusableMemory: return MEMMAP_UNUSABLE;
-    default: return MEMMAP_RESERVED;
-    }
+    (void)ctx;
+    UINTN map_size = capacity, map_key = 0, dsize = 0;
+    UINT32 version;
+    if (uefi_call_wrapper(BS->GetMemoryMap, 5, &map_size, (EFI_MEMORY_DESCRIPTOR *)buf, &map_key, &dsize, &version) !=
+        EFI_SUCCESS)
+        return -1;
+    *size = map_size;
+    *key = map_key;
+    *desc_size = dsize;
+    return 0;
 }
 
-static void convert_map(const UINT8 *map, UINTN size, UINTN desc_size, struct boot_info *info)
+static void took_map(void *ctx, const void *buf, size_t size, size_t desc_size)
 {
-    info->memmap_raw_count = 0;
-    for (UINTN off = 0; off + sizeof(EFI_MEMORY_DESCRIPTOR) <= size; off += desc_size) {
-        const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(map + off);
-        struct memmap_entry e = { d->PhysicalStart, d->NumberOfPages * EFI_PAGE_SIZE, memmap_type(d->Type) };
-        struct memmap_entry *last = info->memmap_raw_count ? &info->memmap[info->memmap_raw_count - 1] : NULL;
-        if (last != NULL && last->type == e.type && last->base + last->length == e.base) {
-            last->length += e.length; /* UEFI maps are long: merge neighbours of one kind */
-            continue;
-        }
-        if (info->memmap_raw_count == BOOT_MEMMAP_INPUT_MAX)
-            return;
-        info->memmap[info->memmap_raw_count++] = e;
-    }
+    struct boot_info *info = ((struct exit_ctx *)ctx)->info;
+    size_t dropped;
+    int n = uefi_memmap_convert(buf, size, desc_size, info->memmap, BOOT_MEMMAP_INPUT_MAX, &dropped);
+    info->memmap_raw_count = n > 0 ? (size_t)n : 0;
+}
+
+static int exit_services(void *ctx, uint64_t key)
+{
+    EFI_STATUS s = uefi_call_wrapper(BS->ExitBootServices, 2, ((struct exit_ctx *)ctx)->image, (UINTN)key);
+    return s == EFI_SUCCESS ? 0 : s == EFI_INVALID_PARAMETER ? 1 : -1;
 }
 
 /* Called by gnu-efi's crt0 (_start, _relocate) with the System V ABI. */
@@ -303,23 +304,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         fail("out of memory for the memory map");
         return EFI_OUT_OF_RESOURCES;
     }
-    for (UINT32 attempt = 1;; attempt++) {
-        map_size = capacity;
-        if (uefi_call_wrapper(BS->GetMemoryMap, 5, &map_size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &desc_size,
-                              &desc_version) != EFI_SUCCESS) {
-            fail("GetMemoryMap failed");
-            return EFI_LOAD_ERROR;
-        }
-        convert_map(map, map_size, desc_size, &h->info);
-        h->exit_attempts = attempt;
-        EFI_STATUS s = uefi_call_wrapper(BS->ExitBootServices, 2, image, key);
-        if (s == EFI_SUCCESS)
-            break;
-        if (s != EFI_INVALID_PARAMETER || attempt == EXIT_ATTEMPTS) {
-            fail("ExitBootServices failed");
-            return s;
-        }
+    static const struct uefi_exit_ops ops = { get_map, took_map, exit_services };
+    struct exit_ctx ctx = { image, &h->info };
+    const char *why = NULL;
+    int attempts = uefi_exit_boot_services(&ops, &ctx, map, capacity, EXIT_ATTEMPTS, &why);
+    if (attempts < 0) {
+        fail(why);
+        return EFI_LOAD_ERROR;
     }
+    h->exit_attempts = (UINT32)attempts;
     /* Boot services are gone: nothing of the firmware is called from here on. */
     ((void (*)(UINT64))(UINTN)entry)((UINT64)(UINTN)h);
     for (;;)
