@@ -150,6 +150,18 @@ void report_pci(const struct machine *m)
             printf("\n");
         }
     }
+    /* Firmware that drove devices itself (OVMF's VirtioScsiDxe, SeaBIOS's disk scan) may leave them
+     * decoding and mastering: the drivers reset every HBA they take over. Say which. */
+    unsigned enabled = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        const struct pci_device *d = &t->devices[i];
+        if (d->header_type != 0 || !(d->firmware_command & PCI_COMMAND_BUS_MASTER))
+            continue;
+        printf("%s %02x:%02x.%x", enabled++ ? "," : "PCI: bus mastering left on by the firmware:", d->bus, d->dev,
+               d->fn);
+    }
+    if (enabled)
+        printf("\n");
     printf("PCI: %u bridges numbered, %u BARs assigned by lunbench, %u left unassigned%s\n", t->buses_assigned,
            t->bars_assigned, t->bars_unassigned, t->dropped ? " (table full: functions dropped)" : "");
 }

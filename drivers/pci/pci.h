@@ -77,6 +77,7 @@ struct pci_device {
     uint8_t class_code, subclass, prog_if, revision;
     uint8_t header_type; /* without the multi-function bit */
     uint16_t command;    /* as left after enumeration */
+    uint16_t firmware_command; /* as the firmware left it, before lunbench changed anything */
     int parent;          /* index of the bridge this device sits behind, -1 on the root bus */
     struct pci_bar bars[PCI_MAX_BARS];
     unsigned bar_count; /* 6 for a type 0 header, 2 for a bridge */

@@ -163,6 +163,7 @@ static void scan_function(struct enum_ctx *c, unsigned bus, unsigned bus_limit, 
     d->class_code = (uint8_t)rd(c, d, PCI_CLASS, 1);
     d->header_type = (uint8_t)(rd(c, d, PCI_HEADER_TYPE, 1) & 0x7fu);
     d->bar_count = d->header_type == 0 ? 6 : d->header_type == 1 ? 2 : 0;
+    d->firmware_command = (uint16_t)rd(c, d, PCI_COMMAND, 2);
     walk_capabilities(c, d);
     if (!is_bridge(d))
         return;
