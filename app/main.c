@@ -148,6 +148,8 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
                                                       : boot_info_from_multiboot1(&m->boot, magic, info_addr);
     if (boot_error != NULL)
         early_fail(boot_error);
+    if (m->boot.uefi_reset_system != 0)
+        machine_exit_set_uefi_reset(m->boot.uefi_reset_system);
     setup_heap(m);
     map_high_ram(&m->boot);
     if (paging_unmap_guard((uint64_t)(uintptr_t)boot_stack_guard) != 0)

@@ -38,6 +38,7 @@ struct boot_info {
     size_t module_count;
     size_t modules_dropped; /* modules beyond BOOT_MODULES_MAX */
     uint64_t rsdp; /* physical address of the ACPI RSDP; 0 when the loader did not say */
+    uint64_t uefi_reset_system; /* UEFI: RuntimeServices->ResetSystem (physical; 0 elsewhere) */
 };
 
 /*

@@ -10,6 +10,13 @@ static struct acpi_poweroff poweroff;
 
 void machine_exit_set_poweroff(const struct acpi_poweroff *p) { poweroff = *p; }
 
+#define EFI_RESET_SHUTDOWN 2
+/* EFI_RESET_SYSTEM: the Microsoft x64 calling convention, as every UEFI service (UEFI 2.10 2.3.4). */
+typedef void __attribute__((ms_abi)) (*efi_reset_system)(int type, uint64_t status, uint64_t data_size, void *data);
+static uint64_t uefi_reset;
+
+void machine_exit_set_uefi_reset(uint64_t reset_system) { uefi_reset = reset_system; }
+
 static void acpi_soft_off(void)
 {
     if (!poweroff.valid)
@@ -31,6 +38,8 @@ static void acpi_soft_off(void)
 _Noreturn void machine_exit(int status)
 {
     outl(DEBUG_EXIT_PORT, (uint32_t)status);
+    if (uefi_reset != 0)
+        ((efi_reset_system)(uintptr_t)uefi_reset)(EFI_RESET_SHUTDOWN, (uint64_t)status, 0, 0);
     acpi_soft_off();
     /* 8042 pulse reset line. */
     for (int spin = 0; spin < 100000 && (inb(0x64) & 0x02); spin++)

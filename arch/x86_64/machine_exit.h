@@ -16,11 +16,14 @@ struct acpi_poweroff {
 };
 
 void machine_exit_set_poweroff(const struct acpi_poweroff *poweroff);
+/* Under UEFI: the firmware's ResetSystem, tried before ACPI S5 (UEFI 2.10 8.5.1, EfiResetShutdown). */
+void machine_exit_set_uefi_reset(uint64_t reset_system);
 
 /*
  * isa-debug-exit at port 0xf4 (QEMU exits with 2*status+1); if we are still running, the device
- * is absent: ACPI S5 power-off, then a keyboard-controller reset (QEMU exits 0 under -no-reboot;
- * the console's last line still carries the status), then halt.
+ * is absent: UEFI's ResetSystem(EfiResetShutdown) when booted by UEFI, ACPI S5 power-off, then a
+ * keyboard-controller reset (QEMU exits 0 under -no-reboot; the console's last line still carries
+ * the status), then halt.
  */
 _Noreturn void machine_exit(int status);
 

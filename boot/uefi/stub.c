@@ -279,6 +279,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
     void *rsdp = find_config_table(st, &acpi20);
     h->info.rsdp = (UINT64)(UINTN)(rsdp != NULL ? rsdp : find_config_table(st, &acpi10));
+    /* Runtime services stay callable in physical mode (no SetVirtualAddressMap): the kernel's way
+     * out where QEMU has no isa-debug-exit. */
+    h->info.uefi_reset_system = (UINT64)(UINTN)st->RuntimeServices->ResetSystem;
 
     EFI_LOADED_IMAGE *li = NULL;
     if (uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li) != EFI_SUCCESS) {
