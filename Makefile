@@ -88,21 +88,22 @@ $(EFI)/kernel_blob.o: $(BUILD)/lunbench-uefi.elf
 	    --redefine-sym _binary_kernel_elf_end=lunbench_kernel_end \
 	    --strip-symbol _binary_kernel_elf_size kernel.elf kernel_blob.o
 
-$(EFI)/stub.o: boot/uefi/stub.c boot/boot_info.h lib/uefi_boot.h
+$(EFI)/stub.o: boot/uefi/stub.c boot/boot_info.h lib/uefi_boot.h lib/boot_string.h
 	@mkdir -p $(dir $@)
 	@echo "  EFICC   $<"
 	@$(CC) $(EFI_CFLAGS) -c $< -o $@
 
-# lib/uefi_boot.c (memory-map conversion, the exit retry) is pure: the host tests it, the stub
-# links it built position-independent.
-$(EFI)/uefi_boot.o: lib/uefi_boot.c lib/uefi_boot.h
+# Pure helpers the stub shares with the kernel and the host tests (memory-map conversion, the exit
+# retry, command-line words), built again position-independent; they use no C library.
+EFI_SHARED := $(EFI)/uefi_boot.o $(EFI)/boot_string.o
+$(EFI)/%.o: lib/%.c lib/%.h
 	@mkdir -p $(dir $@)
 	@echo "  EFICC   $<"
 	@$(CC) $(EFI_CFLAGS) -c $< -o $@
 
-$(BUILD)/lunbench.efi: $(EFI)/stub.o $(EFI)/uefi_boot.o $(EFI)/kernel_blob.o
+$(BUILD)/lunbench.efi: $(EFI)/stub.o $(EFI_SHARED) $(EFI)/kernel_blob.o
 	ld -nostdlib -znocombreloc -z noexecstack -shared -Bsymbolic -L$(EFI_LIB) -T $(EFI_LIB)/elf_x86_64_efi.lds \
-	    $(EFI_LIB)/crt0-efi-x86_64.o $(EFI)/stub.o $(EFI)/uefi_boot.o $(EFI)/kernel_blob.o -o $(EFI)/lunbench.so \
+	    $(EFI_LIB)/crt0-efi-x86_64.o $(EFI)/stub.o $(EFI_SHARED) $(EFI)/kernel_blob.o -o $(EFI)/lunbench.so \
 	    -lefi -lgnuefi
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 	    --target efi-app-x86_64 --subsystem=10 $(EFI)/lunbench.so $@
@@ -128,6 +129,13 @@ $(HOBJ)/test_%: tests/unit/test_%.c $(TEST_SUPPORT) $(TEST_SUPPORT:.c=.h) $(PURE
 
 # Keep the host objects: make would otherwise delete them as intermediates after each link.
 .SECONDARY: $(PURE_HOST_OBJS)
+
+# The FAT images tests/unit/test_fat.c reads, made with mtools at build time (nothing large is committed).
+FAT_TEST_IMAGES := $(BUILD)/test-data/fat/.made
+$(FAT_TEST_IMAGES): tests/data/fat/make-images.sh
+	@echo "  MKFAT   $(dir $@)"
+	@tests/data/fat/make-images.sh $(dir $@) && touch $@
+$(HOBJ)/test_fat: $(FAT_TEST_IMAGES)
 
 unit-test: deps $(UNIT_TESTS)
 	@tools/run-unit-tests $(UNIT_TESTS)

@@ -1,6 +1,6 @@
 #include "lib/boot_string.h"
 
-#include <string.h>
+/* No C library here: the UEFI stub links this file too (built with gnu-efi, which has none). */
 
 bool boot_copy_string(char *dst, size_t max, const char *src)
 {
@@ -27,5 +27,8 @@ void boot_cmdline_skip_first_word(char *cmdline)
         p++;
     while (*p == ' ')
         p++;
-    memmove(cmdline, p, strlen(p) + 1);
+    size_t i = 0;
+    do
+        cmdline[i] = p[i]; /* forward: p is at or after cmdline */
+    while (p[i++] != '\0');
 }

@@ -111,6 +111,14 @@ static void command_line(EFI_LOADED_IMAGE *li, EFI_FILE_HANDLE root, struct boot
     if (li->LoadOptionsSize >= sizeof(CHAR16) && li->LoadOptions != NULL) {
         ascii_from_ucs2(info->cmdline, sizeof info->cmdline, li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16));
         info->cmdline_truncated = li->LoadOptionsSize / sizeof(CHAR16) >= sizeof info->cmdline;
+        /* The UEFI Shell passes the program's path first ("fs0:\lunbench.efi mode=list"), as
+         * Multiboot does the kernel's name; a boot option's data has none. */
+        UINTN end = 0;
+        while (info->cmdline[end] != '\0' && info->cmdline[end] != ' ')
+            end++;
+        if (end >= 4 && (CompareMem(info->cmdline + end - 4, ".efi", 4) == 0 ||
+                         CompareMem(info->cmdline + end - 4, ".EFI", 4) == 0))
+            boot_cmdline_skip_first_word(info->cmdline);
         return;
     }
     char cfg[300] = "/lunbench.cfg";

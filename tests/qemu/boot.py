@@ -16,7 +16,7 @@ from lunbench import ROOT, contract, esp, qemu, results, stamp
 from lunbench.topology import Hba, Topology
 
 KEYS = {"image", "machine", "firmware", "append", "extra", "status", "expect", "reject", "memory", "debug_exit",
-        "topology", "inventory", "initrd", "timeout", "check", "ovmf"}
+        "topology", "inventory", "initrd", "timeout", "check", "ovmf", "load_options"}
 TIMEOUT = 120
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST_TSC = os.path.join(ROOT, "build", "host", "host_tsc")
@@ -234,7 +234,8 @@ def run(test):
     if image == "uefi":
         # The UEFI image boots from an ESP holding its command line and the job files.
         jobs = test.get("initrd").split(",") if test.get("initrd") else []
-        kw = esp.prepare_uefi(test.work_dir(), test.get("append", ""), jobs, test.get("ovmf", "bios"))
+        kw = esp.prepare_uefi(test.work_dir(), test.get("append", ""), jobs, test.get("ovmf", "bios"),
+                              via_shell=test.get("load_options", "no") == "yes")
         cmd = qemu.qemu_command(image=image, machine=test.get("machine", "q35"), firmware="ovmf",
                                 memory=test.get("memory", "256"), extra=extra,
                                 debug_exit=test.get("debug_exit", "yes") != "no", **kw)
