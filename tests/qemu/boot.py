@@ -204,8 +204,52 @@ CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-j
 CHECK_NEEDS = {"clat2csv": "fio_jsonplus_clat2csv", "tsc": "gcc"}
 
 
+def json_shape(obj, path=""):
+    """Every key path of a JSON document ("jobs[].read.iops"), list items taken together; fio's
+    "bins" objects are data (latency bucket -> count), not keys."""
+    if isinstance(obj, dict):
+        paths = set()
+        for k, v in obj.items():
+            paths |= {path + "." + k} | (set() if k == "bins" else json_shape(v, path + "." + k))
+        return paths
+    if isinstance(obj, list):
+        return set().union(*(json_shape(v, path + "[]") for v in obj)) if obj else set()
+    return set()
+
+
+def check_same_as_multiboot(test, extra, console):
+    """Boot the Multiboot image on the same topology, command line and job file: its JSON must
+    have the same keys, and its inventory the same LUNs (HBA, target, LUN, type, blocks, block
+    size), as this run's."""
+    twin_extra = list(extra) + (["-initrd", test.get("initrd")] if test.get("initrd") else [])
+    cmd = qemu.qemu_command(image="multiboot", machine=test.get("machine", "q35"), append=test.get("append", ""),
+                            memory=test.get("memory", "256"), extra=twin_extra)
+    rc, twin, _, _ = qemu.run_qemu(cmd, float(test.get("timeout", TIMEOUT)))
+    test.write_log(cmd, twin, suffix=".multiboot")
+    try:
+        ours, theirs = results.from_console(console), results.from_console(twin)
+    except ValueError as e:
+        return "results are not valid JSON: %s" % e
+    if ours is None or theirs is None:
+        return "no results on the %s console" % ("UEFI" if ours is None else "Multiboot")
+    only_ours, only_theirs = json_shape(ours) - json_shape(theirs), json_shape(theirs) - json_shape(ours)
+    if only_ours or only_theirs:
+        return "JSON keys differ: only under UEFI %s, only under Multiboot %s" % (
+            sorted(only_ours)[:5], sorted(only_theirs)[:5])
+    luns = lambda doc: sorted((l["hba"], l["target"], l["lun"], l["type"], l["blocks"], l["block_size"])  # noqa: E731
+                              for l in doc["lunbench"]["luns"])
+    if luns(ours) != luns(theirs):
+        return "the inventories differ: %d LUNs under UEFI, %d under Multiboot" % (len(luns(ours)), len(luns(theirs)))
+    return None
+
+
+# Checks that boot a second image themselves: they get the test and its QEMU arguments.
+TWIN_CHECKS = {"same-as-multiboot": check_same_as_multiboot}
+
+
 def config_errors(test):
-    return ["unknown check %r (known: %s)" % (c, ", ".join(CHECKS)) for c in test.lines("check") if c not in CHECKS]
+    known = list(CHECKS) + list(TWIN_CHECKS)
+    return ["unknown check %r (known: %s)" % (c, ", ".join(known)) for c in test.lines("check") if c not in known]
 
 
 def prepare(tests):
@@ -257,7 +301,7 @@ def run(test):
         if why:
             problems.append("inventory: " + why)
     for check in test.lines("check"):
-        why = CHECKS[check](console, topology)
+        why = TWIN_CHECKS[check](test, extra, console) if check in TWIN_CHECKS else CHECKS[check](console, topology)
         if why:
             problems.append("check %s: %s" % (check, why))
     return Outcome(problems)

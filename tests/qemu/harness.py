@@ -56,8 +56,10 @@ class Test:
         os.makedirs(path)
         return path
 
-    def write_log(self, cmd, console):
-        with open(self.log, "w") as f:
+    def write_log(self, cmd, console, suffix=""):
+        """The command and console of a boot in build/test-logs/<test>.log (<test>.log<suffix>
+        for a test's second boot)."""
+        with open(self.log + suffix, "w") as f:
             f.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n" + console)
 
 
