@@ -140,11 +140,12 @@ $(HOBJ)/test_fat: $(FAT_TEST_IMAGES)
 unit-test: deps $(UNIT_TESTS)
 	@tools/run-unit-tests $(UNIT_TESTS)
 
-qemu-test: deps $(IMAGES)
+# QEMU tests read the FAT images too (a job file on a FAT LUN).
+qemu-test: deps $(IMAGES) $(FAT_TEST_IMAGES)
 	$(PYTHON) tests/qemu/run_tests.py --power-cut-trials $(POWER_CUT_TRIALS)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FAT_TEST_IMAGES)
 	@tools/run-unit-tests $(UNIT_TESTS)
 	@$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTHON) -m unittest discover -s tests/tools

@@ -23,14 +23,22 @@
 #define MAX_JOBS 32
 #define MAX_FILES 64
 
-/* The job file text: from the module (choosing job=NAME in an archive), else the default. */
-static int find_job_file(const struct machine *m, const char **name, const char **text, size_t *len)
+/* Where the job file comes from: jobfile=H:T:L:/PATH (a FAT file system on a LUN), jobfile=esp:/PATH
+ * (read by the UEFI entry: the first module), the -initrd module, else nothing (the default job).
+ * 0 with the bytes and a name for messages, or -1 (printed). */
+static int job_file_source(const struct machine *m, const struct scan_result *scan, const uint8_t **data,
+                           size_t *size, const char **plain)
 {
     const struct boot_info *b = &m->boot;
     const char *jobfile = m->options.jobfile;
+    *data = NULL;
+    *plain = jobfile;
     if (jobfile[0] != '\0' && strncmp(jobfile, "esp:", 4) != 0) {
-        printf("lunbench: jobfile=%s: give esp:/PATH (a file on the UEFI image's volume)\n", jobfile);
-        return -1;
+        uint8_t *bytes;
+        if (lun_file_read(scan, jobfile, m->tsc.hz / 1000 * m->options.cmd_timeout_ms, &bytes, size) != 0)
+            return -1;
+        *data = bytes; /* kept: the jobs point into it */
+        return 0;
     }
     if (jobfile[0] != '\0' && b->protocol != BOOT_UEFI) {
         printf("lunbench: jobfile=%s: esp: files are read by the UEFI image; this one booted by %s (use -initrd)\n",
@@ -41,9 +49,30 @@ static int find_job_file(const struct machine *m, const char **name, const char 
         printf("lunbench: jobfile=%s: the UEFI entry could not read it (its line above says why)\n", jobfile);
         return -1;
     }
-    if (b->module_count == 0) {
+    if (b->module_count == 0)
+        return 0;
+    if (b->module_count > 1)
+        printf("lunbench: %zu modules given; jobs come from the first\n", b->module_count);
+    const struct boot_module *mod = &b->modules[0];
+    *data = phys_to_virt(mod->start);
+    *size = mod->end - mod->start;
+    if (jobfile[0] == '\0')
+        *plain = mod->name[0] ? mod->name : "initrd";
+    return 0;
+}
+
+/* The job file text: from the job file (choosing job=NAME in an archive), else the default. */
+static int find_job_file(const struct machine *m, const struct scan_result *scan, const char **name,
+                         const char **text, size_t *len)
+{
+    const uint8_t *data;
+    size_t size = 0;
+    const char *plain;
+    if (job_file_source(m, scan, &data, &size, &plain) != 0)
+        return -1;
+    if (data == NULL) {
         if (m->options.job[0] != '\0') {
-            printf("lunbench: job=%s, but no job file was given (-initrd)\n", m->options.job);
+            printf("lunbench: job=%s, but no job file was given (-initrd or jobfile=)\n", m->options.job);
             return -1;
         }
         *name = bench_default_job_name;
@@ -51,15 +80,10 @@ static int find_job_file(const struct machine *m, const char **name, const char 
         *len = strlen(bench_default_job);
         return 0;
     }
-    if (b->module_count > 1)
-        printf("lunbench: %zu modules given; jobs come from the first\n", b->module_count);
-    const struct boot_module *mod = &b->modules[0];
     static struct fs_file files[MAX_FILES];
     size_t count = 0;
     char err[200];
-    const char *plain = mod->name[0] ? mod->name : "initrd";
-    if (fs_archive_list(phys_to_virt(mod->start), mod->end - mod->start, plain, files, MAX_FILES, &count, err,
-                        sizeof err) != 0) {
+    if (fs_archive_list(data, size, plain, files, MAX_FILES, &count, err, sizeof err) != 0) {
         printf("lunbench: job archive %s: %s\n", plain, err);
         return -1;
     }
@@ -117,7 +141,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
 {
     const char *name, *text;
     size_t len;
-    if (find_job_file(m, &name, &text, &len) != 0)
+    if (find_job_file(m, scan, &name, &text, &len) != 0)
         return LUNBENCH_EXIT_USAGE;
     static struct job_spec jobs[MAX_JOBS];
     size_t n = 0;

@@ -53,6 +53,12 @@ void report_inventory_json(const struct machine *m, const struct scan_result *r)
 /* The members of the "lunbench" object (version, hbas, luns, discovery_ms) into an open object. */
 void report_inventory_members(struct json_writer *w, const struct machine *m, const struct scan_result *r);
 
+/* app/lun_file.c: jobfile=H:T:L:/PATH, read from a FAT file system on that LUN into a malloc'd
+ * buffer (at most JOBFILE_MAX_BYTES). 0, or -1 with the reason printed. */
+#define JOBFILE_MAX_BYTES (4u << 20)
+int lun_file_read(const struct scan_result *scan, const char *spec, uint64_t timeout_cycles, uint8_t **data,
+                  size_t *len);
+
 /* app/bench_mode.c: run the jobs (from the -initrd module, else the built-in default). */
 int bench_mode_run(struct machine *m, struct scan_result *r);
 

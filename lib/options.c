@@ -30,8 +30,8 @@ static const struct option_spec specs[] = {
     { "job", OPT_STRING, offsetof(struct options, job), NULL, 1, 63,
       "mode=bench: the job file to run when the -initrd module is an archive of several" },
     { "jobfile", OPT_STRING, offsetof(struct options, jobfile), NULL, 5, 127,
-      "mode=bench: the job file (or archive) to run: esp:/PATH on the UEFI image's own volume, read by "
-      "the UEFI entry before it leaves boot services" },
+      "mode=bench: the job file (or archive) to run: H:T:L:/PATH on a FAT file system on that LUN (whole "
+      "disk or its first MBR or GPT partition), or esp:/PATH on the UEFI image's own volume" },
     { "progress", OPT_CHOICE, offsetof(struct options, progress), yes_no_names, 0, 0,
       "mode=bench: print a line a second while a job runs" },
     { "list_luns", OPT_CHOICE, offsetof(struct options, list_luns), yes_no_names, 0, 0,
