@@ -448,15 +448,18 @@ static int dir_walk(struct op *o, uint32_t dir, visit_fn visit, void *arg)
             lfn_add(l, e);
             continue;
         }
+        /* A short entry ends the set before it: the set names it if it is complete (LDIR_Ord 1 came
+         * last) and every LDIR_Chksum matches this 8.3 name; else the 8.3 name stands. */
         bool had_lfn = l->expect != 0 || l->bad;
         bool lfn_done = l->expect == 1 && lfn_checksum(e) == l->sum;
-        lfn_reset(l);
-        if ((attr & (ATTR_VOLUME_ID | ATTR_DIRECTORY)) == ATTR_VOLUME_ID)
-            continue; /* the volume label */
+        bool label = (attr & (ATTR_VOLUME_ID | ATTR_DIRECTORY)) == ATTR_VOLUME_ID;
         memset(d, 0, sizeof *d);
-        if (!short_name(e, d->short_name, d->name))
-            continue;
-        d->lfn_ignored = had_lfn && !(lfn_done && lfn_name(l, d->name));
+        bool named = !label && short_name(e, d->short_name, d->name);
+        if (named)
+            d->lfn_ignored = had_lfn && !(lfn_done && lfn_name(l, d->name));
+        lfn_reset(l);
+        if (!named)
+            continue; /* the volume label, or an entry with a blank 8.3 name (invalid) */
         d->attr = attr;
         d->is_dir = (attr & ATTR_DIRECTORY) != 0;
         /* DIR_FstClusHI is 0 on FAT12/16 (and used for other things by some systems): read on FAT32 only. */

@@ -531,6 +531,10 @@ static void test_bad_boot_sector(void **state)
     b[13] = 3;
     mount_fails(&d, "FAT: boot sector at LBA 0: sectors per cluster 3 (a power of two, 1 to 128)");
     memcpy(b, good, 512);
+    put16(b + 11, 4096);
+    b[13] = 32;
+    mount_fails(&d, "FAT: boot sector at LBA 0: clusters of 131072 bytes (at most 65536)");
+    memcpy(b, good, 512);
     b[16] = 0;
     mount_fails(&d, "FAT: boot sector at LBA 0: number of FATs 0 (at least 1)");
     memcpy(b, good, 512);
