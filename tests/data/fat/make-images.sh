@@ -10,12 +10,75 @@
 # fat12-4k.img (8 MiB of 4096-byte sectors), mbr.img (an MBR: partition 1 Linux 0x83, partition
 # 2 FAT16 0x0e at LBA 2048), gpt.img (a protective MBR and GPT, both copies: partition 1 Linux
 # filesystem, partition 2 EFI System at LBA 2048 with FAT16).
+#
+# make-images.sh --fuzz-seeds DIR: the seeds of tests/fuzz/fuzz_fat.c (committed in
+# tests/fuzz/corpus/fat/), 8 KiB disks of 512-byte blocks, under libFuzzer's -max_len: a FAT12
+# volume on the whole disk, one in an MBR partition at LBA 1, one in a GPT partition at LBA 3;
+# and a FAT16 and a FAT32 volume folded into 8 KiB (the fuzzer repeats its input to 64 MiB).
 set -euo pipefail
-out=${1:?usage: make-images.sh OUTDIR}
-mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null SOURCE_DATE_EPOCH=1704067200 LC_ALL=C
+
+if [ "${1:-}" = --fuzz-seeds ]; then
+    out=${2:?usage: make-images.sh --fuzz-seeds DIR}
+    mkdir -p "$out"
+    printf '[a]\nrw=read\n' > "$tmp/a.fio"
+    printf 'long\n' > "$tmp/a long name.fio"
+    printf 'deep\n' > "$tmp/f.txt"
+    seq 1 200 > "$tmp/two.dat" # 692 bytes: 2 clusters
+    tiny() { # tiny IMAGE SECTORS HIDDEN
+        mformat -i "$1" -T "$2" -h 1 -s "$2" -r 1 -c 1 -H "$3" -N 00000001 ::
+        mmd -i "$1" ::/jobs ::/d ::/d/e
+        mcopy -i "$1" "$tmp/a.fio" "$tmp/two.dat" ::/jobs/
+        mcopy -i "$1" "$tmp/a long name.fio" ::/
+        mcopy -i "$1" "$tmp/f.txt" ::/d/e/
+    }
+    for f in whole.img mbr.img gpt.img; do rm -f "$out/$f"; truncate -s 8K "$out/$f"; done
+    tiny "$out/whole.img" 16 0
+    tiny "$out/mbr.img@@512" 15 1
+    tiny "$out/gpt.img@@1536" 13 3
+    # FAT16 (4300 clusters) and FAT32 (65530) volumes laid out so that, repeated every 16 blocks
+    # as the fuzzer does, their FAT's first sector, root directory and first clusters land on 16
+    # blocks: FAT16 with one FAT of 17 sectors at 1 and the root at 18 (block 2), cluster c at
+    # 17 + c; FAT32 with 3 reserved sectors, one FAT of 513 sectors at 3, cluster c at 514 + c.
+    blocks() { # blocks IMAGE LBA COUNT: COUNT blocks of IMAGE from LBA
+        dd if="$1" bs=512 skip="$2" count="$3" status=none
+    }
+    truncate -s $((4319 * 512)) "$tmp/fat16.img"
+    mformat -i "$tmp/fat16.img" -T 4319 -h 1 -s 1 -c 1 -R 1 -d 1 -L 17 -r 1 -N 00000016 ::
+    truncate -s $((66046 * 512)) "$tmp/fat32.img"
+    mformat -i "$tmp/fat32.img" -F -T 66046 -h 1 -s 1 -c 1 -R 3 -d 1 -L 513 -N 00000032 ::
+    for f in fat16 fat32; do
+        mmd -i "$tmp/$f.img" ::/jobs
+        mcopy -i "$tmp/$f.img" "$tmp/a.fio" "$tmp/two.dat" ::/jobs/
+        mcopy -i "$tmp/$f.img" "$tmp/a long name.fio" ::/
+    done
+    { blocks "$tmp/fat16.img" 0 2; blocks "$tmp/fat16.img" 18 14; } > "$out/fat16-folded.img"
+    { blocks "$tmp/fat32.img" 0 4; blocks "$tmp/fat32.img" 516 12; } > "$out/fat32-folded.img"
+    python3 - "$out/mbr.img" "$out/gpt.img" <<'PY'
+import struct, sys, uuid, zlib
+def mbr(ptype, lba, count):
+    b = bytearray(512)
+    b[446:462] = struct.pack('<B3sB3sII', 0, b'\xfe\xff\xff', ptype, b'\xfe\xff\xff', lba, count)
+    b[510:512] = b'\x55\xaa'
+    return bytes(b)
+with open(sys.argv[1], 'r+b') as f:
+    f.write(mbr(0x01, 1, 15))
+esp = uuid.UUID('c12a7328-f81f-11d2-ba4b-00a0c93ec93b')
+array = struct.pack('<16s16sQQQ72s', esp.bytes_le, uuid.UUID(int=1).bytes_le, 3, 15, 0, 'ESP'.encode('utf-16-le'))
+array += bytes(512 - len(array))
+h = struct.pack('<8sIIIIQQQQ16sQIII', b'EFI PART', 0x10000, 92, 0, 0, 1, 15, 3, 15, uuid.UUID(int=2).bytes_le, 2, 4,
+                128, zlib.crc32(array))
+h = h[:16] + struct.pack('<I', zlib.crc32(h)) + h[20:]
+with open(sys.argv[2], 'r+b') as f:
+    f.write(mbr(0xee, 1, 15) + h + bytes(512 - len(h)) + array)
+PY
+    exit 0
+fi
+
+out=${1:?usage: make-images.sh OUTDIR}
+mkdir -p "$out"
 
 # The tree, the same on every volume.
 t=$tmp/tree
