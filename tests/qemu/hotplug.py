@@ -93,10 +93,11 @@ SCENARIOS = {
         r"^lunbench: exit status 0 \(success\)$",
     ]),
     "burst-events-missed": Scenario(lambda work: [], "progress=no event_buffers=1", burst_of_adds, [
-        # Whichever tells first: EVENTS_MISSED when the device re-reports, or the UNIT ATTENTION
-        # (REPORTED LUNS DATA HAS CHANGED) on the next command; both lead to a rescan.
-        r"^lunbench: HBA 0: (the device dropped events|the LUN inventory changed \(UNIT ATTENTION 3f/0e\)); "
-        r"rescanning its LUNs$",
+        # Four LUNs at once with one event buffer: whichever tells first, EVENTS_MISSED when the
+        # device re-reports, the UNIT ATTENTION 3f/0e on the next command (both lead to a rescan),
+        # or each LUN's own event when lunbench reposts the buffer in time (it often does now that
+        # a rescan no longer drops the events queued meanwhile), every LUN must join. Which path
+        # ran is timing; tests/unit/test_hotplug.c drives each of them deterministically.
     ] + [r"^lunbench: job 'hotplug-randread': LUN 0:0:%d added \(hotplug\).*it joins the job$" % lun
          for lun in (30, 31, 32, 33)] + [
         r"^hotplug-randread: \(rw=randread, bs=4096, iodepth=8, 8 LUNs\): err=0$",
