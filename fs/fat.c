@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/crc32.h"
+
 #define DIRENT_SIZE 32u
 /* FAT spec, "FAT Directories": a directory may not hold more than 65,536 32-byte entries. */
 #define DIR_MAX_ENTRIES 65536u
@@ -924,18 +926,6 @@ int fat_mount(struct fat_volume *v, const struct fat_source *src, uint64_t first
 }
 
 /* ---- partition tables ---- */
-
-/* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as the GPT header's HeaderCRC32. */
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-    }
-    return ~crc;
-}
 
 /* EFI System (C12A7328-F81F-11D2-BA4B-00A0C93EC93B) and Microsoft basic data
  * (EBD0A0A2-B9E5-4433-87C0-68B6B72699C7), as stored: the first three fields little-endian. */

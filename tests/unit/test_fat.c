@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fs/fat.h"
+#include "lib/crc32.h"
 #include "test_support.h"
 
 #define IMAGES "build/test-data/fat/"
@@ -420,18 +421,6 @@ static void test_mbr_partition(void **state)
     assert_string_equal(err, "FAT: boot sector at LBA 2048: sectors per cluster 6 (a power of two, 1 to 128)");
     free(v);
     free(d.data);
-}
-
-/* CRC-32 (IEEE), to seal a GPT header patched here. */
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-    }
-    return ~crc;
 }
 
 static void gpt_seal(uint8_t *h)
@@ -925,9 +914,18 @@ static void test_read_errors(void **state)
     fixture_close(&f);
 }
 
+/* The GPT header's CRC (lib/crc32.c): the standard check value, and a zero-length input. */
+static void test_crc32_ieee(void **state)
+{
+    (void)state;
+    assert_int_equal(crc32_ieee((const uint8_t *)"123456789", 9), 0xcbf43926u);
+    assert_int_equal(crc32_ieee((const uint8_t *)"", 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc32_ieee),
         cmocka_unit_test(test_fat12),
         cmocka_unit_test(test_fat16),
         cmocka_unit_test(test_fat32),
