@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/hba/block_read.h"
+#include "drivers/hba/sync_command.h"
 #include "fs/fat.h"
 #include "machine.h"
 

@@ -1,8 +1,8 @@
-/* Blocks read one command at a time over the seam (drivers/hba/block_read.c), against the fake HBA. */
+/* Blocks read one command at a time over the seam (drivers/hba/sync_command.c), against the fake HBA. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/hba/block_read.h"
+#include "drivers/hba/sync_command.h"
 #include "drivers/scsi/scsi.h"
 #include "tests/unit/fake_hba.h"
 #include "tests/unit/test_support.h"

@@ -1,7 +1,8 @@
-/* Blocks read from a LUN one command at a time, waiting: for what lunbench reads outside the
- * benchmark (a job file on a FAT file system on a LUN), never on the I/O path. */
-#ifndef DRIVERS_HBA_BLOCK_READ_H
-#define DRIVERS_HBA_BLOCK_READ_H
+/* Commands one at a time, waiting for each: for what lunbench does outside the benchmark (a job
+ * file on a FAT file system on a LUN, the conformance checks of mode=check), never on the I/O
+ * path. */
+#ifndef DRIVERS_HBA_SYNC_COMMAND_H
+#define DRIVERS_HBA_SYNC_COMMAND_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,11 @@
 #include "drivers/hba/hba.h"
 
 #define HBA_BLOCK_READ_MAX (128u * 4096u) /* bytes one call reads at most */
+
+/* Run cmd (built by the caller, deadline from its timeout) on request queue 0 and wait until it
+ * comes back, answered or lost in an HBA reset: the HBA's recovery brings every command back.
+ * 0 with the answer in cmd, or -1 when the HBA refused it or stopped working (err says so). */
+int hba_command_wait(struct hba *h, struct hba_cmd *cmd, char *err, size_t err_len);
 
 /* Read count blocks of block_size bytes from target:lun at lba into buf (DMA-able: the kernel's
  * identity-mapped heap), retrying UNIT ATTENTION and BUSY a few times; each command has the

@@ -1,4 +1,4 @@
-#include "drivers/hba/block_read.h"
+#include "drivers/hba/sync_command.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,6 +8,25 @@
 #include "drivers/hba/recovery.h"
 
 #define MAX_TRIES 4
+
+int hba_command_wait(struct hba *h, struct hba_cmd *cmd, char *err, size_t err_len)
+{
+    if (hba_submit(h, 0, cmd) != 0) {
+        snprintf(err, err_len, "HBA %u (%s) does not take commands%s%s", h->index, h->name, h->error[0] ? ": " : "",
+                 h->error);
+        return -1;
+    }
+    hba_kick(h, 0);
+    struct hba_cmd *done = NULL;
+    /* The recovery inside hba_poll brings every command back, answered or lost in a reset. */
+    while (done == NULL && !h->broken)
+        hba_poll(h, 0, &done, 1);
+    if (done == NULL) {
+        snprintf(err, err_len, "HBA %u (%s) stopped working: %s", h->index, h->name, h->error);
+        return -1;
+    }
+    return 0;
+}
 
 int hba_read_blocks(struct hba *h, uint8_t target, uint16_t lun, uint32_t block_size, uint64_t lba, uint32_t count,
                     void *buf, uint64_t timeout_cycles, char *err, size_t err_len)
@@ -26,20 +45,8 @@ int hba_read_blocks(struct hba *h, uint8_t target, uint16_t lun, uint32_t block_
         cmd.data = buf;
         cmd.data_len = count * block_size;
         cmd.timeout_cycles = timeout_cycles;
-        if (hba_submit(h, 0, &cmd) != 0) {
-            snprintf(err, err_len, "HBA %u (%s) does not take commands%s%s", h->index, h->name, h->error[0] ? ": " : "",
-                     h->error);
+        if (hba_command_wait(h, &cmd, err, err_len) != 0)
             return -1;
-        }
-        hba_kick(h, 0);
-        struct hba_cmd *done = NULL;
-        /* The recovery inside hba_poll brings every command back, answered or lost in a reset. */
-        while (done == NULL && !h->broken)
-            hba_poll(h, 0, &done, 1);
-        if (done == NULL) {
-            snprintf(err, err_len, "HBA %u (%s) stopped working: %s", h->index, h->name, h->error);
-            return -1;
-        }
         struct hba_verdict v;
         hba_classify(&cmd, &v);
         if (v.outcome == HBA_OUTCOME_DONE && cmd.residual == 0)
