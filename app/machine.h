@@ -59,6 +59,9 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
 int lun_file_read(const struct scan_result *scan, const char *spec, uint64_t timeout_cycles, uint8_t **data,
                   size_t *len);
 
+/* app/check_mode.c: mode=check, the conformance checks of every LUN (or check_list=yes). */
+int check_mode_run(const struct machine *m, const struct scan_result *scan);
+
 /* app/bench_mode.c: run the jobs (from the -initrd module, else the built-in default). */
 int bench_mode_run(struct machine *m, struct scan_result *r);
 

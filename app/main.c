@@ -216,6 +216,10 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     }
     if (status == LUNBENCH_EXIT_NO_DEVICE)
         finish(status);
+    if (m->options.mode == MODE_CHECK) {
+        int check_status = check_mode_run(m, &scan);
+        finish(check_status != LUNBENCH_EXIT_OK ? check_status : status);
+    }
     int bench_status = bench_mode_run(m, &scan);
     finish(bench_status != LUNBENCH_EXIT_OK ? bench_status : status);
 }

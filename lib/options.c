@@ -15,7 +15,7 @@ struct option_spec {
     const char *help;
 };
 
-static const char *const mode_names[] = { "bench", "list", "info", NULL };
+static const char *const mode_names[] = { "bench", "list", "info", "check", NULL };
 static const char *const yes_no_names[] = { "no", "yes", NULL };
 static const char *const virtio_names[] = { "auto", "legacy", NULL };
 static const char *const pci_names[] = { "auto", "ecam", "legacy", NULL };
@@ -26,7 +26,11 @@ static const char *const fault_names[] = { "none", "ud", "pf", "gp", "de", "stac
 static const struct option_spec specs[] = {
     { "mode", OPT_CHOICE, offsetof(struct options, mode), mode_names, 0, 0,
       "what to do: bench (discover the LUNs, then run the jobs), list (discover every HBA, target and LUN and "
-      "report them), info (report the machine only)" },
+      "report them), info (report the machine only), check (conformance checks of every LUN)" },
+    { "check", OPT_STRING, offsetof(struct options, check), NULL, 1, 127,
+      "mode=check: the checks to run, comma-separated globs of their names (spc.inquiry.*,sbc.*); all by default" },
+    { "check_list", OPT_CHOICE, offsetof(struct options, check_list), yes_no_names, 0, 0,
+      "mode=check: list the checks with their clauses and run none" },
     { "job", OPT_STRING, offsetof(struct options, job), NULL, 1, 63,
       "mode=bench: the job file to run when the -initrd module is an archive of several" },
     { "jobfile", OPT_STRING, offsetof(struct options, jobfile), NULL, 5, 127,

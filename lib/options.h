@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum run_mode { MODE_BENCH, MODE_LIST, MODE_INFO };
+enum run_mode { MODE_BENCH, MODE_LIST, MODE_INFO, MODE_CHECK };
 enum pci_access_choice { PCI_ACCESS_AUTO, PCI_ACCESS_ECAM, PCI_ACCESS_LEGACY };
 enum clock_choice { CLOCK_AUTO, CLOCK_CPUID, CLOCK_HYPERVISOR, CLOCK_PIT, CLOCK_HPET };
 enum dump_choice { DUMP_NONE, DUMP_ACPI };
@@ -33,6 +33,8 @@ struct options {
     uint64_t event_buffers; /* virtio-scsi event buffers posted per HBA */
     char job[64];        /* the job file to run from a module archive; "" = the only one */
     char jobfile[128];   /* esp:/PATH (UEFI); "" = the -initrd module */
+    char check[128];     /* mode=check: comma-separated globs of check names; "" = all */
+    int check_list;      /* mode=check: list the checks, run none */
     int progress;        /* enum yes_no: a line a second while a job runs */
     /* Job options (fio names) given on the command line: they override every job's own. */
     char job_overrides[OPTIONS_MAX_JOB_OVERRIDES][OPTIONS_JOB_OVERRIDE_MAX];

@@ -150,8 +150,61 @@ static void report_luns(const struct fake_hba *f, struct hba_cmd *c)
     free(buf);
 }
 
+/* INVALID FIELD IN CDB with a field pointer to CDB byte (SPC-5 4.4.2.4.2), unless the LUN omits it. */
+static void invalid_field(const struct fake_lun *l, struct hba_cmd *c, uint16_t byte)
+{
+    set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0);
+    if (l == NULL || !l->no_sks) {
+        c->sense[15] = 0xc0; /* SKSV, C/D: in the CDB */
+        c->sense[16] = (uint8_t)(byte >> 8);
+        c->sense[17] = (uint8_t)byte;
+    }
+    c->residual = c->data_len;
+}
+
+/* The VPD pages: 00 (supported), 80 (serial), 83 (one T10 vendor designator). */
+static void inquiry_vpd(const struct fake_lun *l, struct hba_cmd *c, uint8_t page)
+{
+    uint8_t d[64] = { 0 };
+    d[0] = l->device_type;
+    d[1] = page;
+    uint16_t len;
+    if (page == 0x00) {
+        d[4] = 0x00;
+        d[5] = 0x80;
+        len = 2;
+        if (!l->no_device_id_page)
+            d[4 + len++] = 0x83;
+    } else if (page == 0x80) {
+        char serial[16];
+        snprintf(serial, sizeof serial, "FAKE%04u", (unsigned)(l->lun % 10000));
+        memcpy(d + 4, serial, 8);
+        len = 8;
+    } else if (page == 0x83 && !l->no_device_id_page) {
+        d[4] = 0x02; /* code set ASCII */
+        d[5] = 0x01; /* association LUN, type T10 vendor ID */
+        d[7] = 16;
+        memcpy(d + 8, "FAKE    DISK0001", 16);
+        len = 20;
+    } else {
+        invalid_field(l, c, 2);
+        return;
+    }
+    d[2] = (uint8_t)(len >> 8);
+    d[3] = (uint8_t)len;
+    reply(c, d, 4u + len);
+}
+
 static void inquiry(const struct fake_lun *l, struct hba_cmd *c)
 {
+    if (l != NULL && l->present && (c->cdb[1] & 1)) {
+        inquiry_vpd(l, c, c->cdb[2]);
+        return;
+    }
+    if (l != NULL && l->present && c->cdb[2] != 0) {
+        invalid_field(l, c, 2); /* SPC-5 6.7.1: a page code without EVPD */
+        return;
+    }
     uint8_t d[36] = { 0 };
     if (l == NULL || !l->present) {
         d[0] = 0x7f; /* qualifier 3, type 0x1f: no device here (QEMU's answer) */
@@ -160,7 +213,7 @@ static void inquiry(const struct fake_lun *l, struct hba_cmd *c)
         d[1] = l->device_type == SCSI_TYPE_CDROM ? 0x80 : 0;
     }
     d[2] = 6;
-    d[3] = 2;
+    d[3] = (uint8_t)(l != NULL && l->bad_inquiry_format ? 1 : 2);
     d[4] = 31;
     memcpy(d + 8, "FAKE    ", 8);
     memcpy(d + 16, "FAKE DISK       ", 16);
@@ -192,6 +245,10 @@ static void read_write(struct fake_lun *l, struct hba_cmd *c, bool write)
     size_t bytes = (size_t)blocks * l->block_size;
     if (bytes > c->data_len)
         bytes = c->data_len;
+    if (bytes == 0) { /* a transfer length of zero: nothing moves (SBC-4 5.14) */
+        c->residual = c->data_len;
+        return;
+    }
     if (write) {
         l->writes++;
         if (l->data)
@@ -260,13 +317,23 @@ static void execute(struct fake_hba *f, struct hba_cmd *c)
     }
     case SCSI_OP_READ_CAPACITY10: {
         uint8_t d[8];
-        scsi_put_be32(d, l->blocks - 1 > 0xffffffffu ? 0xffffffffu : (uint32_t)(l->blocks - 1));
+        uint64_t last = l->blocks - 1 - (l->readcap10_off_by_one ? 1 : 0);
+        scsi_put_be32(d, last > 0xffffffffu ? 0xffffffffu : (uint32_t)last);
         scsi_put_be32(d + 4, l->block_size);
         reply(c, d, sizeof d);
         return;
     }
     case SCSI_OP_MODE_SENSE6: {
         uint8_t d[4] = { 3, 0, (uint8_t)(l->write_protected ? 0x80 : 0), 0 };
+        reply(c, d, sizeof d);
+        if (l->pads_mode_sense && c->data_len > sizeof d) {
+            memset((uint8_t *)c->data + sizeof d, 0, c->data_len - sizeof d); /* zeros past the data, as if data */
+            c->residual = 0;
+        }
+        return;
+    }
+    case SCSI_OP_REQUEST_SENSE: {
+        uint8_t d[18] = { 0x70, 0, SCSI_SENSE_NO_SENSE, 0, 0, 0, 0, 10 };
         reply(c, d, sizeof d);
         return;
     }

@@ -30,6 +30,12 @@ struct fake_lun {
     uint64_t blocks;
     uint32_t block_size;
     bool write_protected, no_medium, no_read_capacity16;
+    /* Deviations for the conformance checks' FAIL paths. */
+    bool bad_inquiry_format;   /* RESPONSE DATA FORMAT 1 instead of 2 */
+    bool no_device_id_page;    /* VPD page 83 not offered */
+    bool readcap10_off_by_one; /* READ CAPACITY(10) one block short */
+    bool pads_mode_sense;      /* MODE SENSE sent as the whole allocation length (QEMU 7.2 does) */
+    bool no_sks;               /* INVALID FIELD IN CDB without a field pointer */
     unsigned ua_pending;       /* the next commands (not INQUIRY / REPORT LUNS) end in UNIT ATTENTION */
     uint8_t ua_asc, ua_ascq;
     bool stall;                /* commands are held: only a TMF or a reset frees them */
