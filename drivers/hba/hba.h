@@ -2,7 +2,8 @@
  * The HBA seam: what discovery, the benchmark engine and hotplug handling need of a host bus
  * adapter, as one table of operations (after fio's ioengine_ops and SPDK's virtio_dev_ops). The
  * virtio-scsi driver (drivers/virtio_scsi/) is one implementation, the fake HBA of the unit tests
- * (tests/unit/fake_hba.c) another. Everything above this header is pure: it builds for the host.
+ * (tests/unit/fake_hba.c) another. What sits on it (discovery, bench/, check/) is pure: it builds
+ * for the host and is tested there against the fake.
  *
  * A command is built by the caller (CDB, direction, data, deadline) and handed to submit() on one
  * request queue; kick() tells the device once per batch; poll() hands back finished commands.

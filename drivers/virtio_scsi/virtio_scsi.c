@@ -329,6 +329,9 @@ static enum hba_response response_from_device(uint8_t code)
     return code <= VIRTIO_SCSI_S_INCORRECT_LUN ? (enum hba_response)code : HBA_RESPONSE_FAILURE;
 }
 
+/* The sense bytes the device may write must fit the seam's command. */
+_Static_assert(VSCSI_SENSE_SIZE <= HBA_SENSE_MAX, "a virtio-scsi sense buffer fits struct hba_cmd's");
+
 /* Copy the device's response into the command, believing only what fits. */
 static void complete_from_device(struct hba_cmd *cmd, const struct vscsi_slot *slot, uint32_t used_len)
 {
