@@ -470,7 +470,77 @@ CHECK(mode_sense6_length)
     return CHECK_PASS;
 }
 
+CHECK(inquiry_qualifier_connected)
+{
+    uint8_t cdb[SCSI_CDB_MAX];
+    struct answer a;
+    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, false, 0, 36), 36, &a))
+        return COMMAND_LOST(&a);
+    if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 1 || (l->buf[0] >> 5) != SCSI_PQ_CONNECTED)
+        return fail(&a, why, why_len, "PERIPHERAL QUALIFIER 000b from a LUN REPORT LUNS listed and that answers");
+    return CHECK_PASS;
+}
+
+CHECK(vpd_serial_ascii)
+{
+    struct answer a;
+    uint8_t pages[64];
+    size_t n = 0;
+    if (!supported_pages(l, &a, pages, &n))
+        return skip(why, why_len, "no supported-pages list (spc.vpd.supported_pages says why)");
+    bool listed = false;
+    for (size_t i = 0; i < n; i++)
+        listed |= pages[i] == 0x80;
+    if (!listed)
+        return skip(why, why_len, "the LUN offers no Unit Serial Number page (it is optional)");
+    uint8_t cdb[SCSI_CDB_MAX];
+    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, true, 0x80, 255), 255, &a))
+        return COMMAND_LOST(&a);
+    size_t len;
+    if (a.v.outcome != HBA_OUTCOME_DONE || scsi_vpd_header(l->buf, a.got, 0x80, &len) != 0)
+        return fail(&a, why, why_len, "GOOD with page 80");
+    for (size_t i = 4; i < 4 + len && i < a.got; i++)
+        if (l->buf[i] < 0x20 || l->buf[i] > 0x7e)
+            return fail(&a, why, why_len, "PRODUCT SERIAL NUMBER in ASCII graphic codes (20h-7Eh)");
+    return CHECK_PASS;
+}
+
+CHECK(report_luns_select_report_2)
+{
+    uint8_t cdb[SCSI_CDB_MAX];
+    size_t len = scsi_cdb_report_luns(cdb, CHECK_BUF);
+    cdb[2] = 0x02; /* SELECT REPORT 02h: every LUN of the I_T nexus */
+    struct answer a;
+    if (!send_good(l, cdb, len, CHECK_BUF, &a))
+        return COMMAND_LOST(&a);
+    static uint16_t luns[CHECK_BUF / 8];
+    struct scsi_report_luns r;
+    if (a.v.outcome != HBA_OUTCOME_DONE ||
+        scsi_report_luns_decode(l->buf, CHECK_BUF, a.got, luns, sizeof luns / sizeof luns[0], &r) != 0)
+        return fail(&a, why, why_len, "GOOD with a LUN list whose length is a multiple of 8");
+    return CHECK_PASS;
+}
+
+CHECK(read10_last_lba) { return read_at(l, true, false, why, why_len); }
+
+CHECK(read_across_the_end)
+{
+    if (!is_disk(l) || (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY)))
+        return skip(why, why_len, "not a ready disk");
+    if (2u * l->info->block_size > CHECK_BUF)
+        return skip(why, why_len, "blocks larger than the check's buffer");
+    uint8_t cdb[SCSI_CDB_MAX];
+    size_t len = scsi_cdb_read16(cdb, l->info->blocks - 1, 2); /* the last block and one past it */
+    struct answer a;
+    if (!send_good(l, cdb, len, 2 * l->info->block_size, &a))
+        return COMMAND_LOST(&a);
+    if (!sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00))
+        return fail(&a, why, why_len, "CHECK CONDITION, ILLEGAL REQUEST 21/00 (the range passes the last LBA)");
+    return CHECK_PASS;
+}
+
 const struct check_def check_table[] = {
+    { "spc.inquiry.qualifier_connected", "SPC-5 6.7.2", "INQUIRY of a listed LUN: PERIPHERAL QUALIFIER 000b", inquiry_qualifier_connected },
     { "spc.inquiry.standard.length", "SPC-5 6.7.2", "INQUIRY (96 bytes): GOOD, at least 36 bytes, ADDITIONAL LENGTH at least 31", inquiry_standard_length },
     { "spc.inquiry.standard.response_data_format", "SPC-5 6.7.2", "INQUIRY: RESPONSE DATA FORMAT is 2", inquiry_response_data_format },
     { "spc.inquiry.standard.ascii_fields", "SPC-5 4.3.1", "INQUIRY: vendor, product and revision are printable ASCII (20h-7Eh)", inquiry_ascii_fields },
@@ -480,15 +550,19 @@ const struct check_def check_table[] = {
     { "spc.sense.invalid_field_pointer", "SPC-5 4.4.2.4.2", "that 24/00, when it has a sense-key-specific field: the pointer names CDB byte 2", invalid_field_pointer },
     { "spc.vpd.supported_pages", "SPC-5 7.7.16", "INQUIRY page 00: GOOD, page codes ascending, 00 itself listed", vpd_supported_pages },
     { "spc.vpd.device_identification", "SPC-5 7.7.6", "page 83 is listed and its designators fit its length", vpd_device_identification },
+    { "spc.vpd.serial_ascii", "SPC-5 7.7.18", "page 80, when offered: the serial number in ASCII graphic codes", vpd_serial_ascii },
     { "spc.vpd.page_codes_match", "SPC-5 7.7.1", "every listed page answers with its own PAGE CODE and a length that fits", vpd_page_codes_match },
     { "spc.test_unit_ready", "SPC-5 6.47", "TEST UNIT READY on a ready LUN: GOOD", test_unit_ready },
     { "spc.request_sense.no_sense", "SPC-5 6.39", "REQUEST SENSE with nothing pending: GOOD, sense key NO SENSE", request_sense_no_sense },
     { "spc.report_luns.lists_this_lun", "SPC-5 6.35", "REPORT LUNS: GOOD, the list names this LUN", report_luns_lists_this_lun },
+    { "spc.report_luns.select_report_2", "SPC-5 6.35", "REPORT LUNS, SELECT REPORT 02h: GOOD, a well-formed list", report_luns_select_report_2 },
     { "spc.invalid_opcode", "SPC-5 4.4.2.4", "opcode C3h: ILLEGAL REQUEST 20/00", invalid_opcode },
     { "sbc.readcap16.matches_readcap10", "SBC-4 5.20.2", "READ CAPACITY(10) gives READ CAPACITY(16)'s capacity, or FFFFFFFFh past 2^32 - 1 blocks", readcap16_matches_readcap10 },
     { "sbc.read10.first_lba", "SBC-4 5.14", "READ(10) of LBA 0: GOOD, one whole block", read10_first_lba },
+    { "sbc.read10.last_lba", "SBC-4 5.14", "READ(10) of the last LBA (below 2^32): GOOD, one whole block", read10_last_lba },
     { "sbc.read16.last_lba", "SBC-4 5.16", "READ(16) of the last LBA: GOOD, one whole block", read16_last_lba },
     { "sbc.read16.past_the_end", "SBC-4 4.5", "READ(16) of the LBA after the last: ILLEGAL REQUEST 21/00", read_past_the_end },
+    { "sbc.read16.across_the_end", "SBC-4 4.5", "READ(16) of the last LBA and the one after: ILLEGAL REQUEST 21/00", read_across_the_end },
     { "sbc.read10.transfer_length_zero", "SBC-4 5.14", "READ(10) of 0 blocks: GOOD, no data", read10_transfer_length_zero },
     { "sbc.synchronize_cache", "SBC-4 5.24", "SYNCHRONIZE CACHE(10) of the whole LUN: GOOD", synchronize_cache },
     { "spc.mode_sense6.length", "SPC-5 7.5.6", "MODE SENSE(6), all pages: GOOD, MODE DATA LENGTH covers what was sent", mode_sense6_length },
