@@ -35,6 +35,7 @@ struct check_def {
     const char *what;   /* what it sends and what it expects, one sentence */
     /* PASS, or FAIL / SKIP with why (the CDB and what came back, for a FAIL). */
     enum check_result (*run)(const struct check_lun *l, char *why, size_t why_len);
+    bool once_per_hba; /* checks the HBA, not the LUN: run with the HBA's first LUN only */
 };
 
 extern const struct check_def check_table[];

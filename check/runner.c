@@ -83,9 +83,12 @@ void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_cou
         if (li->hba >= hba_count || !hba_ok[li->hba] || (li->flags & (LUN_FAILED | LUN_REMOVED)))
             continue;
         struct check_lun l = { hbas[li->hba], li, timeout_cycles, buf };
+        bool first_of_hba = true;
+        for (size_t p = 0; p < k; p++)
+            first_of_hba &= inv->luns[p].hba != li->hba || (inv->luns[p].flags & (LUN_FAILED | LUN_REMOVED));
         for (size_t i = 0; i < check_table_count; i++) {
             const struct check_def *c = &check_table[i];
-            if (!check_selected(c->name, globs))
+            if (!check_selected(c->name, globs) || (c->once_per_hba && !first_of_hba))
                 continue;
             char why[400] = "";
             enum check_result r = c->run(&l, why, sizeof why);

@@ -539,6 +539,93 @@ CHECK(read_across_the_end)
     return CHECK_PASS;
 }
 
+/* ---- SAM-5 task management, virtio-scsi ---- */
+
+static enum check_result tmf(const struct check_lun *l, enum hba_tmf_kind kind, struct hba_cmd *task,
+                             struct hba_tmf *t, char *why, size_t why_len)
+{
+    *t = (struct hba_tmf){ .kind = kind, .target = l->info->target, .lun = l->info->lun, .task = task };
+    char err[160];
+    if (hba_tmf_wait(l->hba, t, l->timeout_cycles, err, sizeof err) != 0)
+        return skip(why, why_len, err);
+    return CHECK_PASS;
+}
+
+/* SAM-5 7.2: ABORT TASK for a task the LUN does not have is no error: FUNCTION COMPLETE. The tag
+ * is one no command of ours carries (ours are queue << 16 | slot). */
+CHECK(abort_task_no_such_task)
+{
+    struct hba_cmd ghost = { .tag = 0xfedcba9876543210ull };
+    struct hba_tmf t;
+    enum check_result r = tmf(l, HBA_TMF_ABORT_TASK, &ghost, &t, why, why_len);
+    if (r != CHECK_PASS)
+        return r;
+    if (t.response != HBA_RESPONSE_OK && t.response != HBA_RESPONSE_FUNCTION_SUCCEEDED) {
+        snprintf(why, why_len, "ABORT TASK of tag 0xfedcba9876543210; got %s; expected FUNCTION COMPLETE",
+                 hba_response_name(t.response));
+        return CHECK_FAIL;
+    }
+    return CHECK_PASS;
+}
+
+/* SAM-5 7.7 and 6.x: a LOGICAL UNIT RESET establishes a UNIT ATTENTION (29/xx) that the next
+ * command reports, and only that one. */
+CHECK(lun_reset_unit_attention)
+{
+    if (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY))
+        return skip(why, why_len, "the LUN is not ready (no medium)");
+    uint8_t cdb[SCSI_CDB_MAX];
+    struct answer a;
+    send_good(l, cdb, scsi_cdb_test_unit_ready(cdb), 0, &a); /* nothing pending before */
+    struct hba_tmf t;
+    enum check_result r = tmf(l, HBA_TMF_LUN_RESET, NULL, &t, why, why_len);
+    if (r != CHECK_PASS)
+        return r;
+    if (t.response != HBA_RESPONSE_OK) {
+        snprintf(why, why_len, "LOGICAL UNIT RESET; got %s; expected FUNCTION COMPLETE", hba_response_name(t.response));
+        return CHECK_FAIL;
+    }
+    if (!send(l, cdb, scsi_cdb_test_unit_ready(cdb), 0, &a))
+        return COMMAND_LOST(&a);
+    if (a.v.outcome != HBA_OUTCOME_UNIT_ATTENTION || a.v.sense.asc != SCSI_ASC_POWER_ON_OR_RESET)
+        return fail(&a, why, why_len, "the first command after the reset: CHECK CONDITION, UNIT ATTENTION 29/xx");
+    if (!send(l, cdb, scsi_cdb_test_unit_ready(cdb), 0, &a))
+        return COMMAND_LOST(&a);
+    if (a.v.outcome != HBA_OUTCOME_DONE)
+        return fail(&a, why, why_len, "the second command: GOOD (the attention is reported once)");
+    return CHECK_PASS;
+}
+
+/* virtio 1.2 5.6.6.1: a command to a target that does not exist answers BAD_TARGET. */
+CHECK(bad_target)
+{
+    const struct hba *h = l->hba;
+    bool used[256] = { false };
+    used[l->info->target] = true;
+    /* The inventory is not at hand here: a target the LUN's own REPORT LUNS cannot tell about is
+     * taken from the top of the range, where topologies rarely reach. */
+    int free_target = -1;
+    for (int t = h->max_target; t >= 0 && free_target < 0; t--) {
+        if (used[t])
+            continue;
+        uint8_t cdb[SCSI_CDB_MAX];
+        struct check_lun probe = *l;
+        struct lun_info info = *l->info;
+        info.target = (uint8_t)t;
+        info.lun = 0;
+        probe.info = &info;
+        struct answer a;
+        if (!send(&probe, cdb, scsi_cdb_report_luns(cdb, 16), 16, &a))
+            return COMMAND_LOST(&a);
+        if (a.cmd.response == HBA_RESPONSE_BAD_TARGET)
+            return CHECK_PASS;
+        if (a.v.outcome == HBA_OUTCOME_DONE)
+            continue; /* a target with LUNs: try the next one down */
+        return fail(&a, why, why_len, "virtio-scsi response BAD_TARGET for a target without LUNs");
+    }
+    return skip(why, why_len, "every target number has LUNs");
+}
+
 const struct check_def check_table[] = {
     { "spc.inquiry.qualifier_connected", "SPC-5 6.7.2", "INQUIRY of a listed LUN: PERIPHERAL QUALIFIER 000b", inquiry_qualifier_connected },
     { "spc.inquiry.standard.length", "SPC-5 6.7.2", "INQUIRY (96 bytes): GOOD, at least 36 bytes, ADDITIONAL LENGTH at least 31", inquiry_standard_length },
@@ -565,6 +652,9 @@ const struct check_def check_table[] = {
     { "sbc.read16.across_the_end", "SBC-4 4.5", "READ(16) of the last LBA and the one after: ILLEGAL REQUEST 21/00", read_across_the_end },
     { "sbc.read10.transfer_length_zero", "SBC-4 5.14", "READ(10) of 0 blocks: GOOD, no data", read10_transfer_length_zero },
     { "sbc.synchronize_cache", "SBC-4 5.24", "SYNCHRONIZE CACHE(10) of the whole LUN: GOOD", synchronize_cache },
+    { "sam.tmf.abort_task_no_such_task", "SAM-5 7.2", "ABORT TASK of a tag no command has: FUNCTION COMPLETE", abort_task_no_such_task },
+    { "sam.tmf.lun_reset_unit_attention", "SAM-5 7.7", "LOGICAL UNIT RESET: FUNCTION COMPLETE; the next command UNIT ATTENTION 29/xx, the one after GOOD", lun_reset_unit_attention },
+    { "virtio.scsi.bad_target", "virtio 1.2 5.6.6.1", "REPORT LUNS to a target without LUNs: response BAD_TARGET", bad_target, true },
     { "spc.mode_sense6.length", "SPC-5 7.5.6", "MODE SENSE(6), all pages: GOOD, MODE DATA LENGTH covers what was sent", mode_sense6_length },
 };
 const size_t check_table_count = sizeof check_table / sizeof check_table[0];

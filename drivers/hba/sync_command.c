@@ -28,6 +28,32 @@ int hba_command_wait(struct hba *h, struct hba_cmd *cmd, char *err, size_t err_l
     return 0;
 }
 
+int hba_tmf_wait(struct hba *h, struct hba_tmf *tmf, uint64_t timeout_cycles, char *err, size_t err_len)
+{
+    if (h->tmfs_in_flight != 0) {
+        snprintf(err, err_len, "HBA %u (%s) is recovering a LUN: no TMF of ours now", h->index, h->name);
+        return -1;
+    }
+    if (h->ops->tmf_submit(h, tmf) != 0) {
+        snprintf(err, err_len, "HBA %u (%s) took no TMF", h->index, h->name);
+        return -1;
+    }
+    uint64_t start = h->ops->now(h);
+    while (!h->broken) {
+        struct hba_tmf *done[HBA_TMF_SLOTS];
+        unsigned n = h->ops->tmf_poll(h, done, HBA_TMF_SLOTS);
+        for (unsigned i = 0; i < n; i++)
+            if (done[i] == tmf)
+                return 0;
+        if (h->ops->now(h) - start > timeout_cycles) {
+            snprintf(err, err_len, "the TMF was not answered in time");
+            return -1;
+        }
+    }
+    snprintf(err, err_len, "HBA %u (%s) stopped working: %s", h->index, h->name, h->error);
+    return -1;
+}
+
 int hba_read_blocks(struct hba *h, uint8_t target, uint16_t lun, uint32_t block_size, uint64_t lba, uint32_t count,
                     void *buf, uint64_t timeout_cycles, char *err, size_t err_len)
 {

@@ -16,6 +16,11 @@
  * 0 with the answer in cmd, or -1 when the HBA refused it or stopped working (err says so). */
 int hba_command_wait(struct hba *h, struct hba_cmd *cmd, char *err, size_t err_len);
 
+/* Send a task-management function and wait for its answer, at most timeout_cycles (the device
+ * may keep an unanswered TMF's slot until a reset). Only with no recovery TMF in flight, so that
+ * the recovery layer cannot reap this one. The answer in tmf->response; 0, or -1 with err. */
+int hba_tmf_wait(struct hba *h, struct hba_tmf *tmf, uint64_t timeout_cycles, char *err, size_t err_len);
+
 /* Read count blocks of block_size bytes from target:lun at lba into buf (DMA-able: the kernel's
  * identity-mapped heap), retrying UNIT ATTENTION and BUSY a few times; each command has the
  * deadline timeout_cycles, with the HBA's recovery behind it. 0, or -1 with a one-line reason

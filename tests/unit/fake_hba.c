@@ -504,6 +504,13 @@ static int fake_tmf_submit(struct hba *h, struct hba_tmf *tmf)
         cancel(f, tmf->task, 0, 0, HBA_RESPONSE_ABORTED);
     } else {
         cancel(f, NULL, tmf->target, tmf->lun, HBA_RESPONSE_RESET);
+        /* SAM-5 7.7: the reset leaves a UNIT ATTENTION, BUS DEVICE RESET FUNCTION OCCURRED. */
+        struct fake_lun *l = fake_hba_find_lun(f, tmf->target, tmf->lun);
+        if (l != NULL && l->present) {
+            l->ua_pending = 1;
+            l->ua_asc = SCSI_ASC_POWER_ON_OR_RESET;
+            l->ua_ascq = 0x03;
+        }
         /* A LUN reset also answers the aborts for that LUN still waiting (QEMU: their requests
          * are gone now). */
         for (unsigned i = 0; i < f->n_tmf_pending;) {
