@@ -210,6 +210,15 @@ static bool supported_pages(const struct check_lun *l, struct answer *a, uint8_t
     return a->v.outcome == HBA_OUTCOME_DONE && scsi_vpd_supported_pages(l->buf, a->got, pages, 64, count) == 0;
 }
 
+/* Whether the supported-pages list names page code. */
+static bool page_listed(const uint8_t *pages, size_t n, uint8_t code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pages[i] == code)
+            return true;
+    return false;
+}
+
 CHECK(vpd_supported_pages)
 {
     struct answer a;
@@ -238,10 +247,7 @@ CHECK(vpd_device_identification)
     size_t n = 0;
     if (!supported_pages(l, &a, pages, &n))
         return skip(why, why_len, "no supported-pages list (spc.vpd.supported_pages says why)");
-    bool listed = false;
-    for (size_t i = 0; i < n; i++)
-        listed |= pages[i] == 0x83;
-    if (!listed)
+    if (!page_listed(pages, n, 0x83))
         return fail(&a, why, why_len, "page 83 (Device Identification) among the supported pages");
     uint8_t cdb[SCSI_CDB_MAX];
     if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, true, 0x83, 255), 255, &a))
@@ -488,10 +494,7 @@ CHECK(vpd_serial_ascii)
     size_t n = 0;
     if (!supported_pages(l, &a, pages, &n))
         return skip(why, why_len, "no supported-pages list (spc.vpd.supported_pages says why)");
-    bool listed = false;
-    for (size_t i = 0; i < n; i++)
-        listed |= pages[i] == 0x80;
-    if (!listed)
+    if (!page_listed(pages, n, 0x80))
         return skip(why, why_len, "the LUN offers no Unit Serial Number page (it is optional)");
     uint8_t cdb[SCSI_CDB_MAX];
     if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, true, 0x80, 255), 255, &a))
