@@ -83,6 +83,13 @@ static bool send_good(const struct check_lun *l, const uint8_t *cdb, size_t len,
     return true;
 }
 
+/* INQUIRY (SPC-5 6.7) with EVPD, PAGE CODE and ALLOCATION LENGTH, through send_good. */
+static bool send_inquiry(const struct check_lun *l, bool evpd, uint8_t page, uint16_t alloc, struct answer *a)
+{
+    uint8_t cdb[SCSI_CDB_MAX];
+    return send_good(l, cdb, scsi_cdb_inquiry(cdb, evpd, page, alloc), alloc, a);
+}
+
 static bool is_disk(const struct check_lun *l) { return l->info->device_type == SCSI_TYPE_DISK; }
 
 static bool sense_is(const struct answer *a, uint8_t key, uint8_t asc, uint8_t ascq)
@@ -98,9 +105,8 @@ static bool sense_is(const struct answer *a, uint8_t key, uint8_t asc, uint8_t a
 
 CHECK(inquiry_standard_length)
 {
-    uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, false, 0, 96), 96, &a))
+    if (!send_inquiry(l, false, 0, 96, &a))
         return COMMAND_LOST(&a);
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 36 || l->buf[4] + 5u < 36)
         return fail(&a, why, why_len, "GOOD with at least 36 bytes and ADDITIONAL LENGTH >= 31");
@@ -109,9 +115,8 @@ CHECK(inquiry_standard_length)
 
 CHECK(inquiry_response_data_format)
 {
-    uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, false, 0, 36), 36, &a))
+    if (!send_inquiry(l, false, 0, 36, &a))
         return COMMAND_LOST(&a);
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 4 || (l->buf[3] & 0x0f) != 2)
         return fail(&a, why, why_len, "RESPONSE DATA FORMAT (byte 3, bits 3-0) 2");
@@ -120,9 +125,8 @@ CHECK(inquiry_response_data_format)
 
 CHECK(inquiry_ascii_fields)
 {
-    uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, false, 0, 36), 36, &a))
+    if (!send_inquiry(l, false, 0, 36, &a))
         return COMMAND_LOST(&a);
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 36)
         return fail(&a, why, why_len, "GOOD with 36 bytes");
@@ -137,9 +141,8 @@ CHECK(inquiry_ascii_fields)
 
 CHECK(inquiry_allocation_length)
 {
-    uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, false, 0, 5), 5, &a))
+    if (!send_inquiry(l, false, 0, 5, &a))
         return COMMAND_LOST(&a);
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got != 5)
         return fail(&a, why, why_len, "GOOD with exactly 5 bytes (the transfer ends at the allocation length)");
@@ -150,9 +153,8 @@ CHECK(inquiry_allocation_length)
  * transport's residual (virtio 1.2 5.6.6.1) says how much that was. */
 CHECK(inquiry_transfer_length)
 {
-    uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, false, 0, 255), 255, &a))
+    if (!send_inquiry(l, false, 0, 255, &a))
         return COMMAND_LOST(&a);
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 5)
         return fail(&a, why, why_len, "GOOD with the standard data");
@@ -204,8 +206,7 @@ CHECK(invalid_field_pointer)
 /* The supported-pages list (page 00), or false (a FAIL with why filled in). */
 static bool supported_pages(const struct check_lun *l, struct answer *a, uint8_t *pages, size_t *count)
 {
-    uint8_t cdb[SCSI_CDB_MAX];
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, true, 0x00, 255), 255, a))
+    if (!send_inquiry(l, true, 0x00, 255, a))
         return false;
     return a->v.outcome == HBA_OUTCOME_DONE && scsi_vpd_supported_pages(l->buf, a->got, pages, 64, count) == 0;
 }
@@ -249,8 +250,7 @@ CHECK(vpd_device_identification)
         return skip(why, why_len, "no supported-pages list (spc.vpd.supported_pages says why)");
     if (!page_listed(pages, n, 0x83))
         return fail(&a, why, why_len, "page 83 (Device Identification) among the supported pages");
-    uint8_t cdb[SCSI_CDB_MAX];
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, true, 0x83, 255), 255, &a))
+    if (!send_inquiry(l, true, 0x83, 255, &a))
         return COMMAND_LOST(&a);
     struct scsi_vpd_devid id;
     if (a.v.outcome != HBA_OUTCOME_DONE || scsi_vpd_device_id(l->buf, a.got, &id) != 0)
@@ -266,8 +266,7 @@ CHECK(vpd_page_codes_match)
     if (!supported_pages(l, &a, pages, &n))
         return skip(why, why_len, "no supported-pages list (spc.vpd.supported_pages says why)");
     for (size_t i = 0; i < n; i++) {
-        uint8_t cdb[SCSI_CDB_MAX];
-        if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, true, pages[i], 255), 255, &a))
+        if (!send_inquiry(l, true, pages[i], 255, &a))
             return COMMAND_LOST(&a);
         size_t page_len;
         if (a.v.outcome != HBA_OUTCOME_DONE || scsi_vpd_header(l->buf, a.got, pages[i], &page_len) != 0) {
@@ -478,9 +477,8 @@ CHECK(mode_sense6_length)
 
 CHECK(inquiry_qualifier_connected)
 {
-    uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, false, 0, 36), 36, &a))
+    if (!send_inquiry(l, false, 0, 36, &a))
         return COMMAND_LOST(&a);
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 1 || (l->buf[0] >> 5) != SCSI_PQ_CONNECTED)
         return fail(&a, why, why_len, "PERIPHERAL QUALIFIER 000b from a LUN REPORT LUNS listed and that answers");
@@ -496,8 +494,7 @@ CHECK(vpd_serial_ascii)
         return skip(why, why_len, "no supported-pages list (spc.vpd.supported_pages says why)");
     if (!page_listed(pages, n, 0x80))
         return skip(why, why_len, "the LUN offers no Unit Serial Number page (it is optional)");
-    uint8_t cdb[SCSI_CDB_MAX];
-    if (!send_good(l, cdb, scsi_cdb_inquiry(cdb, true, 0x80, 255), 255, &a))
+    if (!send_inquiry(l, true, 0x80, 255, &a))
         return COMMAND_LOST(&a);
     size_t len;
     if (a.v.outcome != HBA_OUTCOME_DONE || scsi_vpd_header(l->buf, a.got, 0x80, &len) != 0)

@@ -541,30 +541,19 @@ static void test_verdict_reused_is_cleared(void **state)
 static void test_outcome_names(void **state)
 {
     (void)state;
-    static const char *const want[HBA_OUTCOME_COUNT] = {
-        [HBA_OUTCOME_DONE] = "done",
-        [HBA_OUTCOME_UNIT_ATTENTION] = "unit attention",
-        [HBA_OUTCOME_GONE] = "gone",
-        [HBA_OUTCOME_CANCELLED] = "cancelled",
-        [HBA_OUTCOME_LOST] = "lost",
-        [HBA_OUTCOME_BUSY] = "busy",
-        [HBA_OUTCOME_NOT_READY] = "not ready",
-        [HBA_OUTCOME_UNSUPPORTED] = "unsupported",
-        [HBA_OUTCOME_MEDIUM_ERROR] = "medium error",
-        [HBA_OUTCOME_WRITE_PROTECTED] = "write-protected",
-        [HBA_OUTCOME_CHECK_CONDITION] = "check condition",
-        [HBA_OUTCOME_STATUS] = "status",
-        [HBA_OUTCOME_TRANSPORT_ERROR] = "transport error",
-    };
     for (int i = 0; i < HBA_OUTCOME_COUNT; i++) {
         const char *name = hba_outcome_name((enum hba_outcome)i);
         assert_non_null(name);
         assert_true(name[0] != '\0');
         assert_string_not_equal(name, "unknown");
-        assert_string_equal(name, want[i]);
         for (int j = 0; j < i; j++)
             assert_string_not_equal(name, hba_outcome_name((enum hba_outcome)j));
     }
+    /* Every outcome has its own name (above); a few of them, word for word. */
+    assert_string_equal(hba_outcome_name(HBA_OUTCOME_DONE), "done");
+    assert_string_equal(hba_outcome_name(HBA_OUTCOME_UNIT_ATTENTION), "unit attention");
+    assert_string_equal(hba_outcome_name(HBA_OUTCOME_WRITE_PROTECTED), "write-protected");
+    assert_string_equal(hba_outcome_name(HBA_OUTCOME_TRANSPORT_ERROR), "transport error");
     assert_string_equal(hba_outcome_name(HBA_OUTCOME_COUNT), "unknown");
     assert_string_equal(hba_outcome_name((enum hba_outcome)(HBA_OUTCOME_COUNT + 1)), "unknown");
     assert_string_equal(hba_outcome_name((enum hba_outcome)1000), "unknown");
@@ -574,31 +563,23 @@ static void test_outcome_names(void **state)
 static void test_response_names(void **state)
 {
     (void)state;
-    static const char *const want[HBA_RESPONSE_COUNT] = {
-        [HBA_RESPONSE_OK] = "OK",
-        [HBA_RESPONSE_OVERRUN] = "OVERRUN",
-        [HBA_RESPONSE_ABORTED] = "ABORTED",
-        [HBA_RESPONSE_BAD_TARGET] = "BAD_TARGET",
-        [HBA_RESPONSE_RESET] = "RESET",
-        [HBA_RESPONSE_BUSY] = "BUSY",
-        [HBA_RESPONSE_TRANSPORT_FAILURE] = "TRANSPORT_FAILURE",
-        [HBA_RESPONSE_TARGET_FAILURE] = "TARGET_FAILURE",
-        [HBA_RESPONSE_NEXUS_FAILURE] = "NEXUS_FAILURE",
-        [HBA_RESPONSE_FAILURE] = "FAILURE",
-        [HBA_RESPONSE_FUNCTION_SUCCEEDED] = "FUNCTION_SUCCEEDED",
-        [HBA_RESPONSE_FUNCTION_REJECTED] = "FUNCTION_REJECTED",
-        [HBA_RESPONSE_INCORRECT_LUN] = "INCORRECT_LUN",
-        [HBA_RESPONSE_LOST] = "lost in an HBA reset",
-        [HBA_RESPONSE_NO_ANSWER] = "no answer before an HBA reset",
-    };
     for (int i = 0; i < HBA_RESPONSE_COUNT; i++) {
         const char *name = hba_response_name((enum hba_response)i);
         assert_non_null(name);
+        assert_true(name[0] != '\0');
         assert_string_not_equal(name, "unknown response");
-        assert_string_equal(name, want[i]);
         for (int j = 0; j < i; j++)
             assert_string_not_equal(name, hba_response_name((enum hba_response)j));
     }
+    /* The transport's own responses carry virtio 1.2 5.6.6.1's names (VIRTIO_SCSI_S_ dropped). */
+    assert_string_equal(hba_response_name(HBA_RESPONSE_OK), "OK");
+    assert_string_equal(hba_response_name(HBA_RESPONSE_BAD_TARGET), "BAD_TARGET");
+    assert_string_equal(hba_response_name(HBA_RESPONSE_TARGET_FAILURE), "TARGET_FAILURE");
+    assert_string_equal(hba_response_name(HBA_RESPONSE_FUNCTION_REJECTED), "FUNCTION_REJECTED");
+    assert_string_equal(hba_response_name(HBA_RESPONSE_INCORRECT_LUN), "INCORRECT_LUN");
+    /* The two the recovery adds say what happened in words. */
+    assert_string_equal(hba_response_name(HBA_RESPONSE_LOST), "lost in an HBA reset");
+    assert_string_equal(hba_response_name(HBA_RESPONSE_NO_ANSWER), "no answer before an HBA reset");
     assert_string_equal(hba_response_name(HBA_RESPONSE_COUNT), "unknown response");
     assert_string_equal(hba_response_name((enum hba_response)(HBA_RESPONSE_COUNT + 7)), "unknown response");
     assert_string_equal(hba_response_name((enum hba_response)-1), "unknown response");
