@@ -1,4 +1,4 @@
-/* What every HBA shares: response names and the one-line name of a command. */
+/* What every HBA shares: response and TMF names and the one-line name of a command. */
 #include "drivers/hba/hba.h"
 
 #include <inttypes.h>
@@ -24,6 +24,20 @@ const char *hba_response_name(enum hba_response response)
         [HBA_RESPONSE_NO_ANSWER] = "no answer before an HBA reset",
     };
     return (unsigned)response < HBA_RESPONSE_COUNT ? names[response] : "unknown response";
+}
+
+const char *hba_tmf_name(enum hba_tmf_kind kind)
+{
+    static const char *const names[HBA_TMF_KIND_COUNT] = {
+        [HBA_TMF_ABORT_TASK] = "ABORT TASK",
+        [HBA_TMF_LUN_RESET] = "LOGICAL UNIT RESET",
+        [HBA_TMF_ABORT_TASK_SET] = "ABORT TASK SET",
+        [HBA_TMF_CLEAR_TASK_SET] = "CLEAR TASK SET",
+        [HBA_TMF_I_T_NEXUS_RESET] = "I_T NEXUS RESET",
+        [HBA_TMF_QUERY_TASK] = "QUERY TASK",
+        [HBA_TMF_QUERY_TASK_SET] = "QUERY TASK SET",
+    };
+    return (unsigned)kind < HBA_TMF_KIND_COUNT ? names[kind] : "unknown TMF";
 }
 
 void hba_cmd_describe(const struct hba_cmd *cmd, char *buf, size_t len)

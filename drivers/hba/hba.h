@@ -83,7 +83,20 @@ struct hba_cmd {
     uint32_t slot;
 };
 
-enum hba_tmf_kind { HBA_TMF_ABORT_TASK, HBA_TMF_LUN_RESET };
+/* The task-management functions (SAM-5 7), as virtio-scsi carries them (virtio 1.2 5.6.6.2). Recovery
+ * uses the first two; mode=check sends every one. */
+enum hba_tmf_kind {
+    HBA_TMF_ABORT_TASK,
+    HBA_TMF_LUN_RESET,
+    HBA_TMF_ABORT_TASK_SET,
+    HBA_TMF_CLEAR_TASK_SET,
+    HBA_TMF_I_T_NEXUS_RESET,
+    HBA_TMF_QUERY_TASK,
+    HBA_TMF_QUERY_TASK_SET,
+    HBA_TMF_KIND_COUNT
+};
+/* "ABORT TASK", "LOGICAL UNIT RESET", ... */
+const char *hba_tmf_name(enum hba_tmf_kind kind);
 
 /* A task-management function in flight. Its memory stays the caller's until tmf_poll hands it
  * back (answered, or HBA_RESPONSE_NO_ANSWER after a reset): the device may still write. */

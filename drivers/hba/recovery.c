@@ -3,11 +3,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static const char *tmf_name(enum hba_tmf_kind kind)
-{
-    return kind == HBA_TMF_ABORT_TASK ? "ABORT TASK" : "LOGICAL UNIT RESET";
-}
-
 static uint64_t cmd_wait(const struct hba *h, const struct hba_cmd *cmd)
 {
     return cmd->timeout_cycles ? cmd->timeout_cycles : hba_ms_to_cycles(h, 30000);
@@ -58,10 +53,10 @@ static void reap_tmfs(struct hba *h)
         h->tmfs_in_flight--;
         if (t->response == HBA_RESPONSE_NO_ANSWER)
             printf("lunbench: HBA %u (%s) target %u LUN %u: %s was never answered (the HBA was reset)\n", h->index,
-                   h->name, t->target, t->lun, tmf_name(t->kind));
+                   h->name, t->target, t->lun, hba_tmf_name(t->kind));
         else
             printf("lunbench: HBA %u (%s) target %u LUN %u: %s answered %s\n", h->index, h->name, t->target, t->lun,
-                   tmf_name(t->kind), hba_response_name(t->response));
+                   hba_tmf_name(t->kind), hba_response_name(t->response));
     }
 }
 
@@ -147,7 +142,7 @@ static bool escalate(struct hba *h, struct hba_cmd *cmd, uint64_t now)
                 oldest = &h->tmfs[i];
         if (oldest != NULL && now - oldest->sent_tsc >= 2 * wait) {
             printf("lunbench: HBA %u (%s): no TMF slot free and %s to target %u LUN %u not answered in %" PRIu64
-                   " ms; resetting the HBA\n", h->index, h->name, tmf_name(oldest->kind), oldest->target, oldest->lun,
+                   " ms; resetting the HBA\n", h->index, h->name, hba_tmf_name(oldest->kind), oldest->target, oldest->lun,
                    to_ms(h, now - oldest->sent_tsc));
             hba_reset(h);
             return false;
@@ -155,7 +150,7 @@ static bool escalate(struct hba *h, struct hba_cmd *cmd, uint64_t now)
         cmd->deadline = now + hba_ms_to_cycles(h, HBA_DEADLINE_CHECK_MS);
         return true;
     }
-    report_step(h, cmd, now, tmf_name(kind));
+    report_step(h, cmd, now, hba_tmf_name(kind));
     if (cmd->recovery == HBA_RECOVERY_NONE)
         h->cmds_in_recovery++;
     cmd->recovery = kind == HBA_TMF_ABORT_TASK ? HBA_RECOVERY_ABORT_SENT : HBA_RECOVERY_LUN_RESET_SENT;

@@ -33,7 +33,13 @@ struct __attribute__((packed)) vscsi_resp_hdr {
 /* A task-management request and its answer on the control queue (5.6.6.2). */
 #define VIRTIO_SCSI_T_TMF 0
 #define VIRTIO_SCSI_T_TMF_ABORT_TASK 0
+#define VIRTIO_SCSI_T_TMF_ABORT_TASK_SET 1
+#define VIRTIO_SCSI_T_TMF_CLEAR_ACA 2
+#define VIRTIO_SCSI_T_TMF_CLEAR_TASK_SET 3
+#define VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET 4
 #define VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET 5
+#define VIRTIO_SCSI_T_TMF_QUERY_TASK 6
+#define VIRTIO_SCSI_T_TMF_QUERY_TASK_SET 7
 
 struct __attribute__((packed)) vscsi_tmf_req {
     uint32_t type, subtype;

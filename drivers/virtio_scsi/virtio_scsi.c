@@ -365,7 +365,18 @@ static int vscsi_tmf_submit(struct hba *h, struct hba_tmf *tmf)
         return -1;
     memset(&t->req, 0, sizeof t->req);
     t->req.type = VIRTIO_SCSI_T_TMF;
-    t->req.subtype = tmf->kind == HBA_TMF_ABORT_TASK ? VIRTIO_SCSI_T_TMF_ABORT_TASK : VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET;
+    static const uint32_t subtypes[HBA_TMF_KIND_COUNT] = {
+        [HBA_TMF_ABORT_TASK] = VIRTIO_SCSI_T_TMF_ABORT_TASK,
+        [HBA_TMF_LUN_RESET] = VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET,
+        [HBA_TMF_ABORT_TASK_SET] = VIRTIO_SCSI_T_TMF_ABORT_TASK_SET,
+        [HBA_TMF_CLEAR_TASK_SET] = VIRTIO_SCSI_T_TMF_CLEAR_TASK_SET,
+        [HBA_TMF_I_T_NEXUS_RESET] = VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET,
+        [HBA_TMF_QUERY_TASK] = VIRTIO_SCSI_T_TMF_QUERY_TASK,
+        [HBA_TMF_QUERY_TASK_SET] = VIRTIO_SCSI_T_TMF_QUERY_TASK_SET,
+    };
+    if ((unsigned)tmf->kind >= HBA_TMF_KIND_COUNT)
+        return -1;
+    t->req.subtype = subtypes[tmf->kind];
     vscsi_lun_encode(t->req.lun, tmf->target, tmf->lun);
     t->req.id = tmf->task != NULL ? tmf->task->tag : 0;
     t->resp.response = 0xff; /* not a response code: an unwritten answer is not FUNCTION COMPLETE */

@@ -109,9 +109,12 @@ static void set_sense(struct hba_cmd *c, uint8_t key, uint8_t asc, uint8_t ascq)
 static void reply(struct hba_cmd *c, const void *data, uint32_t len)
 {
     uint32_t n = len < c->data_len ? len : c->data_len;
-    memcpy(c->data, data, n);
+    if (n > 0)
+        memcpy(c->data, data, n);
     c->residual = c->data_len - n;
 }
+
+static void invalid_field(const struct fake_lun *l, struct hba_cmd *c, uint16_t byte);
 
 static void report_luns(const struct fake_hba *f, struct hba_cmd *c)
 {
@@ -119,6 +122,10 @@ static void report_luns(const struct fake_hba *f, struct hba_cmd *c)
     struct fake_hba *mf = (struct fake_hba *)f;
     if (alloc > mf->report_luns_alloc_max)
         mf->report_luns_alloc_max = alloc;
+    if (c->cdb[2] > 2 || alloc < 16) { /* SPC-5 6.35: SELECT REPORT 00h-02h, at least 16 bytes */
+        invalid_field(NULL, c, c->cdb[2] > 2 ? 2 : 6);
+        return;
+    }
     uint32_t entries = 0;
     bool has_lun0 = false;
     for (unsigned i = 0; i < f->n_luns; i++)
@@ -162,12 +169,14 @@ static void invalid_field(const struct fake_lun *l, struct hba_cmd *c, uint16_t 
     c->residual = c->data_len;
 }
 
-/* The VPD pages: 00 (supported), 80 (serial), 83 (one T10 vendor designator). */
+/* The VPD pages: 00 (supported), 80 (serial), 83 (a T10 vendor designator and an NAA one), and
+ * for disks B0 (block limits), B1 (characteristics), B2 (provisioning: none). */
 static void inquiry_vpd(const struct fake_lun *l, struct hba_cmd *c, uint8_t page)
 {
-    uint8_t d[64] = { 0 };
+    uint8_t d[68] = { 0 };
     d[0] = l->device_type;
     d[1] = page;
+    bool disk = l->device_type == SCSI_TYPE_DISK;
     uint16_t len;
     if (page == 0x00) {
         d[4] = 0x00;
@@ -175,6 +184,11 @@ static void inquiry_vpd(const struct fake_lun *l, struct hba_cmd *c, uint8_t pag
         len = 2;
         if (!l->no_device_id_page)
             d[4 + len++] = 0x83;
+        if (disk) {
+            d[4 + len++] = 0xb0;
+            d[4 + len++] = 0xb1;
+            d[4 + len++] = 0xb2;
+        }
     } else if (page == 0x80) {
         char serial[16];
         snprintf(serial, sizeof serial, "FAKE%04u", (unsigned)(l->lun % 10000));
@@ -185,7 +199,21 @@ static void inquiry_vpd(const struct fake_lun *l, struct hba_cmd *c, uint8_t pag
         d[5] = 0x01; /* association LUN, type T10 vendor ID */
         d[7] = 16;
         memcpy(d + 8, "FAKE    DISK0001", 16);
-        len = 20;
+        d[24] = 0x01; /* binary */
+        d[25] = 0x03; /* association LUN, type NAA */
+        d[27] = 8;
+        d[28] = 0x50; /* NAA 5 */
+        d[35] = (uint8_t)l->lun;
+        len = 32;
+    } else if (page == 0xb0 && disk) {
+        len = 0x3c;
+        scsi_put_be32(d + 8, 2048);  /* MAXIMUM TRANSFER LENGTH */
+        scsi_put_be32(d + 12, 128);  /* OPTIMAL TRANSFER LENGTH */
+    } else if (page == 0xb1 && disk) {
+        len = 0x3c;
+        scsi_put_be16(d + 4, 1); /* non-rotating */
+    } else if (page == 0xb2 && disk) {
+        len = 4; /* no unmap, no write same unmap, LBPRZ 000b */
     } else {
         invalid_field(l, c, 2);
         return;
@@ -228,8 +256,23 @@ static bool lba_range_ok(const struct fake_lun *l, uint64_t lba, uint32_t blocks
 
 static void read_write(struct fake_lun *l, struct hba_cmd *c, bool write)
 {
-    uint64_t lba = c->cdb_len == 16 ? scsi_get_be64(c->cdb + 2) : scsi_get_be32(c->cdb + 2);
-    uint32_t blocks = c->cdb_len == 16 ? scsi_get_be32(c->cdb + 10) : scsi_get_be16(c->cdb + 7);
+    uint64_t lba;
+    uint32_t blocks;
+    if (c->cdb_len == 6) { /* READ(6): a 21-bit LBA, 0 blocks meaning 256 (SBC-4 5.15) */
+        lba = (uint32_t)(c->cdb[1] & 0x1f) << 16 | scsi_get_be16(c->cdb + 2);
+        blocks = c->cdb[4] ? c->cdb[4] : 256;
+    } else if (c->cdb_len == 12) {
+        lba = scsi_get_be32(c->cdb + 2);
+        blocks = scsi_get_be32(c->cdb + 6);
+    } else {
+        lba = c->cdb_len == 16 ? scsi_get_be64(c->cdb + 2) : scsi_get_be32(c->cdb + 2);
+        blocks = c->cdb_len == 16 ? scsi_get_be32(c->cdb + 10) : scsi_get_be16(c->cdb + 7);
+    }
+    if ((uint64_t)blocks * l->block_size > c->data_len) { /* virtio 1.2 5.6.6.1: the buffers are too small */
+        c->response = HBA_RESPONSE_OVERRUN;
+        c->residual = c->data_len;
+        return;
+    }
     if (!lba_range_ok(l, lba, blocks)) {
         set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00); /* LBA OUT OF RANGE */
         return;
@@ -263,8 +306,119 @@ static void read_write(struct fake_lun *l, struct hba_cmd *c, bool write)
     c->residual = c->data_len - (uint32_t)bytes;
 }
 
-/* Execute a command as a LUN would; the answer is in the command. */
+/* MODE SENSE(6) and (10) (SPC-5 6.13, 6.14): a short LBA block descriptor for a disk unless DBD, the
+ * Caching (08h) and Control (0Ah) pages; every PAGE CONTROL but saved values (39/00). */
+static void mode_sense(const struct fake_lun *l, struct hba_cmd *c)
+{
+    bool ten = c->cdb[0] == SCSI_OP_MODE_SENSE10;
+    uint8_t page = c->cdb[2] & 0x3f, pc = c->cdb[2] >> 6;
+    if (pc == 3) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x39, 0x00);
+        return;
+    }
+    if (page != 0x3f && page != 0x08 && page != 0x0a) {
+        invalid_field(l, c, 2);
+        return;
+    }
+    uint8_t d[64] = { 0 };
+    unsigned header = ten ? 8 : 4, n = header;
+    d[ten ? 3 : 2] = (uint8_t)(l->write_protected ? 0x80 : 0);
+    if (!(c->cdb[1] & 0x08) && l->device_type == SCSI_TYPE_DISK) {
+        uint64_t blocks = l->blocks > 0xffffffffu ? 0xffffffffu : l->blocks;
+        scsi_put_be32(d + n, (uint32_t)blocks);
+        scsi_put_be32(d + n + 4, l->block_size & 0xffffff);
+        d[ten ? 7 : 3] = 8;
+        n += 8;
+    }
+    if (page == 0x3f || page == 0x08) {
+        d[n] = 0x08;
+        d[n + 1] = 0x12;
+        n += 2 + 0x12;
+    }
+    if (page == 0x3f || page == 0x0a) {
+        d[n] = 0x0a;
+        d[n + 1] = 0x0a;
+        n += 2 + 0x0a;
+    }
+    if (ten)
+        scsi_put_be16(d, (uint16_t)(n - 2));
+    else
+        d[0] = (uint8_t)(n - 1);
+    reply(c, d, n);
+    if (l->pads_mode_sense && c->data_len > n) {
+        memset((uint8_t *)c->data + n, 0, c->data_len - n); /* zeros past the data, as if data */
+        c->residual = 0;
+    }
+}
+
+/* REPORT SUPPORTED OPERATION CODES, all commands (SPC-5 6.34): a descriptor per opcode served. */
+static void supported_opcodes(struct hba_cmd *c)
+{
+    if ((c->cdb[1] & 0x1f) != 0x0c || (c->cdb[2] & 0x07) != 0) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0);
+        return;
+    }
+    static const uint8_t ops[] = { SCSI_OP_TEST_UNIT_READY, SCSI_OP_REQUEST_SENSE, SCSI_OP_READ6, SCSI_OP_INQUIRY,
+                                   SCSI_OP_MODE_SENSE6, SCSI_OP_READ_CAPACITY10, SCSI_OP_READ10, SCSI_OP_WRITE10,
+                                   SCSI_OP_VERIFY10, SCSI_OP_SYNCHRONIZE_CACHE10, SCSI_OP_MODE_SENSE10,
+                                   SCSI_OP_READ16, SCSI_OP_WRITE16, SCSI_OP_VERIFY16, SCSI_OP_SYNCHRONIZE_CACHE16,
+                                   SCSI_OP_SERVICE_ACTION_IN16, SCSI_OP_REPORT_LUNS, SCSI_OP_MAINTENANCE_IN,
+                                   SCSI_OP_READ12 };
+    uint8_t d[4 + 8 * sizeof ops] = { 0 };
+    for (size_t i = 0; i < sizeof ops; i++) {
+        uint8_t *e = d + 4 + 8 * i;
+        e[0] = ops[i];
+        scsi_put_be16(e + 6, ops[i] >= 0xa0 ? 12 : ops[i] >= 0x80 ? 16 : ops[i] >= 0x20 ? 10 : 6);
+    }
+    scsi_put_be32(d, (uint32_t)(8 * sizeof ops));
+    reply(c, d, sizeof d);
+}
+
+static void twist(struct fake_twist *t, struct hba_cmd *c)
+{
+    if (t->kind == TWIST_NONE || c->cdb[0] != t->opcode)
+        return;
+    for (int i = 0; i < 2; i++)
+        if (t->at[i] >= 0 && c->cdb[t->at[i]] != t->eq[i])
+            return;
+    if (t->seen++ < t->skip)
+        return;
+    switch (t->kind) {
+    case TWIST_BYTE:
+        if (c->dir == HBA_DIR_IN && t->offset < c->data_len - c->residual)
+            ((uint8_t *)c->data)[t->offset] = t->value;
+        return;
+    case TWIST_SENSE_BYTE:
+        if (t->offset < c->sense_len)
+            c->sense[t->offset] = t->value;
+        return;
+    case TWIST_GOOD:
+        c->response = HBA_RESPONSE_OK;
+        c->status = SCSI_STATUS_GOOD;
+        c->sense_len = 0;
+        c->residual = c->data_len;
+        return;
+    case TWIST_SENSE:
+        c->response = HBA_RESPONSE_OK;
+        set_sense(c, t->key, t->asc, t->ascq);
+        c->residual = c->data_len;
+        return;
+    case TWIST_LENGTH: c->residual = c->data_len - (t->length < c->data_len ? t->length : c->data_len); return;
+    case TWIST_NONE: return;
+    }
+}
+
+static void execute_lun(struct fake_hba *f, struct hba_cmd *c);
+
+/* Execute a command as a LUN would, then as the test's twists say; the answer is in the command. */
 static void execute(struct fake_hba *f, struct hba_cmd *c)
+{
+    execute_lun(f, c);
+    for (unsigned i = 0; i < sizeof f->twists / sizeof f->twists[0]; i++)
+        twist(&f->twists[i], c);
+}
+
+static void execute_lun(struct fake_hba *f, struct hba_cmd *c)
 {
     uint8_t op = c->cdb[0];
     f->ops[op]++;
@@ -279,6 +433,10 @@ static void execute(struct fake_hba *f, struct hba_cmd *c)
         return;
     }
     struct fake_lun *l = fake_hba_find_lun(f, c->target, c->lun);
+    if (c->cdb_len > 0 && (c->cdb[c->cdb_len - 1] & 0x04)) { /* NACA without ACA (SAM-5 5.3.3) */
+        invalid_field(l, c, (uint16_t)(c->cdb_len - 1));
+        return;
+    }
     if (op == SCSI_OP_REPORT_LUNS) {
         report_luns(f, c);
         return;
@@ -288,6 +446,12 @@ static void execute(struct fake_hba *f, struct hba_cmd *c)
         return;
     }
     if (l == NULL || !l->present) {
+        if (op == SCSI_OP_REQUEST_SENSE) { /* SPC-5 6.39.1: GOOD, and the sense data says why */
+            uint8_t d[18] = { 0x70, 0, SCSI_SENSE_ILLEGAL_REQUEST, 0, 0, 0, 0, 10 };
+            d[12] = SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED;
+            reply(c, d, sizeof d);
+            return;
+        }
         set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
         c->residual = c->data_len;
         return;
@@ -323,26 +487,39 @@ static void execute(struct fake_hba *f, struct hba_cmd *c)
         reply(c, d, sizeof d);
         return;
     }
-    case SCSI_OP_MODE_SENSE6: {
-        uint8_t d[4] = { 3, 0, (uint8_t)(l->write_protected ? 0x80 : 0), 0 };
-        reply(c, d, sizeof d);
-        if (l->pads_mode_sense && c->data_len > sizeof d) {
-            memset((uint8_t *)c->data + sizeof d, 0, c->data_len - sizeof d); /* zeros past the data, as if data */
-            c->residual = 0;
+    case SCSI_OP_MODE_SENSE6:
+    case SCSI_OP_MODE_SENSE10: mode_sense(l, c); return;
+    case SCSI_OP_REQUEST_SENSE:
+        if (c->cdb[1] & 1) { /* DESC: descriptor format, nothing to report */
+            uint8_t d[8] = { 0x72, SCSI_SENSE_NO_SENSE };
+            reply(c, d, sizeof d);
+        } else {
+            uint8_t d[18] = { 0x70, 0, SCSI_SENSE_NO_SENSE, 0, 0, 0, 0, 10 };
+            reply(c, d, sizeof d);
         }
         return;
-    }
-    case SCSI_OP_REQUEST_SENSE: {
-        uint8_t d[18] = { 0x70, 0, SCSI_SENSE_NO_SENSE, 0, 0, 0, 0, 10 };
-        reply(c, d, sizeof d);
+    case SCSI_OP_MAINTENANCE_IN: supported_opcodes(c); return;
+    case SCSI_OP_VERIFY10:
+    case SCSI_OP_VERIFY16:
+    case SCSI_OP_SYNCHRONIZE_CACHE10:
+    case SCSI_OP_SYNCHRONIZE_CACHE16: {
+        bool ten = c->cdb_len == 10;
+        uint64_t lba = ten ? scsi_get_be32(c->cdb + 2) : scsi_get_be64(c->cdb + 2);
+        uint32_t blocks = ten ? scsi_get_be16(c->cdb + 7) : scsi_get_be32(c->cdb + 10);
+        if (lba > l->blocks || blocks > l->blocks - lba || (blocks == 0 && lba == l->blocks)) {
+            set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00); /* SBC-4 5.25, 5.31 */
+            return;
+        }
+        if (op == SCSI_OP_SYNCHRONIZE_CACHE10 || op == SCSI_OP_SYNCHRONIZE_CACHE16)
+            l->flushes++;
         return;
     }
+    case SCSI_OP_READ6:
+    case SCSI_OP_READ12:
     case SCSI_OP_READ10:
     case SCSI_OP_READ16: read_write(l, c, false); return;
     case SCSI_OP_WRITE10:
     case SCSI_OP_WRITE16: read_write(l, c, true); return;
-    case SCSI_OP_SYNCHRONIZE_CACHE10:
-    case SCSI_OP_SYNCHRONIZE_CACHE16: l->flushes++; return;
     default: set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0); return;
     }
 }
@@ -495,13 +672,43 @@ static int fake_tmf_submit(struct hba *h, struct hba_tmf *tmf)
     if (h->broken || f->n_tmf_pending == HBA_TMF_SLOTS)
         return -1;
     f->tmfs[tmf->kind]++;
-    bool answered = tmf->kind == HBA_TMF_ABORT_TASK ? f->abort_frees : f->answer_lun_reset;
+    bool answered = tmf->kind == HBA_TMF_ABORT_TASK  ? f->abort_frees
+                    : tmf->kind == HBA_TMF_LUN_RESET ? f->answer_lun_reset
+                                                     : true;
+    if (f->tmf_response[tmf->kind] != HBA_RESPONSE_OK) { /* a scripted answer, nothing done */
+        tmf->response = f->tmf_response[tmf->kind];
+        f->tmf_answered[f->n_tmf_answered++] = tmf;
+        return 0;
+    }
     if (!answered) {
         f->tmf_pending[f->n_tmf_pending++] = tmf;
         return 0;
     }
     if (tmf->kind == HBA_TMF_ABORT_TASK) {
         cancel(f, tmf->task, 0, 0, HBA_RESPONSE_ABORTED);
+    } else if (tmf->kind == HBA_TMF_ABORT_TASK_SET || tmf->kind == HBA_TMF_CLEAR_TASK_SET) {
+        cancel(f, NULL, tmf->target, tmf->lun, HBA_RESPONSE_ABORTED);
+    } else if (tmf->kind == HBA_TMF_I_T_NEXUS_RESET) {
+        /* SAM-5 7.6: every LUN of the target is reset and reports I_T NEXUS LOSS OCCURRED once. */
+        for (unsigned i = 0; i < f->n_luns; i++) {
+            struct fake_lun *l = f->luns[i];
+            if (l->target != tmf->target || !l->present)
+                continue;
+            cancel(f, NULL, l->target, l->lun, HBA_RESPONSE_RESET);
+            l->ua_pending = 1;
+            l->ua_asc = SCSI_ASC_POWER_ON_OR_RESET;
+            l->ua_ascq = 0x07;
+        }
+    } else if (tmf->kind == HBA_TMF_QUERY_TASK || tmf->kind == HBA_TMF_QUERY_TASK_SET) {
+        /* SAM-5 7.8, 7.9: FUNCTION SUCCEEDED when such a task is there, else FUNCTION COMPLETE. */
+        bool found = false;
+        for (unsigned i = 0; i < f->n_inflight; i++)
+            found |= tmf->kind == HBA_TMF_QUERY_TASK ? f->inflight[i].cmd == tmf->task
+                                                     : f->inflight[i].cmd->target == tmf->target &&
+                                                           f->inflight[i].cmd->lun == tmf->lun;
+        tmf->response = found ? HBA_RESPONSE_FUNCTION_SUCCEEDED : HBA_RESPONSE_OK;
+        f->tmf_answered[f->n_tmf_answered++] = tmf;
+        return 0;
     } else {
         cancel(f, NULL, tmf->target, tmf->lun, HBA_RESPONSE_RESET);
         /* SAM-5 7.7: the reset leaves a UNIT ATTENTION, BUS DEVICE RESET FUNCTION OCCURRED. */

@@ -44,6 +44,30 @@ struct fake_lun {
     uint64_t reads, writes, flushes, commands;
 };
 
+/* A scripted deviation (for the conformance checks' FAIL paths): after a command whose opcode is
+ * opcode and whose CDB bytes at[i] equal eq[i] (at[i] < 0: any) has run, past the first skip of
+ * them, change its answer. */
+enum fake_twist_kind {
+    TWIST_NONE,
+    TWIST_BYTE,       /* data-in byte offset becomes value */
+    TWIST_SENSE_BYTE, /* sense byte offset becomes value */
+    TWIST_GOOD,       /* GOOD with no data, whatever the LUN said */
+    TWIST_SENSE,      /* CHECK CONDITION with key/asc/ascq */
+    TWIST_LENGTH,     /* length bytes transferred (the residual says the rest) */
+};
+struct fake_twist {
+    enum fake_twist_kind kind;
+    uint8_t opcode;
+    int8_t at[2];
+    uint8_t eq[2];
+    unsigned skip;
+    uint16_t offset;
+    uint8_t value;
+    uint8_t key, asc, ascq;
+    uint32_t length;
+    unsigned seen; /* matching commands so far */
+};
+
 struct fake_inflight {
     struct hba_cmd *cmd;
     unsigned queue;
@@ -70,7 +94,9 @@ struct fake_hba {
     /* TMFs. */
     bool abort_frees;          /* ABORT TASK completes the task (ABORTED) and is answered */
     bool answer_lun_reset;     /* LOGICAL UNIT RESET completes the LUN's commands (RESET), answered */
+    enum hba_response tmf_response[HBA_TMF_KIND_COUNT]; /* not OK: every TMF of the kind answers this */
     bool reset_fails;          /* the HBA does not come back from a reset */
+    struct fake_twist twists[2];
     bool report_lun0_always;   /* like QEMU: REPORT LUNS lists LUN 0 even where it does not exist */
     struct hba_tmf *tmf_pending[HBA_TMF_SLOTS]; /* sent, not answered */
     unsigned n_tmf_pending;
@@ -81,7 +107,7 @@ struct fake_hba {
     void *ctx;
     /* Counters for assertions. */
     uint64_t ops[256];         /* commands by opcode */
-    uint64_t tmfs[2];          /* by enum hba_tmf_kind */
+    uint64_t tmfs[HBA_TMF_KIND_COUNT]; /* by enum hba_tmf_kind */
     uint64_t resets;
     uint32_t report_luns_alloc_max; /* the largest REPORT LUNS allocation length asked for */
 };
