@@ -40,9 +40,12 @@ KOBJ := $(BUILD)/kernel
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(KOBJ)/%.o) $(KERNEL_ASM:%.S=$(KOBJ)/%.o)
 
 IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf $(BUILD)/lunbench.efi
+# The vhost-user virtio-scsi target QEMU attaches for --hba backend=vscsi-target (a host program;
+# the QEMU tests run the ASan/UBSan build).
+VSCSI_TARGETS := $(BUILD)/vscsi-target $(BUILD)/vscsi-target-asan
 
 .PHONY: all deps run test unit-test qemu-test bench clean distclean
-all: $(IMAGES)
+all: $(IMAGES) $(VSCSI_TARGETS)
 
 # Debian packages the build, run and tests need (installed when missing, as root).
 deps:
@@ -108,6 +111,23 @@ $(BUILD)/lunbench.efi: $(EFI)/stub.o $(EFI_SHARED) $(EFI)/kernel_blob.o
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 	    --target efi-app-x86_64 --subsystem=10 $(EFI)/lunbench.so $@
 
+# ---- tools/vscsi-target: a host program, linked with the pure SCSI names it logs ----
+VSCSI_SRCS := $(sort $(wildcard tools/vscsi-target/*.c)) drivers/scsi/scsi_cdb.c
+VSCSI_HDRS := $(wildcard tools/vscsi-target/*.h) drivers/scsi/scsi.h drivers/virtio/virtio_scsi_wire.h \
+    drivers/virtio/virtqueue.h
+# The parts without system calls, unit-tested on the host (tests/unit/test_vscsi_target.c).
+VSCSI_PURE := $(addprefix tools/vscsi-target/,block_store.c lun_table.c scsi_emul.c fault_rules.c)
+VSCSI_CFLAGS := -std=gnu11 -g $(WARNINGS) -I.
+
+$(BUILD)/vscsi-target: $(VSCSI_SRCS) $(VSCSI_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(VSCSI_CFLAGS) -O2 -o $@ $(VSCSI_SRCS)
+
+$(BUILD)/vscsi-target-asan: $(VSCSI_SRCS) $(VSCSI_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(VSCSI_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $@ $(VSCSI_SRCS)
+
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes -I. \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -127,8 +147,15 @@ $(HOBJ)/test_%: tests/unit/test_%.c $(TEST_SUPPORT) $(TEST_SUPPORT:.c=.h) $(PURE
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(PURE_HOST_OBJS) $(HOST_LIBS)
 
+# The target's unit test links its pure parts as well.
+VSCSI_PURE_HOST_OBJS := $(VSCSI_PURE:%.c=$(HOBJ)/%.o)
+$(HOBJ)/test_vscsi_target: tests/unit/test_vscsi_target.c $(TEST_SUPPORT) $(TEST_SUPPORT:.c=.h) $(PURE_HOST_OBJS) \
+    $(VSCSI_PURE_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(PURE_HOST_OBJS) $(VSCSI_PURE_HOST_OBJS) $(HOST_LIBS)
+
 # Keep the host objects: make would otherwise delete them as intermediates after each link.
-.SECONDARY: $(PURE_HOST_OBJS)
+.SECONDARY: $(PURE_HOST_OBJS) $(VSCSI_PURE_HOST_OBJS)
 
 # The FAT images tests/unit/test_fat.c reads, made with mtools at build time (nothing large is committed).
 FAT_TEST_IMAGES := $(BUILD)/test-data/fat/.made
@@ -242,10 +269,10 @@ bench: deps
 	$(PYTHON) tools/bench-matrix
 
 clean:
-	rm -rf $(KOBJ) $(HOBJ) $(EFI) $(IMAGES) $(BUILD)/lunbench-uefi.elf
+	rm -rf $(KOBJ) $(HOBJ) $(EFI) $(IMAGES) $(VSCSI_TARGETS) $(BUILD)/lunbench-uefi.elf
 
 distclean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJS:.o=.d) $(PURE_HOST_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(PURE_HOST_OBJS:.o=.d) $(VSCSI_PURE_HOST_OBJS:.o=.d)
 -include $(FUZZ_PURE_OBJS:.o=.d) $(FUZZ_BINS:=.d)

@@ -120,9 +120,14 @@ static int read_config(struct vscsi_hba *hba)
     struct virtio_pci_device *v = &hba->vdev;
     struct vscsi_config *c = &hba->config;
     /* 5.6.4: sense_size and cdb_size are writable by the driver; we use the defaults' sizes
-     * and check the device took them, since the request layout depends on them. */
-    virtio_pci_config_write(v, CFG_SENSE_SIZE, 4, VSCSI_SENSE_SIZE);
-    virtio_pci_config_write(v, CFG_CDB_SIZE, 4, VSCSI_CDB_SIZE);
+     * and check the device took them, since the request layout depends on them. They are read
+     * first and written only when they differ: QEMU 7.2's vhost-scsi and vhost-user-scsi
+     * devices exit ("does not support changing the sense data and CDB sizes") on a config
+     * write made before any read, which compares against a config image never filled in. */
+    if (virtio_pci_config_read(v, CFG_SENSE_SIZE, 4) != VSCSI_SENSE_SIZE)
+        virtio_pci_config_write(v, CFG_SENSE_SIZE, 4, VSCSI_SENSE_SIZE);
+    if (virtio_pci_config_read(v, CFG_CDB_SIZE, 4) != VSCSI_CDB_SIZE)
+        virtio_pci_config_write(v, CFG_CDB_SIZE, 4, VSCSI_CDB_SIZE);
     c->num_queues = virtio_pci_config_read(v, CFG_NUM_QUEUES, 4);
     c->seg_max = virtio_pci_config_read(v, CFG_SEG_MAX, 4);
     c->max_sectors = virtio_pci_config_read(v, CFG_MAX_SECTORS, 4);

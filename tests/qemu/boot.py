@@ -3,6 +3,7 @@ image on what the section describes, then check QEMU's exit code against the exp
 the console against the `expect` and `reject` patterns, the JSON inventory against the
 `topology`, and run the named `check`s. unittests.cfg's header lists the keys.
 """
+import contextlib
 import json
 import os
 import re
@@ -11,12 +12,13 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import Outcome, Skip, console_problems, status_problem
-from lunbench import ROOT, contract, esp, qemu, results, stamp
+from harness import LOG_DIR, Outcome, Skip, console_problems, status_problem
+from lunbench import ROOT, contract, esp, qemu, results, stamp, vscsi_target
 from lunbench.topology import Hba, Topology
 
 KEYS = {"image", "machine", "firmware", "append", "extra", "status", "expect", "reject", "memory", "debug_exit",
-        "topology", "inventory", "initrd", "timeout", "check", "ovmf", "load_options"}
+        "topology", "inventory", "initrd", "timeout", "check", "ovmf", "load_options", "target_expect",
+        "target_reject"}
 TIMEOUT = 120
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST_TSC = os.path.join(ROOT, "build", "host", "host_tsc")
@@ -273,7 +275,7 @@ def run(test):
         hbas = [Hba.from_spec(spec) for spec in test.lines("topology")]
         disks = os.path.join(test.work_dir(), "disks") if any(h.backend == "file" for h in hbas) else None
         topology = Topology(hbas, disk_dir=disks)
-        extra = topology.qemu_args() + extra
+        extra = topology.qemu_args(memory=test.get("memory", "256")) + extra
     image = test.get("image", "multiboot")
     if image == "uefi":
         # The UEFI image boots from an ESP holding its command line and the job files.
@@ -289,10 +291,21 @@ def run(test):
         cmd = qemu.qemu_command(image=image, machine=test.get("machine", "q35"), firmware=firmware,
                                 append=test.get("append", ""), memory=test.get("memory", "256"), extra=extra,
                                 debug_exit=test.get("debug_exit", "yes") != "no")
-    rc, console, _, _ = qemu.run_qemu(cmd, timeout)
+    # backend=vscsi-target HBAs: our target (its ASan/UBSan build) runs beside QEMU
+    targets = vscsi_target.Targets(topology, os.path.join(LOG_DIR, test.name + "."), sanitized=True) \
+        if topology is not None and topology.vscsi_target_hbas() else contextlib.nullcontext()
+    with targets:
+        rc, console, _, _ = qemu.run_qemu(cmd, timeout)
     test.write_log(cmd, console)
     problems = [p for p in [status_problem(rc, console, status, timeout)] if p]
     problems += console_problems(console, test.lines("expect"), test.lines("reject"))
+    if isinstance(targets, vscsi_target.Targets):
+        problems += targets.problems
+        target_log = "\n".join(targets.logs.values())
+        problems += ["target log: " + p for p in console_problems(target_log, test.lines("target_expect"),
+                                                                   test.lines("target_reject"))]
+    elif test.lines("target_expect") or test.lines("target_reject"):
+        problems.append("target_expect/target_reject need a backend=vscsi-target HBA in the topology")
     if rc is None:
         return Outcome(problems)
     if topology is not None and status in (contract.EXIT.OK, contract.EXIT.ERRORS) \

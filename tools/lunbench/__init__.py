@@ -10,6 +10,7 @@ tests share, each thing defined once.
   qemu       QEMU command lines, running QEMU, and lunbench's status from QEMU's exit code
   esp        the EFI system partition the UEFI image boots from (mtools)
   qmp        a QMP client
+  vscsi_target  our vhost-user virtio-scsi target (tools/vscsi-target) beside QEMU
   results    lunbench's JSON results: cut from the console, loaded from a file, read with checks
 
 The scripts beside this folder (lunbench-run, bench-matrix, boot-time, discovery-bench,

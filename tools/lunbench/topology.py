@@ -5,6 +5,7 @@ Used by the launcher (tools/lunbench-run --hba), the benchmarks and the QEMU tes
 (unittests.cfg `topology`).
 """
 import os
+import tempfile
 
 from .parse import parse_count_or_list, parse_number_list, parse_size
 
@@ -53,7 +54,14 @@ class Hba:
       size            bytes per LUN (1G, 64M, 0), a multiple of 4096
       interface       both (transitional), modern (disable-legacy=on), legacy (disable-modern=on)
       num_queues, queue_size, iothread (yes/no), root_port (yes/no)
-      backend         null-co, or file (raw images in the topology's disk_dir)
+      backend         null-co, or file (raw images in the topology's disk_dir), or
+                      vscsi-target: the HBA is a vhost-user-scsi-pci served by our own target
+                      (tools/vscsi-target, started beside QEMU by vscsi_target.Targets; guest
+                      RAM becomes a shared memfd), its LUNs disks in the target's memory
+      store           vscsi-target only: sparse (default: keeps what is written, so verify
+                      jobs work) or null (zeroes; writes dropped)
+      faults          vscsi-target only: a fault-rule file (docs/faults.md, "The
+                      vscsi-target's faults")
 
     Faults (docs/faults.md has what QEMU does and what the guest sees for each). A key that
     takes LUNs takes `all` (or yes), `none` (or no, the default) or LUN numbers and ranges
@@ -87,13 +95,14 @@ class Hba:
     KEYS = ("targets", "luns", "type", "block_size", "size", "interface", "num_queues", "queue_size", "iothread",
             "backend", "root_port",
             "media_error", "media_error_luns", "media_error_lba", "media_error_once", "media_error_errno",
-            "throttle_iops", "throttle_bps", "throttle_luns", "read_only", "zero_size", "no_medium")
+            "throttle_iops", "throttle_bps", "throttle_luns", "read_only", "zero_size", "no_medium",
+            "store", "faults")
 
     def __init__(self, targets="1", luns="1", type="hd", block_size="512", size="1G", interface="both",
                  num_queues="", queue_size="", iothread="no", backend="null-co", root_port="no",
                  media_error="none", media_error_luns=None, media_error_lba=None, media_error_once=None,
                  media_error_errno=None, throttle_iops="", throttle_bps="", throttle_luns=None,
-                 read_only="none", zero_size="none", no_medium="none"):
+                 read_only="none", zero_size="none", no_medium="none", store=None, faults=None):
         self.targets = parse_count_or_list(targets, 255, "target")
         self.luns = parse_count_or_list(luns, 16383, "LUN")
         if type not in ("hd", "cd", "mixed"):
@@ -114,9 +123,18 @@ class Hba:
             raise ValueError("iothread and root_port take yes or no")
         self.iothread = iothread == "yes"
         self.root_port = root_port == "yes"
-        if backend not in ("null-co", "file"):
-            raise ValueError("bad backend %r (null-co or file)" % backend)
+        if backend not in ("null-co", "file", "vscsi-target"):
+            raise ValueError("bad backend %r (null-co, file or vscsi-target)" % backend)
         self.backend = backend
+        self.vscsi_target = backend == "vscsi-target"
+        if not self.vscsi_target and (store is not None or faults is not None):
+            raise ValueError("%s needs backend=vscsi-target" % ("store" if store is not None else "faults"))
+        if store not in (None, "sparse", "null"):
+            raise ValueError("bad store %r (sparse or null)" % store)
+        self.store = store or "sparse"
+        if faults is not None and not os.path.isfile(faults):
+            raise ValueError("faults=%s: no such file" % faults)
+        self.faults = faults
 
         # faults; a key that refines a fault (media_error_*, throttle_luns) without the fault is an
         # error rather than ignored
@@ -165,6 +183,15 @@ class Hba:
         if self.no_medium & (self.media_error_luns | self.throttle_luns | self.read_only | self.zero_size):
             raise ValueError("no_medium LUNs have no drive: media_error, throttle, read_only and zero_size "
                              "cannot apply to them")
+        if self.vscsi_target:
+            qemu_only = [k for k, on in (("type=%s" % self.type, self.type != "hd"), ("iothread", self.iothread),
+                                         ("media_error", self.media_error != "none"),
+                                         ("throttle_*", bool(self.throttle_luns)), ("read_only", bool(self.read_only)),
+                                         ("zero_size", bool(self.zero_size)), ("no_medium", bool(self.no_medium)))
+                         if on]
+            if qemu_only:
+                raise ValueError("backend=vscsi-target serves hd LUNs from its own memory: %s is for QEMU's "
+                                 "devices (use faults=FILE for the target's faults)" % qemu_only[0])
 
     @staticmethod
     def _positive(text, what):
@@ -204,14 +231,42 @@ class Topology:
             raise ValueError("a topology needs at least one HBA")
         self.hbas = hbas
         self.disk_dir = disk_dir
+        self.socket_dir = None  # made on first use: vhost-user sockets of backend=vscsi-target HBAs
 
     def lun_count(self):
         return sum(h.lun_count() for h in self.hbas)
 
-    def qemu_args(self):
-        args = []
+    def vscsi_target_hbas(self):
+        """(index, Hba) of every HBA that our vhost-user target serves."""
+        return [(i, h) for i, h in enumerate(self.hbas) if h.vscsi_target]
+
+    def socket_path(self, hba):
+        """The vhost-user socket of HBA hba (backend=vscsi-target), in a directory under /tmp of its
+        own: a UNIX socket's path is limited to 107 bytes."""
+        if self.socket_dir is None:
+            self.socket_dir = tempfile.mkdtemp(prefix="lunbench-vt-")
+        return os.path.join(self.socket_dir, "hba%d.sock" % hba)
+
+    def memory_args(self, memory):
+        """vhost-user needs the guest RAM in a file QEMU can pass to the target: a shared memfd of
+        memory MiB as the one NUMA node's memory (the -m size)."""
+        if not self.vscsi_target_hbas():
+            return []
+        return ["-object", "memory-backend-memfd,id=lunbench-ram,size=%sM,share=on" % memory,
+                "-numa", "node,memdev=lunbench-ram"]
+
+    def qemu_args(self, memory=None):
+        """QEMU's arguments for the HBAs and their LUNs; memory (MiB, the -m value) is needed when
+        an HBA is backend=vscsi-target."""
+        if self.vscsi_target_hbas() and memory is None:
+            raise ValueError("a backend=vscsi-target HBA needs the guest memory size for its shared memfd")
+        args = self.memory_args(memory)
         for i, h in enumerate(self.hbas):
-            props = "virtio-scsi-pci,id=hba%d" % i
+            if h.vscsi_target:
+                args += ["-chardev", "socket,id=vt%d,path=%s" % (i, self.socket_path(i))]
+                props = "vhost-user-scsi-pci,id=hba%d,chardev=vt%d" % (i, i)
+            else:
+                props = "virtio-scsi-pci,id=hba%d" % i
             if h.root_port:
                 args += ["-device", "pcie-root-port,id=rp%d,chassis=%d,addr=0x%x" % (i, i + 1, HBA_SLOT_BASE + i)]
                 props += ",bus=rp%d" % i
@@ -229,6 +284,8 @@ class Topology:
                 args += ["-object", "iothread,id=io%d" % i]
                 props += ",iothread=io%d" % i
             args += ["-device", props]
+            if h.vscsi_target:
+                continue  # the target process has the LUNs
             k = 0
             for t in h.targets:
                 for lun in h.luns:

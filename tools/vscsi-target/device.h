@@ -1,0 +1,64 @@
+/*
+ * The virtio-scsi device the target is (virtio 1.2 5.6): queue 0 control (task management and
+ * asynchronous-notification requests), queue 1 events (buffers are held: the target has no
+ * events to report), queues 2.. requests. Commands go to the LUN table's disks through the SCSI
+ * emulation, with the fault rules deciding what goes wrong. A command a rule delays or holds
+ * waits in the pending list until its time comes, a task-management function ends it, or the
+ * ring stops.
+ */
+#ifndef TOOLS_VSCSI_TARGET_DEVICE_H
+#define TOOLS_VSCSI_TARGET_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tools/vscsi-target/fault_rules.h"
+#include "tools/vscsi-target/guest_mem.h"
+#include "tools/vscsi-target/lun_table.h"
+#include "tools/vscsi-target/vring.h"
+
+#define DEVICE_MAX_RINGS 66 /* control, event and up to 64 request queues */
+#define DEVICE_FAULTS_PER_CMD 8
+
+struct pending {
+    unsigned ring;
+    struct vring_chain chain;
+    uint64_t tag;
+    uint8_t target;
+    uint16_t lun;
+    uint64_t due_ns; /* UINT64_MAX: held until a TMF or a reset */
+    struct fault_rule *fired[DEVICE_FAULTS_PER_CMD];
+    size_t nfired;
+};
+
+struct device_stats {
+    uint64_t commands, tmfs, bad_chains, faults_fired[FAULT_ACTIONS];
+};
+
+struct device {
+    struct lun_table *luns;
+    struct fault_rules *faults; /* NULL: no faults */
+    struct guest_mem mem;
+    struct vring rings[DEVICE_MAX_RINGS];
+    unsigned nrings;
+    struct pending *pending;
+    size_t npending, pending_cap;
+    uint8_t *bounce_in, *bounce_out;
+    size_t bounce_in_cap, bounce_out_cap;
+    struct device_stats stats;
+    unsigned fault_lines_logged;
+};
+
+void device_init(struct device *d, struct lun_table *luns, struct fault_rules *faults);
+void device_free(struct device *d);
+/* Take and answer everything available on ring i. */
+void device_process(struct device *d, unsigned i, uint64_t now_ns);
+/* Answer the delayed commands whose time has come; returns the next due time (UINT64_MAX: none). */
+uint64_t device_run_timers(struct device *d, uint64_t now_ns);
+/* Forget the pending commands of ring i (ring < 0: all); their guest memory is no longer ours. */
+void device_drop_pending(struct device *d, int ring);
+/* The log line at exit: commands, TMFs, faults fired by kind, memory. */
+void device_report(const struct device *d);
+
+#endif
