@@ -229,7 +229,17 @@ static void handle_lun_data(struct scan *s, struct job *j)
         int rc = j->step == STEP_READ_CAPACITY16 ? scsi_read_capacity16_decode(j->data, xfer, &cap)
                                                  : scsi_read_capacity10_decode(j->data, xfer, &cap, &needs_16);
         if (rc != 0) {
-            lun_failed(s, j, "READ CAPACITY data is short or its block length is not a power of two in 512..65536");
+            char why[160];
+            const uint8_t *d = j->data;
+            bool sixteen = j->step == STEP_READ_CAPACITY16;
+            if (xfer >= (sixteen ? SCSI_READ_CAPACITY16_LEN : SCSI_READ_CAPACITY10_LEN))
+                snprintf(why, sizeof why, "%s (last LBA 0x%" PRIx64 ", block length %"
+                         PRIu32 ")", scsi_read_capacity_problem(d, xfer, sixteen),
+                         sixteen ? scsi_get_be64(d) : scsi_get_be32(d), scsi_get_be32(d + (sixteen ? 8 : 4)));
+            else
+                snprintf(why, sizeof why, "%s (%zu bytes)",
+                         scsi_read_capacity_problem(d, xfer, sixteen), (size_t)xfer);
+            lun_failed(s, j, why);
             return;
         }
         l->blocks = cap.blocks;

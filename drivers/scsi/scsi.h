@@ -349,8 +349,10 @@ int scsi_vpd_provisioning(const uint8_t *buf, size_t len, struct scsi_vpd_provis
  * READ CAPACITY (SBC-3 5.16, 5.17). blocks = last LBA + 1. (10): if the last LBA reads 0xffffffff,
  * *needs_16 is set (blocks is then 2^32, a lower bound). (16): protection (PROT_EN, P_TYPE: the
  * protection type is p_type + 1 when prot_en), LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT,
- * LBPME/LBPRZ; it needs all 32 bytes, and a last LBA of 2^64 - 1 (no block count fits) is an
- * error. Both return -1 on short data or a block length of 0 or not a power of two in 512..65536.
+ * LBPME/LBPRZ; it needs all 32 bytes, and a last LBA of 2^64 - 1 (no block count fits) or a
+ * capacity of 2^64 bytes or more (no byte offset fits) is an error. Both return -1 on short data
+ * or a block length of 0 or not a power of two in 512..65536: scsi_read_capacity_problem says
+ * which, for the error line.
  */
 struct scsi_capacity {
     uint64_t blocks;
@@ -362,5 +364,8 @@ struct scsi_capacity {
 };
 int scsi_read_capacity10_decode(const uint8_t *buf, size_t len, struct scsi_capacity *cap, bool *needs_16);
 int scsi_read_capacity16_decode(const uint8_t *buf, size_t len, struct scsi_capacity *cap);
+/* Why the decoder of READ CAPACITY (16) (sixteen) or (10) refuses len bytes of buf, in words
+ * ("its block length is not a power of two in 512..65536"), or NULL when it takes them. */
+const char *scsi_read_capacity_problem(const uint8_t *buf, size_t len, bool sixteen);
 
 #endif

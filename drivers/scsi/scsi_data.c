@@ -299,20 +299,35 @@ static bool scsi_block_size_valid(uint32_t size)
     return size >= 512 && size <= 65536 && (size & (size - 1)) == 0;
 }
 
+const char *scsi_read_capacity_problem(const uint8_t *buf, size_t len, bool sixteen)
+{
+    if (len < (sixteen ? SCSI_READ_CAPACITY16_LEN : SCSI_READ_CAPACITY10_LEN))
+        return "the data is short";
+    uint32_t block_size = scsi_get_be32(buf + (sixteen ? 8 : 4));
+    if (!scsi_block_size_valid(block_size))
+        return "its block length is not a power of two in 512..65536";
+    if (!sixteen)
+        return NULL;
+    uint64_t last = scsi_get_be64(buf);
+    if (last == UINT64_MAX)
+        return "its last LBA is 2^64 - 1 (2^64 blocks: no count fits)";
+    /* the capacity in bytes, (last + 1) * block_size, must fit 64 bits: lunbench counts in bytes */
+    if (last >= UINT64_MAX / block_size)
+        return "its capacity in bytes does not fit 64 bits";
+    return NULL;
+}
+
 int scsi_read_capacity10_decode(const uint8_t *buf, size_t len, struct scsi_capacity *cap, bool *needs_16)
 {
     memset(cap, 0, sizeof(*cap));
     *needs_16 = false;
-    if (len < SCSI_READ_CAPACITY10_LEN)
+    if (scsi_read_capacity_problem(buf, len, false))
         return -1;
     /* SBC-3 5.16.2: bytes 0-3 RETURNED LOGICAL BLOCK ADDRESS (the last LBA; 0xffffffff when it
      * does not fit), bytes 4-7 LOGICAL BLOCK LENGTH IN BYTES. */
     uint32_t last = scsi_get_be32(buf);
-    uint32_t block_size = scsi_get_be32(buf + 4);
-    if (!scsi_block_size_valid(block_size))
-        return -1;
     cap->blocks = (uint64_t)last + 1;
-    cap->block_size = block_size;
+    cap->block_size = scsi_get_be32(buf + 4);
     *needs_16 = last == UINT32_MAX;
     return 0;
 }
@@ -320,17 +335,13 @@ int scsi_read_capacity10_decode(const uint8_t *buf, size_t len, struct scsi_capa
 int scsi_read_capacity16_decode(const uint8_t *buf, size_t len, struct scsi_capacity *cap)
 {
     memset(cap, 0, sizeof(*cap));
-    if (len < SCSI_READ_CAPACITY16_LEN)
+    if (scsi_read_capacity_problem(buf, len, true))
         return -1;
     /* SBC-3 5.17.2: bytes 0-7 RETURNED LOGICAL BLOCK ADDRESS, 8-11 LOGICAL BLOCK LENGTH IN BYTES,
      * byte 12 P_TYPE (3-1) and PROT_EN (0), byte 13 LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT
      * (3-0), byte 14 LBPME (7) and LBPRZ (6). */
-    uint64_t last = scsi_get_be64(buf);
-    uint32_t block_size = scsi_get_be32(buf + 8);
-    if (last == UINT64_MAX || !scsi_block_size_valid(block_size))
-        return -1;
-    cap->blocks = last + 1;
-    cap->block_size = block_size;
+    cap->blocks = scsi_get_be64(buf) + 1;
+    cap->block_size = scsi_get_be32(buf + 8);
     cap->prot_en = (buf[12] & 0x01) != 0;
     cap->p_type = (buf[12] >> 1) & 0x7;
     cap->lbppbe = buf[13] & 0x0f;

@@ -1144,13 +1144,26 @@ static void test_read_capacity16(void **state)
     scsi_put_be32(buf + 8, 520);
     assert_int_equal(scsi_read_capacity16_decode(buf, sizeof(buf), &cap), -1);
     assert_int_equal(cap.blocks, 0);
+    assert_string_equal(scsi_read_capacity_problem(buf, sizeof(buf), true),
+                        "its block length is not a power of two in 512..65536");
     /* A last LBA of 2^64 - 1 leaves no block count that fits. */
     scsi_put_be32(buf + 8, 512);
     scsi_put_be64(buf, UINT64_MAX);
     assert_int_equal(scsi_read_capacity16_decode(buf, sizeof(buf), &cap), -1);
+    assert_string_equal(scsi_read_capacity_problem(buf, sizeof(buf), true),
+                        "its last LBA is 2^64 - 1 (2^64 blocks: no count fits)");
+    /* 2^64 - 1 blocks of 512 bytes, or 2^55 of 512 (2^64 bytes): the capacity in bytes does not fit;
+     * one block less than 2^55 does. */
     scsi_put_be64(buf, UINT64_MAX - 1);
+    assert_int_equal(scsi_read_capacity16_decode(buf, sizeof(buf), &cap), -1);
+    assert_string_equal(scsi_read_capacity_problem(buf, sizeof(buf), true), "its capacity in bytes does not fit 64 bits");
+    scsi_put_be64(buf, (1ull << 55) - 1);
+    assert_int_equal(scsi_read_capacity16_decode(buf, sizeof(buf), &cap), -1);
+    scsi_put_be64(buf, (1ull << 55) - 2);
     assert_int_equal(scsi_read_capacity16_decode(buf, sizeof(buf), &cap), 0);
-    assert_int_equal(cap.blocks, UINT64_MAX);
+    assert_int_equal(cap.blocks, (1ull << 55) - 1);
+    assert_null(scsi_read_capacity_problem(buf, sizeof(buf), true));
+    assert_string_equal(scsi_read_capacity_problem(buf, 31, true), "the data is short");
 }
 
 static void test_mode_sense6(void **state)

@@ -532,6 +532,28 @@ static void test_fault_rules_match_after_and_count(void **state)
     assert_int_equal(rules.rules[0].fired, 1);
 }
 
+static void test_fault_rules_hang_survives_and_tmf_holds(void **state)
+{
+    (void)state;
+    parse_ok("hang lun=1 survives=lun-reset\nhang-tmf lun=1 tmf=abort count=1\nhang-tmf lun=2\n");
+    assert_int_equal(rules.rules[0].survives, FAULT_SURVIVES_LUN_RESET);
+    assert_int_equal(rules.rules[1].tmf, FAULT_TMF_ABORT);
+    uint8_t read10[10] = {SCSI_OP_READ10};
+    struct fault_rule *fired[4];
+    /* a hang-tmf rule never fires for a command, nor a hang rule for a TMF */
+    assert_int_equal(fault_rules_match(&rules, 0, 2, read10, 10, fired, 4), 0);
+    assert_int_equal(fault_rules_match(&rules, 0, 1, read10, 10, fired, 4), 1);
+    assert_int_equal(fired[0]->action, FAULT_HANG);
+    assert_null(fault_rules_match_tmf(&rules, 0, 1, 5));            /* a LUN reset is not held for LUN 1 */
+    assert_ptr_equal(fault_rules_match_tmf(&rules, 0, 1, 0), &rules.rules[1]);
+    assert_null(fault_rules_match_tmf(&rules, 0, 1, 0));            /* count=1: spent */
+    assert_ptr_equal(fault_rules_match_tmf(&rules, 0, 2, 5), &rules.rules[2]);
+    assert_null(fault_rules_match_tmf(&rules, 0, 3, 0));
+    parse_fails("hang survives=forever\n", "bad survives=forever");
+    parse_fails("hang-tmf tmf=clear-aca\n", "bad tmf=clear-aca");
+    parse_fails("latency us=5 survives=abort\n", "latency takes no key survives");
+}
+
 static unsigned count_fired(uint64_t seed, uint8_t *pattern, unsigned n)
 {
     parse_ok("latency us=10-20 prob=0.25\n");
@@ -625,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_fault_rules_parse),
         cmocka_unit_test(test_fault_rules_errors_name_the_line),
         cmocka_unit_test(test_fault_rules_match_after_and_count),
+        cmocka_unit_test(test_fault_rules_hang_survives_and_tmf_holds),
         cmocka_unit_test(test_fault_rules_probability_is_seeded),
         cmocka_unit_test(test_fault_rule_patches_stay_inside_the_data),
     };

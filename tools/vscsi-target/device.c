@@ -69,12 +69,12 @@ static int decode_lun(const uint8_t f[8], unsigned *target)
 }
 
 static void log_fault(struct device *d, const struct fault_rule *r, unsigned target, unsigned lun,
-                      const uint8_t *cdb, const char *what)
+                      const char *command, const char *what)
 {
     d->stats.faults_fired[r->action]++;
     if (d->fault_lines_logged++ < FAULT_LOG_LINES)
-        vt_log("fault %s (line %u) on %u:%u %s: %s", fault_action_name(r->action), r->line, target, lun,
-               scsi_opcode_name(cdb[0]), what);
+        vt_log("fault %s (line %u) on %u:%u %s: %s", fault_action_name(r->action), r->line, target, lun, command,
+               what);
     else if (d->fault_lines_logged == FAULT_LOG_LINES + 1)
         vt_log("more faults fired; only counting them now");
 }
@@ -93,10 +93,10 @@ static void finish(struct device *d, unsigned ring, struct vring_chain *c, const
         const struct fault_rule *r = fired[i];
         if (r->action == FAULT_USED_ID) {
             id = r->has_used_id ? (uint32_t)r->used_id : v->num; /* default: one past the last */
-            log_fault(d, r, target, lun, cdb, "used id replaced");
+            log_fault(d, r, target, lun, scsi_cdb_name(cdb, VSCSI_CDB_SIZE), "used id replaced");
         } else if (r->action == FAULT_USED_LEN) {
             len = c->writable_bytes + r->extra;
-            log_fault(d, r, target, lun, cdb, "used length past the buffers");
+            log_fault(d, r, target, lun, scsi_cdb_name(cdb, VSCSI_CDB_SIZE), "used length past the buffers");
         }
     }
     vring_push(v, id, len > 0xffffffffull ? 0xffffffffu : (uint32_t)len);
@@ -111,8 +111,8 @@ static void answer_response(struct device *d, unsigned ring, struct vring_chain 
     resp.response = response;
     if (c->writable_bytes >= sizeof(resp))
         resp.residual = (uint32_t)(c->writable_bytes - sizeof(resp));
-    static const uint8_t none[1];
-    finish(d, ring, c, &resp, 0, NULL, 0, 0, 0, none);
+    static const uint8_t no_cdb[VSCSI_CDB_SIZE];
+    finish(d, ring, c, &resp, 0, NULL, 0, 0, 0, no_cdb);
 }
 
 /* Run a command (its chain's header already checked) and answer it. */
@@ -146,13 +146,14 @@ static void execute(struct device *d, unsigned ring, struct vring_chain *c, cons
             r.sense[12] = 0x11; /* UNRECOVERED READ ERROR */
             r.sense_len = SCSI_EMUL_SENSE_LEN;
             r.data_len = 0;
-            log_fault(d, f, target, (unsigned)lun_number, hdr->cdb, "sense_len past sense_size");
+            log_fault(d, f, target, (unsigned)lun_number, scsi_cdb_name(hdr->cdb, VSCSI_CDB_SIZE),
+                      "sense_len past sense_size");
         } else if (f->action == FAULT_CORRUPT || f->action == FAULT_REPORT_LUNS_LENGTH ||
                    f->action == FAULT_CAPACITY || f->action == FAULT_INQUIRY_LENGTH) {
             if (r.status != SCSI_STATUS_GOOD || r.response != VIRTIO_SCSI_S_OK)
                 continue;
             fault_rule_patch(f, hdr->cdb, in, r.data_len, lun ? lun->block_size : 0);
-            log_fault(d, f, target, (unsigned)lun_number, hdr->cdb, "data changed");
+            log_fault(d, f, target, (unsigned)lun_number, scsi_cdb_name(hdr->cdb, VSCSI_CDB_SIZE), "data changed");
         }
     }
     resp.response = r.response;
@@ -167,7 +168,9 @@ static void execute(struct device *d, unsigned ring, struct vring_chain *c, cons
     finish(d, ring, c, &resp, r.data_len, fired, nfired, target, (unsigned)lun_number, hdr->cdb);
 }
 
-static struct pending *add_pending(struct device *d)
+/* A new pending entry holding chain c of ring (which it now owns), or NULL when memory runs out. */
+static struct pending *add_pending(struct device *d, unsigned ring, const struct vring_chain *c, uint64_t tag,
+                                   unsigned target, unsigned lun, uint64_t due)
 {
     if (d->npending == d->pending_cap) {
         size_t cap = d->pending_cap ? d->pending_cap * 2 : 64;
@@ -179,6 +182,12 @@ static struct pending *add_pending(struct device *d)
     }
     struct pending *p = &d->pending[d->npending++];
     memset(p, 0, sizeof(*p));
+    p->ring = ring;
+    p->chain = *c;
+    p->tag = tag;
+    p->target = (uint8_t)target;
+    p->lun = (uint16_t)lun;
+    p->due_ns = due;
     return p;
 }
 
@@ -214,25 +223,23 @@ static void request(struct device *d, unsigned ring, struct vring_chain *c, uint
         nfired = fault_rules_match(d->faults, target, (unsigned)lun, hdr.cdb, sizeof(hdr.cdb), fired,
                                    DEVICE_FAULTS_PER_CMD);
     uint64_t due = 0;
+    unsigned survives = FAULT_SURVIVES_NONE;
     for (size_t i = 0; i < nfired; i++) {
         if (fired[i]->action == FAULT_HANG) {
             due = UINT64_MAX;
-            log_fault(d, fired[i], target, (unsigned)lun, hdr.cdb, "held, never answered");
+            survives = fired[i]->survives;
+            log_fault(d, fired[i], target, (unsigned)lun, scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE),
+                      "held, never answered");
         } else if (fired[i]->action == FAULT_LATENCY && due != UINT64_MAX) {
             uint64_t us = fault_rules_delay_us(d->faults, fired[i]);
             due = now + us * 1000;
-            log_fault(d, fired[i], target, (unsigned)lun, hdr.cdb, "delayed");
+            log_fault(d, fired[i], target, (unsigned)lun, scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE), "delayed");
         }
     }
     if (due) {
-        struct pending *p = add_pending(d);
+        struct pending *p = add_pending(d, ring, c, hdr.id, target, (unsigned)lun, due);
         if (p) {
-            p->ring = ring;
-            p->chain = *c;
-            p->tag = hdr.id;
-            p->target = (uint8_t)target;
-            p->lun = (uint16_t)lun;
-            p->due_ns = due;
+            p->survives = survives;
             memcpy(p->fired, fired, nfired * sizeof(fired[0]));
             p->nfired = nfired;
             return;
@@ -266,14 +273,17 @@ uint64_t device_run_timers(struct device *d, uint64_t now_ns)
     return next;
 }
 
-/* End the pending commands a TMF names, answering each with response; returns how many. */
+/* End the pending commands a TMF names, answering each with response; returns how many. An abort
+ * (level FAULT_SURVIVES_ABORT) passes over commands a hang rule made survive aborts, a reset
+ * (FAULT_SURVIVES_LUN_RESET) over those made to survive resets too. */
 static unsigned end_pending(struct device *d, unsigned target, int lun, bool by_tag, uint64_t tag,
-                            uint8_t response, bool *touched)
+                            uint8_t response, unsigned level, bool *touched)
 {
     unsigned n = 0;
     for (size_t i = 0; i < d->npending;) {
         struct pending *p = &d->pending[i];
-        if (p->target != target || (lun >= 0 && p->lun != lun) || (by_tag && p->tag != tag)) {
+        if (p->tmf || p->survives >= level || p->target != target || (lun >= 0 && p->lun != lun) ||
+            (by_tag && p->tag != tag)) {
             i++;
             continue;
         }
@@ -290,7 +300,7 @@ static bool has_pending(const struct device *d, unsigned target, int lun, bool b
 {
     for (size_t i = 0; i < d->npending; i++) {
         const struct pending *p = &d->pending[i];
-        if (p->target == target && (lun < 0 || p->lun == lun) && (!by_tag || p->tag == tag))
+        if (!p->tmf && p->target == target && (lun < 0 || p->lun == lun) && (!by_tag || p->tag == tag))
             return true;
     }
     return false;
@@ -307,6 +317,14 @@ static void set_unit_attention(struct device *d, unsigned target, int lun, uint8
         l->ua_asc = SCSI_ASC_POWER_ON_OR_RESET;
         l->ua_ascq = ascq;
     }
+}
+
+static const char *response_name(uint8_t r)
+{
+    static const char *const names[] = {"FUNCTION COMPLETE", "OVERRUN", "ABORTED", "BAD_TARGET", "RESET", "BUSY",
+                                        "TRANSPORT_FAILURE", "TARGET_FAILURE", "NEXUS_FAILURE", "FAILURE",
+                                        "FUNCTION SUCCEEDED", "FUNCTION REJECTED", "INCORRECT_LUN"};
+    return r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
 }
 
 static const char *tmf_name(uint32_t subtype)
@@ -327,20 +345,20 @@ static uint8_t tmf(struct device *d, const struct vscsi_tmf_req *req, bool *touc
     uint8_t answer = VIRTIO_SCSI_S_OK; /* FUNCTION COMPLETE */
     switch (req->subtype) {
     case TMF_ABORT_TASK:
-        n = end_pending(d, target, lun, true, req->id, VIRTIO_SCSI_S_ABORTED, touched);
+        n = end_pending(d, target, lun, true, req->id, VIRTIO_SCSI_S_ABORTED, FAULT_SURVIVES_ABORT, touched);
         break;
     case TMF_ABORT_TASK_SET:
     case TMF_CLEAR_TASK_SET:
-        n = end_pending(d, target, lun, false, 0, VIRTIO_SCSI_S_ABORTED, touched);
+        n = end_pending(d, target, lun, false, 0, VIRTIO_SCSI_S_ABORTED, FAULT_SURVIVES_ABORT, touched);
         break;
     case TMF_CLEAR_ACA:
         break;
     case TMF_LOGICAL_UNIT_RESET: /* SAM-5 6.3.2; SPC-5 6.2: 29/03 BUS DEVICE RESET FUNCTION OCCURRED */
-        n = end_pending(d, target, lun, false, 0, VIRTIO_SCSI_S_RESET, touched);
+        n = end_pending(d, target, lun, false, 0, VIRTIO_SCSI_S_RESET, FAULT_SURVIVES_LUN_RESET, touched);
         set_unit_attention(d, target, lun, 0x03);
         break;
     case TMF_I_T_NEXUS_RESET: /* 29/07 I_T NEXUS LOSS OCCURRED on every LUN of the target */
-        n = end_pending(d, target, -1, false, 0, VIRTIO_SCSI_S_RESET, touched);
+        n = end_pending(d, target, -1, false, 0, VIRTIO_SCSI_S_RESET, FAULT_SURVIVES_LUN_RESET, touched);
         set_unit_attention(d, target, -1, 0x07);
         break;
     case TMF_QUERY_TASK:
@@ -353,8 +371,8 @@ static uint8_t tmf(struct device *d, const struct vscsi_tmf_req *req, bool *touc
         answer = VIRTIO_SCSI_S_FUNCTION_REJECTED;
         break;
     }
-    vt_log("%s for %u:%d tag 0x%llx: %u command%s ended, answered %u", tmf_name(req->subtype), target, lun,
-           (unsigned long long)req->id, n, n == 1 ? "" : "s", answer);
+    vt_log("%s for %u:%d tag 0x%llx: %u command%s ended, answered %s", tmf_name(req->subtype), target, lun,
+           (unsigned long long)req->id, n, n == 1 ? "" : "s", response_name(answer));
     return answer;
 }
 
@@ -379,6 +397,16 @@ static void control(struct device *d, struct vring_chain *c, bool *touched)
             return;
         }
         vring_chain_read(c, 0, &req, sizeof(req));
+        unsigned target = 0;
+        int lun = decode_lun(req.lun, &target);
+        struct fault_rule *hold = d->faults && lun >= 0 ? fault_rules_match_tmf(d->faults, target, (unsigned)lun,
+                                                                                req.subtype) : NULL;
+        struct pending *p = hold ? add_pending(d, CONTROL_QUEUE, c, req.id, target, (unsigned)lun, UINT64_MAX) : NULL;
+        if (p) {
+            log_fault(d, hold, target, (unsigned)lun, tmf_name(req.subtype), "never answered");
+            p->tmf = true;
+            return;
+        }
         uint8_t answer = tmf(d, &req, touched);
         vring_chain_write(c, 0, &answer, 1);
         vring_push(v, c->head, 1);

@@ -28,6 +28,8 @@ struct pending {
     uint8_t target;
     uint16_t lun;
     uint64_t due_ns; /* UINT64_MAX: held until a TMF or a reset */
+    unsigned survives; /* FAULT_SURVIVES_*: the TMFs a held command outlives */
+    bool tmf;          /* a held task-management request (hang-tmf): only a reset drops it */
     struct fault_rule *fired[DEVICE_FAULTS_PER_CMD];
     size_t nfired;
 };

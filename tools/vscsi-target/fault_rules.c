@@ -11,6 +11,7 @@
 
 static const char *const action_names[FAULT_ACTIONS] = {
     [FAULT_HANG] = "hang",
+    [FAULT_HANG_TMF] = "hang-tmf",
     [FAULT_LATENCY] = "latency",
     [FAULT_CORRUPT] = "corrupt",
     [FAULT_USED_ID] = "used-id",
@@ -35,6 +36,7 @@ static const struct {
 /* The command kind each action applies to when the rule names none. */
 static const enum fault_cmd default_cmd[FAULT_ACTIONS] = {
     [FAULT_HANG] = FAULT_CMD_IO,
+    [FAULT_HANG_TMF] = FAULT_CMD_ANY,
     [FAULT_LATENCY] = FAULT_CMD_IO,
     [FAULT_CORRUPT] = FAULT_CMD_READ,
     [FAULT_USED_ID] = FAULT_CMD_IO,
@@ -95,6 +97,15 @@ void fault_rules_seed(struct fault_rules *rules, uint64_t seed)
     rules->rng = seed ? seed : 0x9e3779b97f4a7c15ull; /* xorshift needs a non-zero state */
 }
 
+/* The index of value among names, or -1. */
+static int choice(const char *value, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(value, names[i]))
+            return i;
+    return -1;
+}
+
 static int parse_key(struct fault_rule *r, const char *key, const char *value, char *err, size_t errlen)
 {
     uint64_t lo, hi;
@@ -122,6 +133,18 @@ static int parse_key(struct fault_rule *r, const char *key, const char *value, c
     } else if (!strcmp(key, "us") && r->action == FAULT_LATENCY) {
         if (parse_range(value, 60000000, &r->us_lo, &r->us_hi) < 0)
             return fail(err, errlen, r->line, "bad us=%s (N or N-M microseconds, at most 60 s)", value);
+    } else if (!strcmp(key, "survives") && r->action == FAULT_HANG) {
+        static const char *const levels[] = {"none", "abort", "lun-reset"}; /* FAULT_SURVIVES_* */
+        int v = choice(value, levels, 3);
+        if (v < 0)
+            return fail(err, errlen, r->line, "bad survives=%s (none, abort or lun-reset)", value);
+        r->survives = (unsigned)v;
+    } else if (!strcmp(key, "tmf") && r->action == FAULT_HANG_TMF) {
+        static const char *const tmfs[] = {"any", "abort", "lun-reset"}; /* FAULT_TMF_* */
+        int v = choice(value, tmfs, 3);
+        if (v < 0)
+            return fail(err, errlen, r->line, "bad tmf=%s (any, abort or lun-reset)", value);
+        r->tmf = (unsigned)v;
     } else if (!strcmp(key, "page") && r->action == FAULT_INQUIRY_LENGTH) {
         if (parse_u64(value, &lo) < 0 || lo > 0xff)
             return fail(err, errlen, r->line, "bad page=%s (a VPD page code, 0-0xff)", value);
@@ -213,7 +236,7 @@ static int parse_line(char *line, unsigned lineno, struct fault_rules *out, char
         if (!strcmp(word, action_names[i]))
             action = i;
     if (action < 0)
-        return fail(err, errlen, lineno, "unknown fault %s (hang, latency, corrupt, used-id, used-len, "
+        return fail(err, errlen, lineno, "unknown fault %s (hang, hang-tmf, latency, corrupt, used-id, used-len, "
                     "report-luns-length, sense-len, capacity, inquiry-length)", word);
     if (out->count == FAULT_RULES_MAX)
         return fail(err, errlen, lineno, "more than %d rules", FAULT_RULES_MAX);
@@ -305,24 +328,49 @@ static uint64_t next_random(struct fault_rules *rules)
     return x * 0x2545f4914f6cdd1dull;
 }
 
+/* A rule that matched counts; does it fire this time (after=, count=, prob=)? */
+static bool fires(struct fault_rules *rules, struct fault_rule *r)
+{
+    if (++r->seen <= r->after || (r->count && r->fired >= r->count))
+        return false;
+    if (r->prob < 1.0 && (double)(next_random(rules) >> 11) / 9007199254740992.0 >= r->prob)
+        return false;
+    r->fired++;
+    return true;
+}
+
+static bool where_matches(const struct fault_rule *r, unsigned target, unsigned lun)
+{
+    return target >= r->target_lo && target <= r->target_hi && lun >= r->lun_lo && lun <= r->lun_hi;
+}
+
 size_t fault_rules_match(struct fault_rules *rules, unsigned target, unsigned lun, const uint8_t *cdb,
                          size_t cdb_len, struct fault_rule **fired, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < rules->count; i++) {
         struct fault_rule *r = &rules->rules[i];
-        if (target < r->target_lo || target > r->target_hi || lun < r->lun_lo || lun > r->lun_hi ||
-            !cmd_matches(r->cmd, cdb, cdb_len))
+        if (r->action == FAULT_HANG_TMF || !where_matches(r, target, lun) || !cmd_matches(r->cmd, cdb, cdb_len))
             continue;
-        if (++r->seen <= r->after || (r->count && r->fired >= r->count))
-            continue;
-        if (r->prob < 1.0 && (double)(next_random(rules) >> 11) / 9007199254740992.0 >= r->prob)
-            continue;
-        r->fired++;
-        if (n < max)
+        if (fires(rules, r) && n < max)
             fired[n++] = r;
     }
     return n;
+}
+
+struct fault_rule *fault_rules_match_tmf(struct fault_rules *rules, unsigned target, unsigned lun, uint32_t subtype)
+{
+    for (size_t i = 0; i < rules->count; i++) {
+        struct fault_rule *r = &rules->rules[i];
+        if (r->action != FAULT_HANG_TMF || !where_matches(r, target, lun))
+            continue;
+        /* virtio 1.2 5.6.6.2: ABORT TASK is subtype 0, LOGICAL UNIT RESET 5 */
+        if ((r->tmf == FAULT_TMF_ABORT && subtype != 0) || (r->tmf == FAULT_TMF_LUN_RESET && subtype != 5))
+            continue;
+        if (fires(rules, r))
+            return r;
+    }
+    return NULL;
 }
 
 uint64_t fault_rules_delay_us(struct fault_rules *rules, const struct fault_rule *rule)

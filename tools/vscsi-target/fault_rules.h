@@ -22,7 +22,8 @@
 #include <stdint.h>
 
 enum fault_action {
-    FAULT_HANG,               /* the command is never answered (an ABORT TASK or a reset ends it) */
+    FAULT_HANG,               /* the command is never answered; survives=abort|lun-reset: which TMFs it outlives */
+    FAULT_HANG_TMF,           /* a task-management function (tmf=abort|lun-reset|any) is never answered */
     FAULT_LATENCY,            /* answered us=N or us=N-M (uniform) microseconds late */
     FAULT_CORRUPT,            /* one byte of every block read is inverted */
     FAULT_USED_ID,            /* the used-ring entry names id=N (default: the queue size: out of range) */
@@ -41,6 +42,12 @@ enum fault_cmd {
     FAULT_CMD_WRITE_SAME, FAULT_CMD_REQUEST_SENSE,
 };
 
+/* What a held command outlives: nothing (an ABORT TASK ends it), ABORT TASK (a LOGICAL UNIT
+ * RESET ends it), or both TMFs (only a device reset, which stops the rings, ends it). */
+enum { FAULT_SURVIVES_NONE, FAULT_SURVIVES_ABORT, FAULT_SURVIVES_LUN_RESET };
+/* The TMFs a hang-tmf rule holds. */
+enum { FAULT_TMF_ANY, FAULT_TMF_ABORT, FAULT_TMF_LUN_RESET };
+
 #define FAULT_RULES_MAX 64
 #define FAULT_NO_PAGE 0x100 /* inquiry-length without page=: the standard data */
 
@@ -53,6 +60,8 @@ struct fault_rule {
     double prob;
     /* the action's own values */
     uint64_t us_lo, us_hi;             /* latency */
+    unsigned survives;                 /* hang: FAULT_SURVIVES_* */
+    unsigned tmf;                      /* hang-tmf: FAULT_TMF_* */
     uint64_t used_id;                  /* used-id (with has_used_id) */
     bool has_used_id;
     uint64_t extra;                    /* used-len */
@@ -79,6 +88,10 @@ void fault_rules_seed(struct fault_rules *rules, uint64_t seed);
  * into fired[0..max); returns how many. Counts each rule's matches and firings. */
 size_t fault_rules_match(struct fault_rules *rules, unsigned target, unsigned lun, const uint8_t *cdb,
                          size_t cdb_len, struct fault_rule **fired, size_t max);
+
+/* The hang-tmf rule that fires for a TMF (virtio-scsi subtype, 5.6.6.2) to target:lun, or NULL;
+ * counted as fault_rules_match counts. */
+struct fault_rule *fault_rules_match_tmf(struct fault_rules *rules, unsigned target, unsigned lun, uint32_t subtype);
 
 /* A latency rule's delay for this firing, in microseconds (uniform in us_lo..us_hi). */
 uint64_t fault_rules_delay_us(struct fault_rules *rules, const struct fault_rule *rule);
