@@ -170,7 +170,7 @@ static void report_luns(const struct lun_target *tg, const uint8_t *cdb, uint8_t
 {
     uint8_t select = cdb[2];
     uint32_t alloc = scsi_get_be32(cdb + 6);
-    if (select > 2)
+    if (select > 2 || alloc < 16) /* SPC-5 6.35: SELECT REPORT 00h-02h, at least 16 bytes */
         return invalid_field(r);
     /* 01h: well-known LUNs only, of which there are none; 00h and 02h: every LUN */
     size_t count = select == 1 ? 0 : tg->count;
@@ -204,8 +204,9 @@ static void read_capacity16(const struct lun *lun, const uint8_t *cdb, uint8_t *
     uint8_t buf[32] = {0};
     scsi_put_be64(buf, lun->blocks - 1);
     scsi_put_be32(buf + 8, lun->block_size);
-    if (lun->store.kind == BLOCK_STORE_SPARSE)
-        buf[14] = 0x80 | 0x40; /* LBPME, LBPRZ (SBC-4 5.21.2) */
+    /* LBPME, LBPRZ (SBC-4 5.21.2), as page B2 says for every store: null and sparse blocks both
+     * read as zeros until written. */
+    buf[14] = 0x80 | 0x40;
     reply(r, buf, 32, scsi_get_be32(cdb + 10), data_in, cap);
 }
 
@@ -314,6 +315,10 @@ static void request_sense(struct lun *lun, const uint8_t *cdb, uint8_t *data_in,
     } else {
         check_condition(&s, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
     }
+    if (cdb[1] & 0x01) { /* DESC: descriptor format, no descriptors (SPC-5 4.4.2) */
+        uint8_t desc[8] = { 0x72, s.sense[2] & 0x0f, s.sense[12], s.sense[13] };
+        return reply(r, desc, sizeof desc, cdb[4], data_in, cap);
+    }
     reply(r, s.sense, SCSI_EMUL_SENSE_LEN, cdb[4], data_in, cap);
 }
 
@@ -403,6 +408,8 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
     size_t need = cdb_len ? cdb_length(op) : 1;
     if (need == 0 || need > cdb_len)
         return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0);
+    if (cdb[need - 1] & 0x04) /* NACA in the CONTROL byte, and no ACA here (SAM-5 5.3.3) */
+        return invalid_field(r);
     if (op == SCSI_OP_REPORT_LUNS)
         return report_luns(tg, cdb, data_in, data_in_cap, r);
     if (op == SCSI_OP_INQUIRY)
