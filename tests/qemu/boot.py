@@ -11,9 +11,10 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 
 from harness import LOG_DIR, Outcome, Skip, console_problems, status_problem
-from lunbench import ROOT, contract, esp, qemu, results, stamp, vscsi_target
+from lunbench import ROOT, contract, esp, junit, qemu, results, stamp, vscsi_target
 from lunbench.topology import Hba, Topology
 
 KEYS = {"image", "machine", "firmware", "append", "extra", "status", "expect", "reject", "memory", "debug_exit",
@@ -133,6 +134,27 @@ def check_fio_json(console, topology):
     return None if ran else "no job did any I/O"
 
 
+def check_junit(console, topology):
+    """mode=check's document makes junit.xml (what lunbench-run writes) whose counts are the
+    console's SUMMARY line, with a <failure> for every FAIL line."""
+    try:
+        doc = results.from_console(console)
+        xml = junit.junit_xml(doc if doc is not None else {}, "the results between the markers")
+    except (ValueError, results.ResultsError) as e:
+        return str(e)
+    m = re.search(r"^SUMMARY: (\d+) tests, (\d+) unexpected failures, (\d+) skipped$", console, re.M)
+    if m is None:
+        return "no SUMMARY line"
+    root = ET.fromstring(xml)
+    got = [root.get(k) for k in ("tests", "failures", "skipped")]
+    if got != list(m.groups()):
+        return "junit.xml counts %s tests/failures/skipped, the SUMMARY line %s" % ("/".join(got), "/".join(m.groups()))
+    fails = {"%s %s" % f for f in re.findall(r"^FAIL: (\S+) (\d+:\d+:\d+) ", console, re.M)}
+    failed_cases = {c.get("name") for c in root.iter("testcase") if c.find("failure") is not None}
+    return None if fails == failed_cases else "FAIL lines %s, junit failures %s" % (
+        sorted(fails ^ failed_cases)[:3], len(failed_cases))
+
+
 def check_clat2csv(console, topology):
     """Debian's fio_jsonplus_clat2csv converts (and --validate checks) our JSON."""
     doc = results.from_console(console)
@@ -201,7 +223,7 @@ def check_stall_isolation(console, topology):
 
 
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-json": check_fio_json,
-          "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation}
+          "junit": check_junit, "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation}
 # What a check runs besides QEMU: without it the test is skipped, not failed.
 CHECK_NEEDS = {"clat2csv": "fio_jsonplus_clat2csv", "tsc": "gcc"}
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "lib/json.h"
 #include "tests/unit/fake_hba.h"
 #include "tests/unit/test_support.h"
 
@@ -389,6 +390,58 @@ static void test_every_fail_path(void **state)
     }
 }
 
+static void to_file(void *ctx, const char *buf, size_t len) { fwrite(buf, 1, len, ctx); }
+
+/* The results document of a run with a PASS, a FAIL and a SKIP: one object per verdict, the
+ * summary. LUNBENCH_WRITE_CHECK_REPORT=PATH keeps it, for the launcher's junit.xml test. */
+static void test_report_json(void **state)
+{
+    struct fixture *x = *state;
+    fake_hba_add_lun(&x->f, 0, 0, 64)->no_sks = true;
+    struct discovery_stats st;
+    assert_int_equal(discovery_run(&x->f.base, &x->inv, &st, TIMEOUT), 0);
+    x->f.twists[0] = (struct fake_twist){ STD_INQUIRY, BYTE(2, 2) };
+    FILE *console = fopen("/dev/null", "w");
+    struct check_report r;
+    check_run_all(x->hbas, x->ok, 1, &x->inv, "spc.inquiry.standard.*,spc.sense.invalid_field_pointer", TIMEOUT,
+                  console, &r);
+    fclose(console);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *doc = open_memstream(&text, &len);
+    struct json_writer w;
+    json_init(&w, to_file, doc, 2);
+    json_object_begin(&w, NULL);
+    json_string(&w, "mode", "check");
+    check_report_json(&w, &r, &x->inv);
+    json_object_end(&w);
+    fclose(doc);
+    assert_false(w.error);
+    assert_int_equal(r.count, r.totals.run);
+    assert_non_null(strstr(text, "{\"name\":\"spc.inquiry.standard.length\",\"clause\":\"SPC-5 6.7.2\","
+                                 "\"lun\":\"0:0:0\",\"result\":\"PASS\"}"));
+    assert_non_null(strstr(text, "\"result\":\"FAIL\",\"detail\":\"CDB 12 00 00 00 24 00; got GOOD, 36 bytes; "
+                                 "expected VERSION 00h or 03h-07h (it is 02h)\"}"));
+    assert_non_null(strstr(text, "\"result\":\"SKIP\",\"detail\":\"no sense-key-specific field"));
+    const char *summary = strstr(text, "\"check_summary\": {");
+    assert_non_null(summary);
+    char tests[40];
+    snprintf(tests, sizeof tests, "\"tests\": %u,", r.totals.run);
+    assert_non_null(strstr(summary, tests));
+    assert_non_null(strstr(summary, "\"failed\": 1,"));
+    assert_non_null(strstr(summary, "\"skipped\": 1,"));
+    assert_non_null(strstr(summary, "\"verdicts_complete\": true"));
+    const char *keep = getenv("LUNBENCH_WRITE_CHECK_REPORT");
+    if (keep != NULL) {
+        FILE *f = fopen(keep, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, len, f), len);
+        fclose(f);
+    }
+    free(text);
+    check_report_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_field_pointer_is_a_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_lun_that_answers_nothing_right, setup, teardown),
         cmocka_unit_test(test_every_fail_path),
+        cmocka_unit_test_setup_teardown(test_report_json, setup, teardown),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_docs_are_current),

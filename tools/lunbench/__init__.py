@@ -12,6 +12,7 @@ tests share, each thing defined once.
   qmp        a QMP client
   vscsi_target  our vhost-user virtio-scsi target (tools/vscsi-target) beside QEMU
   results    lunbench's JSON results: cut from the console, loaded from a file, read with checks
+  junit      JUnit XML of a mode=check run (lunbench-run writes junit.xml beside results.json)
 
 The scripts beside this folder (lunbench-run, bench-matrix, boot-time, discovery-bench,
 plot-results, acpi-dump) are its entry points; they put tools/ on sys.path and import it.
