@@ -31,7 +31,7 @@ KERNEL_LIBS := -L$(NEWLIB)/lib -Wl,--start-group -lc -lm -lgcc -Wl,--end-group
 # the CPU and port/MMIO access, the runtime under newlib, the device-facing drivers and the
 # application; they build only into the kernel images.
 PURE_DIRS  := lib fs bench check drivers/acpi drivers/pci drivers/virtio drivers/scsi drivers/hba
-HW_DIRS    := boot arch/x86_64 rt drivers/virtio_pci drivers/virtio_scsi app
+HW_DIRS    := boot arch/x86_64 rt drivers/virtio_pci drivers/virtio_scsi drivers/virtio_blk app
 PURE_SRCS  := $(sort $(wildcard $(addsuffix /*.c,$(PURE_DIRS))))
 KERNEL_SRCS := $(PURE_SRCS) $(sort $(wildcard $(addsuffix /*.c,$(HW_DIRS))))
 KERNEL_ASM := boot/entry.S arch/x86_64/isr.S

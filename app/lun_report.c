@@ -14,21 +14,41 @@ static double cycles_to_ms(const struct machine *m, uint64_t cycles)
     return m->tsc.hz ? (double)cycles * 1000.0 / (double)m->tsc.hz : 0.0;
 }
 
+static void report_vscsi(unsigned i, const struct vscsi_hba *h)
+{
+    const struct vscsi_config *c = &h->config;
+    printf("HBA %u (%s): virtio-scsi %s, %u request queue%s of %u (num_queues %" PRIu32 "), max_target %u, "
+           "max_lun %" PRIu32 ", seg_max %" PRIu32 ", max_sectors %" PRIu32 ", cmd_per_lun %" PRIu32 "%s\n",
+           i, h->base.name, h->vdev.modern ? "modern" : "legacy", h->base.num_queues, h->base.num_queues == 1 ? "" : "s",
+           h->queue_size, c->num_queues, c->max_target, c->max_lun, c->seg_max, c->max_sectors, c->cmd_per_lun,
+           (h->vdev.features & VIRTIO_F_RING_EVENT_IDX) ? ", event index" : "");
+}
+
+static void report_vblk(unsigned i, const struct vblk_hba *h)
+{
+    const struct vblk_config *c = &h->config;
+    char size_max[24] = "none";
+    if (c->size_max)
+        snprintf(size_max, sizeof size_max, "%" PRIu32, c->size_max);
+    printf("HBA %u (%s): virtio-blk %s, %u request queue%s of %u (num_queues %u), %" PRIu64 " sectors, blk_size %" PRIu32
+           ", seg_max %" PRIu32 ", size_max %s, %s%s%s%s%s%s\n",
+           i, h->base.name, h->vdev.modern ? "modern" : "legacy", h->base.num_queues, h->base.num_queues == 1 ? "" : "s",
+           h->queue_size, c->num_queues, c->capacity, c->blk_size, c->seg_max, size_max,
+           c->read_only ? "read-only" : "read-write", c->flush ? ", flush" : "", c->writeback ? ", write-back cache" : "",
+           c->discard ? ", discard" : "", c->write_zeroes ? ", write-zeroes" : "",
+           (h->vdev.features & VIRTIO_F_RING_EVENT_IDX) ? ", event index" : "");
+}
+
 void report_hbas(const struct machine *m, const struct scan_result *r)
 {
     (void)m;
     for (unsigned i = 0; i < r->hba_count; i++) {
-        const struct vscsi_hba *h = &r->hbas[i];
-        if (!r->hba_ok[i]) {
-            printf("HBA %u (%s): unusable: %s\n", i, h->base.name, h->base.error);
-            continue;
-        }
-        const struct vscsi_config *c = &h->config;
-        printf("HBA %u (%s): virtio-scsi %s, %u request queue%s of %u (num_queues %" PRIu32 "), max_target %u, "
-               "max_lun %" PRIu32 ", seg_max %" PRIu32 ", max_sectors %" PRIu32 ", cmd_per_lun %" PRIu32 "%s\n",
-               i, h->base.name, h->vdev.modern ? "modern" : "legacy", h->base.num_queues, h->base.num_queues == 1 ? "" : "s",
-               h->queue_size, c->num_queues, c->max_target, c->max_lun, c->seg_max, c->max_sectors, c->cmd_per_lun,
-               (h->vdev.features & VIRTIO_F_RING_EVENT_IDX) ? ", event index" : "");
+        if (!r->hba_ok[i])
+            printf("HBA %u (%s): unusable %s: %s\n", i, r->seams[i]->name, r->seams[i]->kind, r->seams[i]->error);
+        else if (r->vblk[i] != NULL)
+            report_vblk(i, r->vblk[i]);
+        else
+            report_vscsi(i, r->vscsi[i]);
     }
     if (r->hbas_skipped)
         printf("warning: %u HBAs beyond the first %d ignored\n", r->hbas_skipped, HBA_MAX);
@@ -97,27 +117,65 @@ void report_luns(const struct machine *m, const struct scan_result *r)
     }
 }
 
+static void vscsi_json(struct json_writer *w, const struct vscsi_hba *h)
+{
+    json_string(w, "interface", h->vdev.modern ? "modern" : "legacy");
+    json_uint(w, "num_queues", h->config.num_queues);
+    json_uint(w, "queues_used", h->base.num_queues);
+    json_uint(w, "queue_size", h->queue_size);
+    json_uint(w, "max_target", h->config.max_target);
+    json_uint(w, "max_lun", h->config.max_lun);
+    json_uint(w, "seg_max", h->config.seg_max);
+    json_uint(w, "max_sectors", h->config.max_sectors);
+    json_uint(w, "cmd_per_lun", h->config.cmd_per_lun);
+}
+
+/* virtio-blk's configuration as negotiated (virtio 1.2, 5.2.4): what its one LUN was built from. */
+static void vblk_json(struct json_writer *w, const struct vblk_hba *h)
+{
+    const struct vblk_config *c = &h->config;
+    json_string(w, "interface", h->vdev.modern ? "modern" : "legacy");
+    json_uint(w, "num_queues", c->num_queues);
+    json_uint(w, "queues_used", h->base.num_queues);
+    json_uint(w, "queue_size", h->queue_size);
+    json_uint(w, "capacity_sectors", c->capacity);
+    json_uint(w, "blk_size", c->blk_size);
+    json_uint(w, "seg_max", c->seg_max);
+    json_uint(w, "size_max", c->size_max);
+    json_uint(w, "max_transfer", h->disk.max_transfer);
+    json_uint(w, "physical_block_exp", c->physical_block_exp);
+    json_bool(w, "read_only", c->read_only);
+    json_bool(w, "flush", c->flush);
+    json_bool(w, "writeback", c->writeback);
+    json_bool(w, "discard", c->discard);
+    json_bool(w, "write_zeroes", c->write_zeroes);
+    if (c->discard) {
+        json_uint(w, "max_discard_sectors", c->max_discard_sectors);
+        json_uint(w, "max_discard_seg", c->max_discard_seg);
+    }
+    if (c->write_zeroes) {
+        json_uint(w, "max_write_zeroes_sectors", c->max_write_zeroes_sectors);
+        json_uint(w, "max_write_zeroes_seg", c->max_write_zeroes_seg);
+    }
+}
+
 void report_inventory_members(struct json_writer *w, const struct machine *m, const struct scan_result *r)
 {
     json_string(w, "version", LUNBENCH_VERSION);
     json_array_begin(w, "hbas");
     for (unsigned i = 0; i < r->hba_count; i++) {
-        const struct vscsi_hba *h = &r->hbas[i];
+        const struct hba *h = r->seams[i];
         json_object_begin(w, NULL);
-        json_string(w, "pci", h->base.name);
+        json_string(w, "pci", h->name);
+        json_string(w, "kind", h->kind);
         json_bool(w, "usable", r->hba_ok[i]);
         if (r->hba_ok[i]) {
-            json_string(w, "interface", h->vdev.modern ? "modern" : "legacy");
-            json_uint(w, "num_queues", h->config.num_queues);
-            json_uint(w, "queues_used", h->base.num_queues);
-            json_uint(w, "queue_size", h->queue_size);
-            json_uint(w, "max_target", h->config.max_target);
-            json_uint(w, "max_lun", h->config.max_lun);
-            json_uint(w, "seg_max", h->config.seg_max);
-            json_uint(w, "max_sectors", h->config.max_sectors);
-            json_uint(w, "cmd_per_lun", h->config.cmd_per_lun);
+            if (r->vblk[i] != NULL)
+                vblk_json(w, r->vblk[i]);
+            else
+                vscsi_json(w, r->vscsi[i]);
             const struct discovery_stats *d = &r->stats[i];
-            const struct hba_stats *st = &h->base.stats;
+            const struct hba_stats *st = &h->stats;
             json_uint(w, "targets", d->targets);
             json_uint(w, "commands", d->commands);
             /* What discovery met, and what the HBA did over the whole run. */
@@ -138,7 +196,7 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             json_uint(w, "device_resets", st->hba_resets);
             json_double(w, "recovery_ms", cycles_to_ms(m, st->recovery_cycles));
         } else {
-            json_string(w, "error", h->base.error);
+            json_string(w, "error", h->error);
         }
         json_object_end(w);
     }
@@ -148,6 +206,8 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
         const struct lun_info *l = &r->inv.luns[i];
         json_object_begin(w, NULL);
         json_uint(w, "hba", l->hba);
+        if (l->hba < r->hba_count)
+            json_string(w, "kind", r->seams[l->hba]->kind);
         json_uint(w, "target", l->target);
         json_uint(w, "lun", l->lun);
         json_uint(w, "type", l->device_type);

@@ -8,6 +8,7 @@
 #include "drivers/acpi/acpi.h"
 #include "drivers/pci/pci.h"
 #include "drivers/hba/discovery.h"
+#include "drivers/virtio_blk/virtio_blk.h"
 #include "drivers/virtio_scsi/virtio_scsi.h"
 #include "lib/json.h"
 #include "lib/options.h"
@@ -29,10 +30,12 @@ struct machine {
     struct pci_topology pci;
 };
 
-/* What mode=list found: every HBA and every LUN behind it. */
+/* What mode=list found: every HBA and every LUN behind it. An HBA is a virtio-scsi HBA or a
+ * virtio-blk disk (its own HBA with target 0, LUN 0), in PCI order. */
 struct scan_result {
-    struct vscsi_hba hbas[HBA_MAX];
-    struct hba *seams[HBA_MAX]; /* &hbas[i].base: what discovery and the engine drive */
+    struct vscsi_hba *vscsi[HBA_MAX]; /* the driver of HBA i: one of the two is set */
+    struct vblk_hba *vblk[HBA_MAX];
+    struct hba *seams[HBA_MAX]; /* its base: what discovery and the engine drive */
     bool hba_ok[HBA_MAX];
     struct discovery_stats stats[HBA_MAX];
     unsigned hba_count;
@@ -42,6 +45,8 @@ struct scan_result {
 };
 
 /* app/platform.c */
+/* The PCI functions lunbench drives: virtio-scsi HBAs and virtio-blk disks. */
+bool platform_hba_match(uint16_t vendor, uint16_t device);
 void platform_find_acpi(struct machine *m);
 void platform_dump_acpi(const struct machine *m);
 void platform_setup_pci(struct machine *m);

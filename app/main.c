@@ -78,39 +78,61 @@ static void map_high_ram(const struct boot_info *b)
     }
 }
 
-/* Bring up every virtio-scsi HBA and discover its LUNs; the summary goes to the console.
- * Returns the status so far: 0, 1 (an HBA or a LUN failed), 3 (nothing to run on). */
+/* Bring up one HBA of either kind at PCI function d as HBA h. 0, or -1 (the reason in its error). */
+static int hba_bring_up(struct machine *m, struct scan_result *r, unsigned h, const struct pci_device *d)
+{
+    const struct options *o = &m->options;
+    if (vblk_pci_match(d->vendor, d->device)) {
+        struct vblk_options bopts = { .prefer_legacy = o->virtio == VIRTIO_LEGACY,
+                                      .max_queue_size = (uint16_t)o->queue_size, .max_queues = (unsigned)o->queues,
+                                      .tsc_hz = m->tsc.hz };
+        r->vblk[h] = calloc(1, sizeof *r->vblk[h]);
+        if (r->vblk[h] == NULL)
+            return -1;
+        r->seams[h] = &r->vblk[h]->base;
+        return vblk_hba_init(r->vblk[h], h, &m->pci_access, d, &bopts);
+    }
+    struct vscsi_options sopts = { .prefer_legacy = o->virtio == VIRTIO_LEGACY,
+                                   .max_queue_size = (uint16_t)o->queue_size, .max_queues = (unsigned)o->queues,
+                                   .event_buffers = (unsigned)o->event_buffers, .tsc_hz = m->tsc.hz };
+    r->vscsi[h] = calloc(1, sizeof *r->vscsi[h]);
+    if (r->vscsi[h] == NULL)
+        return -1;
+    r->seams[h] = &r->vscsi[h]->base;
+    return vscsi_hba_init(r->vscsi[h], h, &m->pci_access, d, &sopts);
+}
+
+/* Bring up every virtio-scsi HBA and virtio-blk disk and discover their LUNs; the summary goes to
+ * the console. Returns the status so far: 0, 1 (an HBA or a LUN failed), 3 (nothing to run on). */
 static int discover(struct machine *m, struct scan_result *r)
 {
     if (m->tsc.hz == 0) {
         printf("lunbench: no TSC frequency, so no command deadlines: %s\n", m->tsc_error);
         return LUNBENCH_EXIT_ERRORS;
     }
-    struct vscsi_options vopts = {
-        .prefer_legacy = m->options.virtio == VIRTIO_LEGACY,
-        .max_queue_size = (uint16_t)m->options.queue_size,
-        .max_queues = (unsigned)m->options.queues,
-        .event_buffers = (unsigned)m->options.event_buffers,
-        .tsc_hz = m->tsc.hz,
-    };
     uint64_t timeout = m->tsc.hz / 1000 * m->options.cmd_timeout_ms;
     bool errors = false;
     uint64_t start = rdtsc();
     for (size_t i = 0; m->have_pci && i < m->pci.count; i++) {
         const struct pci_device *d = &m->pci.devices[i];
-        if (!vscsi_pci_match(d->vendor, d->device))
+        if (!platform_hba_match(d->vendor, d->device))
             continue;
         if (r->hba_count == HBA_MAX) {
             r->hbas_skipped++;
             continue;
         }
         unsigned h = r->hba_count++;
-        struct hba *hba = r->seams[h] = &r->hbas[h].base;
-        if (vscsi_hba_init(&r->hbas[h], h, &m->pci_access, d, &vopts) != 0) {
-            printf("lunbench: HBA %u (%s): %s\n", h, hba->name, hba->error);
+        if (hba_bring_up(m, r, h, d) != 0) {
+            if (r->seams[h] == NULL) {
+                printf("lunbench: HBA %u (%02x:%02x.%x): out of memory for its driver\n", h, d->bus, d->dev, d->fn);
+                r->hba_count--;
+                return LUNBENCH_EXIT_ERRORS;
+            }
+            printf("lunbench: HBA %u (%s): %s\n", h, r->seams[h]->name, r->seams[h]->error);
             errors = true;
             continue;
         }
+        struct hba *hba = r->seams[h];
         r->hba_ok[h] = true;
         if (discovery_run(hba, &r->inv, &r->stats[h], timeout) != 0) {
             printf("lunbench: HBA %u (%s): %s\n", h, hba->name, hba->error);
@@ -128,7 +150,7 @@ static int discover(struct machine *m, struct scan_result *r)
     report_hbas(m, r);
     report_luns(m, r);
     if (r->hba_count == 0) {
-        printf("lunbench: no virtio-scsi HBA found (PCI 1af4:1004 or 1af4:1048)\n");
+        printf("lunbench: no virtio-scsi HBA or virtio-blk disk found (PCI 1af4:1004, 1af4:1048, 1af4:1001 or 1af4:1042)\n");
         return LUNBENCH_EXIT_NO_DEVICE;
     }
     if (r->inv.count == 0) {
@@ -155,7 +177,7 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     if (paging_unmap_guard((uint64_t)(uintptr_t)boot_stack_guard) != 0)
         early_fail("cannot unmap the stack guard page");
 
-    printf("lunbench %s: polled virtio-scsi benchmark, x86-64\n", LUNBENCH_VERSION);
+    printf("lunbench %s: polled virtio-scsi and virtio-blk benchmark, x86-64\n", LUNBENCH_VERSION);
     report_boot(m);
 
     options_defaults(&m->options);

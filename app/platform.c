@@ -14,6 +14,11 @@
 #define PCI_IO_BASE 0xc000u           /* clear of the ACPI PM/SMBus ports firmware puts lower */
 #define PCI_IO_END 0x10000u
 
+bool platform_hba_match(uint16_t vendor, uint16_t device)
+{
+    return vscsi_pci_match(vendor, device) || vblk_pci_match(vendor, device);
+}
+
 static const uint8_t *identity_map(void *ctx, uint64_t addr, size_t len)
 {
     (void)ctx;
@@ -159,5 +164,5 @@ void platform_setup_pci(struct machine *m)
         .io_base = have_io ? PCI_IO_BASE : 0, .io_end = have_io ? PCI_IO_END : 0,
         .reserved = (const uint64_t(*)[2])reserved, .reserved_count = n_reserved,
     };
-    m->have_pci = pci_enumerate(&m->pci_access, &window, vscsi_pci_match, &m->pci, m->pci_error, sizeof m->pci_error) == 0;
+    m->have_pci = pci_enumerate(&m->pci_access, &window, platform_hba_match, &m->pci, m->pci_error, sizeof m->pci_error) == 0;
 }

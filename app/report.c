@@ -124,6 +124,8 @@ void report_pci(const struct machine *m)
                d->class_code, d->subclass, d->prog_if, name ? name : "other");
         if (vscsi_pci_match(d->vendor, d->device))
             printf(" [virtio-scsi %s]", d->device == 0x1048 ? "modern" : "transitional");
+        else if (vblk_pci_match(d->vendor, d->device))
+            printf(" [virtio-blk %s]", d->device == 0x1042 ? "modern" : "transitional");
         printf("%s%s%s\n", (d->command & PCI_COMMAND_BUS_MASTER) ? " bus-master" : "",
                (d->command & PCI_COMMAND_MEMORY) ? " mem-on" : "", (d->command & PCI_COMMAND_IO) ? " io-on" : "");
         if (d->header_type == 1) {

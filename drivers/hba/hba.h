@@ -168,7 +168,7 @@ struct hba_ops {
 /* The common face of every HBA. An implementation embeds it and fills it at bring-up. */
 struct hba {
     const struct hba_ops *ops;
-    const char *kind;      /* "virtio-scsi" */
+    const char *kind;      /* "virtio-scsi", "virtio-blk" */
     unsigned index;
     char name[16];         /* where it is: "00:03.0" */
     unsigned num_queues;   /* request queues in use, at most HBA_MAX_QUEUES */
@@ -179,6 +179,7 @@ struct hba {
     uint64_t tsc_hz;       /* ticks of now() per second */
     struct hba_stats stats;
     bool broken;           /* protocol violation or failed reset: no more commands */
+    bool tmf_unsupported;  /* no task management (virtio-blk): a late command's recovery is a reset */
     char error[200];
     /* The recovery layer's state (drivers/hba/recovery.c). */
     struct hba_tmf tmfs[HBA_TMF_SLOTS];

@@ -102,6 +102,12 @@ static void report_step(const struct hba *h, const struct hba_cmd *cmd, uint64_t
  * reset (every queue's state changed: stop looking at this round's list). */
 static bool escalate(struct hba *h, struct hba_cmd *cmd, uint64_t now)
 {
+    if (h->tmf_unsupported) {
+        /* No ABORT TASK or LUN reset to try (virtio-blk): the device reset is the only step. */
+        report_step(h, cmd, now, "a device reset (this HBA has no task management)");
+        hba_reset(h);
+        return false;
+    }
     uint64_t wait = cmd_wait(h, cmd);
     struct hba_tmf *reset = tmf_for_lun(h, HBA_TMF_LUN_RESET, cmd->target, cmd->lun);
     if (reset != NULL) {

@@ -4,6 +4,7 @@
  * HBA is reset (SAM-5 7: task management functions, in the order of their reach). One TMF per LUN
  * is in flight at a time, and the TMF slots are the HBA's own. While a LUN is being recovered the
  * other LUNs keep running; hba_lun_in_recovery tells a caller to give that LUN no new commands.
+ * An HBA without task management (tmf_unsupported: virtio-blk) goes to the reset at once.
  * Each step and each command that comes back after one is reported with HBA, target, LUN,
  * command and how long it took.
  */

@@ -82,8 +82,15 @@ def check_inventory(console, topology):
         return "no results between the markers on the console"
     doc = found["lunbench"]
     hbas = doc["hbas"]
-    if len(hbas) != len(topology.hbas):
-        return "%d HBAs reported, %d attached" % (len(hbas), len(topology.hbas))
+    if len(hbas) != topology.device_count():
+        return "%d HBAs reported, %d attached" % (len(hbas), topology.device_count())
+    kinds = ["virtio-blk" if h.device == "blk" else "virtio-scsi" for _, h, _ in topology.devices()]
+    if [h.get("kind") for h in hbas] != kinds:
+        return "HBA kinds %s reported, %s attached" % ([h.get("kind") for h in hbas], kinds)
+    for l in doc["luns"]:
+        if l.get("kind") != kinds[l["hba"]]:
+            return "LUN %d:%d:%d has kind %r, its HBA is a %s" % (l["hba"], l["target"], l["lun"], l.get("kind"),
+                                                                   kinds[l["hba"]])
     got = sorted((l["hba"], l["target"], l["lun"], l["type"], l["blocks"], l["block_size"]) for l in doc["luns"])
     want = topology.expected_luns()
     if got != want:

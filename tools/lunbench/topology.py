@@ -1,5 +1,5 @@
-"""Topologies: virtio-scsi HBAs with their targets and LUNs (and the faults QEMU injects into
-them), turned into QEMU arguments and into the inventory lunbench must report for them.
+"""Topologies: virtio-scsi HBAs with their targets and LUNs, and virtio-blk disks (and the faults
+QEMU injects into them), turned into QEMU arguments and into the inventory lunbench must report.
 
 Used by the launcher (tools/lunbench-run --hba), the benchmarks and the QEMU tests
 (unittests.cfg `topology`).
@@ -9,7 +9,8 @@ import tempfile
 
 from .parse import parse_count_or_list, parse_number_list, parse_size
 
-HBA_SLOT_BASE = 0x10  # HBA i sits at 00:(0x10+i).0 on the root bus, so its PCI name is known
+HBA_SLOT_BASE = 0x10  # PCI device i (an HBA or a disk) sits at 00:(0x10+i).0, so its PCI name is known
+MAX_DEVICES = 15      # slots 0x10..0x1e: q35 keeps 0x1f for its ICH9 functions
 
 # errno values blkdebug can inject (Linux numbers), and what QEMU's scsi-disk answers for each
 # with rerror=report/werror=report (scsi_sense_from_errno in QEMU's scsi/utils.c; docs/faults.md)
@@ -45,15 +46,22 @@ def parse_lun_selection(text, luns, what):
 
 
 class Hba:
-    """One virtio-scsi-pci HBA and the LUNs behind it.
+    """One virtio-scsi-pci HBA and the LUNs behind it, or (device=blk) a group of virtio-blk-pci
+    disks, each a PCI device of its own that lunbench drives as its own HBA with target 0, LUN 0.
 
     Keys (tools/lunbench-run --hba, unittests.cfg `topology`; lists inside a spec take ';'):
+      device          scsi (the default: one virtio-scsi-pci HBA) or blk (virtio-blk-pci disks)
+      disks           device=blk: how many disks (default 1). The LUN-selecting keys below
+                      (read_only, media_error_luns, throttle_luns, zero_size) then name disks by
+                      their position in the group, 0 first; targets, luns, type and no_medium do
+                      not apply
       targets, luns   a count (4: 0..3) or a list (0;255;256, 0-15)
       type            hd, cd, or mixed (hd and cd alternating)
       block_size      512 or 4096 (scsi-hd LUNs; scsi-cd LUNs have 2048)
       size            bytes per LUN (1G, 64M, 0), a multiple of 4096
       interface       both (transitional), modern (disable-legacy=on), legacy (disable-modern=on)
-      num_queues, queue_size, iothread (yes/no), root_port (yes/no)
+      num_queues, queue_size, iothread (yes/no), root_port (yes/no: behind a pcie-root-port of
+                      its own, q35)
       backend         null-co, or file (raw images in the topology's disk_dir), or
                       vscsi-target: the HBA is a vhost-user-scsi-pci served by our own target
                       (tools/vscsi-target, started beside QEMU by vscsi_target.Targets; guest
@@ -92,17 +100,30 @@ class Hba:
       no_medium         cd LUNs with no drive at all (an empty scsi-cd): TEST UNIT READY and
                         READ CAPACITY answer NOT READY / MEDIUM NOT PRESENT (02/3a/00)
     """
-    KEYS = ("targets", "luns", "type", "block_size", "size", "interface", "num_queues", "queue_size", "iothread",
+    KEYS = ("device", "disks", "targets", "luns", "type", "block_size", "size", "interface", "num_queues", "queue_size", "iothread",
             "backend", "root_port",
             "media_error", "media_error_luns", "media_error_lba", "media_error_once", "media_error_errno",
             "throttle_iops", "throttle_bps", "throttle_luns", "read_only", "zero_size", "no_medium",
             "store", "faults")
 
-    def __init__(self, targets="1", luns="1", type="hd", block_size="512", size="1G", interface="both",
+    def __init__(self, device="scsi", disks=None, targets="1", luns="1", type="hd", block_size="512", size="1G", interface="both",
                  num_queues="", queue_size="", iothread="no", backend="null-co", root_port="no",
                  media_error="none", media_error_luns=None, media_error_lba=None, media_error_once=None,
                  media_error_errno=None, throttle_iops="", throttle_bps="", throttle_luns=None,
                  read_only="none", zero_size="none", no_medium="none", store=None, faults=None):
+        if device not in ("scsi", "blk"):
+            raise ValueError("bad device %r (scsi: a virtio-scsi HBA, blk: virtio-blk disks)" % device)
+        self.device = device
+        if device == "blk":
+            if targets != "1" or luns != "1" or type != "hd" or no_medium != "none" or backend == "vscsi-target":
+                raise ValueError("device=blk takes disks=N, not targets, luns, type, no_medium or backend=vscsi-target "
+                                 "(each disk is target 0, LUN 0 of its own HBA)")
+            # The disks stand in the LUN list, so that the LUN-selecting keys name them.
+            luns = str(int(disks)) if disks is not None else "1"
+            if int(luns) < 1:
+                raise ValueError("disks must be at least 1")
+        elif disks is not None:
+            raise ValueError("disks needs device=blk")
         self.targets = parse_count_or_list(targets, 255, "target")
         self.luns = parse_count_or_list(luns, 16383, "LUN")
         if type not in ("hd", "cd", "mixed"):
@@ -219,6 +240,10 @@ class Hba:
     def lun_count(self):
         return len(self.targets) * len(self.luns)
 
+    def device_count(self):
+        """PCI devices: one HBA, or one per disk."""
+        return len(self.luns) if self.device == "blk" else 1
+
     def lun_size(self, lun):
         return 0 if lun in self.zero_size else self.size
 
@@ -236,9 +261,25 @@ class Topology:
     def lun_count(self):
         return sum(h.lun_count() for h in self.hbas)
 
+    def device_count(self):
+        """The HBAs lunbench reports: a virtio-scsi HBA or a virtio-blk disk each."""
+        return sum(h.device_count() for h in self.hbas)
+
+    def devices(self):
+        """(device index, Hba, disk position) for every PCI device, in slot order (disk position
+        None for a virtio-scsi HBA); the device index is lunbench's HBA index."""
+        rows = []
+        for h in self.hbas:
+            for k in (range(h.device_count()) if h.device == "blk" else [None]):
+                rows.append((len(rows), h, k))
+        if len(rows) > MAX_DEVICES:
+            raise ValueError("%d PCI devices (HBAs and disks) do not fit the %d root-bus slots 0x%x..0x%x" % (
+                len(rows), MAX_DEVICES, HBA_SLOT_BASE, HBA_SLOT_BASE + MAX_DEVICES - 1))
+        return rows
+
     def vscsi_target_hbas(self):
         """(index, Hba) of every HBA that our vhost-user target serves."""
-        return [(i, h) for i, h in enumerate(self.hbas) if h.vscsi_target]
+        return [(i, h) for i, h, _ in self.devices() if h.vscsi_target]
 
     def socket_path(self, hba):
         """The vhost-user socket of HBA hba (backend=vscsi-target), in a directory under /tmp of its
@@ -261,21 +302,17 @@ class Topology:
         if self.vscsi_target_hbas() and memory is None:
             raise ValueError("a backend=vscsi-target HBA needs the guest memory size for its shared memfd")
         args = self.memory_args(memory)
-        for i, h in enumerate(self.hbas):
+        for i, h, disk in self.devices():
+            if h.device == "blk":
+                args += self.blk_args(i, h, disk)
+                continue
             if h.vscsi_target:
                 args += ["-chardev", "socket,id=vt%d,path=%s" % (i, self.socket_path(i))]
                 props = "vhost-user-scsi-pci,id=hba%d,chardev=vt%d" % (i, i)
             else:
                 props = "virtio-scsi-pci,id=hba%d" % i
-            if h.root_port:
-                args += ["-device", "pcie-root-port,id=rp%d,chassis=%d,addr=0x%x" % (i, i + 1, HBA_SLOT_BASE + i)]
-                props += ",bus=rp%d" % i
-            else:
-                props += ",addr=0x%x" % (HBA_SLOT_BASE + i)
-            if h.interface == "modern":
-                props += ",disable-legacy=on"
-            elif h.interface == "legacy":
-                props += ",disable-modern=on"
+            args += self.placement(i, h)
+            props += self.pci_props(i, h)
             if h.num_queues:
                 props += ",num_queues=%d" % h.num_queues
             if h.queue_size:
@@ -305,6 +342,42 @@ class Topology:
                     args += ["-device", dev]
         return args
 
+    @staticmethod
+    def placement(i, h):
+        """A pcie-root-port of the device's own in its slot, when it sits behind one."""
+        if not h.root_port:
+            return []
+        return ["-device", "pcie-root-port,id=rp%d,chassis=%d,addr=0x%x" % (i, i + 1, HBA_SLOT_BASE + i)]
+
+    @staticmethod
+    def pci_props(i, h):
+        """Where the device sits and which virtio interfaces it offers."""
+        props = ",bus=rp%d" % i if h.root_port else ",addr=0x%x" % (HBA_SLOT_BASE + i)
+        if h.interface == "modern":
+            props += ",disable-legacy=on"
+        elif h.interface == "legacy":
+            props += ",disable-modern=on"
+        return props
+
+    def blk_args(self, i, h, disk):
+        """One virtio-blk-pci disk: its block nodes (the same chain a LUN gets, faults included)
+        and the device, PCI device i, the disk at position `disk` of its group."""
+        node = "blk%d" % i
+        args = self.placement(i, h) + self.lun_nodes(h, i, 0, disk, node, "hd")
+        props = "virtio-blk-pci,id=vblk%d,drive=%s" % (i, node) + self.pci_props(i, h)
+        if h.num_queues:
+            props += ",num-queues=%d" % h.num_queues
+        if h.queue_size:
+            props += ",queue-size=%d" % h.queue_size
+        if h.block_size != 512:
+            props += ",logical_block_size=%d,physical_block_size=%d" % (h.block_size, h.block_size)
+        if disk in h.media_error_luns:
+            props += ",rerror=report,werror=report"
+        if h.iothread:
+            args += ["-object", "iothread,id=io%d" % i]
+            props += ",iothread=io%d" % i
+        return args + ["-device", props]
+
     def lun_nodes(self, h, i, t, lun, node, kind):
         """The -object/-blockdev arguments of one LUN, bottom up; the top node is named `node`.
         Without faults this is the single null-co or file node it has always been."""
@@ -322,7 +395,8 @@ class Topology:
         if h.backend == "null-co":
             args += ["-blockdev", "driver=null-co,node-name=%s,size=%d%s" % (names[0], size, ro)]
         else:
-            path = self.disk_file(i, t, lun, size)
+            # a virtio-blk disk's image is named by its HBA index alone (target 0, LUN 0)
+            path = self.disk_file(i, 0, 0, size) if h.device == "blk" else self.disk_file(i, t, lun, size)
             args += ["-blockdev", "driver=file,node-name=%s,filename=%s,cache.direct=off%s" % (names[0], path, ro)]
         for below, layer, name in zip(names, chain[1:], names[1:]):
             if layer == "dbg":
@@ -391,11 +465,16 @@ class Topology:
 
     def expected_luns(self):
         """(hba index, target, lun, type, blocks, block_size) for every LUN, in lunbench's order:
-        HBAs in PCI order (they sit at increasing slots), then target, then LUN. A LUN of 0 bytes
+        HBAs in PCI order (they sit at increasing slots), then target, then LUN; a virtio-blk disk
+        is its HBA's target 0, LUN 0. A LUN of 0 bytes
         and an empty cd have 0 blocks of 0 bytes: QEMU answers their READ CAPACITY with NOT READY
         (docs/faults.md), so the guest never learns a block size."""
         rows = []
-        for i, h in enumerate(self.hbas):
+        for i, h, disk in self.devices():
+            if h.device == "blk":
+                bs = 0 if h.lun_size(disk) == 0 else h.block_size
+                rows.append((i, 0, 0, 0, h.lun_size(disk) // bs if bs else 0, bs))
+                continue
             k = 0
             for t in h.targets:
                 for lun in h.luns:

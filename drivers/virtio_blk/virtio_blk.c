@@ -1,0 +1,457 @@
+/* The virtio-blk driver (virtio 1.2, 5.2) behind the HBA seam: bring-up, requests, polling, resets. */
+#include "virtio_blk.h"
+
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "drivers/hba/recovery.h"
+
+#define STATUS_CHECK_MS 10   /* how often DEVICE_NEEDS_RESET is looked at */
+#define MAX_SEGMENTS 16      /* data segments per request, when size_max makes more than one */
+
+/* One in-flight request's device-visible header and status byte; the slot index is the tag. */
+struct vblk_slot {
+    struct vblk_req_hdr hdr;
+    volatile uint8_t status;
+    uint32_t type, bytes;
+    struct hba_cmd *cmd;
+};
+
+struct vblk_queue {
+    struct virtq vq;
+    void *ring;
+    struct vblk_slot *slots;
+    uint16_t *free_slots;
+    unsigned n_free, n_slots;
+    struct hba_cmd **lost;     /* failed by a device reset, handed back by the next poll */
+    unsigned n_lost;
+    struct hba_cmd **answered; /* answered without the device, handed back by the next poll */
+    unsigned n_answered;
+    uint64_t next_status_check;
+};
+
+static uint64_t ms_to_cycles(const struct vblk_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
+
+static const struct hba_ops vblk_ops;
+
+static struct vblk_hba *vblk_of(const struct hba *h) { return (struct vblk_hba *)((char *)h - offsetof(struct vblk_hba, base)); }
+
+static uint16_t pick_queue_size(const struct vblk_hba *hba, uint16_t index, uint16_t limit)
+{
+    uint16_t max = virtio_pci_queue_max_size(&hba->vdev, index);
+    if (!hba->vdev.modern || limit == 0 || limit >= max)
+        return max;
+    uint16_t size = 1;
+    while ((uint16_t)(size * 2) <= limit && size * 2 <= max)
+        size = (uint16_t)(size * 2);
+    return size;
+}
+
+static int queue_setup(struct vblk_hba *hba, struct vblk_queue *q, uint16_t index, uint16_t size, unsigned slots)
+{
+    bool event_idx = (hba->vdev.features & VIRTIO_F_RING_EVENT_IDX) != 0;
+    size_t bytes = virtq_ring_bytes(size);
+    if (q->ring == NULL && (q->ring = memalign(4096, bytes)) == NULL) {
+        snprintf(hba->base.error, sizeof hba->base.error, "out of memory for queue %u (%zu bytes)", index, bytes);
+        return -1;
+    }
+    memset(q->ring, 0, bytes);
+    virtq_destroy(&q->vq);
+    if (virtq_init(&q->vq, index, size, q->ring, (uint64_t)(uintptr_t)q->ring, event_idx) != 0) {
+        snprintf(hba->base.error, sizeof hba->base.error, "queue %u: bad size %u or out of memory", index, size);
+        return -1;
+    }
+    if (q->slots == NULL) {
+        q->slots = calloc(slots, sizeof *q->slots);
+        q->free_slots = calloc(slots, sizeof *q->free_slots);
+        q->lost = calloc(slots, sizeof *q->lost);
+        q->answered = calloc(slots, sizeof *q->answered);
+        if (q->slots == NULL || q->free_slots == NULL || q->lost == NULL || q->answered == NULL) {
+            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u request slots", slots);
+            return -1;
+        }
+        q->n_slots = slots;
+        for (unsigned i = 0; i < slots; i++)
+            q->free_slots[i] = (uint16_t)(slots - 1 - i);
+        q->n_free = slots;
+    }
+    return virtio_pci_queue_enable(&hba->vdev, &q->vq, hba->base.error, sizeof hba->base.error);
+}
+
+/* The configuration, each field read with its own width (4.1.3.1) into a little-endian image. */
+static int read_config(struct vblk_hba *hba)
+{
+    uint8_t image[VBLK_CFG_LEN] = { 0 };
+    for (size_t i = 0; i < vblk_config_field_count; i++) {
+        const struct vblk_config_field *f = &vblk_config_fields[i];
+        uint64_t v;
+        if (f->width == 8)
+            v = virtio_pci_config_read(&hba->vdev, f->offset, 4) |
+                (uint64_t)virtio_pci_config_read(&hba->vdev, f->offset + 4u, 4) << 32;
+        else
+            v = virtio_pci_config_read(&hba->vdev, f->offset, f->width);
+        for (unsigned b = 0; b < f->width; b++)
+            image[f->offset + b] = (uint8_t)(v >> (8 * b));
+    }
+    return vblk_config_decode(image, sizeof image, hba->vdev.features, &hba->config, hba->base.error,
+                              sizeof hba->base.error);
+}
+
+static int hba_start(struct vblk_hba *hba, const struct vblk_options *opts)
+{
+    uint64_t wanted = VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_RO |
+                      VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_TOPOLOGY | VIRTIO_BLK_F_CONFIG_WCE | VIRTIO_BLK_F_MQ |
+                      VIRTIO_BLK_F_DISCARD | VIRTIO_BLK_F_WRITE_ZEROES | VIRTIO_F_RING_EVENT_IDX;
+    if (virtio_pci_negotiate(&hba->vdev, wanted, ms_to_cycles(hba, 1000), hba->base.error, sizeof hba->base.error) != 0)
+        return -1;
+    /* A 64-bit capacity read as two halves may tear on the legacy interface (no generation
+     * count): read the whole configuration twice and take it when both agree. */
+    struct vblk_config first;
+    for (int tries = 0;; tries++) {
+        if (read_config(hba) != 0)
+            return -1;
+        if (tries > 0 && memcmp(&first, &hba->config, sizeof first) == 0)
+            break;
+        if (tries == 10) {
+            snprintf(hba->base.error, sizeof hba->base.error, "the configuration changed on every read");
+            return -1;
+        }
+        first = hba->config;
+    }
+    unsigned queues = hba->config.num_queues;
+    if (queues > HBA_MAX_QUEUES)
+        queues = HBA_MAX_QUEUES;
+    if (opts->max_queues != 0 && queues > opts->max_queues)
+        queues = opts->max_queues;
+    for (unsigned i = 0; i < queues; i++)
+        if (virtio_pci_queue_max_size(&hba->vdev, (uint16_t)i) == 0) {
+            queues = i; /* fewer queues than num_queues claims */
+            break;
+        }
+    if (queues == 0) {
+        snprintf(hba->base.error, sizeof hba->base.error, "request queue 0 does not exist");
+        return -1;
+    }
+    hba->base.num_queues = queues;
+    if (hba->req == NULL && (hba->req = calloc(queues, sizeof *hba->req)) == NULL) {
+        snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u queues", queues);
+        return -1;
+    }
+    hba->queue_size = pick_queue_size(hba, 0, opts->max_queue_size);
+    /* One segment covers any buffer (it is contiguous) unless size_max cuts it up; a request is
+     * then a header, its segments and the status byte. */
+    unsigned segs = 1;
+    if (hba->config.size_max != 0) {
+        segs = hba->config.seg_max < MAX_SEGMENTS ? hba->config.seg_max : MAX_SEGMENTS;
+        if (hba->queue_size >= 3 && segs > hba->queue_size - 2u)
+            segs = hba->queue_size - 2u;
+    }
+    hba->max_segments = segs;
+    if (hba->queue_size < 2 + segs) {
+        snprintf(hba->base.error, sizeof hba->base.error, "request queue size %u is below the %u descriptors of a request",
+                 hba->queue_size, 2 + segs);
+        return -1;
+    }
+    unsigned depth = hba->queue_size / (2 + segs);
+    for (unsigned i = 0; i < queues; i++) {
+        uint16_t size = pick_queue_size(hba, (uint16_t)i, hba->queue_size);
+        if (size != hba->queue_size) {
+            snprintf(hba->base.error, sizeof hba->base.error, "request queue %u has size %u, queue 0 has %u", i, size,
+                     hba->queue_size);
+            return -1;
+        }
+        if (queue_setup(hba, &hba->req[i], (uint16_t)i, size, depth) != 0)
+            return -1;
+    }
+    hba->base.queue_depth = depth;
+    hba->base.max_target = 0;
+    hba->base.max_lun = 0;
+    hba->base.cmd_per_lun = depth;
+    hba->disk = (struct vblk_disk){ .config = &hba->config, .name = hba->base.name, .legacy = !hba->vdev.modern,
+                                    .max_transfer = vblk_max_transfer(&hba->config, segs) };
+    virtio_pci_set_status(&hba->vdev, (uint8_t)(virtio_pci_get_status(&hba->vdev) | VIRTIO_STATUS_DRIVER_OK));
+    return 0;
+}
+
+int vblk_hba_init(struct vblk_hba *hba, unsigned index, const struct pci_config_access *cfg,
+                  const struct pci_device *pci, const struct vblk_options *opts)
+{
+    memset(hba, 0, sizeof *hba);
+    hba->base.ops = &vblk_ops;
+    hba->base.kind = "virtio-blk";
+    hba->base.index = index;
+    hba->base.tsc_hz = opts->tsc_hz;
+    hba->base.tmf_unsupported = true;
+    snprintf(hba->base.name, sizeof hba->base.name, "%02x:%02x.%x", pci->bus, pci->dev, pci->fn);
+    if (virtio_pci_open(&hba->vdev, cfg, pci, opts->prefer_legacy, hba->base.error, sizeof hba->base.error) != 0) {
+        hba->base.broken = true;
+        return -1;
+    }
+    if (hba_start(hba, opts) != 0) {
+        /* 3.1.1: the driver SHOULD set FAILED when it gives up; reset first, so that the device
+         * lets go of the queues it may have been given. */
+        virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
+        virtio_pci_set_status(&hba->vdev, VIRTIO_STATUS_FAILED);
+        size_t used = strlen(hba->base.error);
+        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_FAILED)
+            snprintf(hba->base.error + used, sizeof hba->base.error - used, " (device reset and marked FAILED)");
+        hba->base.broken = true;
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t vblk_now(const struct hba *h)
+{
+    (void)h;
+    return rdtsc();
+}
+
+/* A command answered here (or refused): handed back by the next poll of its queue. */
+static int answer_now(struct hba *h, struct vblk_queue *q, struct hba_cmd *cmd, const struct vblk_translation *t,
+                      enum hba_response response)
+{
+    if (q->n_answered + (q->n_slots - q->n_free) >= q->n_slots)
+        return -1; /* the queue's depth is spent: poll, then retry */
+    cmd->submit_tsc = rdtsc();
+    cmd->response = response;
+    cmd->status = response == HBA_RESPONSE_OK ? t->status : 0;
+    cmd->sense_len = response == HBA_RESPONSE_OK ? t->sense_len : 0;
+    memcpy(cmd->sense, t->sense, cmd->sense_len);
+    uint32_t in = response == HBA_RESPONSE_OK ? t->data_in_len : 0;
+    cmd->residual = cmd->data_len - (in < cmd->data_len ? in : cmd->data_len);
+    cmd->tag = UINT64_MAX; /* never on the wire */
+    cmd->complete_tsc = cmd->submit_tsc;
+    q->answered[q->n_answered++] = cmd;
+    h->stats.submitted++;
+    return 0;
+}
+
+static int vblk_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
+{
+    struct vblk_hba *hba = vblk_of(h);
+    struct vblk_queue *q = &hba->req[qi];
+    if (h->broken)
+        return -1;
+    struct vblk_translation t;
+    if (cmd->target != 0) {
+        memset(&t, 0, sizeof t);
+        return answer_now(h, q, cmd, &t, HBA_RESPONSE_BAD_TARGET); /* one disk: target 0 only */
+    }
+    uint8_t *in = cmd->dir == HBA_DIR_IN ? cmd->data : NULL;
+    uint32_t in_len = cmd->dir == HBA_DIR_IN ? cmd->data_len : 0;
+    uint32_t out_len = cmd->dir == HBA_DIR_OUT ? cmd->data_len : 0;
+    vblk_scsi_translate(&hba->disk, cmd->lun, cmd->cdb, cmd->cdb_len, in, in_len, out_len, &t);
+    if (t.action == VBLK_ACTION_ANSWERED)
+        return answer_now(h, q, cmd, &t, HBA_RESPONSE_OK);
+    if (t.action == VBLK_ACTION_OVERRUN)
+        return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN);
+    if (q->n_free == 0 || q->n_answered + (q->n_slots - q->n_free) >= q->n_slots)
+        return -1;
+    uint16_t slot_index = q->free_slots[q->n_free - 1];
+    struct vblk_slot *slot = &q->slots[slot_index];
+    slot->hdr = (struct vblk_req_hdr){ .type = t.type, .reserved = 0, .sector = t.sector };
+    slot->status = VBLK_STATUS_UNWRITTEN;
+    slot->type = t.type;
+    slot->bytes = t.bytes;
+
+    /* 5.2.6: the header (device-readable), the data (readable for OUT, writable for IN), then
+     * the status byte (writable) in a descriptor of its own. */
+    struct virtq_buf bufs[MAX_SEGMENTS + 2];
+    unsigned n = 0;
+    bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->hdr, sizeof slot->hdr, false };
+    int segs = vblk_segments((uint64_t)(uintptr_t)cmd->data, t.bytes, hba->config.size_max, t.type == VIRTIO_BLK_T_IN,
+                             bufs + n, hba->max_segments);
+    if (segs < 0)
+        return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN); /* cannot happen: max_transfer bounds it */
+    n += (unsigned)segs;
+    bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->status, 1, true };
+    if (virtq_add(&q->vq, bufs, n, slot) != 0)
+        return -1;
+    q->n_free--;
+    slot->cmd = cmd;
+    cmd->slot = slot_index;
+    cmd->tag = (uint64_t)qi << 16 | slot_index;
+    cmd->submit_tsc = rdtsc();
+    h->stats.submitted++;
+    return 0;
+}
+
+static void vblk_kick(struct hba *h, unsigned qi)
+{
+    struct vblk_hba *hba = vblk_of(h);
+    struct virtq *vq = &hba->req[qi].vq;
+    if (virtq_kick_prepare(vq)) {
+        virtio_pci_notify(&hba->vdev, vq);
+        h->stats.notifies++;
+    } else {
+        h->stats.notifies_suppressed++;
+    }
+}
+
+static unsigned vblk_in_flight(const struct hba *h, unsigned qi)
+{
+    const struct vblk_queue *q = &vblk_of(h)->req[qi];
+    return q->n_slots - q->n_free + q->n_lost + q->n_answered;
+}
+
+static void release_slot(struct vblk_queue *q, struct vblk_slot *slot)
+{
+    slot->cmd = NULL;
+    q->free_slots[q->n_free++] = (uint16_t)(slot - q->slots);
+}
+
+/* The device's answer into the command, believing only what fits: the used length must cover the
+ * status byte (5.2.6: it is written last), the status must be one of the three, and a read's data
+ * is what the used length says beyond the status byte, at most what was asked. */
+static void complete_from_device(struct hba_cmd *cmd, const struct vblk_slot *slot, uint32_t used_len)
+{
+    cmd->complete_tsc = rdtsc();
+    cmd->status = 0;
+    cmd->sense_len = 0;
+    cmd->residual = cmd->data_len;
+    uint8_t status = slot->status;
+    struct vblk_translation t;
+    memset(&t, 0, sizeof t);
+    if (used_len < 1 || !vblk_scsi_complete(status, slot->type, &t)) {
+        cmd->response = HBA_RESPONSE_FAILURE;
+        return;
+    }
+    cmd->response = HBA_RESPONSE_OK;
+    cmd->status = t.status;
+    cmd->sense_len = t.sense_len;
+    memcpy(cmd->sense, t.sense, t.sense_len);
+    uint32_t moved = 0;
+    if (status == VIRTIO_BLK_S_OK)
+        moved = slot->type == VIRTIO_BLK_T_IN ? (used_len - 1 < slot->bytes ? used_len - 1 : slot->bytes) : slot->bytes;
+    cmd->residual = cmd->data_len - (moved < cmd->data_len ? moved : cmd->data_len);
+}
+
+static int vblk_reset(struct hba *h)
+{
+    struct vblk_hba *hba = vblk_of(h);
+    h->stats.hba_resets++;
+    virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
+    for (unsigned qi = 0; qi < h->num_queues; qi++) {
+        struct vblk_queue *q = &hba->req[qi];
+        for (unsigned s = 0; s < q->n_slots; s++) {
+            struct vblk_slot *slot = &q->slots[s];
+            if (slot->cmd == NULL)
+                continue;
+            slot->cmd->response = HBA_RESPONSE_LOST;
+            slot->cmd->complete_tsc = rdtsc();
+            q->lost[q->n_lost++] = slot->cmd;
+            release_slot(q, slot);
+        }
+    }
+    struct vblk_options opts = { .prefer_legacy = !hba->vdev.modern, .max_queue_size = hba->queue_size,
+                                 .max_queues = h->num_queues, .tsc_hz = h->tsc_hz };
+    if (hba_start(hba, &opts) != 0) {
+        h->broken = true;
+        return -1;
+    }
+    return 0;
+}
+
+static unsigned vblk_overdue(struct hba *h, unsigned qi, uint64_t now, struct hba_cmd **out, unsigned max)
+{
+    struct vblk_queue *q = &vblk_of(h)->req[qi];
+    unsigned n = 0;
+    for (unsigned s = 0; s < q->n_slots && n < max; s++) {
+        struct hba_cmd *cmd = q->slots[s].cmd;
+        if (cmd != NULL && now >= cmd->deadline)
+            out[n++] = cmd;
+    }
+    return n;
+}
+
+static unsigned vblk_poll(struct hba *h, unsigned qi, struct hba_cmd **done, unsigned max)
+{
+    struct vblk_hba *hba = vblk_of(h);
+    struct vblk_queue *q = &hba->req[qi];
+    unsigned n = 0;
+    while (n < max && q->n_lost > 0)
+        done[n++] = q->lost[--q->n_lost];
+    while (n < max && q->n_answered > 0) {
+        done[n++] = q->answered[--q->n_answered];
+        h->stats.completed++;
+    }
+    enum { BATCH = 64 };
+    struct virtq_completion c[BATCH];
+    while (n < max && !h->broken) {
+        unsigned want = max - n < BATCH ? max - n : BATCH;
+        int got = virtq_reap(&q->vq, c, want, h->error, sizeof h->error);
+        if (got < 0) {
+            printf("lunbench: HBA %u (%s): %s; resetting the device\n", h->index, h->name, h->error);
+            hba_reset(h);
+            break;
+        }
+        for (int i = 0; i < got; i++) {
+            struct vblk_slot *slot = c[i].cookie;
+            struct hba_cmd *cmd = slot->cmd;
+            complete_from_device(cmd, slot, c[i].len);
+            release_slot(q, slot);
+            done[n++] = cmd;
+        }
+        h->stats.completed += (uint64_t)got;
+        if ((unsigned)got < want)
+            break;
+    }
+    uint64_t now = rdtsc();
+    if (now >= q->next_status_check && !h->broken) {
+        q->next_status_check = now + ms_to_cycles(hba, STATUS_CHECK_MS);
+        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
+            printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", h->index, h->name);
+            hba_reset(h);
+        }
+    }
+    while (n < max && q->n_lost > 0)
+        done[n++] = q->lost[--q->n_lost];
+    return n;
+}
+
+static unsigned vblk_poll_events(struct hba *h, struct hba_event *events, unsigned max)
+{
+    (void)h;
+    (void)events;
+    (void)max;
+    return 0; /* virtio-blk has no event queue */
+}
+
+/* virtio-blk has no task management: every TMF is answered FUNCTION REJECTED (and the recovery
+ * layer, seeing tmf_unsupported, goes to a device reset without sending one). */
+static int vblk_tmf_submit(struct hba *h, struct hba_tmf *tmf)
+{
+    struct vblk_hba *hba = vblk_of(h);
+    if (h->broken || hba->n_tmf_rejected == HBA_TMF_SLOTS)
+        return -1;
+    tmf->response = HBA_RESPONSE_FUNCTION_REJECTED;
+    hba->tmf_rejected[hba->n_tmf_rejected++] = tmf;
+    return 0;
+}
+
+static unsigned vblk_tmf_poll(struct hba *h, struct hba_tmf **done, unsigned max)
+{
+    struct vblk_hba *hba = vblk_of(h);
+    unsigned n = 0;
+    while (n < max && hba->n_tmf_rejected > 0)
+        done[n++] = hba->tmf_rejected[--hba->n_tmf_rejected];
+    return n;
+}
+
+static const struct hba_ops vblk_ops = {
+    .submit = vblk_submit,
+    .kick = vblk_kick,
+    .poll = vblk_poll,
+    .in_flight = vblk_in_flight,
+    .overdue = vblk_overdue,
+    .poll_events = vblk_poll_events,
+    .tmf_submit = vblk_tmf_submit,
+    .tmf_poll = vblk_tmf_poll,
+    .reset = vblk_reset,
+    .now = vblk_now,
+};
