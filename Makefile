@@ -201,7 +201,7 @@ FUZZ := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 20000
 FUZZ_TARGETS := virtqueue report_luns inquiry sense read_capacity scsi_event options jobfile archive acpi \
-    virtio_pci_caps fat
+    virtio_pci_caps fat virtio_blk
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -I. -fsanitize=address,undefined -fno-sanitize-recover=all \
     -fno-omit-frame-pointer
 # -timeout: a parser that loops on a device's lie is a finding too. -max_len: an ECAM config space

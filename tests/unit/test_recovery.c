@@ -226,6 +226,28 @@ static void test_reset_that_fails_breaks_the_hba(void **state)
     assert_int_equal(hba_submit(&f->base, 0, read_cmd(x, 1, 0)), -1);
 }
 
+/* An HBA without task management (virtio-blk): one timeout, then the device reset at once; no TMF
+ * is sent, and the command comes back lost. */
+static void test_no_task_management_resets_at_once(void **state)
+{
+    struct fixture *x = *state;
+    struct fake_hba *f = &x->f[0];
+    f->base.tmf_unsupported = true;
+    fake_hba_add_lun(f, 0, 0, 100)->stall = true;
+    assert_int_equal(hba_submit(&f->base, 0, read_cmd(x, 0, 0)), 0);
+    struct hba_cmd *order[4];
+    uint64_t took = poll_until(x, &f->base, 1, 10 * TIMEOUT, order);
+    assert_int_equal(x->back, 1);
+    assert_int_equal(order[0]->response, HBA_RESPONSE_LOST);
+    assert_int_equal(f->tmfs[HBA_TMF_ABORT_TASK], 0);
+    assert_int_equal(f->tmfs[HBA_TMF_LUN_RESET], 0);
+    assert_int_equal(f->resets, 1);
+    assert_true(took >= TIMEOUT);
+    assert_true(took <= TIMEOUT + hba_ms_to_cycles(&f->base, HBA_DEADLINE_CHECK_MS) + 100);
+    assert_int_equal(f->base.cmds_in_recovery, 0);
+    assert_false(f->base.broken);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tmf_slots_run_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_hbas_recover_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_that_fails_breaks_the_hba, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_task_management_resets_at_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
