@@ -129,6 +129,35 @@ class TopologyTest(unittest.TestCase):
         self.assertEqual(topo.expected_luns(), [(0, 0, 0, 0, 16384, 4096), (0, 0, 1, 5, 32768, 2048)])
         self.assertEqual(topo.disk_path(0, 0, 1), "/tmp/d/hba0-t0-l1.raw")
 
+    def test_virtio_blk_disks(self):
+        # Devices take slots in order: the HBA, then each disk; the disks are HBAs 1 and 2.
+        topo = Topology([Hba.from_spec("luns=1"),
+                         Hba.from_spec("device=blk,disks=2,num_queues=4,queue_size=64,read_only=1,"
+                                       "interface=modern,root_port=yes,block_size=4096,size=64M")])
+        args = topo.qemu_args()
+        self.assertEqual(topo.device_count(), 3)
+        self.assertEqual(values_of(args, "-device")[2:], [
+            "pcie-root-port,id=rp1,chassis=2,addr=0x11",
+            "virtio-blk-pci,id=vblk1,drive=blk1,bus=rp1,disable-legacy=on,num-queues=4,queue-size=64,"
+            "logical_block_size=4096,physical_block_size=4096",
+            "pcie-root-port,id=rp2,chassis=3,addr=0x12",
+            "virtio-blk-pci,id=vblk2,drive=blk2,bus=rp2,disable-legacy=on,num-queues=4,queue-size=64,"
+            "logical_block_size=4096,physical_block_size=4096"])
+        nodes = values_of(args, "-blockdev")
+        self.assertIn("driver=null-co,node-name=blk1,size=67108864", nodes)
+        self.assertIn("driver=null-co,node-name=blk2,size=67108864,read-only=on", nodes)  # disk 1 of the group
+        self.assertEqual(topo.expected_luns(), [(0, 0, 0, 0, 2097152, 512), (1, 0, 0, 0, 16384, 4096),
+                                                (2, 0, 0, 0, 16384, 4096)])
+        legacy = Topology([Hba.from_spec("device=blk,interface=legacy,backend=file,size=8M")], disk_dir="/tmp/d")
+        self.assertIn("virtio-blk-pci,id=vblk0,drive=blk0,addr=0x10,disable-modern=on", legacy.qemu_args())
+        for bad, why in (("device=blk,luns=4", "takes disks=N"), ("disks=2", "needs device=blk"),
+                         ("device=nvme", "bad device"), ("device=blk,disks=2,read_only=2", "does not have"),
+                         ("device=blk,disks=0", "at least 1")):
+            with self.assertRaisesRegex(ValueError, why, msg=bad):
+                Hba.from_spec(bad)
+        with self.assertRaisesRegex(ValueError, "do not fit"):
+            Topology([Hba.from_spec("device=blk,disks=16")]).qemu_args()
+
 
 if __name__ == "__main__":
     unittest.main()
