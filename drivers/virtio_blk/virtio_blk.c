@@ -8,30 +8,23 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
-#include "drivers/hba/recovery.h"
+#include "drivers/virtio_pci/virtio_request_queue.h"
 
 #define STATUS_CHECK_MS 10   /* how often DEVICE_NEEDS_RESET is looked at */
 #define MAX_SEGMENTS 16      /* data segments per request, when size_max makes more than one */
 
-/* One in-flight request's device-visible header and status byte; the slot index is the tag. */
+/* One in-flight request's device-visible header and status byte, by the slot of its queue. */
 struct vblk_slot {
     struct vblk_req_hdr hdr;
     volatile uint8_t status;
     uint32_t type, bytes;
-    struct hba_cmd *cmd;
 };
 
 struct vblk_queue {
-    struct virtq vq;
-    void *ring;
-    struct vblk_slot *slots;
-    uint16_t *free_slots;
-    unsigned n_free, n_slots;
-    struct hba_cmd **lost;     /* failed by a device reset, handed back by the next poll */
-    unsigned n_lost;
+    struct vrq rq;
+    struct vblk_slot *slots;   /* one per slot of rq */
     struct hba_cmd **answered; /* answered without the device, handed back by the next poll */
     unsigned n_answered;
-    uint64_t next_status_check;
 };
 
 static uint64_t ms_to_cycles(const struct vblk_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
@@ -40,46 +33,17 @@ static const struct hba_ops vblk_ops;
 
 static struct vblk_hba *vblk_of(const struct hba *h) { return (struct vblk_hba *)((char *)h - offsetof(struct vblk_hba, base)); }
 
-static uint16_t pick_queue_size(const struct vblk_hba *hba, uint16_t index, uint16_t limit)
-{
-    uint16_t max = virtio_pci_queue_max_size(&hba->vdev, index);
-    if (!hba->vdev.modern || limit == 0 || limit >= max)
-        return max;
-    uint16_t size = 1;
-    while ((uint16_t)(size * 2) <= limit && size * 2 <= max)
-        size = (uint16_t)(size * 2);
-    return size;
-}
-
 static int queue_setup(struct vblk_hba *hba, struct vblk_queue *q, uint16_t index, uint16_t size, unsigned slots)
 {
-    bool event_idx = (hba->vdev.features & VIRTIO_F_RING_EVENT_IDX) != 0;
-    size_t bytes = virtq_ring_bytes(size);
-    if (q->ring == NULL && (q->ring = memalign(4096, bytes)) == NULL) {
-        snprintf(hba->base.error, sizeof hba->base.error, "out of memory for queue %u (%zu bytes)", index, bytes);
-        return -1;
-    }
-    memset(q->ring, 0, bytes);
-    virtq_destroy(&q->vq);
-    if (virtq_init(&q->vq, index, size, q->ring, (uint64_t)(uintptr_t)q->ring, event_idx) != 0) {
-        snprintf(hba->base.error, sizeof hba->base.error, "queue %u: bad size %u or out of memory", index, size);
-        return -1;
-    }
     if (q->slots == NULL) {
         q->slots = calloc(slots, sizeof *q->slots);
-        q->free_slots = calloc(slots, sizeof *q->free_slots);
-        q->lost = calloc(slots, sizeof *q->lost);
         q->answered = calloc(slots, sizeof *q->answered);
-        if (q->slots == NULL || q->free_slots == NULL || q->lost == NULL || q->answered == NULL) {
+        if (q->slots == NULL || q->answered == NULL) {
             snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u request slots", slots);
             return -1;
         }
-        q->n_slots = slots;
-        for (unsigned i = 0; i < slots; i++)
-            q->free_slots[i] = (uint16_t)(slots - 1 - i);
-        q->n_free = slots;
     }
-    return virtio_pci_queue_enable(&hba->vdev, &q->vq, hba->base.error, sizeof hba->base.error);
+    return vrq_setup(&hba->vdev, &q->rq, index, size, slots, hba->base.error, sizeof hba->base.error);
 }
 
 /* The configuration, each field read with its own width (4.1.3.1) into a little-endian image. */
@@ -141,7 +105,7 @@ static int hba_start(struct vblk_hba *hba, const struct vblk_options *opts)
         snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u queues", queues);
         return -1;
     }
-    hba->queue_size = pick_queue_size(hba, 0, opts->max_queue_size);
+    hba->queue_size = vrq_pick_size(&hba->vdev, 0, opts->max_queue_size);
     /* One segment covers any buffer (it is contiguous) unless size_max cuts it up; a request is
      * then a header, its segments and the status byte. */
     unsigned segs = 1;
@@ -158,7 +122,7 @@ static int hba_start(struct vblk_hba *hba, const struct vblk_options *opts)
     }
     unsigned depth = hba->queue_size / (2 + segs);
     for (unsigned i = 0; i < queues; i++) {
-        uint16_t size = pick_queue_size(hba, (uint16_t)i, hba->queue_size);
+        uint16_t size = vrq_pick_size(&hba->vdev, (uint16_t)i, hba->queue_size);
         if (size != hba->queue_size) {
             snprintf(hba->base.error, sizeof hba->base.error, "request queue %u has size %u, queue 0 has %u", i, size,
                      hba->queue_size);
@@ -186,36 +150,20 @@ int vblk_hba_init(struct vblk_hba *hba, unsigned index, const struct pci_config_
     hba->base.index = index;
     hba->base.tsc_hz = opts->tsc_hz;
     hba->base.tmf_unsupported = true;
-    snprintf(hba->base.name, sizeof hba->base.name, "%02x:%02x.%x", pci->bus, pci->dev, pci->fn);
-    if (virtio_pci_open(&hba->vdev, cfg, pci, opts->prefer_legacy, hba->base.error, sizeof hba->base.error) != 0) {
-        hba->base.broken = true;
+    if (vrq_open(&hba->base, &hba->vdev, cfg, pci, opts->prefer_legacy) != 0)
         return -1;
-    }
     if (hba_start(hba, opts) != 0) {
-        /* 3.1.1: the driver SHOULD set FAILED when it gives up; reset first, so that the device
-         * lets go of the queues it may have been given. */
-        virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
-        virtio_pci_set_status(&hba->vdev, VIRTIO_STATUS_FAILED);
-        size_t used = strlen(hba->base.error);
-        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_FAILED)
-            snprintf(hba->base.error + used, sizeof hba->base.error - used, " (device reset and marked FAILED)");
-        hba->base.broken = true;
+        vrq_give_up(&hba->base, &hba->vdev, ms_to_cycles(hba, 1000));
         return -1;
     }
     return 0;
-}
-
-static uint64_t vblk_now(const struct hba *h)
-{
-    (void)h;
-    return rdtsc();
 }
 
 /* A command answered here (or refused): handed back by the next poll of its queue. */
 static int answer_now(struct hba *h, struct vblk_queue *q, struct hba_cmd *cmd, const struct vblk_translation *t,
                       enum hba_response response)
 {
-    if (q->n_answered + (q->n_slots - q->n_free) >= q->n_slots)
+    if (q->n_answered + (q->rq.n_slots - q->rq.n_free) >= q->rq.n_slots)
         return -1; /* the queue's depth is spent: poll, then retry */
     cmd->submit_tsc = rdtsc();
     cmd->response = response;
@@ -250,9 +198,12 @@ static int vblk_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
         return answer_now(h, q, cmd, &t, HBA_RESPONSE_OK);
     if (t.action == VBLK_ACTION_OVERRUN)
         return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN);
-    if (q->n_free == 0 || q->n_answered + (q->n_slots - q->n_free) >= q->n_slots)
+    if (q->n_answered + (q->rq.n_slots - q->rq.n_free) >= q->rq.n_slots)
         return -1;
-    uint16_t slot_index = q->free_slots[q->n_free - 1];
+    int taken = vrq_take_slot(&q->rq, cmd);
+    if (taken < 0)
+        return -1;
+    uint16_t slot_index = (uint16_t)taken;
     struct vblk_slot *slot = &q->slots[slot_index];
     slot->hdr = (struct vblk_req_hdr){ .type = t.type, .reserved = 0, .sector = t.sector };
     slot->status = VBLK_STATUS_UNWRITTEN;
@@ -266,14 +217,16 @@ static int vblk_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->hdr, sizeof slot->hdr, false };
     int segs = vblk_segments((uint64_t)(uintptr_t)cmd->data, t.bytes, hba->config.size_max, t.type == VIRTIO_BLK_T_IN,
                              bufs + n, hba->max_segments);
-    if (segs < 0)
+    if (segs < 0) {
+        vrq_untake_slot(&q->rq, slot_index);
         return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN); /* cannot happen: max_transfer bounds it */
+    }
     n += (unsigned)segs;
     bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->status, 1, true };
-    if (virtq_add(&q->vq, bufs, n, slot) != 0)
+    if (virtq_add(&q->rq.vq, bufs, n, vrq_cookie(&q->rq, slot_index)) != 0) {
+        vrq_untake_slot(&q->rq, slot_index);
         return -1;
-    q->n_free--;
-    slot->cmd = cmd;
+    }
     cmd->slot = slot_index;
     cmd->tag = (uint64_t)qi << 16 | slot_index;
     cmd->submit_tsc = rdtsc();
@@ -284,32 +237,21 @@ static int vblk_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
 static void vblk_kick(struct hba *h, unsigned qi)
 {
     struct vblk_hba *hba = vblk_of(h);
-    struct virtq *vq = &hba->req[qi].vq;
-    if (virtq_kick_prepare(vq)) {
-        virtio_pci_notify(&hba->vdev, vq);
-        h->stats.notifies++;
-    } else {
-        h->stats.notifies_suppressed++;
-    }
+    vrq_kick(h, &hba->vdev, &hba->req[qi].rq.vq);
 }
 
 static unsigned vblk_in_flight(const struct hba *h, unsigned qi)
 {
     const struct vblk_queue *q = &vblk_of(h)->req[qi];
-    return q->n_slots - q->n_free + q->n_lost + q->n_answered;
-}
-
-static void release_slot(struct vblk_queue *q, struct vblk_slot *slot)
-{
-    slot->cmd = NULL;
-    q->free_slots[q->n_free++] = (uint16_t)(slot - q->slots);
+    return vrq_in_flight(&q->rq) + q->n_answered;
 }
 
 /* The device's answer into the command, believing only what fits: the used length must cover the
  * status byte (5.2.6: it is written last), the status must be one of the three, and a read's data
  * is what the used length says beyond the status byte, at most what was asked. */
-static void complete_from_device(struct hba_cmd *cmd, const struct vblk_slot *slot, uint32_t used_len)
+static void complete_from_device(struct hba *h, unsigned qi, unsigned slot_index, uint32_t used_len, struct hba_cmd *cmd)
 {
+    const struct vblk_slot *slot = &vblk_of(h)->req[qi].slots[slot_index];
     cmd->complete_tsc = rdtsc();
     cmd->status = 0;
     cmd->sense_len = 0;
@@ -336,18 +278,8 @@ static int vblk_reset(struct hba *h)
     struct vblk_hba *hba = vblk_of(h);
     h->stats.hba_resets++;
     virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
-    for (unsigned qi = 0; qi < h->num_queues; qi++) {
-        struct vblk_queue *q = &hba->req[qi];
-        for (unsigned s = 0; s < q->n_slots; s++) {
-            struct vblk_slot *slot = &q->slots[s];
-            if (slot->cmd == NULL)
-                continue;
-            slot->cmd->response = HBA_RESPONSE_LOST;
-            slot->cmd->complete_tsc = rdtsc();
-            q->lost[q->n_lost++] = slot->cmd;
-            release_slot(q, slot);
-        }
-    }
+    for (unsigned qi = 0; qi < h->num_queues; qi++)
+        vrq_lose_all(&hba->req[qi].rq, rdtsc());
     struct vblk_options opts = { .prefer_legacy = !hba->vdev.modern, .max_queue_size = hba->queue_size,
                                  .max_queues = h->num_queues, .tsc_hz = h->tsc_hz };
     if (hba_start(hba, &opts) != 0) {
@@ -359,14 +291,7 @@ static int vblk_reset(struct hba *h)
 
 static unsigned vblk_overdue(struct hba *h, unsigned qi, uint64_t now, struct hba_cmd **out, unsigned max)
 {
-    struct vblk_queue *q = &vblk_of(h)->req[qi];
-    unsigned n = 0;
-    for (unsigned s = 0; s < q->n_slots && n < max; s++) {
-        struct hba_cmd *cmd = q->slots[s].cmd;
-        if (cmd != NULL && now >= cmd->deadline)
-            out[n++] = cmd;
-    }
-    return n;
+    return vrq_overdue(&vblk_of(h)->req[qi].rq, now, out, max);
 }
 
 static unsigned vblk_poll(struct hba *h, unsigned qi, struct hba_cmd **done, unsigned max)
@@ -374,44 +299,12 @@ static unsigned vblk_poll(struct hba *h, unsigned qi, struct hba_cmd **done, uns
     struct vblk_hba *hba = vblk_of(h);
     struct vblk_queue *q = &hba->req[qi];
     unsigned n = 0;
-    while (n < max && q->n_lost > 0)
-        done[n++] = q->lost[--q->n_lost];
     while (n < max && q->n_answered > 0) {
         done[n++] = q->answered[--q->n_answered];
         h->stats.completed++;
     }
-    enum { BATCH = 64 };
-    struct virtq_completion c[BATCH];
-    while (n < max && !h->broken) {
-        unsigned want = max - n < BATCH ? max - n : BATCH;
-        int got = virtq_reap(&q->vq, c, want, h->error, sizeof h->error);
-        if (got < 0) {
-            printf("lunbench: HBA %u (%s): %s; resetting the device\n", h->index, h->name, h->error);
-            hba_reset(h);
-            break;
-        }
-        for (int i = 0; i < got; i++) {
-            struct vblk_slot *slot = c[i].cookie;
-            struct hba_cmd *cmd = slot->cmd;
-            complete_from_device(cmd, slot, c[i].len);
-            release_slot(q, slot);
-            done[n++] = cmd;
-        }
-        h->stats.completed += (uint64_t)got;
-        if ((unsigned)got < want)
-            break;
-    }
-    uint64_t now = rdtsc();
-    if (now >= q->next_status_check && !h->broken) {
-        q->next_status_check = now + ms_to_cycles(hba, STATUS_CHECK_MS);
-        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
-            printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", h->index, h->name);
-            hba_reset(h);
-        }
-    }
-    while (n < max && q->n_lost > 0)
-        done[n++] = q->lost[--q->n_lost];
-    return n;
+    return n + vrq_poll(h, &hba->vdev, &q->rq, qi, done + n, max - n, complete_from_device,
+                        ms_to_cycles(hba, STATUS_CHECK_MS));
 }
 
 static unsigned vblk_poll_events(struct hba *h, struct hba_event *events, unsigned max)
@@ -453,5 +346,5 @@ static const struct hba_ops vblk_ops = {
     .tmf_submit = vblk_tmf_submit,
     .tmf_poll = vblk_tmf_poll,
     .reset = vblk_reset,
-    .now = vblk_now,
+    .now = vrq_now,
 };

@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "drivers/hba/recovery.h"
+#include "drivers/virtio_pci/virtio_request_queue.h"
 
 /* Device configuration layout (5.6.4). */
 enum {
@@ -30,68 +31,26 @@ enum {
 #define FIRST_REQUEST_QUEUE 2
 #define STATUS_CHECK_MS 10 /* how often DEVICE_NEEDS_RESET is looked at */
 
-/* One in-flight command's device-visible headers; the slot index is the request id. */
+/* One in-flight command's device-visible headers, by the slot of its request queue. */
 struct vscsi_slot {
     struct vscsi_req_hdr req;
     struct vscsi_resp_hdr resp;
-    struct hba_cmd *cmd;
 };
 
 struct vscsi_queue {
-    struct virtq vq;
-    void *ring;
-    struct vscsi_slot *slots; /* request queues only */
-    uint16_t *free_slots;
-    unsigned n_free, n_slots;
-    struct hba_cmd **lost; /* commands failed by a device reset, handed back by the next poll */
-    unsigned n_lost;
-    uint64_t next_status_check;
+    struct vrq rq;
+    struct vscsi_slot *slots; /* request queues only: one per slot of rq */
 };
 
 static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
 
 static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t index, uint16_t size, unsigned slots)
 {
-    bool event_idx = (hba->vdev.features & VIRTIO_F_RING_EVENT_IDX) != 0;
-    size_t bytes = virtq_ring_bytes(size);
-    if (q->ring == NULL) {
-        q->ring = memalign(4096, bytes);
-        if (q->ring == NULL) {
-            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for queue %u (%zu bytes)", index, bytes);
-            return -1;
-        }
-    }
-    memset(q->ring, 0, bytes);
-    virtq_destroy(&q->vq);
-    if (virtq_init(&q->vq, index, size, q->ring, (uint64_t)(uintptr_t)q->ring, event_idx) != 0) {
-        snprintf(hba->base.error, sizeof hba->base.error, "queue %u: bad size %u or out of memory", index, size);
+    if (slots != 0 && q->slots == NULL && (q->slots = calloc(slots, sizeof *q->slots)) == NULL) {
+        snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u request slots", slots);
         return -1;
     }
-    if (slots != 0 && q->slots == NULL) {
-        q->slots = calloc(slots, sizeof *q->slots);
-        q->free_slots = calloc(slots, sizeof *q->free_slots);
-        q->lost = calloc(slots, sizeof *q->lost);
-        if (q->slots == NULL || q->free_slots == NULL || q->lost == NULL) {
-            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u request slots", slots);
-            return -1;
-        }
-        q->n_slots = slots;
-        for (unsigned i = 0; i < slots; i++)
-            q->free_slots[i] = (uint16_t)(slots - 1 - i);
-        q->n_free = slots;
-    }
-    return virtio_pci_queue_enable(&hba->vdev, &q->vq, hba->base.error, sizeof hba->base.error);
-}
-
-static uint16_t pick_queue_size(const struct vscsi_hba *hba, uint16_t index, uint16_t limit)
-{
-    uint16_t max = virtio_pci_queue_max_size(&hba->vdev, index);
-    if (!hba->vdev.modern || limit == 0 || limit >= max)
-        return max;
-    uint16_t size = 1;
-    while ((uint16_t)(size * 2) <= limit && size * 2 <= max)
-        size = (uint16_t)(size * 2);
-    return size;
+    return vrq_setup(&hba->vdev, &q->rq, index, size, slots, hba->base.error, sizeof hba->base.error);
 }
 
 static int post_event_buffers(struct vscsi_hba *hba)
@@ -102,16 +61,16 @@ static int post_event_buffers(struct vscsi_hba *hba)
         return -1;
     }
     uint8_t (*buffers)[EVENT_BUFFER_SIZE] = hba->event_buffers;
-    unsigned n = hba->event_buffer_count < hba->event->vq.size ? hba->event_buffer_count : hba->event->vq.size;
+    unsigned n = hba->event_buffer_count < hba->event->rq.vq.size ? hba->event_buffer_count : hba->event->rq.vq.size;
     /* event_info_size is the largest event the device sends; 16 bytes is struct virtio_scsi_event. */
     hba->event_buffer_len = hba->config.event_info_size > 16 && hba->config.event_info_size <= EVENT_BUFFER_SIZE
                                 ? hba->config.event_info_size : 16;
     for (unsigned i = 0; i < n; i++) {
         struct virtq_buf b = { (uint64_t)(uintptr_t)buffers[i], hba->event_buffer_len, true };
-        virtq_add(&hba->event->vq, &b, 1, buffers[i]);
+        virtq_add(&hba->event->rq.vq, &b, 1, buffers[i]);
     }
-    if (virtq_kick_prepare(&hba->event->vq))
-        virtio_pci_notify(&hba->vdev, &hba->event->vq);
+    if (virtq_kick_prepare(&hba->event->rq.vq))
+        virtio_pci_notify(&hba->vdev, &hba->event->rq.vq);
     return 0;
 }
 
@@ -194,9 +153,9 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
         }
     }
     /* Room for every TMF slot at once: a TMF takes two descriptors (request, response). */
-    uint16_t ctrl_size = pick_queue_size(hba, CONTROL_QUEUE, 2 * HBA_TMF_SLOTS);
-    uint16_t event_size = pick_queue_size(hba, EVENT_QUEUE, EVENT_BUFFERS);
-    hba->queue_size = pick_queue_size(hba, FIRST_REQUEST_QUEUE, opts->max_queue_size);
+    uint16_t ctrl_size = vrq_pick_size(&hba->vdev, CONTROL_QUEUE, 2 * HBA_TMF_SLOTS);
+    uint16_t event_size = vrq_pick_size(&hba->vdev, EVENT_QUEUE, EVENT_BUFFERS);
+    hba->queue_size = vrq_pick_size(&hba->vdev, FIRST_REQUEST_QUEUE, opts->max_queue_size);
     if (ctrl_size < 2 || event_size < 1 || hba->queue_size < 3) {
         snprintf(hba->base.error, sizeof hba->base.error, "queues too small: control %u, event %u, request %u (need 2, 1, 3)",
                  ctrl_size, event_size, hba->queue_size);
@@ -206,7 +165,7 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
         queue_setup(hba, hba->event, EVENT_QUEUE, event_size, 0) != 0)
         return -1;
     for (unsigned i = 0; i < queues; i++) {
-        uint16_t size = pick_queue_size(hba, (uint16_t)(FIRST_REQUEST_QUEUE + i), hba->queue_size);
+        uint16_t size = vrq_pick_size(&hba->vdev, (uint16_t)(FIRST_REQUEST_QUEUE + i), hba->queue_size);
         if (size != hba->queue_size) {
             snprintf(hba->base.error, sizeof hba->base.error, "request queue %u has size %u, queue 0 has %u", i, size,
                      hba->queue_size);
@@ -239,29 +198,13 @@ int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_confi
     hba->base.tsc_hz = opts->tsc_hz;
     hba->event_buffer_count = opts->event_buffers == 0 || opts->event_buffers > EVENT_BUFFERS ? EVENT_BUFFERS
                                                                                             : opts->event_buffers;
-    snprintf(hba->base.name, sizeof hba->base.name, "%02x:%02x.%x", pci->bus, pci->dev, pci->fn);
-    if (virtio_pci_open(&hba->vdev, cfg, pci, opts->prefer_legacy, hba->base.error, sizeof hba->base.error) != 0) {
-        hba->base.broken = true;
+    if (vrq_open(&hba->base, &hba->vdev, cfg, pci, opts->prefer_legacy) != 0)
         return -1;
-    }
     if (hba_start(hba, opts) != 0) {
-        /* 3.1.1: the driver SHOULD set FAILED when it gives up; reset first, so that the device
-         * lets go of the queues it may have been given. */
-        virtio_pci_reset(&hba->vdev, ms_to_cycles(hba, 1000));
-        virtio_pci_set_status(&hba->vdev, VIRTIO_STATUS_FAILED);
-        size_t used = strlen(hba->base.error);
-        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_FAILED)
-            snprintf(hba->base.error + used, sizeof hba->base.error - used, " (device reset and marked FAILED)");
-        hba->base.broken = true;
+        vrq_give_up(&hba->base, &hba->vdev, ms_to_cycles(hba, 1000));
         return -1;
     }
     return 0;
-}
-
-static uint64_t vscsi_now(const struct hba *h)
-{
-    (void)h;
-    return rdtsc();
 }
 
 static uint64_t request_id(unsigned q, uint32_t slot) { return (uint64_t)q << 16 | slot; }
@@ -270,9 +213,12 @@ static int vscsi_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
 {
     struct vscsi_hba *hba = vscsi_of(h);
     struct vscsi_queue *q = &hba->req[qi];
-    if (h->broken || q->n_free == 0)
+    if (h->broken)
         return -1;
-    uint16_t slot_index = q->free_slots[q->n_free - 1];
+    int taken = vrq_take_slot(&q->rq, cmd);
+    if (taken < 0)
+        return -1;
+    uint16_t slot_index = (uint16_t)taken;
     struct vscsi_slot *slot = &q->slots[slot_index];
     memset(&slot->req, 0, sizeof slot->req);
     vscsi_lun_encode(slot->req.lun, cmd->target, cmd->lun);
@@ -289,10 +235,10 @@ static int vscsi_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->resp, sizeof slot->resp, true };
     if (cmd->dir == HBA_DIR_IN && cmd->data_len)
         bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)cmd->data, cmd->data_len, true };
-    if (virtq_add(&q->vq, bufs, n, slot) != 0)
+    if (virtq_add(&q->rq.vq, bufs, n, vrq_cookie(&q->rq, slot_index)) != 0) {
+        vrq_untake_slot(&q->rq, slot_index);
         return -1;
-    q->n_free--;
-    slot->cmd = cmd;
+    }
     cmd->slot = slot_index;
     cmd->tag = slot->req.id;
     cmd->submit_tsc = rdtsc();
@@ -303,25 +249,12 @@ static int vscsi_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
 static void vscsi_kick(struct hba *h, unsigned qi)
 {
     struct vscsi_hba *hba = vscsi_of(h);
-    struct virtq *vq = &hba->req[qi].vq;
-    if (virtq_kick_prepare(vq)) {
-        virtio_pci_notify(&hba->vdev, vq);
-        h->stats.notifies++;
-    } else {
-        h->stats.notifies_suppressed++;
-    }
+    vrq_kick(h, &hba->vdev, &hba->req[qi].rq.vq);
 }
 
 static unsigned vscsi_in_flight(const struct hba *h, unsigned qi)
 {
-    const struct vscsi_queue *q = &vscsi_of(h)->req[qi];
-    return q->n_slots - q->n_free + q->n_lost; /* lost ones still have to be handed back */
-}
-
-static void release_slot(struct vscsi_queue *q, struct vscsi_slot *slot)
-{
-    slot->cmd = NULL;
-    q->free_slots[q->n_free++] = (uint16_t)(slot - q->slots);
+    return vrq_in_flight(&vscsi_of(h)->req[qi].rq); /* lost ones still have to be handed back */
 }
 
 /* The device's response codes (5.6.6.1) are the seam's, by design (drivers/hba/hba.h); a code
@@ -338,9 +271,9 @@ static enum hba_response response_from_device(uint8_t code)
 _Static_assert(VSCSI_SENSE_SIZE <= HBA_SENSE_MAX, "a virtio-scsi sense buffer fits struct hba_cmd's");
 
 /* Copy the device's response into the command, believing only what fits. */
-static void complete_from_device(struct hba_cmd *cmd, const struct vscsi_slot *slot, uint32_t used_len)
+static void complete_from_device(struct hba *h, unsigned qi, unsigned slot, uint32_t used_len, struct hba_cmd *cmd)
 {
-    const struct vscsi_resp_hdr *r = &slot->resp;
+    const struct vscsi_resp_hdr *r = &vscsi_of(h)->req[qi].slots[slot].resp;
     cmd->complete_tsc = rdtsc();
     if (used_len < offsetof(struct vscsi_resp_hdr, sense)) {
         /* The device wrote less than the fixed part of the response header. */
@@ -389,7 +322,7 @@ static int vscsi_tmf_submit(struct hba *h, struct hba_tmf *tmf)
         { (uint64_t)(uintptr_t)&t->req, sizeof t->req, false },
         { (uint64_t)(uintptr_t)&t->resp, sizeof t->resp, true },
     };
-    struct virtq *vq = &hba->ctrl->vq;
+    struct virtq *vq = &hba->ctrl->rq.vq;
     if (virtq_add(vq, bufs, 2, t) != 0)
         return -1;
     t->tmf = tmf;
@@ -411,7 +344,7 @@ static unsigned vscsi_tmf_poll(struct hba *h, struct hba_tmf **done, unsigned ma
         return n;
     struct virtq_completion c[HBA_TMF_SLOTS];
     unsigned want = max - n < HBA_TMF_SLOTS ? max - n : HBA_TMF_SLOTS;
-    int got = virtq_reap(&hba->ctrl->vq, c, want, h->error, sizeof h->error);
+    int got = virtq_reap(&hba->ctrl->rq.vq, c, want, h->error, sizeof h->error);
     if (got < 0) {
         printf("lunbench: HBA %u (%s): control queue: %s; resetting the device\n", h->index, h->name, h->error);
         vscsi_reset(h);
@@ -447,18 +380,8 @@ static int vscsi_reset(struct hba *h)
         hba->tmf_lost[hba->n_tmf_lost++] = t->tmf;
         t->tmf = NULL;
     }
-    for (unsigned qi = 0; qi < h->num_queues; qi++) {
-        struct vscsi_queue *q = &hba->req[qi];
-        for (unsigned s = 0; s < q->n_slots; s++) {
-            struct vscsi_slot *slot = &q->slots[s];
-            if (slot->cmd == NULL)
-                continue;
-            slot->cmd->response = HBA_RESPONSE_LOST;
-            slot->cmd->complete_tsc = rdtsc();
-            q->lost[q->n_lost++] = slot->cmd;
-            release_slot(q, slot);
-        }
-    }
+    for (unsigned qi = 0; qi < h->num_queues; qi++)
+        vrq_lose_all(&hba->req[qi].rq, rdtsc());
     struct vscsi_options opts = { .prefer_legacy = !hba->vdev.modern, .max_queue_size = hba->queue_size,
                                   .max_queues = h->num_queues, .tsc_hz = h->tsc_hz,
                                   .event_buffers = hba->event_buffer_count };
@@ -471,55 +394,14 @@ static int vscsi_reset(struct hba *h)
 
 static unsigned vscsi_overdue(struct hba *h, unsigned qi, uint64_t now, struct hba_cmd **out, unsigned max)
 {
-    struct vscsi_queue *q = &vscsi_of(h)->req[qi];
-    unsigned n = 0;
-    for (unsigned s = 0; s < q->n_slots && n < max; s++) {
-        struct hba_cmd *cmd = q->slots[s].cmd;
-        if (cmd != NULL && now >= cmd->deadline)
-            out[n++] = cmd;
-    }
-    return n;
+    return vrq_overdue(&vscsi_of(h)->req[qi].rq, now, out, max);
 }
 
 static unsigned vscsi_poll(struct hba *h, unsigned qi, struct hba_cmd **done, unsigned max)
 {
     struct vscsi_hba *hba = vscsi_of(h);
-    struct vscsi_queue *q = &hba->req[qi];
-    unsigned n = 0;
-    while (n < max && q->n_lost > 0)
-        done[n++] = q->lost[--q->n_lost];
-    enum { BATCH = 64 };
-    struct virtq_completion c[BATCH];
-    while (n < max && !h->broken) {
-        unsigned want = max - n < BATCH ? max - n : BATCH;
-        int got = virtq_reap(&q->vq, c, want, h->error, sizeof h->error);
-        if (got < 0) {
-            printf("lunbench: HBA %u (%s): %s; resetting the device\n", h->index, h->name, h->error);
-            hba_reset(h);
-            break;
-        }
-        for (int i = 0; i < got; i++) {
-            struct vscsi_slot *slot = c[i].cookie;
-            struct hba_cmd *cmd = slot->cmd;
-            complete_from_device(cmd, slot, c[i].len);
-            release_slot(q, slot);
-            done[n++] = cmd;
-        }
-        h->stats.completed += (uint64_t)got;
-        if ((unsigned)got < want)
-            break;
-    }
-    uint64_t now = rdtsc();
-    if (now >= q->next_status_check && !h->broken) {
-        q->next_status_check = now + ms_to_cycles(hba, STATUS_CHECK_MS);
-        if (virtio_pci_get_status(&hba->vdev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
-            printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", h->index, h->name);
-            hba_reset(h);
-        }
-    }
-    while (n < max && q->n_lost > 0)
-        done[n++] = q->lost[--q->n_lost];
-    return n;
+    return vrq_poll(h, &hba->vdev, &hba->req[qi].rq, qi, done, max, complete_from_device,
+                    ms_to_cycles(hba, STATUS_CHECK_MS));
 }
 
 static unsigned vscsi_poll_events(struct hba *h, struct hba_event *events, unsigned max)
@@ -527,7 +409,7 @@ static unsigned vscsi_poll_events(struct hba *h, struct hba_event *events, unsig
     struct vscsi_hba *hba = vscsi_of(h);
     struct virtq_completion c[EVENT_BUFFERS];
     char err[160];
-    int n = virtq_reap(&hba->event->vq, c, max < EVENT_BUFFERS ? max : EVENT_BUFFERS, err, sizeof err);
+    int n = virtq_reap(&hba->event->rq.vq, c, max < EVENT_BUFFERS ? max : EVENT_BUFFERS, err, sizeof err);
     if (n < 0) {
         printf("lunbench: HBA %u (%s): event queue: %s\n", h->index, h->name, err);
         return 0;
@@ -538,7 +420,7 @@ static unsigned vscsi_poll_events(struct hba *h, struct hba_event *events, unsig
         uint32_t len = c[i].len < VSCSI_EVENT_LEN ? c[i].len : VSCSI_EVENT_LEN;
         memcpy(record, c[i].cookie, len);
         struct virtq_buf b = { (uint64_t)(uintptr_t)c[i].cookie, hba->event_buffer_len, true };
-        virtq_add(&hba->event->vq, &b, 1, c[i].cookie);
+        virtq_add(&hba->event->rq.vq, &b, 1, c[i].cookie);
         struct vscsi_event ev;
         struct hba_event *out = &events[i];
         int rc = vscsi_event_decode(record, len, &ev);
@@ -553,8 +435,8 @@ static unsigned vscsi_poll_events(struct hba *h, struct hba_event *events, unsig
         else if (ev.event == VSCSI_EVENT_PARAM_CHANGE)
             out->kind = HBA_EVENT_LUN_CHANGED;
     }
-    if (n > 0 && virtq_kick_prepare(&hba->event->vq))
-        virtio_pci_notify(&hba->vdev, &hba->event->vq);
+    if (n > 0 && virtq_kick_prepare(&hba->event->rq.vq))
+        virtio_pci_notify(&hba->vdev, &hba->event->rq.vq);
     h->stats.events += (uint64_t)n;
     return (unsigned)n;
 }
@@ -569,5 +451,5 @@ static const struct hba_ops vscsi_ops = {
     .tmf_submit = vscsi_tmf_submit,
     .tmf_poll = vscsi_tmf_poll,
     .reset = vscsi_reset,
-    .now = vscsi_now,
+    .now = vrq_now,
 };
