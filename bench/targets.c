@@ -7,6 +7,8 @@
 
 #define MAX_NAMED_LEFT_OUT 10 /* LUNs named one by one when left out; then only a count */
 
+static bool job_writes(const struct job_spec *job) { return job->rw != JOB_READ && job->rw != JOB_RANDREAD; }
+
 /* Why a selected LUN cannot take part in this job, or NULL. */
 static const char *unusable_reason(const struct job_spec *job, const struct lun_info *l)
 {
@@ -20,9 +22,11 @@ static const char *unusable_reason(const struct job_spec *job, const struct lun_
         return "it is not ready";
     if (l->blocks == 0 || l->block_size == 0)
         return "it has no capacity";
-    bool writes = job->rw != JOB_READ && job->rw != JOB_RANDREAD;
+    bool writes = job_writes(job);
     if (writes && (l->flags & LUN_WRITE_PROTECTED))
         return "it is write-protected (writes would end in DATA PROTECT)";
+    if (writes && !(l->flags & LUN_WP_KNOWN))
+        return "its write-protect bit could not be read";
     if (writes && l->device_type == SCSI_TYPE_CDROM)
         return "it is a CD/DVD drive (read-only medium)";
     return NULL;
@@ -88,6 +92,40 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
     return 0;
 }
 
+/* A write job must know which of its disks are write-protected, and discovery leaves that bit
+ * unread (a command a LUN fewer): read it now, once, for the LUNs this job selects, each HBA's
+ * LUNs at once. */
+static void learn_write_protect(const struct job_spec *job, const struct bench_env *env)
+{
+    if (!job_writes(job) || env->inv->count == 0)
+        return;
+    size_t *picked = malloc(env->inv->count * sizeof *picked);
+    if (picked == NULL)
+        return; /* each LUN is then left out with its reason */
+    for (unsigned h = 0; h < env->hba_count; h++) {
+        size_t n = 0;
+        unsigned index = 0;
+        for (size_t k = 0; k < env->inv->count; k++) {
+            const struct lun_info *l = &env->inv->luns[k];
+            if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !selected(job, l, index++))
+                continue;
+            if (l->hba == h && !(l->flags & LUN_WP_KNOWN))
+                picked[n++] = k;
+        }
+        if (n == 0)
+            continue;
+        struct discovery_stats st;
+        memset(&st, 0, sizeof st);
+        if (discovery_read_write_protect(env->hbas[h], env->inv, picked, n, &st, env->cmd_timeout_cycles) != 0)
+            printf("lunbench: HBA %u (%s): reading the write-protect bits: %s\n", h, env->hbas[h]->name,
+                   env->hbas[h]->error);
+        else if (st.write_protect_reads > 0)
+            printf("lunbench: job '%s': read the write-protect bit of %" PRIu64 " LUN%s on HBA %u (MODE SENSE)\n",
+                   job->name, st.write_protect_reads, st.write_protect_reads == 1 ? "" : "s", h);
+    }
+    free(picked);
+}
+
 /* Walk the inventory: count (out NULL) or set up the targets of the job. */
 static int resolve(const struct job_spec *job, const struct bench_env *env, struct target *out, unsigned *count,
                    bool quiet, char *err, size_t err_len)
@@ -151,6 +189,7 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
 
 int targets_check(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len)
 {
+    learn_write_protect(job, env);
     unsigned n;
     return resolve(job, env, NULL, &n, false, err, err_len);
 }
@@ -161,6 +200,7 @@ int targets_build(struct target_set *set, const struct job_spec *job, const stru
     memset(set, 0, sizeof *set);
     set->job = job;
     set->env = env;
+    learn_write_protect(job, env);
     unsigned n;
     if (resolve(job, env, NULL, &n, true, err, err_len) != 0)
         return -1;

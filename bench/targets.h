@@ -42,7 +42,9 @@ struct target_set {
 };
 
 /* Check the job's selection against the inventory, naming each LUN left out. 0, or -1 with a
- * reason ("job 'x': luns=hba:3, but there are 2 usable HBAs") for the caller to report. */
+ * reason ("job 'x': luns=hba:3, but there are 2 usable HBAs") for the caller to report. For a job
+ * that writes, this and targets_build first read the write-protect bit of the disks it selects
+ * where discovery left it unread (drivers/hba/discovery.h). */
 int targets_check(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len);
 
 /* Build the set for a run. 0, or -1 with a reason; targets_free in both cases. */

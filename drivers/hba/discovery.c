@@ -15,7 +15,7 @@
 #define MAX_OTHER_RETRIES 3 /* BUSY, TASK SET FULL, ABORTED, RESET, lost in a device reset */
 #define DATA_BUFFER 256
 
-enum step { STEP_REPORT_LUNS, STEP_INQUIRY, STEP_TEST_UNIT_READY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10, STEP_MODE_SENSE };
+enum step { STEP_REPORT_LUNS, STEP_INQUIRY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10, STEP_MODE_SENSE };
 
 struct job {
     struct hba_cmd cmd;
@@ -39,6 +39,9 @@ struct scan {
     size_t first_lun;    /* this HBA's entries in inv start here */
     size_t next_lun;     /* next entry to probe */
     unsigned next_target;
+    bool read_wp;        /* a disk's probe ends with MODE SENSE (discovery_probe_lun) */
+    const size_t *wp_only; /* discovery_read_write_protect: only MODE SENSE, on these entries */
+    size_t wp_count, next_wp;
     bool failed;
     bool dirty[HBA_MAX_QUEUES]; /* submitted to since the last kick */
 };
@@ -81,11 +84,6 @@ static void build(struct scan *s, struct job *j)
         c->cdb_len = (uint8_t)scsi_cdb_inquiry(c->cdb, false, 0, 96);
         c->data_len = 96;
         break;
-    case STEP_TEST_UNIT_READY:
-        c->cdb_len = (uint8_t)scsi_cdb_test_unit_ready(c->cdb);
-        c->dir = HBA_DIR_NONE;
-        c->data = NULL;
-        break;
     case STEP_READ_CAPACITY16:
         c->cdb_len = (uint8_t)scsi_cdb_read_capacity16(c->cdb, 32);
         c->data_len = 32;
@@ -111,6 +109,7 @@ static bool submit(struct scan *s, struct job *j)
     j->busy = true;
     s->dirty[j->queue] = true;
     s->stats->commands++;
+    s->stats->write_protect_reads += j->step == STEP_MODE_SENSE;
     return true;
 }
 
@@ -216,12 +215,12 @@ static void handle_lun_data(struct scan *s, struct job *j)
         memcpy(l->vendor, inq.vendor, sizeof l->vendor);
         memcpy(l->product, inq.product, sizeof l->product);
         memcpy(l->revision, inq.revision, sizeof l->revision);
-        start_lun_step(s, j, STEP_TEST_UNIT_READY);
-        return;
-    }
-    case STEP_TEST_UNIT_READY:
+        if (inq.device_type != SCSI_TYPE_DISK)
+            l->flags |= LUN_WP_KNOWN; /* the WP bit is a direct-access device's (SBC-4 6.5.1) */
+        /* No TEST UNIT READY: READ CAPACITY's NOT READY tells as much, one command fewer. */
         start_lun_step(s, j, STEP_READ_CAPACITY16);
         return;
+    }
     case STEP_READ_CAPACITY16:
     case STEP_READ_CAPACITY10: {
         struct scsi_capacity cap;
@@ -248,8 +247,8 @@ static void handle_lun_data(struct scan *s, struct job *j)
         l->lbppbe = cap.lbppbe;
         if (cap.prot_en)
             l->flags |= LUN_PROTECTION;
-        if (l->device_type == SCSI_TYPE_DISK)
-            start_lun_step(s, j, STEP_MODE_SENSE); /* a write job must know a read-only disk */
+        if (s->read_wp && l->device_type == SCSI_TYPE_DISK)
+            start_lun_step(s, j, STEP_MODE_SENSE); /* a LUN joining a write job must know it */
         else
             finish(j);
         return;
@@ -258,6 +257,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
         bool wp;
         if (scsi_mode_sense6_write_protected(j->data, xfer, &wp) == 0 && wp)
             l->flags |= LUN_WRITE_PROTECTED;
+        l->flags |= LUN_WP_KNOWN;
         finish(j);
         return;
     }
@@ -282,6 +282,10 @@ static void handle_completion(struct scan *s, struct job *j)
     case HBA_OUTCOME_GONE:
         if (j->step == STEP_REPORT_LUNS && c->response == HBA_RESPONSE_BAD_TARGET) {
             finish(j); /* no target at this number: the normal answer for most of 0..255 */
+            return;
+        }
+        if (s->wp_only != NULL) {
+            finish(j); /* gone since discovery: hotplug handling will hear of it */
             return;
         }
         if (j->step != STEP_REPORT_LUNS) {
@@ -313,7 +317,7 @@ static void handle_completion(struct scan *s, struct job *j)
         }
         break;
     case HBA_OUTCOME_NOT_READY:
-        if (j->step == STEP_TEST_UNIT_READY || j->step == STEP_READ_CAPACITY16 || j->step == STEP_READ_CAPACITY10) {
+        if (j->step == STEP_READ_CAPACITY16 || j->step == STEP_READ_CAPACITY10) {
             /* Not an error of the scan: an empty CD drive, or a LUN still becoming ready. */
             s->inv->luns[j->lun_index].flags |= v.no_medium ? LUN_NO_MEDIUM : LUN_NOT_READY;
             finish(j);
@@ -326,6 +330,7 @@ static void handle_completion(struct scan *s, struct job *j)
             return;
         }
         if (j->step == STEP_MODE_SENSE) {
+            s->inv->luns[j->lun_index].flags |= LUN_WP_KNOWN;
             finish(j); /* MODE SENSE is optional for us: no write-protect bit then */
             return;
         }
@@ -334,6 +339,7 @@ static void handle_completion(struct scan *s, struct job *j)
         break;
     }
     if (j->step == STEP_MODE_SENSE && v.have_sense && v.sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
+        s->inv->luns[j->lun_index].flags |= LUN_WP_KNOWN;
         finish(j); /* any ILLEGAL REQUEST to MODE SENSE: no write-protect bit */
         return;
     }
@@ -358,7 +364,16 @@ static bool start_job(struct scan *s, struct job *j)
         }
         return submit(s, j);
     }
-    while (s->next_lun < s->inv->count) {
+    while (s->wp_only != NULL && s->next_wp < s->wp_count) {
+        size_t index = s->wp_only[s->next_wp++];
+        const struct lun_info *l = &s->inv->luns[index];
+        j->target = l->target;
+        j->lun = l->lun;
+        j->lun_index = index;
+        start_lun_step(s, j, STEP_MODE_SENSE);
+        return j->busy;
+    }
+    while (s->wp_only == NULL && s->next_lun < s->inv->count) {
         size_t index = s->next_lun++;
         const struct lun_info *l = &s->inv->luns[index];
         j->target = l->target;
@@ -380,14 +395,13 @@ static int compare_luns(const void *a, const void *b)
     return x->lun < y->lun ? -1 : x->lun > y->lun;
 }
 
-/* Run a scan: REPORT LUNS to every target when report_luns, else only the LUN entries already
- * appended to inv from first_lun on are probed. */
-static int scan_run(struct hba *hba, struct inventory *inv, struct discovery_stats *stats,
-                    uint64_t cmd_timeout_cycles, bool report_luns, size_t first_lun)
+/* Run a scan as s says: REPORT LUNS to every target (next_target 0), or only the LUN entries
+ * already appended to inv from first_lun on probed, or (wp_only) only their MODE SENSE. */
+static int scan_run(struct scan s)
 {
-    struct scan s = { .hba = hba, .inv = inv, .stats = stats, .timeout = cmd_timeout_cycles,
-                      .first_lun = first_lun, .next_lun = first_lun,
-                      .next_target = report_luns ? 0u : hba->max_target + 1u };
+    struct hba *hba = s.hba;
+    struct inventory *inv = s.inv;
+    struct discovery_stats *stats = s.stats;
     unsigned n_jobs = hba->queue_depth * hba->num_queues;
     if (n_jobs > MAX_JOBS)
         n_jobs = MAX_JOBS;
@@ -434,14 +448,17 @@ static int scan_run(struct hba *hba, struct inventory *inv, struct discovery_sta
     free(jobs);
     free(done);
 
-    /* Drop the LUNs INQUIRY found empty, then sort this HBA's part of the inventory. */
-    size_t kept = s.first_lun;
-    for (size_t i = s.first_lun; i < inv->count; i++)
-        if (!(inv->luns[i].flags & LUN_ABSENT))
-            inv->luns[kept++] = inv->luns[i];
-    inv->count = kept;
-    if (inv->count > s.first_lun) /* an HBA with no LUN may leave inv->luns NULL */
-        qsort(inv->luns + s.first_lun, inv->count - s.first_lun, sizeof *inv->luns, compare_luns);
+    /* Drop the LUNs INQUIRY found empty, then sort this HBA's part of the inventory (a
+     * write-protect read leaves the inventory as it is: a running job points into it). */
+    if (s.wp_only == NULL) {
+        size_t kept = s.first_lun;
+        for (size_t i = s.first_lun; i < inv->count; i++)
+            if (!(inv->luns[i].flags & LUN_ABSENT))
+                inv->luns[kept++] = inv->luns[i];
+        inv->count = kept;
+        if (inv->count > s.first_lun) /* an HBA with no LUN may leave inv->luns NULL */
+            qsort(inv->luns + s.first_lun, inv->count - s.first_lun, sizeof *inv->luns, compare_luns);
+    }
     if (s.failed) {
         if (hba->error[0] == '\0')
             snprintf(hba->error, sizeof hba->error, "discovery stopped: the HBA stopped accepting commands");
@@ -453,7 +470,30 @@ static int scan_run(struct hba *hba, struct inventory *inv, struct discovery_sta
 int discovery_run(struct hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
 {
     memset(stats, 0, sizeof *stats);
-    return scan_run(hba, inv, stats, cmd_timeout_cycles, true, inv->count);
+    return scan_run((struct scan){ .hba = hba, .inv = inv, .stats = stats, .timeout = cmd_timeout_cycles,
+                                   .first_lun = inv->count, .next_lun = inv->count, .next_target = 0 });
+}
+
+int discovery_read_write_protect(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
+                                 struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+{
+    size_t *wanted = malloc((n ? n : 1) * sizeof *wanted);
+    if (wanted == NULL) {
+        snprintf(hba->error, sizeof hba->error, "out of memory for %zu write-protect reads", n);
+        return -1;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct lun_info *l = &inv->luns[indexes[i]];
+        if (l->hba == hba->index && l->device_type == SCSI_TYPE_DISK && !(l->flags & (LUN_WP_KNOWN | LUN_REMOVED)))
+            wanted[count++] = indexes[i];
+    }
+    int rc = count == 0 ? 0
+                        : scan_run((struct scan){ .hba = hba, .inv = inv, .stats = stats, .timeout = cmd_timeout_cycles,
+                                                  .next_target = hba->max_target + 1u, .wp_only = wanted,
+                                                  .wp_count = count });
+    free(wanted);
+    return rc;
 }
 
 int discovery_probe_lun(struct hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,
@@ -466,7 +506,8 @@ int discovery_probe_lun(struct hba *hba, struct inventory *inv, uint8_t target, 
         snprintf(hba->error, sizeof hba->error, "out of memory for a LUN probe");
         return -1;
     }
-    int rc = scan_run(hba, &probe, &stats, cmd_timeout_cycles, false, 0);
+    int rc = scan_run((struct scan){ .hba = hba, .inv = &probe, .stats = &stats, .timeout = cmd_timeout_cycles,
+                                     .next_target = hba->max_target + 1u, .read_wp = true });
     int result = rc != 0 ? -1 : probe.count == 0 ? 0 : 1;
     if (result == 1) {
         *found = probe.luns[0];

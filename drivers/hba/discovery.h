@@ -1,9 +1,13 @@
 /*
- * LUN discovery on one HBA, over the HBA seam (drivers/hba/hba.h): REPORT LUNS to every target 0..max_target, then per LUN INQUIRY,
- * TEST UNIT READY (retrying UNIT ATTENTION), READ CAPACITY(16) (or (10) where 16 is not
- * supported) and, for disks, MODE SENSE(6) for the write-protect bit. Many commands are in flight at once, spread over the request queues and bounded
- * by their size, one at a time per LUN (well within cmd_per_lun), so the scan does not pay one
- * round trip per LUN in series.
+ * LUN discovery on one HBA, over the HBA seam (drivers/hba/hba.h): REPORT LUNS to every target
+ * 0..max_target, then per LUN INQUIRY and READ CAPACITY(16) (or (10) where 16 is not supported),
+ * the power-on UNIT ATTENTION retried: at most 3 commands a LUN, since QEMU's device model pays
+ * for every command with a walk of all its LUNs. Readiness comes from READ CAPACITY's sense (NOT
+ * READY: no medium, becoming ready; no TEST UNIT READY). The write-protect bit (MODE SENSE(6)) is
+ * read only where a write needs it: discovery_read_write_protect, for the LUNs a write job
+ * selects, and in discovery_probe_lun. Many commands are in flight at once, spread over the
+ * request queues and bounded by their size, one at a time per LUN (well within cmd_per_lun), so
+ * the scan does not pay one round trip per LUN in series.
  */
 #ifndef DRIVERS_HBA_DISCOVERY_H
 #define DRIVERS_HBA_DISCOVERY_H
@@ -22,16 +26,19 @@ enum {
     LUN_WRITE_PROTECTED = 1 << 5, /* WP in the MODE SENSE header: writes end in DATA PROTECT */
     LUN_REMOVED = 1 << 6,    /* hot-unplugged during a run */
     LUN_ABSENT = 1 << 7,     /* listed by REPORT LUNS but INQUIRY says no device (qualifier != 0) */
+    LUN_WP_KNOWN = 1 << 8,   /* LUN_WRITE_PROTECTED is to be believed: MODE SENSE was read, or the
+                              * LUN is no disk; the scan leaves it unread (discovery_read_write_protect) */
 };
 
-/* 56 bytes a LUN: 16384 LUNs take under 1 MiB. */
+/* 64 bytes a LUN: 16384 LUNs take 1 MiB. */
 struct lun_info {
     uint64_t blocks;
     uint32_t block_size;
     uint32_t errors; /* failed I/Os in benchmark jobs, all jobs together */
     uint16_t lun;
     uint8_t hba, target;
-    uint8_t device_type, flags, p_type, lbppbe;
+    uint16_t flags;
+    uint8_t device_type, p_type, lbppbe;
     char vendor[9], product[17], revision[5];
 };
 
@@ -46,6 +53,7 @@ struct discovery_stats {
     unsigned luns_absent;    /* listed, but INQUIRY says no device there */
     unsigned luns_failed;
     uint64_t commands, ua_retries, other_retries, report_luns_regrows;
+    uint64_t write_protect_reads; /* MODE SENSE commands for the write-protect bit */
     unsigned max_in_flight;
 };
 
@@ -58,8 +66,19 @@ struct discovery_stats {
 int discovery_run(struct hba *hba, struct inventory *inv, struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
 
 /*
- * Probe one LUN (after a hotplug or a capacity change): INQUIRY, TEST UNIT READY, READ CAPACITY,
- * MODE SENSE, as discovery does. Returns 1 with *found filled (and, when inv is not NULL, the
+ * Read the write-protect bit (MODE SENSE(6), SBC-4 6.5.1) of the inventory entries indexes[0..n)
+ * that are disks on hba and do not have it yet (LUN_WP_KNOWN), many at once; each gets
+ * LUN_WP_KNOWN, and LUN_WRITE_PROTECTED when set. A LUN that rejects MODE SENSE is taken as
+ * writable; one that fails it otherwise is marked LUN_FAILED and printed. The inventory keeps
+ * its order and size. Returns 0, or -1 when the HBA failed (hba->error says why); the commands
+ * are added to stats.
+ */
+int discovery_read_write_protect(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
+                                 struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
+
+/*
+ * Probe one LUN (after a hotplug or a capacity change): INQUIRY, READ CAPACITY as discovery does,
+ * and MODE SENSE for a disk (a LUN that joins a running job may be written at once). Returns 1 with *found filled (and, when inv is not NULL, the
  * LUN appended to it), 0 when there is no device at that address, -1 when the HBA failed or the
  * inventory could not grow (hba->error says which). The
  * caller must have nothing else in flight on the HBA: the probe polls its queues.

@@ -463,10 +463,14 @@ static void execute_lun(struct fake_hba *f, struct hba_cmd *c)
         c->residual = c->data_len;
         return;
     }
+    /* As QEMU's scsi-disk: without a medium every command but these few ends in MEDIUM NOT PRESENT. */
+    if (l->no_medium && op != SCSI_OP_MODE_SENSE6 && op != SCSI_OP_REQUEST_SENSE) {
+        set_sense(c, SCSI_SENSE_NOT_READY, SCSI_ASC_MEDIUM_NOT_PRESENT, 0);
+        c->residual = c->data_len;
+        return;
+    }
     switch (op) {
     case SCSI_OP_TEST_UNIT_READY:
-        if (l->no_medium)
-            set_sense(c, SCSI_SENSE_NOT_READY, SCSI_ASC_MEDIUM_NOT_PRESENT, 0);
         return;
     case SCSI_OP_SERVICE_ACTION_IN16: {
         if (l->no_read_capacity16) {

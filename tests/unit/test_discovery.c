@@ -10,7 +10,7 @@
 
 #define TIMEOUT 5000 /* ticks: far more than a command takes (20) */
 #define REPORT_LUNS_STEPS 1 /* per target */
-#define DISK_STEPS 4        /* INQUIRY, TEST UNIT READY, READ CAPACITY(16), MODE SENSE(6) */
+#define DISK_STEPS 2        /* INQUIRY, READ CAPACITY(16) (no TEST UNIT READY, no MODE SENSE) */
 
 struct fixture {
     struct fake_hba f;
@@ -70,6 +70,34 @@ static void test_small_topology_sorted_with_flat_luns(void **state)
     assert_int_equal(x->st.commands, 256 * REPORT_LUNS_STEPS + 4 * DISK_STEPS);
     assert_int_equal(x->f.ops[SCSI_OP_REPORT_LUNS], 256);
     assert_int_equal(x->f.ops[SCSI_OP_INQUIRY], 4);
+    assert_int_equal(x->f.ops[SCSI_OP_TEST_UNIT_READY], 0);
+    assert_int_equal(x->f.ops[SCSI_OP_MODE_SENSE6], 0);
+    assert_int_equal(x->st.write_protect_reads, 0);
+}
+
+/* Every LUN with its power-on UNIT ATTENTION, as QEMU starts them: READ CAPACITY takes it and is
+ * sent again, 3 commands a LUN and no more, and nothing of the inventory is lost. */
+static void test_three_commands_a_lun_with_power_on_attention(void **state)
+{
+    struct fixture *x = *state;
+    for (uint16_t lun = 0; lun < 100; lun++) {
+        struct fake_lun *l = fake_hba_add_lun(&x->f, 0, lun, 1000 + lun);
+        l->ua_pending = 1;
+        l->ua_asc = SCSI_ASC_POWER_ON_OR_RESET;
+    }
+    assert_int_equal(discovery_run(&x->f.base, &x->inv, &x->st, TIMEOUT), 0);
+    assert_int_equal(x->inv.count, 100);
+    for (uint16_t lun = 0; lun < 100; lun++) {
+        const struct fake_lun *fl = fake_hba_find_lun(&x->f, 0, lun);
+        assert_true(fl->commands <= 3);
+        assert_int_equal(x->inv.luns[lun].blocks, 1000 + lun);
+        assert_int_equal(x->inv.luns[lun].block_size, 512);
+        assert_string_equal(x->inv.luns[lun].product, "FAKE DISK");
+    }
+    assert_int_equal(x->st.ua_retries, 100);
+    assert_int_equal(x->st.commands - 256, 3 * 100); /* all but REPORT LUNS: 3.00 a LUN */
+    assert_int_equal(x->f.ops[SCSI_OP_INQUIRY], 100);
+    assert_int_equal(x->f.ops[SCSI_OP_SERVICE_ACTION_IN16], 200);
 }
 
 static void test_listed_lun0_without_device_is_left_out(void **state)
@@ -115,10 +143,39 @@ static void test_empty_cd_and_write_protected_disk(void **state)
     fake_hba_add_lun(&x->f, 0, 1, 100)->write_protected = true;
     assert_int_equal(discovery_run(&x->f.base, &x->inv, &x->st, TIMEOUT), 0);
     assert_int_equal(x->inv.count, 2);
-    assert_true(find(&x->inv, 0, 0)->flags & LUN_NO_MEDIUM);
-    assert_true(find(&x->inv, 0, 0)->flags & LUN_REMOVABLE);
-    assert_int_equal(find(&x->inv, 0, 1)->flags, LUN_WRITE_PROTECTED);
+    /* The empty drive is found NOT READY by READ CAPACITY alone; a cd has no WP bit to read. */
+    assert_int_equal(find(&x->inv, 0, 0)->flags, LUN_NO_MEDIUM | LUN_REMOVABLE | LUN_WP_KNOWN);
+    assert_int_equal(x->f.ops[SCSI_OP_TEST_UNIT_READY], 0);
+    /* The scan leaves the disk's write-protect bit unread ... */
+    assert_int_equal(find(&x->inv, 0, 1)->flags, 0);
     assert_int_equal(x->st.luns_failed, 0);
+    /* ... until a write needs it: then one MODE SENSE, once. */
+    size_t both[] = { 0, 1 };
+    struct discovery_stats wp = { 0 };
+    assert_int_equal(discovery_read_write_protect(&x->f.base, &x->inv, both, 2, &wp, TIMEOUT), 0);
+    assert_int_equal(find(&x->inv, 0, 1)->flags, LUN_WRITE_PROTECTED | LUN_WP_KNOWN);
+    assert_int_equal(wp.write_protect_reads, 1);
+    assert_int_equal(x->f.ops[SCSI_OP_MODE_SENSE6], 1);
+    assert_int_equal(discovery_read_write_protect(&x->f.base, &x->inv, both, 2, &wp, TIMEOUT), 0);
+    assert_int_equal(x->f.ops[SCSI_OP_MODE_SENSE6], 1);
+    assert_int_equal(x->inv.count, 2); /* the inventory keeps its order and size */
+}
+
+/* A disk that rejects MODE SENSE is taken as writable; one that is gone is left as it was. */
+static void test_write_protect_read_rejected_or_gone(void **state)
+{
+    struct fixture *x = *state;
+    fake_hba_add_lun(&x->f, 0, 0, 100);
+    fake_hba_add_lun(&x->f, 0, 1, 100);
+    assert_int_equal(discovery_run(&x->f.base, &x->inv, &x->st, TIMEOUT), 0);
+    fake_hba_unplug(&x->f, 0, 1, false);
+    size_t both[] = { 0, 1 };
+    struct discovery_stats wp = { 0 };
+    assert_int_equal(discovery_read_write_protect(&x->f.base, &x->inv, both, 2, &wp, TIMEOUT), 0);
+    assert_int_equal(find(&x->inv, 0, 0)->flags, LUN_WP_KNOWN);
+    assert_int_equal(find(&x->inv, 0, 1)->flags, 0);
+    assert_int_equal(x->inv.count, 2);
+    assert_int_equal(wp.luns_failed, 0);
 }
 
 /* More LUNs than the first REPORT LUNS buffer holds (511): the header's length makes discovery
@@ -135,8 +192,8 @@ static void test_report_luns_regrows(void **state)
     assert_int_equal(x->inv.luns[599].lun, 599);
 }
 
-/* QEMU's limits: 256 targets of 64 LUNs each, 16384 LUNs. Every LUN takes exactly its four
- * commands, the inventory stays under 1 MiB, and the scan never has more in flight than the
+/* QEMU's limits: 256 targets of 64 LUNs each, 16384 LUNs. Every LUN takes exactly its two
+ * commands, the inventory stays within 1 MiB, and the scan never has more in flight than the
  * queues hold. */
 static void test_16384_luns_over_256_targets(void **state)
 {
@@ -192,8 +249,11 @@ static void test_probe_lun(void **state)
     struct fixture *x = *state;
     fake_hba_add_lun(&x->f, 2, 9, 123);
     struct lun_info found;
+    x->f.luns[0]->write_protected = true;
     assert_int_equal(discovery_probe_lun(&x->f.base, &x->inv, 2, 9, TIMEOUT, &found), 1);
     assert_int_equal(found.blocks, 123);
+    /* A probed LUN may join a write job at once: its write-protect bit is read. */
+    assert_int_equal(found.flags, LUN_WRITE_PROTECTED | LUN_WP_KNOWN);
     assert_int_equal(x->inv.count, 1);
     assert_int_equal(x->inv.luns[0].lun, 9);
     /* No device at that address: 0, and nothing appended. */
@@ -210,6 +270,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unit_attention_is_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_capacity10_when_16_is_unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_cd_and_write_protected_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_three_commands_a_lun_with_power_on_attention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_protect_read_rejected_or_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_luns_regrows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_16384_luns_over_256_targets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stalled_lun_fails_alone, setup, teardown),

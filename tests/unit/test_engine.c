@@ -135,6 +135,27 @@ static void test_selection_refusals(void **state)
     targets_free(&set);
 }
 
+/* Discovery leaves the write-protect bit unread; only a job that writes reads it, for the disks
+ * it selects, once. */
+static void test_write_protect_read_for_write_jobs_only(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 3);
+    discover(x);
+    assert_int_equal(x->b.f.ops[SCSI_OP_MODE_SENSE6], 0);
+    char err[300];
+    parse(x, "[j]\nrw=randread\n");
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), 0);
+    assert_int_equal(x->b.f.ops[SCSI_OP_MODE_SENSE6], 0);
+    parse(x, "[j]\nrw=randwrite\nluns=0:0:0,0:0:2\n");
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), 0);
+    assert_int_equal(x->b.f.ops[SCSI_OP_MODE_SENSE6], 2);
+    assert_int_equal(fake_hba_find_lun(&x->b.f, 0, 1)->commands, 1); /* not selected: READ CAPACITY only (the fake does not count INQUIRY) */
+    parse(x, "[j]\nrw=write\n");
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), 0);
+    assert_int_equal(x->b.f.ops[SCSI_OP_MODE_SENSE6], 3); /* only LUN 1 was still unread */
+}
+
 /* Each LUN holds at most ceil(iodepth / LUNs) commands. */
 struct depth_watch {
     unsigned max_per_lun;
@@ -347,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_randread_accounts_every_io, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequential_job_covers_each_region_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_selection_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_protect_read_for_write_jobs_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_lun_holds_its_share_of_iodepth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unit_attention_is_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_media_error_is_counted_for_its_lun, setup, teardown),

@@ -561,7 +561,7 @@ static void lun_added(struct fixture *x, const char *job_text)
     const struct lun_info *l = inv_find(&x->b.inv, 0, 4);
     assert_non_null(l);
     assert_int_equal(l->blocks, LUN_BLOCKS);
-    assert_int_equal(l->flags, 0);
+    assert_int_equal(l->flags, LUN_WP_KNOWN); /* a probe reads the write-protect bit: it may join a write job */
     assert_no_errors(r);
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
     assert_int_equal(fake_reads_total(&x->b.f), NUMBER_IOS);

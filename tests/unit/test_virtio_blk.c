@@ -540,8 +540,7 @@ static void test_discovery_of_a_disk(void **state)
     assert_int_equal(l->blocks, 262144);
     assert_int_equal(l->block_size, 4096);
     assert_int_equal(l->lbppbe, 3);
-    assert_true(l->flags & LUN_WRITE_PROTECTED);
-    assert_false(l->flags & (LUN_FAILED | LUN_NOT_READY | LUN_ABSENT));
+    assert_false(l->flags & (LUN_FAILED | LUN_NOT_READY | LUN_ABSENT | LUN_WP_KNOWN));
     assert_string_equal(l->vendor, "VIRTIO");
     assert_string_equal(l->product, "virtio-blk");
     assert_int_equal(st.targets, 1);    /* one REPORT LUNS: max_target is 0 */
@@ -550,6 +549,10 @@ static void test_discovery_of_a_disk(void **state)
     /* Discovery sends no request to the device: every answer came from the configuration. */
     for (unsigned t = 0; t < 16; t++)
         assert_int_equal(x.requests[t], 0);
+    /* The write-protect bit, when a write job asks: VIRTIO_BLK_F_RO through MODE SENSE. */
+    size_t first = 0;
+    assert_int_equal(discovery_read_write_protect(&x.base, &inv, &first, 1, &st, FAKE_HZ), 0);
+    assert_int_equal(inv.luns[0].flags, LUN_WRITE_PROTECTED | LUN_WP_KNOWN);
     free(inv.luns);
 
     /* A disk of zero bytes: found, not ready, no size. */
