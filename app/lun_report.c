@@ -71,7 +71,7 @@ void report_luns(const struct machine *m, const struct scan_result *r)
 {
     const struct inventory *inv = &r->inv;
     unsigned by_type[32] = { 0 }, other = 0, targets = 0, failed = 0, no_medium = 0;
-    uint64_t bytes = 0, commands = 0, ua = 0;
+    uint64_t bytes = 0, commands = 0, lun_commands = 0, ua = 0;
     for (size_t i = 0; i < inv->count; i++) {
         const struct lun_info *l = &inv->luns[i];
         if (l->device_type < 32)
@@ -85,6 +85,7 @@ void report_luns(const struct machine *m, const struct scan_result *r)
     for (unsigned i = 0; i < r->hba_count; i++) {
         targets += r->stats[i].targets;
         commands += r->stats[i].commands;
+        lun_commands += r->stats[i].lun_commands;
         ua += r->stats[i].ua_retries;
     }
     char size[32];
@@ -100,8 +101,10 @@ void report_luns(const struct machine *m, const struct scan_result *r)
     if (other)
         printf("%s%u of types above 31", sep, other);
     printf("%s, %s in all, %.1f ms\n", inv->count ? ")" : "", size_text(bytes, size), cycles_to_ms(m, r->discovery_cycles));
-    printf("discovery: %" PRIu64 " commands, %" PRIu64 " UNIT ATTENTION retries, %u LUN%s without medium, %u failed\n",
-           commands, ua, no_medium, no_medium == 1 ? "" : "s", failed);
+    /* Commands a LUN, REPORT LUNS aside (one a target, whatever its LUNs): what QEMU pays for at scale. */
+    double per_lun = inv->count ? (double)lun_commands / (double)inv->count : 0.0;
+    printf("discovery: %" PRIu64 " commands (%.2f a LUN besides REPORT LUNS), %" PRIu64 " UNIT ATTENTION retries, %u LUN%s "
+           "without medium, %u failed\n", commands, per_lun, ua, no_medium, no_medium == 1 ? "" : "s", failed);
     if (m->options.list_luns != OPT_YES)
         return;
     printf("  H:T:L        type    vendor   product           rev   blocks x size\n");
@@ -178,6 +181,7 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             const struct hba_stats *st = &h->stats;
             json_uint(w, "targets", d->targets);
             json_uint(w, "commands", d->commands);
+            json_uint(w, "lun_commands", d->lun_commands);
             /* What discovery met, and what the HBA did over the whole run. */
             json_uint(w, "luns_listed", d->luns_listed);
             json_uint(w, "luns_absent", d->luns_absent);

@@ -109,6 +109,7 @@ static bool submit(struct scan *s, struct job *j)
     j->busy = true;
     s->dirty[j->queue] = true;
     s->stats->commands++;
+    s->stats->lun_commands += j->step != STEP_REPORT_LUNS;
     s->stats->write_protect_reads += j->step == STEP_MODE_SENSE;
     return true;
 }

@@ -53,6 +53,7 @@ struct discovery_stats {
     unsigned luns_absent;    /* listed, but INQUIRY says no device there */
     unsigned luns_failed;
     uint64_t commands, ua_retries, other_retries, report_luns_regrows;
+    uint64_t lun_commands;        /* commands to LUNs: all but REPORT LUNS */
     uint64_t write_protect_reads; /* MODE SENSE commands for the write-protect bit */
     unsigned max_in_flight;
 };
