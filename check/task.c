@@ -85,7 +85,8 @@ CHECK(abort_task_no_such_task) { return tmf_check(l, HBA_TMF_ABORT_TASK, false, 
 CHECK(lun_reset_unit_attention) { return reset_then_attention(l, HBA_TMF_LUN_RESET, why, why_len); }
 
 /* SAM-5 7.6: I_T NEXUS RESET does so on every LUN of the target (29/07, I_T NEXUS LOSS OCCURRED;
- * QEMU says 29/00). The other LUNs' attentions wait for their next command, which retries. */
+ * QEMU says 29/00). The other LUNs' attentions wait for their next command, which retries. Once
+ * per target: it resets every LUN there, so sent per LUN it would cost LUNs squared resets. */
 CHECK(i_t_nexus_reset) { return reset_then_attention(l, HBA_TMF_I_T_NEXUS_RESET, why, why_len); }
 
 /* SAM-5 7.3: ABORT TASK SET is FUNCTION COMPLETE and, unlike a reset, leaves no UNIT ATTENTION
@@ -214,7 +215,7 @@ const struct check_def check_task[] = {
     { "sam.tmf.abort_task_set", "SAM-5 7.3", "ABORT TASK SET: FUNCTION COMPLETE; the next command GOOD (no UNIT ATTENTION)", abort_task_set },
     { "sam.tmf.clear_task_set", "SAM-5 7.4", "CLEAR TASK SET: FUNCTION COMPLETE, or FUNCTION REJECTED where not supported", clear_task_set },
     { "sam.tmf.lun_reset_unit_attention", "SAM-5 7.7", "LOGICAL UNIT RESET: FUNCTION COMPLETE; the next command UNIT ATTENTION 29/xx, the one after GOOD", lun_reset_unit_attention },
-    { "sam.tmf.i_t_nexus_reset", "SAM-5 7.6", "I_T NEXUS RESET: FUNCTION COMPLETE; the next command UNIT ATTENTION 29/xx, the one after GOOD", i_t_nexus_reset },
+    { "sam.tmf.i_t_nexus_reset", "SAM-5 7.6", "I_T NEXUS RESET: FUNCTION COMPLETE; the next command UNIT ATTENTION 29/xx, the one after GOOD", i_t_nexus_reset, CHECK_PER_TARGET },
     { "sam.tmf.query_task_no_such_task", "SAM-5 7.8", "QUERY TASK of a tag no command has: FUNCTION COMPLETE (or REJECTED)", query_task_no_such_task },
     { "sam.tmf.query_task_set_idle", "SAM-5 7.9", "QUERY TASK SET with nothing in flight: FUNCTION COMPLETE (or REJECTED)", query_task_set_idle },
     { "virtio.scsi.bad_target", "virtio 1.2 5.6.6.1", "REPORT LUNS to a target without LUNs: response BAD_TARGET", bad_target, CHECK_PER_HBA },
