@@ -116,7 +116,7 @@ VSCSI_SRCS := $(sort $(wildcard tools/vscsi-target/*.c)) drivers/scsi/scsi_cdb.c
 VSCSI_HDRS := $(wildcard tools/vscsi-target/*.h) drivers/scsi/scsi.h drivers/virtio/virtio_scsi_wire.h \
     drivers/virtio/virtqueue.h
 # The parts without system calls, unit-tested on the host (tests/unit/test_vscsi_target.c).
-VSCSI_PURE := $(addprefix tools/vscsi-target/,block_store.c lun_table.c scsi_emul.c fault_rules.c)
+VSCSI_PURE := $(addprefix tools/vscsi-target/,block_map.c block_store.c write_cache.c lun_table.c scsi_emul.c fault_rules.c)
 VSCSI_CFLAGS := -std=gnu11 -g $(WARNINGS) -I.
 
 $(BUILD)/vscsi-target: $(VSCSI_SRCS) $(VSCSI_HDRS)

@@ -158,6 +158,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         .now = rdtsc, .tsc_hz = m->tsc.hz, .cmd_timeout_cycles = m->tsc.hz / 1000 * m->options.cmd_timeout_ms,
         .wall_clock_us = rtc_unix_time() * 1000000u, .wall_clock_tsc = rdtsc(),
         .progress = m->options.progress == OPT_YES,
+        .test_skip_flush = m->options.test_skip_flush == OPT_YES,
     };
     /* Every job is checked against the LUNs before any I/O. */
     for (size_t i = 0; i < n; i++) {

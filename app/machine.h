@@ -38,6 +38,7 @@ struct scan_result {
     struct hba *seams[HBA_MAX]; /* its base: what discovery and the engine drive */
     bool hba_ok[HBA_MAX];
     struct discovery_stats stats[HBA_MAX];
+    uint64_t hba_discovery_cycles[HBA_MAX]; /* each HBA's bring-up and scan, for comparing devices */
     unsigned hba_count;
     unsigned hbas_skipped; /* beyond HBA_MAX */
     struct inventory inv;

@@ -122,6 +122,7 @@ static int discover(struct machine *m, struct scan_result *r)
             continue;
         }
         unsigned h = r->hba_count++;
+        uint64_t hba_start = rdtsc();
         if (hba_bring_up(m, r, h, d) != 0) {
             if (r->seams[h] == NULL) {
                 printf("lunbench: HBA %u (%02x:%02x.%x): out of memory for its driver\n", h, d->bus, d->dev, d->fn);
@@ -145,6 +146,7 @@ static int discover(struct machine *m, struct scan_result *r)
             ;
         if (r->stats[h].luns_failed)
             errors = true;
+        r->hba_discovery_cycles[h] = rdtsc() - hba_start;
     }
     r->discovery_cycles = rdtsc() - start;
     report_hbas(m, r);

@@ -59,6 +59,9 @@ static const struct option_spec specs[] = {
       "debug dumps: acpi (hex dump of every ACPI table, for tests/data/acpi)" },
     { "fault", OPT_CHOICE, offsetof(struct options, fault), fault_names, 0, 0,
       "test only: raise an exception on purpose (ud, pf, gp, de, stack overflow)" },
+    { "test_skip_flush", OPT_CHOICE, offsetof(struct options, test_skip_flush), yes_no_names, 0, 0,
+      "test only: durable write jobs skip their SYNCHRONIZE CACHE yet call each pass durable (a broken driver "
+      "the power-cut test must catch)" },
     { "max_lines", OPT_UINT, offsetof(struct options, max_lines), NULL, 0, 1000000,
       "PCI table rows to print before eliding the rest; 0 prints all" },
 };

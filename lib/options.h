@@ -36,6 +36,7 @@ struct options {
     char check[128];     /* mode=check: comma-separated globs of check names; "" = all */
     int check_list;      /* mode=check: list the checks, run none */
     int progress;        /* enum yes_no: a line a second while a job runs */
+    int test_skip_flush; /* enum yes_no, test only: durable jobs skip SYNCHRONIZE CACHE */
     /* Job options (fio names) given on the command line: they override every job's own. */
     char job_overrides[OPTIONS_MAX_JOB_OVERRIDES][OPTIONS_JOB_OVERRIDE_MAX];
     size_t job_override_count;

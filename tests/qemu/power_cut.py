@@ -12,7 +12,21 @@ kills QEMU (SIGKILL) at a random moment after the first durable line, then
 A single block that fails fails the test. The kill times come from a seed (the PASS or FAIL
 line shows it; --seed repeats them). The trials' logs are in build/test-logs/NAME.work/; the
 disk images of a trial that passed are removed, those of one that failed are kept.
+
+Keys:
+  trials       power cuts (run_tests.py --power-cut-trials N replaces it)
+  backend      file (the default: raw images; QEMU's writes reach the host's page cache, so a
+               kill loses nothing a flush did not already keep) or vscsi-target: the LUNs are
+               our target's (tools/vscsi-target, ASan build) with a volatile write cache, one
+               target per trial kept across both boots, and QEMU's death is the power cut that
+               drops every unflushed block (but a random half, which reaches the store first);
+               then only lunbench's verifying boot checks the blocks
+  append       more lunbench options for the writing boot (test_skip_flush=yes: a driver that
+               calls passes durable without flushing)
+  expect_loss  yes: each trial must find lost blocks of the durable generation (the harness
+               catching a broken driver); no (default): none may be lost
 """
+import contextlib
 import os
 import random
 import re
@@ -20,10 +34,11 @@ import shutil
 import time
 
 from harness import Outcome, status_problem
-from lunbench import contract, qemu, stamp
+from lunbench import contract, qemu, stamp, vscsi_target
 from lunbench.topology import Hba, Topology
 
-KEYS = {"trials"}
+KEYS = {"trials", "backend", "append", "expect_loss"}
+MEMORY = "256"
 LUNS = 4
 REGION = 2 << 20      # bytes of each LUN the job writes, pass after pass
 BLOCK = 512           # logical block size of the LUNs
@@ -57,7 +72,12 @@ verify_generation=%d
 
 def config_errors(test):
     trials = test.get("trials", "1")
-    return [] if trials.isdigit() and int(trials) > 0 else ["trials = %r is not a positive number" % trials]
+    errors = [] if trials.isdigit() and int(trials) > 0 else ["trials = %r is not a positive number" % trials]
+    if test.get("backend", "file") not in ("file", "vscsi-target"):
+        errors.append("backend = %r is not file or vscsi-target" % test.get("backend"))
+    if test.get("expect_loss", "no") not in ("yes", "no"):
+        errors.append("expect_loss takes yes or no")
+    return errors
 
 
 def check_images(topo, generation):
@@ -70,7 +90,7 @@ def check_images(topo, generation):
     return bad
 
 
-def run_writer(topo, job_file, kill_after):
+def run_writer(topo, job_file, kill_after, append):
     """Boot the durable writer; kill it kill_after seconds after its first durable line. Returns
     (the last durable generation it printed before it died, console)."""
     first_durable = re.compile(DURABLE.encode())
@@ -84,41 +104,67 @@ def run_writer(topo, job_file, kill_after):
             return False
         return time.monotonic() >= deadline
 
-    cmd = qemu.qemu_command(extra=topo.qemu_args() + ["-initrd", job_file], append="progress=no")
+    cmd = qemu.qemu_command(extra=topo.qemu_args(memory=MEMORY) + ["-initrd", job_file],
+                            append=("progress=no " + append).strip(), memory=MEMORY)
     _, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT, kill_when=power_cut)
     generations = re.findall(DURABLE, console)
     return (int(generations[-1][0]) if generations else None), console
 
 
-def trial(n, rng, work):
-    """One power cut and its checks: (None or what failed, blocks checked, blocks bad)."""
+def trial(n, rng, work, backend="file", append="", expect_loss=False, dropped=None):
+    """One power cut and its checks: (None or what failed, blocks checked, blocks bad). With the
+    vscsi-target backend, the unflushed blocks the cut dropped are appended to dropped."""
+    dropped = [] if dropped is None else dropped
     disks = os.path.join(work, "disks%d" % n)
-    topo = Topology([Hba(targets="1", luns=str(LUNS), size=str(REGION * 2), backend="file")], disk_dir=disks)
+    if backend == "vscsi-target":
+        hba = Hba(targets="1", luns=str(LUNS), size=str(REGION * 2), backend="vscsi-target", write_cache="volatile")
+        topo = Topology([hba])
+        targets = vscsi_target.Targets(topo, os.path.join(work, "trial%d." % n), sanitized=True)
+    else:
+        topo = Topology([Hba(targets="1", luns=str(LUNS), size=str(REGION * 2), backend="file")], disk_dir=disks)
+        targets = contextlib.nullcontext()
     write_job = os.path.join(work, "write%d.fio" % n)
     with open(write_job, "w") as f:
         f.write(WRITE_JOB)
-    durable, console = run_writer(topo, write_job, rng.uniform(0.0, LATEST_KILL))
-    with open(os.path.join(work, "writer%d.log" % n), "w") as f:
-        f.write(console)
-    if durable is None:
-        return "no durable line before the kill (see writer%d.log)" % n, 0, 0
-    read_job = os.path.join(work, "read%d.fio" % n)
-    with open(read_job, "w") as f:
-        f.write(READ_JOB % (durable, REGION, durable))
-    cmd = qemu.qemu_command(extra=topo.qemu_args() + ["-initrd", read_job], append="progress=no")
-    rc, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT)
+    with targets:
+        durable, console = run_writer(topo, write_job, rng.uniform(0.0, LATEST_KILL), append)
+        with open(os.path.join(work, "writer%d.log" % n), "w") as f:
+            f.write(console)
+        if durable is None:
+            return "no durable line before the kill (see writer%d.log)" % n, 0, 0
+        read_job = os.path.join(work, "read%d.fio" % n)
+        with open(read_job, "w") as f:
+            f.write(READ_JOB % (durable, REGION, durable))
+        cmd = qemu.qemu_command(extra=topo.qemu_args(memory=MEMORY) + ["-initrd", read_job], append="progress=no",
+                                memory=MEMORY)
+        rc, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT)
     with open(os.path.join(work, "reader%d.log" % n), "w") as f:
         f.write(console)
-    why = status_problem(rc, console, contract.EXIT.OK, BOOT_TIMEOUT)
     m = VERIFY_LINE.search(console)
     blocks = LUNS * REGION // BLOCK
-    bad = check_images(topo, durable)
+    if backend == "vscsi-target":
+        if targets.problems:
+            return "; ".join(targets.problems), blocks, 0
+        cut = re.search(r"power cut \(QEMU disconnected\): \d+ unflushed blocks on \d+ LUNs: \d+ reached the medium, "
+                        r"(\d+) lost", targets.logs[0])
+        if not cut:
+            return "the target logged no power cut (trial%d.vscsi-target-hba0.log)" % n, blocks, 0
+        dropped.append(int(cut.group(1)))
+    if expect_loss:
+        # the verifying boot must find blocks of the generation called durable lost or stale
+        if m and int(m.group(2)) > 0 and int(m.group(1)) == blocks:
+            return None, blocks, int(m.group(2))
+        return "the verifying boot (reader%d.log) found no lost block: %s" % (
+            n, m.group(0).strip() if m else "no verify line"), blocks, 0
+    why = status_problem(rc, console, contract.EXIT.OK, BOOT_TIMEOUT)
+    bad = check_images(topo, durable) if backend == "file" else []
     if why or not m or int(m.group(1)) != blocks or int(m.group(2)) != 0:
         return "the verifying boot (reader%d.log): %s; %s" % (
-            n, why or "status 0", m.group(0).strip() if m else "no verify line"), blocks, len(bad)
+            n, why or "status 0", m.group(0).strip() if m else "no verify line"), blocks, int(m.group(2)) if m else 0
     if bad:
         return "%d blocks lost or stale on disk, first: %s" % (len(bad), bad[0]), blocks, len(bad)
-    shutil.rmtree(disks)
+    if backend == "file":
+        shutil.rmtree(disks)
     return None, blocks, 0
 
 
@@ -130,17 +176,26 @@ def run(test):
     lines = ["power-cut: %d trials, seed %d, work in %s" % (trials, seed, work)]
     problems = []
     checked = lost = 0
+    backend, append = test.get("backend", "file"), test.get("append", "")
+    expect_loss = test.get("expect_loss", "no") == "yes"
+    dropped = []  # per vscsi-target trial: unflushed blocks the cut lost (a cut right after a flush loses none)
     for n in range(trials):
-        why, blocks, bad = trial(n, rng, work)
+        why, blocks, bad = trial(n, rng, work, backend, append, expect_loss, dropped)
         checked += blocks
         lost += bad
         if why:
             problems.append("trial %d: %s" % (n, why))
+        checks = "twice" if backend == "file" else "by the verifying boot"
         lines.append("%s trial %d%s" % ("FAIL" if why else "PASS", n, ": " + why if why else
-                                        " (%d blocks checked twice)" % blocks))
-    summary = "%d trials, seed %d: %d blocks of durable generations checked, %d lost" % (trials, seed, checked, lost)
+                                        " (%d blocks checked %s)" % (blocks, checks)))
+    summary = "%d trials, seed %d: %d blocks of durable generations checked, %d lost%s" % (
+        trials, seed, checked, lost, " (as expected: the writer skipped its flushes)" if expect_loss else "")
     with open(test.log, "w") as f:
         f.write("\n".join(lines + ["power-cut: " + summary]) + "\n")
+    if dropped:
+        summary += "; the cuts dropped %d unflushed blocks in all" % sum(dropped)
+        if not sum(dropped):
+            problems.append("no cut found unflushed blocks in the write cache: the trials proved nothing")
     if problems:
         problems.append("%s; --seed %d repeats the kill times" % (summary, seed))
     return Outcome(problems, note=summary)

@@ -31,7 +31,7 @@ class VscsiTargetTopologyTest(unittest.TestCase):
         self.assertEqual(len(topo.expected_luns()), 2 + 10)
         cmd = vscsi_target.command(topo, 1, topo.hbas[1])
         self.assertEqual(cmd[1:], ["--socket", sock, "--targets", "0,9", "--luns", "0-3,300", "--size",
-                                   str(1 << 30), "--block-size", "512", "--store", "sparse"])
+                                   str(1 << 30), "--block-size", "512", "--store", "sparse", "--write-cache", "none"])
         os.rmdir(topo.socket_dir)
 
     def test_no_shared_memory_without_a_target(self):
@@ -47,7 +47,7 @@ class VscsiTargetTopologyTest(unittest.TestCase):
             topo = Topology([h])
             cmd = vscsi_target.command(topo, 0, h, sanitized=True)
             self.assertTrue(cmd[0].endswith("vscsi-target-asan"))
-            self.assertEqual(cmd[-3:], ["null", "--faults", f.name])
+            self.assertEqual(cmd[-5:], ["null", "--write-cache", "none", "--faults", f.name])
             os.rmdir(topo.socket_dir)
         with self.assertRaisesRegex(ValueError, "no such file"):
             Hba.from_spec("backend=vscsi-target,faults=/nonexistent/rules")
@@ -61,6 +61,14 @@ class VscsiTargetTopologyTest(unittest.TestCase):
             Hba.from_spec("store=null")
         with self.assertRaisesRegex(ValueError, "faults needs backend=vscsi-target"):
             Hba.from_spec("faults=x")
+        with self.assertRaisesRegex(ValueError, "write_cache needs backend=vscsi-target"):
+            Hba.from_spec("write_cache=volatile")
+        with self.assertRaisesRegex(ValueError, "bad write_cache"):
+            Hba.from_spec("backend=vscsi-target,write_cache=sometimes")
+        h = Hba.from_spec("backend=vscsi-target,write_cache=volatile")
+        topo = Topology([h])
+        self.assertEqual(vscsi_target.command(topo, 0, h)[-2:], ["--write-cache", "volatile"])
+        os.rmdir(topo.socket_dir)
 
     def test_ranges(self):
         self.assertEqual(vscsi_target.ranges([7, 0, 1, 2, 3, 9, 10]), "0-3,7,9-10")

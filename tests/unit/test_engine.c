@@ -280,6 +280,23 @@ static void test_durable_passes_advance_the_generation(void **state)
     assert_true(gen <= first);
 }
 
+/* test_skip_flush (test only): the passes are still called durable, but no LUN sees a flush:
+ * the driver the power-cut test against a volatile write cache must catch. */
+static void test_skip_flush_sends_no_synchronize_cache(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 2);
+    fake_lun_store(x->b.f.luns[0]);
+    fake_lun_store(x->b.f.luns[1]);
+    discover(x);
+    x->b.env.test_skip_flush = true;
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=64k\nverify=crc32c\niodepth=4\n"), 0);
+    assert_int_equal(x->b.r.dir[DIR_WRITE].ios, 2 * 16);
+    assert_int_equal(x->b.f.luns[0]->flushes, 0);
+    assert_int_equal(x->b.f.luns[1]->flushes, 0);
+    assert_int_equal(x->b.r.verify_failures, 0);
+}
+
 /* A LUN that holds every command; ABORT TASK is not answered (QEMU answers only once the request
  * is cancelled), LOGICAL UNIT RESET frees it. The other LUNs keep their rate in every second; the
  * stalled LUN leaves the run when it stalls again after its reset. */
@@ -374,6 +391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_media_error_is_counted_for_its_lun, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_stamps_and_durable_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_passes_advance_the_generation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_flush_sends_no_synchronize_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stalled_lun_does_not_stop_the_others_roundrobin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stalled_lun_does_not_stop_the_others_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_escalates_to_hba_reset, setup, teardown),

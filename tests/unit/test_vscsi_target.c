@@ -84,14 +84,107 @@ static void test_null_store_reads_zeroes(void **state)
     assert_int_equal(block_store_read(&s, 8000, buf, 512), -1);
 }
 
-/* ---- the LUN table ---- */
-
 static struct lun_table table;
+
+/* ---- the volatile write cache ---- */
+
+static uint64_t alternate(void *state)
+{
+    return (*(uint64_t *)state)++; /* 0, 1, 2, ...: every other block reaches the medium */
+}
+
+static void test_write_cache_flush_forget_and_power_cut(void **state)
+{
+    (void)state;
+    struct block_store medium;
+    struct write_cache c;
+    block_store_init(&medium, BLOCK_STORE_SPARSE, 512 * 4096);
+    write_cache_init(&c, 512);
+    uint8_t blocks[512 * 600], out[512 * 600];
+    for (size_t i = 0; i < sizeof(blocks); i++)
+        blocks[i] = (uint8_t)(i / 512 + 1);
+    assert_int_equal(write_cache_put(&c, 100, blocks, 600), 0); /* grows the table on the way */
+    assert_int_equal(write_cache_blocks(&c), 600);
+    /* the medium has nothing yet; a read overlays the cache */
+    assert_int_equal(block_store_read(&medium, 100 * 512, out, sizeof(out)), 0);
+    assert_int_equal(out[0], 0);
+    write_cache_overlay(&c, 100, out, 600);
+    assert_memory_equal(out, blocks, sizeof(blocks));
+    /* a write-through of blocks 110..119 forgets their cached copies; a long range walks the cache */
+    write_cache_forget(&c, 110, 10);
+    assert_int_equal(write_cache_blocks(&c), 590);
+    write_cache_forget(&c, 650, 1000000);
+    assert_int_equal(write_cache_blocks(&c), 540);
+    memset(out, 0, sizeof(out));
+    write_cache_overlay(&c, 100, out, 600);
+    assert_int_equal(out[9 * 512], 10);
+    assert_int_equal(out[10 * 512], 0);
+    assert_int_equal(out[549 * 512], (uint8_t)550);
+    assert_int_equal(out[550 * 512], 0);
+    /* SYNCHRONIZE CACHE: all of it on the medium */
+    assert_int_equal(write_cache_flush(&c, &medium), 540);
+    assert_int_equal(write_cache_blocks(&c), 0);
+    assert_int_equal(block_store_read(&medium, 100 * 512, out, 512), 0);
+    assert_int_equal(out[0], 1);
+    /* a power cut: every other unflushed block reaches the medium, the rest are lost */
+    memset(blocks, 0xaa, 512 * 10);
+    assert_int_equal(write_cache_put(&c, 0, blocks, 10), 0);
+    uint64_t rng = 0, kept = 0, lost = 0;
+    write_cache_power_cut(&c, &medium, alternate, &rng, &kept, &lost);
+    assert_int_equal(kept, 5);
+    assert_int_equal(lost, 5);
+    assert_int_equal(write_cache_blocks(&c), 0);
+    unsigned on_medium = 0;
+    for (uint64_t lba = 0; lba < 10; lba++) {
+        assert_int_equal(block_store_read(&medium, lba * 512, out, 512), 0);
+        on_medium += out[0] == 0xaa;
+    }
+    assert_int_equal(on_medium, 5);
+    write_cache_free(&c);
+    block_store_free(&medium);
+}
+
+static void test_write_cache_behind_scsi_commands(void **state)
+{
+    (void)state;
+    const uint16_t targets[] = {0}, luns[] = {0};
+    const char *why;
+    assert_int_equal(lun_table_init(&table, targets, 1, luns, 1, 2048, 512, BLOCK_STORE_SPARSE, true, &why), 0);
+    struct lun *l = lun_table_find(&table, 0, 0);
+    l->ua_pending = false;
+    struct scsi_emul_result r;
+    uint8_t cdb[VSCSI_CDB_SIZE] = {SCSI_OP_MODE_SENSE6, 0x08, 0x08, 0, 255}, buf[1024], in[1024];
+    scsi_emul_execute(&table.targets[0], l, cdb, sizeof(cdb), NULL, 0, in, sizeof(in), &r);
+    assert_int_equal(in[4 + 2] & 0x04, 0x04); /* WCE in the caching page (DBD: no block descriptor) */
+    memset(buf, 0x5c, sizeof(buf));
+    uint8_t w10[VSCSI_CDB_SIZE] = {SCSI_OP_WRITE10, 0, 0, 0, 0, 4, 0, 0, 2};
+    scsi_emul_execute(&table.targets[0], l, w10, sizeof(w10), buf, sizeof(buf), in, 0, &r);
+    assert_int_equal(r.status, SCSI_STATUS_GOOD);
+    assert_int_equal(write_cache_blocks(&l->cache), 2);
+    assert_int_equal(block_store_pages(&l->store), 0); /* acknowledged, not on the medium */
+    uint8_t r10[VSCSI_CDB_SIZE] = {SCSI_OP_READ10, 0, 0, 0, 0, 4, 0, 0, 2};
+    scsi_emul_execute(&table.targets[0], l, r10, sizeof(r10), NULL, 0, in, sizeof(in), &r);
+    assert_memory_equal(in, buf, sizeof(buf));
+    uint8_t sync[VSCSI_CDB_SIZE] = {SCSI_OP_SYNCHRONIZE_CACHE10};
+    scsi_emul_execute(&table.targets[0], l, sync, sizeof(sync), NULL, 0, in, 0, &r);
+    assert_int_equal(r.status, SCSI_STATUS_GOOD);
+    assert_int_equal(write_cache_blocks(&l->cache), 0);
+    assert_int_equal(block_store_pages(&l->store), 1);
+    /* FUA: straight to the medium */
+    w10[1] = 0x08;
+    w10[5] = 8;
+    scsi_emul_execute(&table.targets[0], l, w10, sizeof(w10), buf, sizeof(buf), in, 0, &r);
+    assert_int_equal(write_cache_blocks(&l->cache), 0);
+    assert_int_equal(block_store_pages(&l->store), 2); /* LBAs 4..11: bytes 2048..6143, two pages */
+    lun_table_free(&table);
+}
+
+/* ---- the LUN table ---- */
 
 static void make_table(const uint16_t *targets, size_t nt, const uint16_t *luns, size_t nl, enum block_store_kind k)
 {
     const char *why = NULL;
-    assert_int_equal(lun_table_init(&table, targets, nt, luns, nl, 2048, 512, k, &why), 0);
+    assert_int_equal(lun_table_init(&table, targets, nt, luns, nl, 2048, 512, k, false, &why), 0);
 }
 
 static void test_lun_table_lookup(void **state)
@@ -120,10 +213,10 @@ static void test_lun_table_refuses_bad_lists(void **state)
     (void)state;
     const char *why = NULL;
     const uint16_t unsorted[] = {3, 1}, ok[] = {0}, too_big[] = {16384};
-    assert_int_equal(lun_table_init(&table, unsorted, 2, ok, 1, 1, 512, BLOCK_STORE_NULL, &why), -1);
+    assert_int_equal(lun_table_init(&table, unsorted, 2, ok, 1, 1, 512, BLOCK_STORE_NULL, false, &why), -1);
     assert_non_null(why);
-    assert_int_equal(lun_table_init(&table, ok, 1, too_big, 1, 1, 512, BLOCK_STORE_NULL, &why), -1);
-    assert_int_equal(lun_table_init(&table, ok, 1, ok, 1, 0, 512, BLOCK_STORE_NULL, &why), -1);
+    assert_int_equal(lun_table_init(&table, ok, 1, too_big, 1, 1, 512, BLOCK_STORE_NULL, false, &why), -1);
+    assert_int_equal(lun_table_init(&table, ok, 1, ok, 1, 0, 512, BLOCK_STORE_NULL, false, &why), -1);
 }
 
 /* ---- SCSI emulation ---- */
@@ -205,6 +298,16 @@ static void test_request_sense_reports_and_clears_the_unit_attention(void **stat
     r = run(0, 0, rs, 6, NULL, 0, 4096);
     assert_int_equal(data_in[2], SCSI_SENSE_NO_SENSE);
     assert_int_equal(data_in[12], 0);
+    rs[1] = 0x01; /* DESC: descriptor-format sense */
+    r = run(0, 0, rs, 6, NULL, 0, 4096);
+    assert_int_equal(r.status, SCSI_STATUS_GOOD);
+    assert_int_equal(r.data_len, 8);
+    assert_int_equal(data_in[0], 0x72);
+    assert_int_equal(data_in[1], SCSI_SENSE_NO_SENSE);
+    /* NACA in the CONTROL byte is refused (SAM-5 5.3.3) */
+    uint8_t naca[6] = {SCSI_OP_TEST_UNIT_READY, 0, 0, 0, 0, 0x04};
+    r = run(0, 0, naca, 6, NULL, 0, 0);
+    assert_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
 }
 
 static void test_inquiry_absent_lun_and_bad_fields(void **state)
@@ -272,6 +375,11 @@ static void test_report_luns(void **state)
     assert_int_equal(scsi_get_be32(data_in), 24);
     const uint8_t want[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x41, 0x2c, 0, 0, 0, 0, 0, 0};
     assert_memory_equal(data_in + 8, want, sizeof(want));
+    /* an allocation length under 16 is refused (SPC-5 6.35.1) */
+    cdb[8] = 0;
+    cdb[9] = 15;
+    r = run(7, 0, cdb, 12, NULL, 0, 4096);
+    assert_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
     /* cut to 16 bytes: the header still tells the whole length */
     cdb[8] = 0;
     cdb[9] = 16;
@@ -631,6 +739,8 @@ int main(void)
         cmocka_unit_test(test_sparse_store_round_trip),
         cmocka_unit_test(test_sparse_store_discard_keeps_other_pages),
         cmocka_unit_test(test_null_store_reads_zeroes),
+        cmocka_unit_test(test_write_cache_flush_forget_and_power_cut),
+        cmocka_unit_test(test_write_cache_behind_scsi_commands),
         cmocka_unit_test(test_lun_table_lookup),
         cmocka_unit_test(test_lun_table_refuses_bad_lists),
         cmocka_unit_test_setup_teardown(test_unit_attention_once_and_inquiry_passes_it, setup_table, teardown_table),

@@ -70,6 +70,9 @@ class Hba:
                       jobs work) or null (zeroes; writes dropped)
       faults          vscsi-target only: a fault-rule file (docs/faults.md, "The
                       vscsi-target's faults")
+      write_cache     vscsi-target only: none (default) or volatile: writes wait in the
+                      target's cache until SYNCHRONIZE CACHE or FUA; QEMU going away is a power
+                      cut that loses the rest (a random part of it reaches the store)
 
     Faults (docs/faults.md has what QEMU does and what the guest sees for each). A key that
     takes LUNs takes `all` (or yes), `none` (or no, the default) or LUN numbers and ranges
@@ -104,13 +107,14 @@ class Hba:
             "backend", "root_port",
             "media_error", "media_error_luns", "media_error_lba", "media_error_once", "media_error_errno",
             "throttle_iops", "throttle_bps", "throttle_luns", "read_only", "zero_size", "no_medium",
-            "store", "faults")
+            "store", "faults", "write_cache")
 
     def __init__(self, device="scsi", disks=None, targets="1", luns="1", type="hd", block_size="512", size="1G", interface="both",
                  num_queues="", queue_size="", iothread="no", backend="null-co", root_port="no",
                  media_error="none", media_error_luns=None, media_error_lba=None, media_error_once=None,
                  media_error_errno=None, throttle_iops="", throttle_bps="", throttle_luns=None,
-                 read_only="none", zero_size="none", no_medium="none", store=None, faults=None):
+                 read_only="none", zero_size="none", no_medium="none", store=None, faults=None,
+                 write_cache=None):
         if device not in ("scsi", "blk"):
             raise ValueError("bad device %r (scsi: a virtio-scsi HBA, blk: virtio-blk disks)" % device)
         self.device = device
@@ -148,8 +152,12 @@ class Hba:
             raise ValueError("bad backend %r (null-co, file or vscsi-target)" % backend)
         self.backend = backend
         self.vscsi_target = backend == "vscsi-target"
-        if not self.vscsi_target and (store is not None or faults is not None):
-            raise ValueError("%s needs backend=vscsi-target" % ("store" if store is not None else "faults"))
+        for key, value in (("store", store), ("faults", faults), ("write_cache", write_cache)):
+            if value is not None and not self.vscsi_target:
+                raise ValueError("%s needs backend=vscsi-target" % key)
+        if write_cache not in (None, "none", "volatile"):
+            raise ValueError("bad write_cache %r (none or volatile)" % write_cache)
+        self.write_cache = write_cache or "none"
         if store not in (None, "sparse", "null"):
             raise ValueError("bad store %r (sparse or null)" % store)
         self.store = store or "sparse"

@@ -47,7 +47,7 @@ def command(topology, index, hba, sanitized=False):
     """The target's command line for HBA index of topology."""
     cmd = [binary(sanitized), "--socket", topology.socket_path(index), "--targets", ranges(hba.targets),
            "--luns", ranges(hba.luns), "--size", str(hba.size), "--block-size", str(hba.block_size),
-           "--store", hba.store]
+           "--store", hba.store, "--write-cache", hba.write_cache]
     if hba.faults:
         cmd += ["--faults", hba.faults]
     return cmd

@@ -10,16 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tools/vscsi-target/block_map.h"
+
 enum block_store_kind { BLOCK_STORE_NULL, BLOCK_STORE_SPARSE };
 
 #define BLOCK_STORE_PAGE 4096u
 
 struct block_store {
     enum block_store_kind kind;
-    uint64_t bytes;     /* the LUN's size: every access is checked against it */
-    uint64_t *keys;     /* page number + 1 (0: an empty slot) */
-    uint8_t **pages;
-    size_t slots, used; /* slots is a power of two (or 0 before the first write) */
+    uint64_t bytes;        /* the LUN's size: every access is checked against it */
+    struct block_map pages; /* page number -> BLOCK_STORE_PAGE bytes */
 };
 
 void block_store_init(struct block_store *s, enum block_store_kind kind, uint64_t bytes);

@@ -22,11 +22,12 @@ enum {
     TMF_I_T_NEXUS_RESET = 4, TMF_LOGICAL_UNIT_RESET = 5, TMF_QUERY_TASK = 6, TMF_QUERY_TASK_SET = 7,
 };
 
-void device_init(struct device *d, struct lun_table *luns, struct fault_rules *faults)
+void device_init(struct device *d, struct lun_table *luns, struct fault_rules *faults, uint64_t seed)
 {
     memset(d, 0, sizeof(*d));
     d->luns = luns;
     d->faults = faults;
+    d->power_cut_rng = seed;
     for (unsigned i = 0; i < DEVICE_MAX_RINGS; i++)
         vring_init(&d->rings[i], i);
 }
@@ -467,6 +468,40 @@ void device_drop_pending(struct device *d, int ring)
     }
 }
 
+/* splitmix64 over the device's own state: power cuts repeat for a seed. */
+static uint64_t power_cut_random(void *state)
+{
+    uint64_t z = (*(uint64_t *)state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void device_power_cut(struct device *d, const char *why)
+{
+    uint64_t kept = 0, lost = 0;
+    unsigned luns = 0;
+    for (unsigned t = 0; t < LUN_TABLE_TARGETS; t++) {
+        const struct lun_target *tg = &d->luns->targets[t];
+        for (size_t i = 0; tg->luns && i < tg->count; i++) {
+            struct lun *l = tg->luns[tg->present[i]];
+            uint64_t k = 0, n = 0;
+            write_cache_power_cut(&l->cache, &l->store, power_cut_random, &d->power_cut_rng, &k, &n);
+            luns += (k + n) != 0;
+            kept += k;
+            lost += n;
+            l->ua_pending = true; /* SPC-5 6.2: POWER ON OCCURRED */
+            l->ua_asc = SCSI_ASC_POWER_ON_OR_RESET;
+            l->ua_ascq = 0x01;
+        }
+    }
+    d->power_cuts++;
+    d->blocks_kept += kept;
+    d->blocks_lost += lost;
+    vt_log("power cut (%s): %llu unflushed blocks on %u LUNs: %llu reached the medium, %llu lost", why,
+           (unsigned long long)(kept + lost), luns, (unsigned long long)kept, (unsigned long long)lost);
+}
+
 void device_report(const struct device *d)
 {
     char faults[512] = "";
@@ -482,8 +517,9 @@ void device_report(const struct device *d)
             pages += block_store_pages(&tg->luns[tg->present[i]]->store);
     }
     vt_log("totals: %llu commands, %llu control requests, %llu bad chains, %zu still pending; faults fired:%s; "
-           "%zu LUNs, table %zu KiB, %zu store pages (%zu KiB)",
+           "%zu LUNs, table %zu KiB, %zu store pages (%zu KiB); %llu power cuts, %llu unflushed blocks lost",
            (unsigned long long)d->stats.commands, (unsigned long long)d->stats.tmfs,
            (unsigned long long)d->stats.bad_chains, d->npending, n ? faults : " none", d->luns->lun_count,
-           lun_table_bytes(d->luns) >> 10, pages, pages * (BLOCK_STORE_PAGE >> 10));
+           lun_table_bytes(d->luns) >> 10, pages, pages * (BLOCK_STORE_PAGE >> 10),
+           (unsigned long long)d->power_cuts, (unsigned long long)d->blocks_lost);
 }

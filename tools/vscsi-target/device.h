@@ -50,9 +50,11 @@ struct device {
     size_t bounce_in_cap, bounce_out_cap;
     struct device_stats stats;
     unsigned fault_lines_logged;
+    uint64_t power_cut_rng; /* which cached blocks a power cut lets reach the medium */
+    uint64_t power_cuts, blocks_kept, blocks_lost;
 };
 
-void device_init(struct device *d, struct lun_table *luns, struct fault_rules *faults);
+void device_init(struct device *d, struct lun_table *luns, struct fault_rules *faults, uint64_t seed);
 void device_free(struct device *d);
 /* Take and answer everything available on ring i. */
 void device_process(struct device *d, unsigned i, uint64_t now_ns);
@@ -60,6 +62,9 @@ void device_process(struct device *d, unsigned i, uint64_t now_ns);
 uint64_t device_run_timers(struct device *d, uint64_t now_ns);
 /* Forget the pending commands of ring i (ring < 0: all); their guest memory is no longer ours. */
 void device_drop_pending(struct device *d, int ring);
+/* A power cut (QEMU went away, or SIGUSR1): every LUN's volatile write cache is lost but for a
+ * random part that reached the medium, and every LUN powers on again with a UNIT ATTENTION. */
+void device_power_cut(struct device *d, const char *why);
 /* The log line at exit: commands, TMFs, faults fired by kind, memory. */
 void device_report(const struct device *d);
 

@@ -13,7 +13,7 @@ static bool ascending(const uint16_t *v, size_t n, unsigned limit)
 }
 
 int lun_table_init(struct lun_table *t, const uint16_t *targets, size_t ntargets, const uint16_t *luns,
-                   size_t nluns, uint64_t blocks, uint32_t block_size, enum block_store_kind kind,
+                   size_t nluns, uint64_t blocks, uint32_t block_size, enum block_store_kind kind, bool wce,
                    const char **why)
 {
     memset(t, 0, sizeof(*t));
@@ -46,6 +46,8 @@ int lun_table_init(struct lun_table *t, const uint16_t *targets, size_t ntargets
             l->ua_asc = 0x29;
             l->ua_ascq = 0x00;
             block_store_init(&l->store, kind, blocks * block_size);
+            l->wce = wce;
+            write_cache_init(&l->cache, block_size);
             tg->luns[luns[j]] = l;
             tg->present[j] = luns[j];
         }
@@ -63,7 +65,10 @@ void lun_table_free(struct lun_table *t)
             continue;
         struct lun *block = tg->count ? tg->luns[tg->present[0]] : NULL;
         for (size_t j = 0; j < tg->count; j++)
+        {
             block_store_free(&tg->luns[tg->present[j]]->store);
+            write_cache_free(&tg->luns[tg->present[j]]->cache);
+        }
         free(block);
         free(tg->luns);
         free(tg->present);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "tools/vscsi-target/block_store.h"
+#include "tools/vscsi-target/write_cache.h"
 
 #define LUN_TABLE_TARGETS 256
 #define LUN_TABLE_LUNS 16384
@@ -24,7 +25,9 @@ struct lun {
     /* A UNIT ATTENTION waiting for the next command (SPC-5 5.14): power on first, then resets. */
     bool ua_pending;
     uint8_t ua_asc, ua_ascq;
-    struct block_store store;
+    struct block_store store; /* the medium */
+    bool wce;                 /* a volatile write cache (the Caching page's WCE) in front of it */
+    struct write_cache cache;
 };
 
 struct lun_target {
@@ -39,11 +42,12 @@ struct lun_table {
 };
 
 /* Every LUN of a (target, LUN) list pair: targets[] x luns[], each of blocks x block_size bytes
- * in a store of kind, with a power-on UNIT ATTENTION pending. The lists must be ascending and
+ * in a store of kind (with a volatile write cache when wce), with a power-on UNIT ATTENTION
+ * pending. The lists must be ascending and
  * inside the limits. Returns 0, or -1 with why set (a static message) when they are not or
  * memory runs out. */
 int lun_table_init(struct lun_table *t, const uint16_t *targets, size_t ntargets, const uint16_t *luns,
-                   size_t nluns, uint64_t blocks, uint32_t block_size, enum block_store_kind kind,
+                   size_t nluns, uint64_t blocks, uint32_t block_size, enum block_store_kind kind, bool wce,
                    const char **why);
 void lun_table_free(struct lun_table *t);
 

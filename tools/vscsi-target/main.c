@@ -4,12 +4,16 @@
  * 256 targets x 16384 LUNs, and misbehaves as a fault-rule file says (docs/faults.md).
  *
  *   vscsi-target --socket PATH [--targets LIST] [--luns LIST] [--size BYTES] [--block-size 512|4096]
- *                [--store sparse|null] [--faults FILE] [--seed N] [--once]
+ *                [--store sparse|null] [--write-cache none|volatile] [--faults FILE] [--seed N] [--once]
  *
  * LIST: numbers and ranges, 0-3,7. QEMU side:
  *   -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem
  *   -chardev socket,id=vt0,path=PATH -device vhost-user-scsi-pci,chardev=vt0
  * It runs until SIGTERM or SIGINT (with --once: until QEMU disconnects), then logs its totals.
+ * --write-cache volatile puts a volatile write cache before each LUN's store (the Caching page's
+ * WCE set): a power cut (QEMU disconnecting, or SIGUSR1) loses what SYNCHRONIZE CACHE or FUA
+ * did not put on the store, but for a random part of it (the seed chooses), and the next QEMU
+ * that connects sees the stable contents.
  * Exit status 0, or 1 for a bad command line, fault file or socket.
  */
 #define _GNU_SOURCE /* accept4 */
@@ -35,7 +39,8 @@ static void usage_error(const char *fmt, const char *arg)
     fprintf(stderr, "vscsi-target: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nusage: vscsi-target --socket PATH [--targets LIST] [--luns LIST] [--size BYTES] "
-                    "[--block-size 512|4096] [--store sparse|null] [--faults FILE] [--seed N] [--once]\n");
+                    "[--block-size 512|4096] [--store sparse|null] [--write-cache none|volatile] [--faults FILE] "
+                    "[--seed N] [--once]\n");
     exit(1);
 }
 
@@ -142,7 +147,7 @@ int main(int argc, char **argv)
 {
     const char *socket_path = NULL, *targets_arg = "0", *luns_arg = "0", *faults_path = NULL;
     uint64_t size = 1ull << 30, seed = 0;
-    bool seed_given = false, once = false;
+    bool seed_given = false, once = false, wce = false;
     uint32_t block_size = 512;
     enum block_store_kind kind = BLOCK_STORE_SPARSE;
     for (int i = 1; i < argc; i++) {
@@ -173,6 +178,10 @@ int main(int argc, char **argv)
                 kind = BLOCK_STORE_NULL;
             else
                 usage_error("--store %s: sparse or null", val);
+        } else if (!strcmp(opt, "--write-cache")) {
+            if (strcmp(val, "none") && strcmp(val, "volatile"))
+                usage_error("--write-cache %s: none or volatile", val);
+            wce = !strcmp(val, "volatile");
         } else if (!strcmp(opt, "--faults"))
             faults_path = val;
         else if (!strcmp(opt, "--seed")) {
@@ -209,7 +218,8 @@ int main(int argc, char **argv)
     uint16_t *luns = parse_list(luns_arg, LUN_TABLE_LUNS - 1, &nluns, "LUNs");
     static struct lun_table table;
     const char *why;
-    if (lun_table_init(&table, targets, ntargets, luns, nluns, size / block_size, block_size, kind, &why) < 0) {
+    if (lun_table_init(&table, targets, ntargets, luns, nluns, size / block_size, block_size, kind, wce,
+                       &why) < 0) {
         fprintf(stderr, "vscsi-target: %s\n", why);
         return 1;
     }
@@ -220,18 +230,20 @@ int main(int argc, char **argv)
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGUSR1);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
     int lfd = listen_on(socket_path);
-    vt_log("listening on %s: %zu targets x %zu LUNs (%zu LUNs) of %llu x %u bytes, %s store, %zu fault rules%s",
+    vt_log("listening on %s: %zu targets x %zu LUNs (%zu LUNs) of %llu x %u bytes, %s store%s, %zu fault rules",
            socket_path, ntargets, nluns, table.lun_count, (unsigned long long)(size / block_size), block_size,
-           kind == BLOCK_STORE_SPARSE ? "sparse" : "null", faults ? faults->count : 0, faults ? "" : "");
+           kind == BLOCK_STORE_SPARSE ? "sparse" : "null", wce ? ", volatile write cache" : "",
+           faults ? faults->count : 0);
     if (faults)
         vt_log("fault seed %llu", (unsigned long long)faults->seed);
 
     static struct device dev;
-    device_init(&dev, &table, faults);
+    device_init(&dev, &table, faults, seed_given ? seed : 1);
     struct vhost_user u = {.fd = -1, .dev = &dev};
     bool running = true;
     while (running) {
@@ -260,8 +272,11 @@ int main(int argc, char **argv)
         }
         if (pfd[0].revents) {
             struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof(si)) > 0)
-                vt_log("signal %u: stopping", si.ssi_signo);
+            if (read(sfd, &si, sizeof(si)) > 0 && si.ssi_signo == SIGUSR1) {
+                device_power_cut(&dev, "SIGUSR1");
+                continue;
+            }
+            vt_log("signal %u: stopping", si.ssi_signo);
             break;
         }
         if (pfd[1].revents) {

@@ -216,7 +216,7 @@ static bool range_ok(const struct lun *lun, uint64_t lba, uint64_t blocks)
     return lba <= lun->blocks && blocks <= lun->blocks - lba;
 }
 
-static void read_write(struct lun *lun, bool write, uint64_t lba, uint64_t blocks, const uint8_t *data_out,
+static void read_write(struct lun *lun, bool write, bool fua, uint64_t lba, uint64_t blocks, const uint8_t *data_out,
                        size_t out_len, uint8_t *data_in, size_t cap, struct scsi_emul_result *r)
 {
     if (!range_ok(lun, lba, blocks))
@@ -227,8 +227,18 @@ static void read_write(struct lun *lun, bool write, uint64_t lba, uint64_t block
         return;
     }
     uint64_t offset = lba * lun->block_size;
-    int rc = write ? block_store_write(&lun->store, offset, data_out, (size_t)bytes)
-                   : block_store_read(&lun->store, offset, data_in, (size_t)bytes);
+    int rc;
+    if (!write) {
+        rc = block_store_read(&lun->store, offset, data_in, (size_t)bytes);
+        write_cache_overlay(&lun->cache, lba, data_in, blocks); /* the newest data is in the cache */
+    } else if (lun->wce && !fua) {
+        rc = write_cache_put(&lun->cache, lba, data_out, blocks); /* acknowledged, not yet on the medium */
+    } else {
+        /* SBC-4 5.40: FUA (or no write cache): on the medium before the status; cached older
+         * copies of these blocks must not be destaged over it later */
+        write_cache_forget(&lun->cache, lba, blocks);
+        rc = block_store_write(&lun->store, offset, data_out, (size_t)bytes);
+    }
     if (rc < 0)
         return check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00); /* INTERNAL TARGET FAILURE */
     if (!write)
@@ -236,7 +246,7 @@ static void read_write(struct lun *lun, bool write, uint64_t lba, uint64_t block
 }
 
 /* SPC-5 7.5: the caching (08h) and control (0Ah) mode pages; pc 1 (changeable) gives zeroes. */
-static size_t mode_page(uint8_t page, uint8_t pc, uint8_t *out)
+static size_t mode_page(const struct lun *lun, uint8_t page, uint8_t pc, uint8_t *out)
 {
     size_t len;
     if (page == 0x08) {
@@ -244,6 +254,8 @@ static size_t mode_page(uint8_t page, uint8_t pc, uint8_t *out)
         memset(out, 0, len);
         out[0] = 0x08;
         out[1] = 0x12;
+        if (pc != 1 && lun->wce)
+            out[2] = 0x04; /* WCE (SBC-4 6.5.5): writes are acknowledged from a volatile cache */
     } else if (page == 0x0a) {
         len = 12;
         memset(out, 0, len);
@@ -280,10 +292,10 @@ static void mode_sense(const struct lun *lun, const uint8_t *cdb, bool ten, uint
     }
     n += bd;
     if (page == 0x3f) {
-        n += mode_page(0x08, pc, buf + n);
-        n += mode_page(0x0a, pc, buf + n);
+        n += mode_page(lun, 0x08, pc, buf + n);
+        n += mode_page(lun, 0x0a, pc, buf + n);
     } else {
-        size_t len = mode_page(page, pc, buf + n);
+        size_t len = mode_page(lun, page, pc, buf + n);
         if (len == 0)
             return invalid_field(r);
         n += len;
@@ -344,6 +356,7 @@ static void unmap(struct lun *lun, const uint8_t *cdb, const uint8_t *data, size
     }
     for (size_t i = 0; i < dlen / 16; i++) {
         const uint8_t *d = data + 8 + 16 * i;
+        write_cache_forget(&lun->cache, scsi_get_be64(d), scsi_get_be32(d + 8));
         block_store_discard(&lun->store, scsi_get_be64(d) * lun->block_size,
                             (uint64_t)scsi_get_be32(d + 8) * lun->block_size);
     }
@@ -365,6 +378,7 @@ static void write_same(struct lun *lun, const uint8_t *cdb, bool sixteen, const 
         r->response = VIRTIO_SCSI_S_OVERRUN;
         return;
     }
+    write_cache_forget(&lun->cache, lba, blocks); /* written through to the medium below */
     bool zero = true;
     for (size_t i = 0; !ndob && i < lun->block_size && zero; i++)
         zero = data[i] == 0;
@@ -433,12 +447,12 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
         return read_capacity16(lun, cdb, data_in, data_in_cap, r);
     case SCSI_OP_READ10:
     case SCSI_OP_WRITE10:
-        return read_write(lun, op == SCSI_OP_WRITE10, scsi_get_be32(cdb + 2), scsi_get_be16(cdb + 7), data_out,
-                          data_out_len, data_in, data_in_cap, r);
+        return read_write(lun, op == SCSI_OP_WRITE10, cdb[1] & 0x08, scsi_get_be32(cdb + 2), scsi_get_be16(cdb + 7),
+                          data_out, data_out_len, data_in, data_in_cap, r);
     case SCSI_OP_READ16:
     case SCSI_OP_WRITE16:
-        return read_write(lun, op == SCSI_OP_WRITE16, scsi_get_be64(cdb + 2), scsi_get_be32(cdb + 10), data_out,
-                          data_out_len, data_in, data_in_cap, r);
+        return read_write(lun, op == SCSI_OP_WRITE16, cdb[1] & 0x08, scsi_get_be64(cdb + 2), scsi_get_be32(cdb + 10),
+                          data_out, data_out_len, data_in, data_in_cap, r);
     case SCSI_OP_SYNCHRONIZE_CACHE10:
     case SCSI_OP_SYNCHRONIZE_CACHE16: {
         bool ten = op == SCSI_OP_SYNCHRONIZE_CACHE10;
@@ -446,7 +460,10 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
         uint64_t blocks = ten ? scsi_get_be16(cdb + 7) : scsi_get_be32(cdb + 10);
         if (lba > lun->blocks || (blocks && !range_ok(lun, lba, blocks)))
             return lba_out_of_range(r);
-        return; /* the store has no volatile cache */
+        /* SBC-4 5.24: the range (the whole cache here, which the command allows) reaches the medium */
+        if (write_cache_flush(&lun->cache, &lun->store) < 0)
+            return check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00);
+        return;
     }
     case SCSI_OP_MODE_SENSE6:
     case SCSI_OP_MODE_SENSE10:
