@@ -4,7 +4,7 @@
  * kvm-unit-tests: a PASS:, FAIL: or SKIP: line per check and LUN, then a SUMMARY line; a FAIL
  * line carries the CDB sent and what came back against what the clause wants.
  *
- * Each family of checks (check/spc_inquiry.c, spc_commands.c, sbc.c, task.c) keeps its table beside
+ * Each family of checks (check/spc_inquiry.c, spc_commands.c, sbc.c, task.c, transport.c) keeps its table beside
  * its code; check/table.c strings them together into the one list that the runner, check_list=yes
  * and docs/checks.md (made by `make check-docs`) read.
  */

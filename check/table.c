@@ -1,8 +1,9 @@
 /* The one list of checks (check/check.h): the families' tables, one after another. */
 #include "check/check.h"
 
-extern const struct check_def check_spc_inquiry[], check_spc_commands[], check_sbc[], check_task[];
-extern const size_t check_spc_inquiry_count, check_spc_commands_count, check_sbc_count, check_task_count;
+extern const struct check_def check_spc_inquiry[], check_spc_commands[], check_sbc[], check_task[], check_transport[];
+extern const size_t check_spc_inquiry_count, check_spc_commands_count, check_sbc_count, check_task_count,
+    check_transport_count;
 
 static const struct {
     const struct check_def *defs;
@@ -12,6 +13,7 @@ static const struct {
     { check_spc_commands, &check_spc_commands_count },
     { check_sbc, &check_sbc_count },
     { check_task, &check_task_count },
+    { check_transport, &check_transport_count },
 };
 
 size_t check_count(void)

@@ -177,6 +177,7 @@ struct hba {
     uint32_t max_lun;
     uint32_t cmd_per_lun;  /* commands in flight per LUN the device allows */
     uint64_t tsc_hz;       /* ticks of now() per second */
+    const struct virtio_pci_seen *virtio; /* what a virtio-pci transport read at bring-up; NULL for others */
     struct hba_stats stats;
     bool broken;           /* protocol violation or failed reset: no more commands */
     bool tmf_unsupported;  /* no task management (virtio-blk): a late command's recovery is a reset */

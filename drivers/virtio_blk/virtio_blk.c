@@ -147,6 +147,7 @@ int vblk_hba_init(struct vblk_hba *hba, unsigned index, const struct pci_config_
     memset(hba, 0, sizeof *hba);
     hba->base.ops = &vblk_ops;
     hba->base.kind = "virtio-blk";
+    hba->base.virtio = &hba->vdev.seen;
     hba->base.index = index;
     hba->base.tsc_hz = opts->tsc_hz;
     hba->base.tmf_unsupported = true;

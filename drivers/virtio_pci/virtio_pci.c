@@ -79,6 +79,9 @@ int virtio_pci_open(struct virtio_pci_device *v, const struct pci_config_access 
             return -1;
         }
         v->modern = true;
+        v->seen.modern = true;
+        v->seen.caps = v->caps;
+        v->seen.num_queues = mmio_read16(common(v, COMMON_NUM_QUEUES));
         return 0;
     }
     if (!have_legacy) {
@@ -150,6 +153,7 @@ int virtio_pci_negotiate(struct virtio_pci_device *v, uint64_t wanted, uint64_t 
     virtio_pci_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
     uint64_t offered = device_features(v);
+    v->seen.device_features = offered;
     if (v->modern) {
         wanted |= VIRTIO_F_VERSION_1;
         if (!(offered & VIRTIO_F_VERSION_1)) {
@@ -175,7 +179,7 @@ int virtio_pci_negotiate(struct virtio_pci_device *v, uint64_t wanted, uint64_t 
     return 0;
 }
 
-uint16_t virtio_pci_queue_max_size(const struct virtio_pci_device *v, uint16_t index)
+static uint16_t queue_max_size(const struct virtio_pci_device *v, uint16_t index)
 {
     if (!v->modern) {
         outw((uint16_t)(v->io_base + LEGACY_QUEUE_SELECT), index);
@@ -185,6 +189,14 @@ uint16_t virtio_pci_queue_max_size(const struct virtio_pci_device *v, uint16_t i
         return 0;
     mmio_write16(common(v, COMMON_QUEUE_SELECT), index);
     return mmio_read16(common(v, COMMON_QUEUE_SIZE));
+}
+
+uint16_t virtio_pci_queue_max_size(struct virtio_pci_device *v, uint16_t index)
+{
+    uint16_t size = queue_max_size(v, index);
+    if (index < VIRTIO_PCI_SEEN_QUEUES)
+        v->seen.queue_size[index] = size;
+    return size;
 }
 
 static void write64(uint64_t addr, uint64_t v)

@@ -12,6 +12,7 @@
 
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio_pci_caps.h"
+#include "drivers/virtio/virtio_pci_seen.h"
 #include "drivers/virtio/virtqueue.h"
 
 /* Device status bits (2.1). */
@@ -24,9 +25,6 @@ enum {
     VIRTIO_STATUS_FAILED = 128,
 };
 
-/* Reserved feature bits (6). */
-#define VIRTIO_F_RING_EVENT_IDX (1ull << 29)
-#define VIRTIO_F_VERSION_1 (1ull << 32)
 
 struct virtio_pci_device {
     const struct pci_device *pci;
@@ -34,6 +32,7 @@ struct virtio_pci_device {
     struct virtio_pci_caps caps;
     uint16_t io_base; /* legacy */
     uint64_t features; /* negotiated */
+    struct virtio_pci_seen seen; /* what the device showed, for mode=check */
 };
 
 /* Pick the interface (modern when the device has it and prefer_legacy is false) and check its
@@ -50,8 +49,8 @@ int virtio_pci_reset(struct virtio_pci_device *vdev, uint64_t timeout_cycles);
 uint8_t virtio_pci_get_status(const struct virtio_pci_device *vdev);
 void virtio_pci_set_status(const struct virtio_pci_device *vdev, uint8_t status);
 
-/* Number of queues the device offers (modern: num_queues; legacy: probe by size). */
-uint16_t virtio_pci_queue_max_size(const struct virtio_pci_device *vdev, uint16_t index);
+/* The size the device offers for queue index, 0 when there is no such queue (kept in seen). */
+uint16_t virtio_pci_queue_max_size(struct virtio_pci_device *vdev, uint16_t index);
 /* Tell the device where vq lives and enable it. Modern devices take vq->size (at most the
  * maximum); legacy ones need exactly their own size. Returns 0 or -1 with a reason. */
 int virtio_pci_queue_enable(struct virtio_pci_device *vdev, struct virtq *vq, char *err, size_t err_len);

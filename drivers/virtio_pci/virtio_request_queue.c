@@ -26,7 +26,7 @@ uint64_t vrq_now(const struct hba *h)
     return rdtsc();
 }
 
-uint16_t vrq_pick_size(const struct virtio_pci_device *v, uint16_t index, uint16_t limit)
+uint16_t vrq_pick_size(struct virtio_pci_device *v, uint16_t index, uint16_t limit)
 {
     uint16_t max = virtio_pci_queue_max_size(v, index);
     if (!v->modern || limit == 0 || limit >= max)

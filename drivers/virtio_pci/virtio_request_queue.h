@@ -37,7 +37,7 @@ uint64_t vrq_now(const struct hba *h);
 
 /* The size to give queue index: the device's maximum, or on the modern interface the largest
  * power of two up to limit (0: no limit); the legacy interface takes only its own size. */
-uint16_t vrq_pick_size(const struct virtio_pci_device *v, uint16_t index, uint16_t limit);
+uint16_t vrq_pick_size(struct virtio_pci_device *v, uint16_t index, uint16_t limit);
 
 /* Set q up as queue index of size entries (ring memory allocated once, zeroed each time) with
  * slots command slots (0: none, a queue the driver tracks itself), and enable it on the device.

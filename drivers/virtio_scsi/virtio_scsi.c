@@ -127,6 +127,7 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
         return -1;
     if (read_config(hba) != 0)
         return -1;
+    hba->vdev.seen.device_request_queues = hba->config.num_queues;
     unsigned queues = hba->config.num_queues;
     if (queues > HBA_MAX_QUEUES)
         queues = HBA_MAX_QUEUES;
@@ -194,6 +195,7 @@ int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_confi
     memset(hba, 0, sizeof *hba);
     hba->base.ops = &vscsi_ops;
     hba->base.kind = "virtio-scsi";
+    hba->base.virtio = &hba->vdev.seen;
     hba->base.index = index;
     hba->base.tsc_hz = opts->tsc_hz;
     hba->event_buffer_count = opts->event_buffers == 0 || opts->event_buffers > EVENT_BUFFERS ? EVENT_BUFFERS

@@ -817,6 +817,20 @@ void fake_hba_init(struct fake_hba *f, unsigned index, unsigned queues, unsigned
     f->answer_lun_reset = true;
     f->index_size = 64;
     f->index = xcalloc(f->index_size, sizeof *f->index);
+    /* A modern virtio-pci transport as QEMU lays it out (BAR 4: common, ISR, device, notify). */
+    struct virtio_pci_seen *v = &f->seen;
+    v->modern = true;
+    v->device_features = VIRTIO_F_VERSION_1;
+    v->caps.common = (struct virtio_pci_region){ true, 4, 0x0000, 0x38, 0 };
+    v->caps.isr = (struct virtio_pci_region){ true, 4, 0x1000, 0x1, 0 };
+    v->caps.device = (struct virtio_pci_region){ true, 4, 0x2000, 0x24, 0 };
+    v->caps.notify = (struct virtio_pci_region){ true, 4, 0x3000, 0x1000, 0 };
+    v->caps.notify_off_multiplier = 4;
+    v->device_request_queues = queues;
+    v->num_queues = (uint16_t)(queues + 2);
+    for (unsigned q = 0; q < queues + 2 && q < VIRTIO_PCI_SEEN_QUEUES; q++)
+        v->queue_size[q] = 128;
+    f->base.virtio = v;
 }
 
 void fake_hba_free(struct fake_hba *f)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "drivers/hba/hba.h"
+#include "drivers/virtio/virtio_pci_seen.h"
 
 #define FAKE_HZ 1000000u /* ticks per second: one tick is a microsecond */
 
@@ -97,6 +98,7 @@ struct fake_hba {
     enum hba_response tmf_response[HBA_TMF_KIND_COUNT]; /* not OK: every TMF of the kind answers this */
     bool reset_fails;          /* the HBA does not come back from a reset */
     struct fake_twist twists[2];
+    struct virtio_pci_seen seen; /* a conforming modern transport; base.virtio points here */
     bool report_lun0_always;   /* like QEMU: REPORT LUNS lists LUN 0 even where it does not exist */
     struct hba_tmf *tmf_pending[HBA_TMF_SLOTS]; /* sent, not answered */
     unsigned n_tmf_pending;

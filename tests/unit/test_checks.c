@@ -236,7 +236,16 @@ struct fail_case {
     enum hba_tmf_kind tmf; /* with tmf_response: how every TMF of that kind is answered */
     enum hba_response tmf_response;
     bool no_lun_bound;    /* the HBA's max_lun below the LUNs found */
+    void (*transport)(struct virtio_pci_seen *s); /* changes what the transport showed */
 };
+
+static void no_version_1(struct virtio_pci_seen *s) { s->device_features = 0; }
+static void odd_multiplier(struct virtio_pci_seen *s) { s->caps.notify_off_multiplier = 3; }
+static void no_isr(struct virtio_pci_seen *s) { s->caps.isr.present = false; }
+static void short_device_cfg(struct virtio_pci_seen *s) { s->caps.device.length = 20; }
+static void unaligned_common(struct virtio_pci_seen *s) { s->caps.common.offset = 2; }
+static void queue_of_100(struct virtio_pci_seen *s) { s->queue_size[1] = 100; }
+static void too_few_queues(struct virtio_pci_seen *s) { s->num_queues = 2; }
 
 static const struct fail_case fail_cases[] = {
     { "spc.inquiry.qualifier_connected", { { STD_INQUIRY, BYTE(0, 0x20) } }, "PERIPHERAL QUALIFIER 000b" },
@@ -347,6 +356,13 @@ static const struct fail_case fail_cases[] = {
     { "sam.tmf.query_task_set_idle", { { 0 } }, "QUERY TASK SET; got FAILURE", 1, HBA_TMF_QUERY_TASK_SET, HBA_RESPONSE_FAILURE },
     { "virtio.scsi.bad_target", { { ANY(SCSI_OP_REPORT_LUNS), SENSE(SCSI_SENSE_ILLEGAL_REQUEST, 0x25, 0) } }, "response BAD_TARGET" },
     { "virtio.scsi.config.bounds", { { 0 } }, "LUN 0:0:1 answered, outside max_target 255 and max_lun 0", 2, .no_lun_bound = true },
+    { "virtio.features.version_1", { { 0 } }, "without VIRTIO_F_VERSION_1 (bit 32)", .transport = no_version_1 },
+    { "virtio.pci.notify_off_multiplier", { { 0 } }, "notify_off_multiplier 3: not 0", .transport = odd_multiplier },
+    { "virtio.pci.isr_capability", { { 0 } }, "no VIRTIO_PCI_CAP_ISR_CFG capability", .transport = no_isr },
+    { "virtio.pci.device_cfg_capability", { { 0 } }, "at least 36 bytes (it has 20)", .transport = short_device_cfg },
+    { "virtio.pci.cap_alignment", { { 0 } }, "the common configuration at offset 0x2 of BAR 4: not 4-byte", .transport = unaligned_common },
+    { "virtio.pci.queue_sizes", { { 0 } }, "queue 1 offers size 100", .transport = queue_of_100 },
+    { "virtio.scsi.config.num_queues", { { 0 } }, "num_queues 2, below virtio-scsi's num_queues 1", .transport = too_few_queues },
     { "virtio.scsi.overrun", { { AT(SCSI_OP_READ10, 8, 2), GOOD } }, "response OVERRUN" },
     { "virtio.scsi.residual", { { ANY(SCSI_OP_READ10), LENGTH(1024) } }, "residual 512" },
 };
@@ -371,6 +387,8 @@ static void test_every_fail_path(void **state)
             x->f.tmf_response[fc->tmf] = fc->tmf_response;
         if (fc->no_lun_bound)
             x->f.base.max_lun = 0;
+        if (fc->transport != NULL)
+            fc->transport(&x->f.seen);
         struct check_totals t = run(x, fc->check);
         char line[120];
         snprintf(line, sizeof line, "FAIL: %s 0:0:0 (", fc->check);
