@@ -32,7 +32,7 @@ static const char *unusable_reason(const struct job_spec *job, const struct lun_
     return NULL;
 }
 
-static bool selected(const struct job_spec *job, const struct lun_info *l, unsigned index_among_usable)
+bool targets_selected(const struct job_spec *job, const struct lun_info *l, unsigned index_among_usable)
 {
     const struct lun_selection *s = &job->luns;
     switch (s->kind) {
@@ -107,7 +107,7 @@ static void learn_write_protect(const struct job_spec *job, const struct bench_e
         unsigned index = 0;
         for (size_t k = 0; k < env->inv->count; k++) {
             const struct lun_info *l = &env->inv->luns[k];
-            if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !selected(job, l, index++))
+            if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !targets_selected(job, l, index++))
                 continue;
             if (l->hba == h && !(l->flags & LUN_WP_KNOWN))
                 picked[n++] = k;
@@ -157,7 +157,7 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
     const struct lun_info *last_skipped = NULL;
     for (size_t k = 0; k < env->inv->count; k++) {
         struct lun_info *l = &env->inv->luns[k];
-        if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !selected(job, l, index++))
+        if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !targets_selected(job, l, index++))
             continue;
         const char *why = unusable_reason(job, l);
         if (why != NULL) {
@@ -233,7 +233,7 @@ void targets_repoint(struct target_set *set)
 bool targets_selects(const struct target_set *set, const struct lun_info *l)
 {
     /* first:N counts LUNs in discovery order; one that arrives later is not among the first. */
-    return set->job->luns.kind != LUNSEL_FIRST && selected(set->job, l, 0) && unusable_reason(set->job, l) == NULL;
+    return set->job->luns.kind != LUNSEL_FIRST && targets_selected(set->job, l, 0) && unusable_reason(set->job, l) == NULL;
 }
 
 int targets_add(struct target_set *set, size_t inv_index)

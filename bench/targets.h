@@ -41,6 +41,10 @@ struct target_set {
     unsigned live; /* not removed nor retired: kept by targets_share_iodepth */
 };
 
+/* Whether the job's luns= selection names LUN l, the index_among_usable-th usable LUN of the
+ * inventory (first:N counts those). */
+bool targets_selected(const struct job_spec *job, const struct lun_info *l, unsigned index_among_usable);
+
 /* Check the job's selection against the inventory, naming each LUN left out. 0, or -1 with a
  * reason ("job 'x': luns=hba:3, but there are 2 usable HBAs") for the caller to report. For a job
  * that writes, this and targets_build first read the write-protect bit of the disks it selects

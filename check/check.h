@@ -41,6 +41,7 @@ struct check_def {
     /* PASS, or FAIL / SKIP with why (the CDB and what came back, for a FAIL). */
     enum check_result (*run)(const struct check_lun *l, char *why, size_t why_len);
     enum check_scope scope;
+    bool writes; /* overwrites data: runs only with check_writes=yes, on the LUNs luns= names */
 };
 
 /* The checks, in the order they run and are listed. */
@@ -70,9 +71,11 @@ struct check_report {
 
 /* Run every selected check on every LUN of the usable HBAs, printing a line each to out; then a
  * line per check that failed anywhere ("FAIL on 3 of 4 LUNs"), and the SUMMARY line. The verdicts
- * are kept in *report (check_report_free releases them). */
+ * are kept in *report (check_report_free releases them). may_write (by inventory index) names the
+ * LUNs the checks that write may overwrite; NULL: those checks do not run at all. */
 void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_count, const struct inventory *inv,
-                   const char *globs, uint64_t timeout_cycles, FILE *out, struct check_report *report);
+                   const char *globs, const bool *may_write, uint64_t timeout_cycles, FILE *out,
+                   struct check_report *report);
 
 /* The report as members of the open JSON object w: "checks" (an object per verdict: name, clause,
  * lun, result, detail) and "check_summary"; the launcher makes junit.xml of them. */

@@ -142,3 +142,17 @@ bool check_read_capacity16(const struct check_lun *l, struct answer *a, struct c
     cap->block_size = cap->full.block_size;
     return true;
 }
+
+void check_pattern_fill(uint8_t *buf, size_t n, uint64_t lba)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)(lba * 131 + i * 7 + (i >> 8));
+}
+
+bool check_pattern_holds(const uint8_t *buf, size_t n, uint64_t lba)
+{
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] != (uint8_t)(lba * 131 + i * 7 + (i >> 8)))
+            return false;
+    return true;
+}

@@ -56,6 +56,11 @@ bool check_page_listed(const uint8_t *pages, size_t n, uint8_t code);
 int check_vpd_page(const struct check_lun *l, uint8_t code, struct answer *a, char *why, size_t why_len,
                    enum check_result *result);
 
+/* Fill n bytes with the pattern of block lba (a different one per LBA and per byte), or say whether
+ * buf holds it. */
+void check_pattern_fill(uint8_t *buf, size_t n, uint64_t lba);
+bool check_pattern_holds(const uint8_t *buf, size_t n, uint64_t lba);
+
 struct check_capacity {
     uint64_t blocks;
     uint32_t block_size;

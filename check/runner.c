@@ -60,14 +60,16 @@ void check_docs(FILE *out)
                  "`mode=check` runs them on every discovered LUN (`check=GLOB,...` chooses, `check_list=yes` lists);\n"
                  "a line per check and LUN, `PASS:`, `FAIL:` (the clause, the CDB, what came, what the clause wants)\n"
                  "or `SKIP:` (why), then `SUMMARY: N tests, F unexpected failures, S skipped`; status 1 when one\n"
-                 "failed. The verdicts also go to the results channel as a `checks` array, which the launcher turns\n"
+                 "failed. The checks that write run only with `check_writes=yes`, on the LUNs `luns=` names\n"
+                 "(the others SKIP them); their data is overwritten. The verdicts also go to the results channel as a `checks` array, which the launcher turns\n"
                  "into `junit.xml`. Every check's FAIL path is proven against the fake HBA\n"
                  "(`test_every_fail_path` in `tests/unit/test_checks.c`: one deviation of the device each).\n\n"
                  "| check | clause | what it sends and expects |\n|---|---|---|\n");
     static const char *const scope[] = { "", " (once per target)", " (once per HBA)" };
     for (size_t i = 0; i < check_count(); i++) {
         const struct check_def *c = check_at(i);
-        fprintf(out, "| `%s` | %s | %s%s |\n", c->name, c->clause, c->what, scope[c->scope]);
+        fprintf(out, "| `%s` | %s | %s%s%s |\n", c->name, c->clause, c->what, scope[c->scope],
+                c->writes ? " (writes: check_writes=yes, luns= LUNs only)" : "");
     }
     fprintf(out,
             "\nWhat QEMU 7.2's scsi-hd and scsi-cd answer differently (tests/qemu/unittests.cfg expects each of\n"
@@ -154,7 +156,8 @@ void check_report_free(struct check_report *report)
 }
 
 void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_count, const struct inventory *inv,
-                   const char *globs, uint64_t timeout_cycles, FILE *out, struct check_report *report)
+                   const char *globs, const bool *may_write, uint64_t timeout_cycles, FILE *out,
+                   struct check_report *report)
 {
     memset(report, 0, sizeof *report);
     struct check_totals *totals = &report->totals;
@@ -180,10 +183,10 @@ void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_cou
         for (size_t i = 0; i < n; i++) {
             const struct check_def *c = check_at(i);
             if (!check_selected(c->name, globs) || (c->scope == CHECK_PER_HBA && !first_of_hba) ||
-                (c->scope == CHECK_PER_TARGET && !first_of_target))
+                (c->scope == CHECK_PER_TARGET && !first_of_target) || (c->writes && may_write == NULL))
                 continue;
-            char why[400] = "";
-            enum check_result r = c->run(&l, why, sizeof why);
+            char why[400] = "it writes, and luns= does not name this LUN";
+            enum check_result r = c->writes && !may_write[k] ? CHECK_SKIP : c->run(&l, why, sizeof why);
             totals->run++;
             runs[i]++;
             if (r == CHECK_PASS)

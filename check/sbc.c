@@ -487,6 +487,90 @@ CHECK(block_limits_max_transfer_honoured)
     return CHECK_PASS;
 }
 
+/* ---- writes (check_writes=yes, on the LUNs luns= names) ---- */
+
+/* WRITE(10 or 16) of one block of the LBA's pattern, flags in byte 1 (FUA 08h). */
+static bool write_block(const struct check_lun *l, bool sixteen, uint64_t lba, uint8_t flags, struct answer *a)
+{
+    uint8_t cdb[SCSI_CDB_MAX];
+    size_t len = sixteen ? scsi_cdb_write16(cdb, lba, 1) : scsi_cdb_write10(cdb, (uint32_t)lba, 1);
+    cdb[1] |= flags;
+    check_pattern_fill(l->buf, l->info->block_size, lba);
+    return check_send_dir(l, cdb, len, HBA_DIR_OUT, l->info->block_size, a);
+}
+
+/* The WP bit of the mode parameter header (SBC-4 6.5.1), read now (discovery leaves it to the
+ * first write job). false when MODE SENSE(6) did not answer: a write then says what it is. */
+static bool write_protected_now(const struct check_lun *l)
+{
+    uint8_t cdb[SCSI_CDB_MAX];
+    struct answer a;
+    bool wp = false;
+    if (check_send_good(l, cdb, scsi_cdb_mode_sense6(cdb, 0x3f, 4), 4, &a) && check_good(&a))
+        scsi_mode_sense6_write_protected(l->buf, a.got, &wp);
+    return wp;
+}
+
+/* SBC-4 5.40, 5.42 and 4.5: a block written is read back as written. */
+static enum check_result write_read_back(const struct check_lun *l, bool sixteen, uint64_t lba, uint8_t flags,
+                                         char *why, size_t why_len)
+{
+    if (!check_ready_disk(l) || write_protected_now(l))
+        return check_skip(why, why_len, "not a ready, writable disk");
+    if (l->info->block_size > CHECK_BUF)
+        return check_skip(why, why_len, "blocks larger than the check's buffer");
+    if (!sixteen && lba > 0xffffffffull)
+        return check_skip(why, why_len, "the LBA is past WRITE(10)'s reach");
+    struct answer a;
+    if (!write_block(l, sixteen, lba, flags, &a))
+        return COMMAND_LOST(&a);
+    if (!check_good(&a))
+        return check_fail(&a, why, why_len, "GOOD");
+    if (!read_blocks(l, 16, lba, 1, 0, 1, &a))
+        return COMMAND_LOST(&a);
+    if (!check_good(&a) || a.got != l->info->block_size || !check_pattern_holds(l->buf, a.got, lba))
+        return check_fail(&a, why, why_len, "the READ(16) after the write: GOOD with the block as written");
+    return CHECK_PASS;
+}
+
+CHECK(write10_read_back) { return write_read_back(l, false, l->info->blocks - 1, 0, why, why_len); }
+CHECK(write16_read_back) { return write_read_back(l, true, 0, 0, why, why_len); }
+CHECK(write10_fua_read_back) { return write_read_back(l, false, l->info->blocks > 1 ? 1 : 0, 0x08, why, why_len); }
+
+/* SBC-4 4.5: a WRITE past the last LBA writes nothing and ends in 21/00. */
+CHECK(write_past_the_end)
+{
+    if (!check_ready_disk(l) || write_protected_now(l))
+        return check_skip(why, why_len, "not a ready, writable disk");
+    if (l->info->block_size > CHECK_BUF)
+        return check_skip(why, why_len, "blocks larger than the check's buffer");
+    struct answer a;
+    if (!write_block(l, true, l->info->blocks, 0, &a))
+        return COMMAND_LOST(&a);
+    if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00))
+        return check_fail(&a, why, why_len, "CHECK CONDITION, ILLEGAL REQUEST 21/00 (LOGICAL BLOCK ADDRESS OUT OF RANGE)");
+    return CHECK_PASS;
+}
+
+/* SBC-4 4.11: a write-protected LUN (WP in the mode parameter header) refuses writes with DATA
+ * PROTECT 27/xx. */
+CHECK(write_protected)
+{
+    if (!check_ready_disk(l))
+        return NOT_A_READY_DISK();
+    if (!write_protected_now(l))
+        return check_skip(why, why_len, "the LUN is writable (WP clear)");
+    if (l->info->block_size > CHECK_BUF)
+        return check_skip(why, why_len, "blocks larger than the check's buffer");
+    struct answer a;
+    if (!write_block(l, false, 0, 0, &a))
+        return COMMAND_LOST(&a);
+    if (a.cmd.status != SCSI_STATUS_CHECK_CONDITION || !a.v.have_sense || a.v.sense.key != SCSI_SENSE_DATA_PROTECT ||
+        a.v.sense.asc != 0x27)
+        return check_fail(&a, why, why_len, "CHECK CONDITION, DATA PROTECT 27/xx (WRITE PROTECTED)");
+    return CHECK_PASS;
+}
+
 const struct check_def check_sbc[] = {
     { "sbc.readcap16.matches_readcap10", "SBC-4 5.20.2", "READ CAPACITY(10) gives READ CAPACITY(16)'s capacity, or FFFFFFFFh past 2^32 - 1 blocks", readcap16_matches_readcap10 },
     { "sbc.readcap16.allocation_length", "SBC-4 5.21.1", "READ CAPACITY(16) with ALLOCATION LENGTH 12: exactly 12 bytes", readcap16_allocation_length },
@@ -518,6 +602,11 @@ const struct check_def check_sbc[] = {
     { "sbc.synchronize_cache", "SBC-4 5.24", "SYNCHRONIZE CACHE(10) of the whole LUN: GOOD", synchronize_cache },
     { "sbc.synchronize_cache16", "SBC-4 5.25", "SYNCHRONIZE CACHE(16) of LBA 0, when supported: GOOD", synchronize_cache16 },
     { "sbc.synchronize_cache16.past_the_end", "SBC-4 5.25", "SYNCHRONIZE CACHE(16) of the LBA after the last: ILLEGAL REQUEST 21/00", synchronize_cache_past_the_end },
+    { "sbc.write10.read_back", "SBC-4 5.40", "WRITE(10) of the last LBA: GOOD, and READ(16) brings it back", write10_read_back, .writes = true },
+    { "sbc.write16.read_back", "SBC-4 5.42", "WRITE(16) of LBA 0: GOOD, and READ(16) brings it back", write16_read_back, .writes = true },
+    { "sbc.write10.fua_read_back", "SBC-4 5.40", "WRITE(10) with FUA of LBA 1: GOOD, and READ(16) brings it back", write10_fua_read_back, .writes = true },
+    { "sbc.write16.past_the_end", "SBC-4 4.5", "WRITE(16) of the LBA after the last: ILLEGAL REQUEST 21/00", write_past_the_end, .writes = true },
+    { "sbc.write.protected", "SBC-4 4.11", "on a write-protected LUN: WRITE(10) ends in DATA PROTECT 27/xx", write_protected, .writes = true },
     { "sbc.vpd.block_limits.length", "SBC-4 6.6.4", "page B0, when offered: PAGE LENGTH 003Ch", block_limits_length },
     { "sbc.vpd.block_limits.optimal_within_max", "SBC-4 6.6.4", "page B0: OPTIMAL TRANSFER LENGTH at most a nonzero MAXIMUM TRANSFER LENGTH", block_limits_optimal_within_max },
     { "sbc.vpd.block_limits.max_transfer_honoured", "SBC-4 6.6.4", "a READ(16) of MAXIMUM TRANSFER LENGTH blocks (up to 4 KiB): GOOD", block_limits_max_transfer_honoured },

@@ -31,6 +31,8 @@ static const struct option_spec specs[] = {
       "mode=check: the checks to run, comma-separated globs of their names (spc.inquiry.*,sbc.*); all by default" },
     { "check_list", OPT_CHOICE, offsetof(struct options, check_list), yes_no_names, 0, 0,
       "mode=check: list the checks with their clauses and run none" },
+    { "check_writes", OPT_CHOICE, offsetof(struct options, check_writes), yes_no_names, 0, 0,
+      "mode=check: also run the checks that write (their data is lost), on the LUNs luns= names only" },
     { "job", OPT_STRING, offsetof(struct options, job), NULL, 1, 63,
       "mode=bench: the job file to run when the -initrd module is an archive of several" },
     { "jobfile", OPT_STRING, offsetof(struct options, jobfile), NULL, 5, 127,

@@ -35,6 +35,7 @@ struct options {
     char jobfile[128];   /* esp:/PATH (UEFI); "" = the -initrd module */
     char check[128];     /* mode=check: comma-separated globs of check names; "" = all */
     int check_list;      /* mode=check: list the checks, run none */
+    int check_writes;    /* mode=check: run the checks that write, on the LUNs luns= names */
     int progress;        /* enum yes_no: a line a second while a job runs */
     int test_skip_flush; /* enum yes_no, test only: durable jobs skip SYNCHRONIZE CACHE */
     /* Job options (fio names) given on the command line: they override every job's own. */

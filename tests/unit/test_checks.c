@@ -19,6 +19,8 @@ struct fixture {
     struct inventory inv;
     char *out;
     size_t out_len;
+    bool may_write[4]; /* check_writes=yes on these inventory entries; all by default */
+    bool no_writes;    /* run as without check_writes=yes */
 };
 
 static int setup(void **state)
@@ -28,6 +30,8 @@ static int setup(void **state)
     fake_clock_set(0);
     x->hbas[0] = &x->f.base;
     x->ok[0] = true;
+    for (size_t i = 0; i < sizeof x->may_write / sizeof x->may_write[0]; i++)
+        x->may_write[i] = true;
     *state = x;
     return 0;
 }
@@ -52,7 +56,7 @@ static struct check_totals run(struct fixture *x, const char *globs)
     x->out = NULL;
     FILE *out = open_memstream(&x->out, &x->out_len);
     struct check_report r;
-    check_run_all(x->hbas, x->ok, 1, &x->inv, globs, TIMEOUT, out, &r);
+    check_run_all(x->hbas, x->ok, 1, &x->inv, globs, x->no_writes ? NULL : x->may_write, TIMEOUT, out, &r);
     fclose(out);
     struct check_totals t = r.totals;
     check_report_free(&r);
@@ -62,13 +66,15 @@ static struct check_totals run(struct fixture *x, const char *globs)
 static void test_a_conforming_lun_passes_everything(void **state)
 {
     struct fixture *x = *state;
-    fake_hba_add_lun(&x->f, 0, 0, 4096);
+    fake_lun_store(fake_hba_add_lun(&x->f, 0, 0, 4096));
     struct check_totals t = run(x, "");
     assert_int_equal(t.run, check_count());
-    /* What a single LUN without provisioning cannot show: a list to cut, LBPME's page. */
+    /* What a single writable LUN without provisioning cannot show: a list to cut, LBPME's page, a
+     * write refused. */
     assert_non_null(strstr(x->out, "SKIP: spc.report_luns.truncation 0:0:0 (the list has fewer than two LUNs"));
     assert_non_null(strstr(x->out, "SKIP: sbc.readcap16.lbpme_has_page 0:0:0 (LBPME is zero"));
-    if (t.failed || t.skipped != 2) {
+    assert_non_null(strstr(x->out, "SKIP: sbc.write.protected 0:0:0 (the LUN is writable (WP clear))"));
+    if (t.failed || t.skipped != 3) {
         for (const char *line = x->out; *line;) { /* the lines that are not PASS, whole */
             const char *end = strchr(line, '\n');
             size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
@@ -81,7 +87,7 @@ static void test_a_conforming_lun_passes_everything(void **state)
     assert_non_null(strstr(x->out, "PASS: spc.vpd.device_identification 0:0:0\n"));
     assert_non_null(strstr(x->out, "PASS: sbc.read16.past_the_end 0:0:0\n"));
     char summary[80];
-    snprintf(summary, sizeof summary, "SUMMARY: %zu tests, 0 unexpected failures, 2 skipped\n", check_count());
+    snprintf(summary, sizeof summary, "SUMMARY: %zu tests, 0 unexpected failures, 3 skipped\n", check_count());
     assert_non_null(strstr(x->out, summary));
 }
 
@@ -237,6 +243,7 @@ struct fail_case {
     enum hba_response tmf_response;
     bool no_lun_bound;    /* the HBA's max_lun below the LUNs found */
     void (*transport)(struct virtio_pci_seen *s); /* changes what the transport showed */
+    bool write_protected; /* the LUN's WP bit set */
 };
 
 static void no_version_1(struct virtio_pci_seen *s) { s->device_features = 0; }
@@ -342,6 +349,11 @@ static const struct fail_case fail_cases[] = {
     { "sbc.synchronize_cache", { { ANY(SCSI_OP_SYNCHRONIZE_CACHE10), MEDIUM_ERROR } }, "expected GOOD" },
     { "sbc.synchronize_cache16", { { ANY(SCSI_OP_SYNCHRONIZE_CACHE16), MEDIUM_ERROR } }, "expected GOOD" },
     { "sbc.synchronize_cache16.past_the_end", { { ANY(SCSI_OP_SYNCHRONIZE_CACHE16), GOOD } }, "21/00" },
+    { "sbc.write10.read_back", { { ANY(SCSI_OP_READ16), BYTE(3, 0) } }, "the block as written" },
+    { "sbc.write16.read_back", { { ANY(SCSI_OP_WRITE16), MEDIUM_ERROR } }, "MEDIUM ERROR 11/00 (UNRECOVERED READ ERROR); expected GOOD" },
+    { "sbc.write10.fua_read_back", { { AT(SCSI_OP_WRITE10, 1, 0x08), MEDIUM_ERROR } }, "expected GOOD" },
+    { "sbc.write16.past_the_end", { { ANY(SCSI_OP_WRITE16), GOOD } }, "21/00 (LOGICAL BLOCK ADDRESS OUT OF RANGE)" },
+    { "sbc.write.protected", { { ANY(SCSI_OP_WRITE10), GOOD } }, "DATA PROTECT 27/xx", .write_protected = true },
     { "sbc.vpd.block_limits.length", { { VPD(0xb0), BYTE(3, 0x10) } }, "PAGE LENGTH 003ch (it is 0010h)" },
     { "sbc.vpd.block_limits.optimal_within_max", { { VPD(0xb0), BYTE(14, 0x10) } }, "(4224 > 2048)" },
     { "sbc.vpd.block_limits.max_transfer_honoured", { { ANY(SCSI_OP_READ16), LENGTH(100) } }, "every block asked for" },
@@ -367,6 +379,28 @@ static const struct fail_case fail_cases[] = {
     { "virtio.scsi.residual", { { ANY(SCSI_OP_READ10), LENGTH(1024) } }, "residual 512" },
 };
 
+/* The checks that write: not run at all without check_writes=yes, SKIPped on a LUN luns= does not
+ * name, run on one it names. */
+static void test_writes_only_where_allowed(void **state)
+{
+    struct fixture *x = *state;
+    fake_lun_store(fake_hba_add_lun(&x->f, 0, 0, 64));
+    fake_lun_store(fake_hba_add_lun(&x->f, 0, 1, 64));
+    x->no_writes = true;
+    struct check_totals t = run(x, "sbc.write*");
+    assert_int_equal(t.run, 0);
+    assert_int_equal(fake_hba_find_lun(&x->f, 0, 0)->writes, 0);
+    x->no_writes = false;
+    x->may_write[0] = false;
+    t = run(x, "sbc.write16.read_back");
+    assert_int_equal(t.run, 2);
+    assert_int_equal(t.skipped, 1);
+    assert_non_null(strstr(x->out, "SKIP: sbc.write16.read_back 0:0:0 (it writes, and luns= does not name this LUN)\n"));
+    assert_non_null(strstr(x->out, "PASS: sbc.write16.read_back 0:0:1\n"));
+    assert_int_equal(fake_hba_find_lun(&x->f, 0, 0)->writes, 0);
+    assert_int_equal(fake_hba_find_lun(&x->f, 0, 1)->writes, 1);
+}
+
 /* Each case FAILs its check (on LUN 0, and on no more LUNs than it has) with the words given;
  * every check has a case. */
 static void test_every_fail_path(void **state)
@@ -378,8 +412,11 @@ static void test_every_fail_path(void **state)
         const struct fail_case *fc = &fail_cases[i];
         struct fixture *x;
         setup((void **)&x);
-        for (uint16_t lun = 0; lun < (fc->luns ? fc->luns : 1); lun++)
-            fake_hba_add_lun(&x->f, 0, lun, 4096);
+        for (uint16_t lun = 0; lun < (fc->luns ? fc->luns : 1); lun++) {
+            struct fake_lun *fl = fake_hba_add_lun(&x->f, 0, lun, 4096);
+            fake_lun_store(fl);
+            fl->write_protected = fc->write_protected;
+        }
         struct discovery_stats st;
         assert_int_equal(discovery_run(&x->f.base, &x->inv, &st, TIMEOUT), 0);
         memcpy(x->f.twists, fc->twists, sizeof x->f.twists);
@@ -421,7 +458,7 @@ static void test_report_json(void **state)
     x->f.twists[0] = (struct fake_twist){ STD_INQUIRY, BYTE(2, 2) };
     FILE *console = fopen("/dev/null", "w");
     struct check_report r;
-    check_run_all(x->hbas, x->ok, 1, &x->inv, "spc.inquiry.standard.*,spc.sense.invalid_field_pointer", TIMEOUT,
+    check_run_all(x->hbas, x->ok, 1, &x->inv, "spc.inquiry.standard.*,spc.sense.invalid_field_pointer", NULL, TIMEOUT,
                   console, &r);
     fclose(console);
     char *text = NULL;
@@ -471,6 +508,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_field_pointer_is_a_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_lun_that_answers_nothing_right, setup, teardown),
         cmocka_unit_test(test_every_fail_path),
+        cmocka_unit_test_setup_teardown(test_writes_only_where_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_json, setup, teardown),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_list),
