@@ -506,7 +506,10 @@ static void poll_all(struct run *run)
             unsigned n = hba_poll(hba, q, done, sizeof done / sizeof done[0]);
             if (n == 0)
                 continue; /* waiting for the device is not the driver's cost */
-            run->r->reap_cycles += run->env->now() - before - (hba->stats.recovery_cycles - recovery);
+            /* Recovery's share is measured from the last command's completion time, which for a
+             * command lost in an HBA reset lies before this poll: never let it exceed the poll. */
+            uint64_t spent = run->env->now() - before, recovering = hba->stats.recovery_cycles - recovery;
+            run->r->reap_cycles += spent > recovering ? spent - recovering : 0;
             run->r->driver_ios += n;
             for (unsigned i = 0; i < n; i++)
                 complete(run, done[i]->user);

@@ -617,6 +617,16 @@ static void test_fault_rules_errors_name_the_line(void **state)
     parse_fails("capacity\n", "capacity needs last_lba");
     parse_fails("report-luns-length length=0x100000000\n", "32-bit");
     parse_fails("seed\n", "seed takes one number");
+    parse_fails("used-idx-jump extra=0\n", "1 to 65535 entries");
+    parse_fails("residual extra=0x100000000\n", "32-bit residual");
+    parse_fails("dead extra=1\n", "dead takes no key extra");
+    parse_ok("used-idx-jump extra=7\nresidual\ndead lun=2 after=100\n");
+    assert_int_equal(rules.rules[0].extra, 7);
+    assert_true(rules.rules[0].has_extra);
+    assert_int_equal(rules.rules[1].extra, 4096);
+    assert_int_equal(rules.rules[1].cmd, FAULT_CMD_IO);
+    assert_int_equal(rules.rules[2].cmd, FAULT_CMD_ANY);
+    assert_int_equal(rules.rules[2].after, 100);
 }
 
 static void test_fault_rules_match_after_and_count(void **state)

@@ -101,6 +101,14 @@ static void finish(struct device *d, unsigned ring, struct vring_chain *c, const
         }
     }
     vring_push(v, id, len > 0xffffffffull ? 0xffffffffu : (uint32_t)len);
+    for (size_t i = 0; i < nfired; i++) {
+        const struct fault_rule *r = fired[i];
+        if (r->action == FAULT_USED_IDX_JUMP) {
+            /* entries that were never written become visible: the driver must not trust them */
+            vring_advance_used(v, (uint16_t)(r->has_extra ? r->extra : v->num));
+            log_fault(d, r, target, lun, scsi_cdb_name(cdb, VSCSI_CDB_SIZE), "used index moved past its entries");
+        }
+    }
     vring_chain_free(c);
 }
 
@@ -165,6 +173,13 @@ static void execute(struct device *d, unsigned ring, struct vring_chain *c, cons
         if (fired[i]->action == FAULT_SENSE_LEN)
             resp.sense_len = (uint32_t)fired[i]->length;
     resp.residual = (uint32_t)(in_cap - r.data_len); /* 5.6.6.1: what was not transferred */
+    for (size_t i = 0; i < nfired; i++)
+        if (fired[i]->action == FAULT_RESIDUAL) {
+            uint64_t lie = (uint64_t)in_cap + fired[i]->extra;
+            resp.residual = lie > 0xffffffffull ? 0xffffffffu : (uint32_t)lie;
+            log_fault(d, fired[i], target, (unsigned)lun_number, scsi_cdb_name(hdr->cdb, VSCSI_CDB_SIZE),
+                      "residual past the transfer");
+        }
     vring_chain_write(c, sizeof(resp), in, r.data_len);
     finish(d, ring, c, &resp, r.data_len, fired, nfired, target, (unsigned)lun_number, hdr->cdb);
 }
@@ -226,6 +241,21 @@ static void request(struct device *d, unsigned ring, struct vring_chain *c, uint
     uint64_t due = 0;
     unsigned survives = FAULT_SURVIVES_NONE;
     for (size_t i = 0; i < nfired; i++) {
+        if (fired[i]->action == FAULT_DEAD && !d->dead) {
+            d->dead = true;
+            log_fault(d, fired[i], target, (unsigned)lun, scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE),
+                      "the device answers nothing from now on");
+        }
+    }
+    if (d->dead) {
+        struct pending *p = add_pending(d, ring, c, hdr.id, target, (unsigned)lun, UINT64_MAX);
+        if (p)
+            p->dead = true;
+        else
+            vring_chain_free(c);
+        return;
+    }
+    for (size_t i = 0; i < nfired; i++) {
         if (fired[i]->action == FAULT_HANG) {
             due = UINT64_MAX;
             survives = fired[i]->survives;
@@ -283,7 +313,7 @@ static unsigned end_pending(struct device *d, unsigned target, int lun, bool by_
     unsigned n = 0;
     for (size_t i = 0; i < d->npending;) {
         struct pending *p = &d->pending[i];
-        if (p->tmf || p->survives >= level || p->target != target || (lun >= 0 && p->lun != lun) ||
+        if (p->tmf || p->dead || p->survives >= level || p->target != target || (lun >= 0 && p->lun != lun) ||
             (by_tag && p->tag != tag)) {
             i++;
             continue;
@@ -301,7 +331,7 @@ static bool has_pending(const struct device *d, unsigned target, int lun, bool b
 {
     for (size_t i = 0; i < d->npending; i++) {
         const struct pending *p = &d->pending[i];
-        if (!p->tmf && p->target == target && (lun < 0 || p->lun == lun) && (!by_tag || p->tag == tag))
+        if (!p->tmf && !p->dead && p->target == target && (lun < 0 || p->lun == lun) && (!by_tag || p->tag == tag))
             return true;
     }
     return false;
@@ -445,10 +475,17 @@ void device_process(struct device *d, unsigned i, uint64_t now_ns)
             vring_chain_free(&c);
             continue;
         }
-        if (i == CONTROL_QUEUE)
+        if (d->dead && i == CONTROL_QUEUE) { /* a dead device answers no TMF either */
+            struct pending *p = add_pending(d, i, &c, 0, 0, 0, UINT64_MAX);
+            if (p)
+                p->dead = p->tmf = true;
+            else
+                vring_chain_free(&c);
+        } else if (i == CONTROL_QUEUE) {
             control(d, &c, touched);
-        else
+        } else {
             request(d, i, &c, now_ns);
+        }
     }
     touched[i] = true;
     for (unsigned r = 0; r < DEVICE_MAX_RINGS; r++)

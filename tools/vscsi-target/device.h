@@ -30,6 +30,7 @@ struct pending {
     uint64_t due_ns; /* UINT64_MAX: held until a TMF or a reset */
     unsigned survives; /* FAULT_SURVIVES_*: the TMFs a held command outlives */
     bool tmf;          /* a held task-management request (hang-tmf): only a reset drops it */
+    bool dead;         /* held because the device is dead: nothing answers it */
     struct fault_rule *fired[DEVICE_FAULTS_PER_CMD];
     size_t nfired;
 };
@@ -51,6 +52,7 @@ struct device {
     struct device_stats stats;
     unsigned fault_lines_logged;
     uint64_t power_cut_rng; /* which cached blocks a power cut lets reach the medium */
+    bool dead;              /* a dead rule fired: every request on every queue is held from then on */
     uint64_t power_cuts, blocks_kept, blocks_lost;
 };
 

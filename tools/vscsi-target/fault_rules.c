@@ -20,6 +20,9 @@ static const char *const action_names[FAULT_ACTIONS] = {
     [FAULT_SENSE_LEN] = "sense-len",
     [FAULT_CAPACITY] = "capacity",
     [FAULT_INQUIRY_LENGTH] = "inquiry-length",
+    [FAULT_USED_IDX_JUMP] = "used-idx-jump",
+    [FAULT_RESIDUAL] = "residual",
+    [FAULT_DEAD] = "dead",
 };
 
 static const struct {
@@ -45,6 +48,9 @@ static const enum fault_cmd default_cmd[FAULT_ACTIONS] = {
     [FAULT_SENSE_LEN] = FAULT_CMD_IO,
     [FAULT_CAPACITY] = FAULT_CMD_READ_CAPACITY,
     [FAULT_INQUIRY_LENGTH] = FAULT_CMD_INQUIRY,
+    [FAULT_USED_IDX_JUMP] = FAULT_CMD_IO,
+    [FAULT_RESIDUAL] = FAULT_CMD_IO,
+    [FAULT_DEAD] = FAULT_CMD_ANY,
 };
 
 const char *fault_action_name(enum fault_action a)
@@ -159,8 +165,9 @@ static int parse_key(struct fault_rule *r, const char *key, const char *value, c
             slot = &r->count;
         else if (!strcmp(key, "id") && r->action == FAULT_USED_ID)
             slot = &r->used_id, has = &r->has_used_id;
-        else if (!strcmp(key, "extra") && r->action == FAULT_USED_LEN)
-            slot = &r->extra;
+        else if (!strcmp(key, "extra") &&
+                 (r->action == FAULT_USED_LEN || r->action == FAULT_USED_IDX_JUMP || r->action == FAULT_RESIDUAL))
+            slot = &r->extra, has = &r->has_extra;
         else if (!strcmp(key, "length") && (r->action == FAULT_REPORT_LUNS_LENGTH || r->action == FAULT_SENSE_LEN ||
                                             r->action == FAULT_INQUIRY_LENGTH))
             slot = &r->length;
@@ -212,6 +219,15 @@ static int check_rule(struct fault_rule *r, char *err, size_t errlen)
         if (r->used_id > 0xffffffffull)
             return fail(err, errlen, r->line, "id does not fit 32 bits");
         break;
+    case FAULT_USED_IDX_JUMP:
+        if (r->has_extra && (r->extra == 0 || r->extra > 0xffff))
+            return fail(err, errlen, r->line, "extra=%llu: the used index moves 1 to 65535 entries too far",
+                        (unsigned long long)r->extra);
+        break;
+    case FAULT_RESIDUAL:
+        if (r->extra > 0xffffffffull)
+            return fail(err, errlen, r->line, "extra does not fit the 32-bit residual");
+        break;
     default:
         break;
     }
@@ -237,7 +253,7 @@ static int parse_line(char *line, unsigned lineno, struct fault_rules *out, char
             action = i;
     if (action < 0)
         return fail(err, errlen, lineno, "unknown fault %s (hang, hang-tmf, latency, corrupt, used-id, used-len, "
-                    "report-luns-length, sense-len, capacity, inquiry-length)", word);
+                    "used-idx-jump, residual, report-luns-length, sense-len, capacity, inquiry-length, dead)", word);
     if (out->count == FAULT_RULES_MAX)
         return fail(err, errlen, lineno, "more than %d rules", FAULT_RULES_MAX);
     struct fault_rule *r = &out->rules[out->count];

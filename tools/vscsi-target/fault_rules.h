@@ -32,6 +32,9 @@ enum fault_action {
     FAULT_SENSE_LEN,          /* CHECK CONDITION with sense_len length=N (default 4096: past sense_size) */
     FAULT_CAPACITY,           /* READ CAPACITY answers last_lba=N and/or block_size=N */
     FAULT_INQUIRY_LENGTH,     /* INQUIRY's ADDITIONAL LENGTH (page=P: the VPD page's PAGE LENGTH) is length=N */
+    FAULT_USED_IDX_JUMP,      /* the used index moves extra=N (default: the queue size) past the entries written */
+    FAULT_RESIDUAL,           /* the residual is the data buffer's size plus extra=N (default 4096) */
+    FAULT_DEAD,               /* from this command on the device answers nothing, not even after a reset */
     FAULT_ACTIONS
 };
 
@@ -64,7 +67,8 @@ struct fault_rule {
     unsigned tmf;                      /* hang-tmf: FAULT_TMF_* */
     uint64_t used_id;                  /* used-id (with has_used_id) */
     bool has_used_id;
-    uint64_t extra;                    /* used-len */
+    uint64_t extra;                    /* used-len, used-idx-jump (with has_extra), residual */
+    bool has_extra;
     uint64_t length;                   /* report-luns-length, sense-len, inquiry-length */
     unsigned page;                     /* inquiry-length */
     uint64_t last_lba, block_size;     /* capacity (with has_last_lba / has_block_size) */

@@ -339,6 +339,11 @@ int vhost_user_handle(struct vhost_user *u)
         close_fds(fds, nfds);
         return -1;
     }
+    /* every message of the set-up is logged (a few dozen a connection), so that a front-end that
+     * stops half-way can be told from one that never began; the rings' traffic is not messages */
+    if (u->messages++ < 200)
+        vt_log("vhost-user: %s (%u bytes, %d fds%s)", name(h.request), h.size, nfds,
+               h.flags & FLAG_NEED_REPLY ? ", reply wanted" : "");
     int rc = handle(u, &h, &p, fds, nfds);
     if (rc < 0)
         vt_log("vhost-user: %s failed", name(h.request));
@@ -363,4 +368,5 @@ void vhost_user_disconnect(struct vhost_user *u)
     d->nrings = 0;
     guest_mem_clear(&d->mem);
     u->features = u->protocol_features = 0;
+    u->messages = 0;
 }

@@ -15,7 +15,7 @@ struct vhost_user {
     int fd; /* the connection, -1 when none */
     struct device *dev;
     uint64_t features, protocol_features;
-    unsigned request_queues;
+    unsigned messages; /* on this connection */
 };
 
 /* Read and answer one message. Returns 0, or -1 when the connection is gone or broke the

@@ -115,6 +115,12 @@ void vring_push(struct vring *v, uint32_t id, uint32_t len)
     v->need_call = true;
 }
 
+void vring_advance_used(struct vring *v, uint16_t n)
+{
+    v->used_idx = (uint16_t)(v->used_idx + n);
+    __atomic_store_n(&v->used[1], v->used_idx, __ATOMIC_RELEASE);
+}
+
 void vring_notify(struct vring *v)
 {
     if (!v->need_call || v->call_fd < 0)

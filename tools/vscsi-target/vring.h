@@ -54,6 +54,9 @@ int vring_pop(struct vring *v, const struct guest_mem *m, struct vring_chain *c,
 void vring_chain_free(struct vring_chain *c);
 /* Put (id, len) on the used ring: id and len as given, so that a fault can lie in them. */
 void vring_push(struct vring *v, uint32_t id, uint32_t len);
+/* Move the published used index n entries on without writing them (a fault: a driver must see
+ * the index run ahead of what it made available). */
+void vring_advance_used(struct vring *v, uint16_t n);
 /* Signal the call eventfd when something was pushed and the driver wants interrupts. */
 void vring_notify(struct vring *v);
 /* Copy out of / into a chain's readable / writable bytes from byte offset; returns bytes done. */
