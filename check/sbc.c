@@ -243,7 +243,7 @@ CHECK(lbp_lbprz_matches_readcap16)
 
 /* One READ of blocks at lba with the CDB kind (6, 10, 12 or 16) and flags in byte 1 (DPO 10h,
  * FUA 08h), into a buffer of buf_blocks blocks. */
-static bool read_blocks(const struct check_lun *l, unsigned kind, uint64_t lba, uint32_t blocks, uint8_t flags,
+static bool read_lbas(const struct check_lun *l, unsigned kind, uint64_t lba, uint32_t blocks, uint8_t flags,
                         uint32_t buf_blocks, struct answer *a)
 {
     uint8_t cdb[SCSI_CDB_MAX] = { 0 };
@@ -281,7 +281,7 @@ static enum check_result read_one(const struct check_lun *l, unsigned kind, uint
     if (l->info->block_size > CHECK_BUF)
         return check_skip(why, why_len, "blocks larger than the check's buffer");
     struct answer a;
-    if (!read_blocks(l, kind, 0, 1, flags, 1, &a))
+    if (!read_lbas(l, kind, 0, 1, flags, 1, &a))
         return COMMAND_LOST(&a);
     if (optional && a.v.outcome == HBA_OUTCOME_UNSUPPORTED)
         return check_skip(why, why_len, "the LUN does not support this READ (it is optional)");
@@ -306,7 +306,7 @@ CHECK(read10_past_the_end)
     if (l->info->block_size > CHECK_BUF)
         return check_skip(why, why_len, "blocks larger than the check's buffer");
     struct answer a;
-    if (!read_blocks(l, 10, l->info->blocks, 1, 0, 1, &a))
+    if (!read_lbas(l, 10, l->info->blocks, 1, 0, 1, &a))
         return COMMAND_LOST(&a);
     if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00))
         return check_fail(&a, why, why_len, "CHECK CONDITION, ILLEGAL REQUEST 21/00 (LOGICAL BLOCK ADDRESS OUT OF RANGE)");
@@ -320,7 +320,7 @@ CHECK(read10_two_blocks)
     if (2u * l->info->block_size > CHECK_BUF)
         return check_skip(why, why_len, "blocks larger than the check's buffer");
     struct answer a;
-    if (!read_blocks(l, 10, 0, 2, 0, 2, &a))
+    if (!read_lbas(l, 10, 0, 2, 0, 2, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a) || a.got != 2 * l->info->block_size)
         return check_fail(&a, why, why_len, "GOOD with two whole blocks");
@@ -338,7 +338,7 @@ static enum check_result same_data(const struct check_lun *l, unsigned first, un
     if (bs > CHECK_BUF)
         return check_skip(why, why_len, "blocks larger than the check's buffer");
     struct answer a;
-    if (!read_blocks(l, first, 0, 1, 0, 1, &a))
+    if (!read_lbas(l, first, 0, 1, 0, 1, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a) || a.got != bs)
         return check_fail(&a, why, why_len, "GOOD with one whole block");
@@ -346,7 +346,7 @@ static enum check_result same_data(const struct check_lun *l, unsigned first, un
     if (before == NULL)
         return check_skip(why, why_len, "out of memory");
     memcpy(before, l->buf, bs);
-    bool ok = read_blocks(l, second, 0, 1, 0, 1, &a);
+    bool ok = read_lbas(l, second, 0, 1, 0, 1, &a);
     bool same = ok && check_good(&a) && a.got == bs && memcmp(before, l->buf, bs) == 0;
     free(before);
     if (!ok)
@@ -480,7 +480,7 @@ CHECK(block_limits_max_transfer_honoured)
         blocks = (uint32_t)l->info->blocks;
     if (blocks == 0)
         return check_skip(why, why_len, "blocks larger than the check's buffer");
-    if (!read_blocks(l, 16, 0, blocks, 0, blocks, &a))
+    if (!read_lbas(l, 16, 0, blocks, 0, blocks, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a) || a.got != blocks * l->info->block_size)
         return check_fail(&a, why, why_len, "GOOD with every block asked for (within MAXIMUM TRANSFER LENGTH)");
@@ -526,7 +526,7 @@ static enum check_result write_read_back(const struct check_lun *l, bool sixteen
         return COMMAND_LOST(&a);
     if (!check_good(&a))
         return check_fail(&a, why, why_len, "GOOD");
-    if (!read_blocks(l, 16, lba, 1, 0, 1, &a))
+    if (!read_lbas(l, 16, lba, 1, 0, 1, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a) || a.got != l->info->block_size || !check_pattern_holds(l->buf, a.got, lba))
         return check_fail(&a, why, why_len, "the READ(16) after the write: GOOD with the block as written");

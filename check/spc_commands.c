@@ -160,7 +160,7 @@ CHECK(sense_format)
 
 /* ---- REPORT LUNS (SPC-5 6.35) ---- */
 
-static bool report_luns(const struct check_lun *l, uint8_t select, uint32_t alloc, struct answer *a)
+static bool send_report_luns(const struct check_lun *l, uint8_t select, uint32_t alloc, struct answer *a)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     size_t len = scsi_cdb_report_luns(cdb, alloc);
@@ -174,7 +174,7 @@ static const uint16_t *lun_list(const struct check_lun *l, uint8_t select, struc
                                 struct scsi_report_luns *r, char *why, size_t why_len, enum check_result *res)
 {
     static uint16_t luns[CHECK_BUF / 8];
-    if (!report_luns(l, select, CHECK_BUF, a)) {
+    if (!send_report_luns(l, select, CHECK_BUF, a)) {
         *res = COMMAND_LOST(a);
         return NULL;
     }
@@ -216,7 +216,7 @@ CHECK(report_luns_select_report_2) { return select_report(l, 0x02, why, why_len)
 CHECK(report_luns_select_report_reserved)
 {
     struct answer a;
-    if (!report_luns(l, 0x05, CHECK_BUF, &a)) /* 05h: reserved */
+    if (!send_report_luns(l, 0x05, CHECK_BUF, &a)) /* 05h: reserved */
         return COMMAND_LOST(&a);
     if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0))
         return check_fail(&a, why, why_len, "CHECK CONDITION, ILLEGAL REQUEST 24/00 for a reserved SELECT REPORT");
@@ -227,7 +227,7 @@ CHECK(report_luns_select_report_reserved)
 CHECK(report_luns_allocation_length_small)
 {
     struct answer a;
-    if (!report_luns(l, 0, 8, &a))
+    if (!send_report_luns(l, 0, 8, &a))
         return COMMAND_LOST(&a);
     if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0))
         return check_fail(&a, why, why_len, "CHECK CONDITION, ILLEGAL REQUEST 24/00 for ALLOCATION LENGTH 8");
@@ -239,14 +239,14 @@ CHECK(report_luns_allocation_length_small)
 CHECK(report_luns_truncation)
 {
     struct answer a;
-    if (!report_luns(l, 0, CHECK_BUF, &a))
+    if (!send_report_luns(l, 0, CHECK_BUF, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a) || a.got < 8)
         return check_fail(&a, why, why_len, "GOOD with a LUN list");
     uint32_t whole = scsi_get_be32(l->buf);
     if (whole < 16)
         return check_skip(why, why_len, "the list has fewer than two LUNs: nothing to cut");
-    if (!report_luns(l, 0, 16, &a))
+    if (!send_report_luns(l, 0, 16, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a) || a.got != 16 || scsi_get_be32(l->buf) != whole) {
         char what[96];
@@ -437,7 +437,7 @@ struct mode_data {
 
 /* MODE SENSE(6) or (10) of page (with PC in its top bits), DBD as given; the parameter data
  * parsed into *m. false when it did not come GOOD or its lengths do not fit (why then says). */
-static bool mode_sense(const struct check_lun *l, bool ten, uint8_t pc_page, bool dbd, uint16_t alloc,
+static bool send_mode_sense(const struct check_lun *l, bool ten, uint8_t pc_page, bool dbd, uint16_t alloc,
                        struct answer *a, struct mode_data *m)
 {
     uint8_t cdb[SCSI_CDB_MAX] = { 0 };
@@ -478,7 +478,7 @@ CHECK(mode_sense10_length)
 {
     struct answer a;
     struct mode_data m;
-    if (!mode_sense(l, true, 0x3f, false, 1024, &a, &m)) {
+    if (!send_mode_sense(l, true, 0x3f, false, 1024, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         MODE_UNSUPPORTED_SKIP(&a);
@@ -509,7 +509,7 @@ CHECK(mode_sense6_dbd)
 {
     struct answer a;
     struct mode_data m;
-    if (!mode_sense(l, false, 0x3f, true, 255, &a, &m)) {
+    if (!send_mode_sense(l, false, 0x3f, true, 255, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         MODE_UNSUPPORTED_SKIP(&a);
@@ -528,7 +528,7 @@ CHECK(mode_sense6_block_descriptor)
         return check_skip(why, why_len, "not a disk");
     struct answer a;
     struct mode_data m;
-    if (!mode_sense(l, false, 0x3f, false, 255, &a, &m)) {
+    if (!send_mode_sense(l, false, 0x3f, false, 255, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         return check_fail(&a, why, why_len, "GOOD with the header");
@@ -571,7 +571,7 @@ CHECK(mode_sense_pages_ascending)
 {
     struct answer a;
     struct mode_data m;
-    if (!mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
+    if (!send_mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         MODE_UNSUPPORTED_SKIP(&a);
@@ -594,7 +594,7 @@ CHECK(mode_sense_unsupported_page)
 {
     struct answer a;
     struct mode_data m;
-    if (!mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
+    if (!send_mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         MODE_UNSUPPORTED_SKIP(&a);
@@ -610,7 +610,7 @@ CHECK(mode_sense_unsupported_page)
             code--;
             i = (unsigned)-1;
         }
-    if (!mode_sense(l, true, code, true, 255, &a, &m) && a.error[0])
+    if (!send_mode_sense(l, true, code, true, 255, &a, &m) && a.error[0])
         return COMMAND_LOST(&a);
     if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0)) {
         char what[96];
@@ -625,7 +625,7 @@ CHECK(mode_sense6_matches_10)
 {
     struct answer a;
     struct mode_data m6, m10;
-    if (!mode_sense(l, false, 0x3f, true, 255, &a, &m6)) {
+    if (!send_mode_sense(l, false, 0x3f, true, 255, &a, &m6)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         MODE_UNSUPPORTED_SKIP(&a);
@@ -634,7 +634,7 @@ CHECK(mode_sense6_matches_10)
     uint8_t six[255];
     unsigned six_len = m6.pages_len;
     memcpy(six, m6.pages, six_len);
-    if (!mode_sense(l, true, 0x3f, true, 255 + 4, &a, &m10)) {
+    if (!send_mode_sense(l, true, 0x3f, true, 255 + 4, &a, &m10)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         return check_fail(&a, why, why_len, "GOOD from MODE SENSE(10) as from (6)");
@@ -650,14 +650,14 @@ static enum check_result mode_sense_pc(const struct check_lun *l, uint8_t pc, ch
 {
     struct answer a;
     struct mode_data m;
-    if (!mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
+    if (!send_mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         MODE_UNSUPPORTED_SKIP(&a);
         return check_fail(&a, why, why_len, "GOOD with the header");
     }
     unsigned current = m.pages_len;
-    if (!mode_sense(l, true, (uint8_t)(pc << 6 | 0x3f), true, 2048, &a, &m)) {
+    if (!send_mode_sense(l, true, (uint8_t)(pc << 6 | 0x3f), true, 2048, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         return check_fail(&a, why, why_len, "GOOD, as for the current values");
@@ -678,7 +678,7 @@ CHECK(mode_sense_saved)
 {
     struct answer a;
     struct mode_data m;
-    if (mode_sense(l, true, 0xff, true, 2048, &a, &m))
+    if (send_mode_sense(l, true, 0xff, true, 2048, &a, &m))
         return CHECK_PASS;
     if (a.error[0])
         return COMMAND_LOST(&a);
@@ -694,7 +694,7 @@ static enum check_result page_length(const struct check_lun *l, uint8_t code, ui
 {
     struct answer a;
     struct mode_data m;
-    if (!mode_sense(l, true, code, true, 255, &a, &m)) {
+    if (!send_mode_sense(l, true, code, true, 255, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         if (check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0) ||

@@ -8,7 +8,7 @@
 #include "drivers/hba/sync_command.h"
 
 /* Send one TMF to the LUN and wait for its answer in *t; a SKIP when none came. */
-static enum check_result send_tmf(const struct check_lun *l, enum hba_tmf_kind kind, struct hba_cmd *task,
+static enum check_result tmf_answered(const struct check_lun *l, enum hba_tmf_kind kind, struct hba_cmd *task,
                                   struct hba_tmf *t, char *why, size_t why_len)
 {
     *t = (struct hba_tmf){ .kind = kind, .target = l->info->target, .lun = l->info->lun, .task = task };
@@ -39,7 +39,7 @@ static enum check_result tmf_check(const struct check_lun *l, enum hba_tmf_kind 
     struct hba_cmd ghost = { .tag = 0xfedcba9876543210ull };
     struct hba_tmf t;
     bool names_a_task = kind == HBA_TMF_ABORT_TASK || kind == HBA_TMF_QUERY_TASK;
-    enum check_result r = send_tmf(l, kind, names_a_task ? &ghost : NULL, &t, why, why_len);
+    enum check_result r = tmf_answered(l, kind, names_a_task ? &ghost : NULL, &t, why, why_len);
     return r != CHECK_PASS ? r : tmf_answer(&t, rejected_ok, succeeded_ok, why, why_len);
 }
 
