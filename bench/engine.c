@@ -2,10 +2,12 @@
 
 #include <inttypes.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/distribution.h"
 #include "bench/hotplug.h"
 #include "bench/stamp.h"
 #include "bench/targets.h"
@@ -16,11 +18,14 @@
 #define MAX_VERIFY_BITMAP (64u << 20) /* bytes of "written" bitmaps a verify job may use */
 #define MAX_RETRIES 256
 #define STALLS_BEFORE_RETIRING 2 /* LOGICAL UNIT RESETs a LUN may need before it leaves the run */
+#define DIST_CACHE 8             /* distribution states kept per direction, by region size */
+
+_Static_assert((int)DIR_READ == (int)JOB_DDIR_READ && (int)DIR_WRITE == (int)JOB_DDIR_WRITE, "job.h and engine.h index directions alike");
 
 /* An I/O to submit again (it ended in UNIT ATTENTION). */
 struct retry {
     unsigned target;
-    uint64_t unit;
+    uint64_t unit, nunits;
     int dir;
     bool verify_read;
 };
@@ -29,7 +34,8 @@ struct slot {
     struct hba_cmd cmd;
     uint8_t *buf;
     unsigned target;
-    uint64_t unit;
+    uint64_t unit, nunits; /* where the I/O starts and how many of the job's units it covers */
+    uint32_t len;          /* bytes */
     int dir;
     bool busy, measured, verify_read, flush;
     uint64_t slat_cycles;
@@ -51,6 +57,15 @@ struct run {
     unsigned *free_slots, n_free;
     uint64_t rng;
     unsigned rr_cursor;
+    /* The next new I/O, drawn and waiting for its direction's rate (dir -1: none drawn). */
+    int pending_dir;
+    uint64_t pending_units;
+    uint64_t seq_left;    /* rw=randread:N: I/Os until the next random offset */
+    /* Rates: what each direction issued, and (rate_process=poisson) when it may issue next. */
+    uint64_t issued_ios[DIR_COUNT], issued_bytes[DIR_COUNT], next_issue[DIR_COUNT];
+    /* random_distribution: a state per region size seen (zipf's zetan is costly to compute). */
+    struct dist_state *dist[DIR_COUNT][DIST_CACHE];
+    unsigned dist_used[DIR_COUNT];
     uint64_t generation;  /* of the first pass; pass p writes generation + p */
     bool durable;         /* passes end with a flush and a "durable" line */
     uint64_t pass;        /* current pass over the region (durable jobs) */
@@ -71,14 +86,7 @@ struct run {
     unsigned seconds;
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
+static uint64_t xorshift(uint64_t *s) { return dist_xorshift(s); }
 
 static int choose_dir(struct run *run)
 {
@@ -127,27 +135,28 @@ static bool bitmap_get(const uint8_t *b, uint64_t i) { return b[i / 8] & (1u << 
  * ATTENTION) is the same I/O again; a verify read checks what the job wrote. */
 enum io_kind { IO_NEW, IO_RETRY, IO_VERIFY_READ };
 
-static bool submit_one(struct run *run, unsigned slot_index, unsigned target_index, uint64_t unit, int dir,
-                       enum io_kind kind)
+static bool submit_one(struct run *run, unsigned slot_index, unsigned target_index, uint64_t unit, uint64_t nunits,
+                       int dir, enum io_kind kind)
 {
     bool verify_read = kind == IO_VERIFY_READ;
     struct slot *s = &run->slots[slot_index];
     struct target *t = &run->set.t[target_index];
     const struct lun_info *l = t->info;
     uint64_t lba = t->first_lba + unit * t->blocks_per_unit;
+    uint32_t blocks = (uint32_t)(nunits * t->blocks_per_unit), len = blocks * l->block_size;
     struct hba_cmd *c = &s->cmd;
     memset(c, 0, offsetof(struct hba_cmd, response));
     c->target = l->target;
     c->lun = l->lun;
-    c->cdb_len = (uint8_t)scsi_cdb_rw(c->cdb, dir == DIR_WRITE, lba, t->blocks_per_unit);
+    c->cdb_len = (uint8_t)scsi_cdb_rw(c->cdb, dir == DIR_WRITE, lba, blocks);
     c->dir = dir == DIR_WRITE ? HBA_DIR_OUT : HBA_DIR_IN;
     c->data = s->buf;
-    c->data_len = run->job->bs;
+    c->data_len = len;
     c->timeout_cycles = run->env->cmd_timeout_cycles;
     c->user = s;
     if (dir == DIR_WRITE && run->job->verify) {
         struct stamp_id id = { l->hba, l->target, l->lun };
-        for (uint32_t b = 0; b < t->blocks_per_unit; b++)
+        for (uint32_t b = 0; b < blocks; b++)
             stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass);
     }
     unsigned q = t->next_queue++ % t->hba->num_queues;
@@ -161,6 +170,8 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     s->busy = true;
     s->target = target_index;
     s->unit = unit;
+    s->nunits = nunits;
+    s->len = len;
     s->dir = dir;
     s->verify_read = verify_read;
     s->measured = !verify_read && before >= run->measure_start;
@@ -169,7 +180,9 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     run->n_free--;
     if (kind == IO_NEW) {
         run->submitted++;
-        run->submitted_bytes += run->job->bs;
+        run->submitted_bytes += len;
+        run->issued_ios[dir]++;
+        run->issued_bytes[dir] += len;
         if (s->measured) {
             run->measured_submitted++;
             unsigned depth = run->in_flight, level = 0;
@@ -181,12 +194,132 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     return true;
 }
 
-static bool rate_allows(struct run *run, uint64_t now)
+/* An exponential gap with the given mean (a Poisson process's inter-arrival time). */
+static uint64_t poisson_gap(struct run *run, double mean_cycles)
 {
-    if (run->job->rate_iops == 0)
+    double u = (double)(xorshift(&run->rng) >> 11) * (1.0 / 9007199254740992.0);
+    return (uint64_t)(-log(1.0 - u) * mean_cycles);
+}
+
+/* HOWTO rate, rate_iops: each direction's cap, from the job's start. linear: the I/Os (bytes)
+ * issued so far stay within what the elapsed time allows, plus one I/O; poisson: the gaps
+ * between I/Os are exponential with the rate's mean (fio's lambda, 1e6 / IOPS). */
+static bool rate_allows(struct run *run, int dir, uint64_t bytes, uint64_t now)
+{
+    const struct job_spec *job = run->job;
+    uint64_t iops = job->rate_iops[dir], bps = job->rate_bytes[dir], hz = run->env->tsc_hz;
+    if (iops == 0 && bps == 0)
         return true;
-    uint64_t allowed = (uint64_t)((unsigned __int128)(now - run->start) * run->job->rate_iops / run->env->tsc_hz) + 1;
-    return run->submitted < allowed;
+    if (job->rate_process == JOB_RATE_POISSON)
+        return now >= run->next_issue[dir];
+    uint64_t elapsed = now - run->start;
+    if (iops != 0 && run->issued_ios[dir] >= (uint64_t)((unsigned __int128)elapsed * iops / hz) + 1)
+        return false;
+    (void)bytes;
+    return bps == 0 || run->issued_bytes[dir] <= (uint64_t)((unsigned __int128)elapsed * bps / hz);
+}
+
+static void rate_issued(struct run *run, int dir, uint64_t bytes)
+{
+    const struct job_spec *job = run->job;
+    if (job->rate_process != JOB_RATE_POISSON || (job->rate_iops[dir] == 0 && job->rate_bytes[dir] == 0))
+        return;
+    double hz = (double)run->env->tsc_hz, mean = 0.0;
+    if (job->rate_iops[dir] != 0)
+        mean = hz / (double)job->rate_iops[dir];
+    if (job->rate_bytes[dir] != 0 && (double)bytes * hz / (double)job->rate_bytes[dir] > mean)
+        mean = (double)bytes * hz / (double)job->rate_bytes[dir];
+    if (run->next_issue[dir] == 0)
+        run->next_issue[dir] = run->start;
+    run->next_issue[dir] += poisson_gap(run, mean);
+}
+
+/* How many units the next I/O of direction dir covers (HOWTO bs, bsrange, bssplit; fio's
+ * get_next_buflen: a range draws min + U * max, rounded down to a multiple of min, at most max). */
+static uint64_t choose_units(struct run *run, int dir)
+{
+    const struct job_block_sizes *b = &run->job->bsz[dir];
+    uint32_t bs = b->min;
+    if (b->split_count != 0) {
+        uint64_t r = xorshift(&run->rng) % 100, acc = 0;
+        for (size_t i = 0; i < b->split_count; i++) {
+            acc += b->split[i].percent;
+            if (r < acc) {
+                bs = b->split[i].bs;
+                break;
+            }
+        }
+    } else if (b->max != b->min) {
+        double u = (double)(xorshift(&run->rng) >> 11) * (1.0 / 9007199254740992.0);
+        uint64_t v = b->min + (uint64_t)((double)b->max * u);
+        v -= v % b->min;
+        bs = (uint32_t)(v > b->max ? b->max : v);
+    }
+    return bs / run->job->bs;
+}
+
+/* The distribution state for a region of n units (random_distribution other than random). */
+static const struct dist_state *dist_for(struct run *run, int dir, uint64_t n)
+{
+    for (unsigned i = 0; i < run->dist_used[dir]; i++)
+        if (run->dist[dir][i]->n == n)
+            return run->dist[dir][i];
+    unsigned slot = run->dist_used[dir] < DIST_CACHE ? run->dist_used[dir]++ : (unsigned)(n % DIST_CACHE);
+    if (run->dist[dir][slot] == NULL && (run->dist[dir][slot] = malloc(sizeof *run->dist[dir][slot])) == NULL)
+        return NULL;
+    dist_init(run->dist[dir][slot], &run->job->dist[dir], n, run->job->bs, &run->rng);
+    return run->dist[dir][slot];
+}
+
+/* Whether this I/O goes to a random offset: random patterns, less percentage_random, and
+ * rw=randread:N's sequential runs between random offsets. */
+static bool next_is_random(struct run *run, int dir)
+{
+    const struct job_spec *job = run->job;
+    if (!random_offsets(job))
+        return false;
+    if (job->seq_nr > 1) {
+        /* fio's ddir_seq_nr: I/Os 1..N-1 follow on, the Nth takes a new random offset. */
+        if (--run->seq_left != 0)
+            return false;
+        run->seq_left = job->seq_nr;
+    }
+    return job->percentage_random[dir] >= 100 || xorshift(&run->rng) % 100 < job->percentage_random[dir];
+}
+
+/* Where an I/O of n units on t starts. Sequential: where the last one ended, plus rw=...:N's
+ * skip (fio's get_next_seq_offset: past the end it wraps to the start, or before the start,
+ * going backwards, to the end); an I/O that would not fit before the end starts again at 0. */
+static uint64_t choose_unit(struct run *run, struct target *t, int dir, uint64_t n)
+{
+    const struct job_spec *job = run->job;
+    if (next_is_random(run, dir)) {
+        uint64_t u;
+        if (job->dist[dir].kind == JOB_DIST_RANDOM) {
+            u = xorshift(&run->rng) % t->units;
+        } else {
+            const struct dist_state *ds = dist_for(run, dir, t->units);
+            u = ds != NULL ? dist_next(ds, &run->rng) : xorshift(&run->rng) % t->units;
+        }
+        u = u + n <= t->units ? u : t->units - n;
+        t->seq_pos = u + n; /* a sequential I/O after it follows on, as fio's last_pos does */
+        return u;
+    }
+    uint64_t pos = t->seq_pos % t->units;
+    if (pos != 0 && job->seq_add != 0) {
+        int64_t skip = job->seq_add / (int64_t)job->bs;
+        if (skip < 0 && (uint64_t)-skip > pos)
+            pos = t->units - (uint64_t)-skip % t->units;
+        else
+            pos += (uint64_t)skip;
+        if (pos >= t->units)
+            pos = skip > 0 ? 0 : t->units - (uint64_t)-skip % t->units;
+    }
+    if (pos + n > t->units)
+        pos = 0;
+    t->seq_pos = pos + n;
+    t->next_unit += n;
+    return pos;
 }
 
 /* SYNCHRONIZE CACHE over the whole LUN (SBC-3 5.22: 0 blocks means to the end). */
@@ -234,7 +367,8 @@ static void submit_work(struct run *run, uint64_t now)
                 continue;
             }
             if (t->in_flight >= t->max_in_flight ||
-                !submit_one(run, slot, rt->target, rt->unit, rt->dir, rt->verify_read ? IO_VERIFY_READ : IO_RETRY))
+                !submit_one(run, slot, rt->target, rt->unit, rt->nunits, rt->dir,
+                            rt->verify_read ? IO_VERIFY_READ : IO_RETRY))
                 return;
             run->n_retries--;
             continue;
@@ -264,20 +398,42 @@ static void submit_work(struct run *run, uint64_t now)
             if (run->verify_target == run->set.n)
                 return;
             struct target *t = &run->set.t[run->verify_target];
-            if (!submit_one(run, slot, run->verify_target, t->verify_unit, DIR_READ, IO_VERIFY_READ))
+            if (!submit_one(run, slot, run->verify_target, t->verify_unit, 1, DIR_READ, IO_VERIFY_READ))
                 return;
             t->verify_unit++;
             continue;
         }
-        if (run->stop_submitting || !rate_allows(run, now))
+        if (run->stop_submitting)
             return;
+        if (run->pending_dir < 0) {
+            run->pending_dir = choose_dir(run);
+            run->pending_units = choose_units(run, run->pending_dir);
+        }
+        int dir = run->pending_dir;
+        if (!rate_allows(run, dir, run->pending_units * run->job->bs, now)) {
+            /* fio's rate_ddir: a direction ahead of its rate yields to the other one of a mixed
+             * job when that one is behind (and has a share of the mix). */
+            int other = dir ^ 1;
+            unsigned share = other == DIR_READ ? run->job->rwmixread : 100 - run->job->rwmixread;
+            bool mixed = run->job->rw == JOB_RW || run->job->rw == JOB_RANDRW;
+            if (!mixed || share == 0)
+                return;
+            uint64_t n_other = choose_units(run, other);
+            if (!rate_allows(run, other, n_other * run->job->bs, now))
+                return;
+            dir = run->pending_dir = other;
+            run->pending_units = n_other;
+        }
         int ti = pick_target(run);
         if (ti < 0)
             return;
         struct target *t = &run->set.t[ti];
-        uint64_t unit = random_offsets(run->job) ? xorshift(&run->rng) % t->units : t->next_unit++ % t->units;
-        if (!submit_one(run, slot, (unsigned)ti, unit, choose_dir(run), IO_NEW))
+        uint64_t n = run->pending_units < t->units ? run->pending_units : t->units;
+        uint64_t unit = choose_unit(run, t, dir, n);
+        if (!submit_one(run, slot, (unsigned)ti, unit, n, dir, IO_NEW))
             return;
+        rate_issued(run, dir, n * run->job->bs);
+        run->pending_dir = -1;
         if (run->ios_limit && run->measured_submitted >= run->ios_limit)
             run->stop_submitting = true;
         if (run->bytes_limit && run->submitted_bytes >= run->bytes_limit)
@@ -326,7 +482,7 @@ static void verify_data(struct run *run, struct slot *s, uint64_t min_generation
     const struct lun_info *l = t->info;
     struct stamp_id id = { l->hba, l->target, l->lun };
     uint64_t lba = t->first_lba + s->unit * t->blocks_per_unit;
-    for (uint32_t b = 0; b < t->blocks_per_unit; b++) {
+    for (uint32_t b = 0; b < s->len / l->block_size; b++) {
         run->r->verify_blocks++;
         enum stamp_result res = stamp_check(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, min_generation);
         if (res == STAMP_OK)
@@ -363,7 +519,7 @@ static bool after_hotplug(struct run *run, struct slot *s, const struct hba_verd
     run->r->ua_retries++;
     hotplug_unit_attention(&run->hp, t, v->change);
     if (run->n_retries < MAX_RETRIES)
-        run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->dir, s->verify_read };
+        run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->nunits, s->dir, s->verify_read };
     return true;
 }
 
@@ -419,8 +575,8 @@ static void complete(struct run *run, struct slot *s)
             verify_data(run, s, run->generation);
         return;
     }
-    if (!failed && s->dir == DIR_WRITE && t->written)
-        bitmap_set(t->written, s->unit);
+    for (uint64_t u = 0; !failed && s->dir == DIR_WRITE && t->written && u < s->nunits; u++)
+        bitmap_set(t->written, s->unit + u);
     if (!failed && s->dir == DIR_READ && run->job->verify)
         verify_data(run, s, run->job->verify_generation); /* whatever stamps are there, new enough */
     if (!s->measured)
@@ -438,9 +594,9 @@ static void complete(struct run *run, struct slot *s)
     hist_add(&d->lat, clat + slat);
     lat_dist_add(&r->lat_dist, clat + slat);
     d->ios++;
-    d->bytes += run->job->bs;
+    d->bytes += s->len;
     run->tick_ios[s->dir]++;
-    run->tick_bytes[s->dir] += run->job->bs;
+    run->tick_bytes[s->dir] += s->len;
 }
 
 static bool job_does(const struct job_spec *job, int dir)
@@ -448,6 +604,28 @@ static bool job_does(const struct job_spec *job, int dir)
     bool reads = job->rw == JOB_READ || job->rw == JOB_RANDREAD || job->rw == JOB_RW || job->rw == JOB_RANDRW;
     bool writes = job->rw == JOB_WRITE || job->rw == JOB_RANDWRITE || job->rw == JOB_RW || job->rw == JOB_RANDRW;
     return dir == DIR_READ ? reads : writes;
+}
+
+/* HOWTO rate_min, rate_iops_min: a second of the accounted period (fio's rate_cycle, 1000 ms)
+ * below either ends the job, as a failure, as fio's check_min_rate does. */
+static void check_min_rate(struct run *run)
+{
+    const struct job_spec *job = run->job;
+    static const char *const names[DIR_COUNT] = { "read", "write" };
+    for (int d = 0; d < DIR_COUNT && !run->r->stopped; d++) {
+        if (!job_does(job, d))
+            continue;
+        if (job->rate_iops_min[d] != 0 && run->tick_ios[d] < job->rate_iops_min[d])
+            snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "rate_iops_min=%" PRIu64 " not met: %s did %"
+                     PRIu64 " IOPS in second %u", job->rate_iops_min[d], names[d], run->tick_ios[d], run->seconds);
+        else if (job->rate_bytes_min[d] != 0 && run->tick_bytes[d] < job->rate_bytes_min[d])
+            snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "rate_min=%" PRIu64 " not met: %s moved %"
+                     PRIu64 " bytes in second %u", job->rate_bytes_min[d], names[d], run->tick_bytes[d], run->seconds);
+        else
+            continue;
+        run->r->stopped = true;
+        run->stop_submitting = true;
+    }
 }
 
 /* Once a second of the accounted period: a sample of IOPS and bandwidth, and a progress line. */
@@ -467,6 +645,7 @@ static void tick(struct run *run, uint64_t now)
         sample_stats_add(&run->r->dir[d].bw_samples, (double)run->tick_bytes[d] / 1024.0);
     }
     run->seconds++;
+    check_min_rate(run);
     if (run->env->progress) {
         printf("lunbench: job '%s' %us: read %" PRIu64 " IOPS %.1f MiB/s, write %" PRIu64 " IOPS %.1f MiB/s, %u in flight\n",
                run->job->name, run->seconds, run->tick_ios[DIR_READ], (double)run->tick_bytes[DIR_READ] / (1 << 20),
@@ -560,13 +739,13 @@ static int setup(struct run *run, char *err, size_t err_len)
     if (run->slots == NULL || run->free_slots == NULL)
         return -1;
     for (unsigned i = 0; i < run->n_slots; i++) {
-        run->slots[i].buf = memalign(4096, job->bs);
+        run->slots[i].buf = memalign(4096, job->bs_max);
         if (run->slots[i].buf == NULL) {
             snprintf(err, err_len, "job '%s': out of memory for %u buffers of %" PRIu32 " bytes", job->name,
-                     job->iodepth, job->bs);
+                     job->iodepth, job->bs_max);
             return -1;
         }
-        memset(run->slots[i].buf, 0, job->bs);
+        memset(run->slots[i].buf, 0, job->bs_max);
         run->free_slots[i] = run->n_slots - 1 - i;
     }
     run->n_free = run->n_slots;
@@ -574,10 +753,12 @@ static int setup(struct run *run, char *err, size_t err_len)
      * itself (one without time_based). */
     if (!job->time_based && !(job->verify && job->rw == JOB_WRITE)) {
         for (unsigned i = 0; i < run->set.n; i++)
-            run->bytes_limit += run->set.t[i].units * job->bs;
+            run->bytes_limit += run->set.t[i].units * job->bs * job->loops;
     }
     run->ios_limit = job->number_ios;
     run->rng = job->randseed ? job->randseed : 0x2545f4914f6cdd1dull;
+    run->pending_dir = -1;
+    run->seq_left = job->seq_nr;
     return 0;
 }
 
@@ -587,6 +768,9 @@ static void teardown(struct run *run)
         free(run->slots[i].buf);
     free(run->slots);
     free(run->free_slots);
+    for (int d = 0; d < DIR_COUNT; d++)
+        for (unsigned i = 0; i < run->dist_used[d]; i++)
+            free(run->dist[d][i]);
     targets_free(&run->set);
 }
 
@@ -617,8 +801,8 @@ static void end_pass(struct run *run)
                run->generation + run->pass);
     run->pass++;
     run->phase = PHASE_RUN;
-    if (!job->time_based)
-        run->stop_submitting = true; /* one pass is the whole job without time_based */
+    if (!job->time_based && run->pass >= job->loops)
+        run->stop_submitting = true; /* loops= passes are the whole job without time_based */
 }
 
 int bench_run_job(const struct job_spec *job, const struct bench_env *env, struct job_result *r)

@@ -13,6 +13,10 @@
 #include "lib/histogram.h"
 
 enum job_rw { JOB_READ, JOB_WRITE, JOB_RANDREAD, JOB_RANDWRITE, JOB_RW, JOB_RANDRW };
+/* fio's per-direction options (bs=R,W[,T], rate=, bssplit=, ...) index their values by these;
+ * the engine's DIR_READ and DIR_WRITE are the same numbers. A trim value is parsed and unused:
+ * lunbench issues no trims. */
+enum { JOB_DDIR_READ, JOB_DDIR_WRITE, JOB_DDIRS };
 enum lun_order { LUN_ORDER_ROUNDROBIN, LUN_ORDER_RANDOM };
 enum lun_select_kind { LUNSEL_ALL, LUNSEL_HBA, LUNSEL_TARGETS, LUNSEL_LIST, LUNSEL_FIRST };
 
@@ -33,6 +37,37 @@ struct lun_selection {
     size_t list_count;
 };
 
+/* How one direction picks each I/O's size: bs= (min == max), bsrange= (a multiple of min, up to
+ * max), or bssplit= (each size with its share of the I/Os). */
+#define JOB_BSSPLIT_MAX 64
+struct job_bs_share {
+    uint32_t bs;
+    uint32_t percent;
+};
+struct job_block_sizes {
+    uint32_t min, max;
+    struct job_bs_share split[JOB_BSSPLIT_MAX];
+    size_t split_count; /* 0: no bssplit; else the percents sum to 100 */
+};
+
+/* random_distribution=: where random offsets fall (fio's models). */
+enum job_dist { JOB_DIST_RANDOM, JOB_DIST_ZIPF, JOB_DIST_PARETO, JOB_DIST_NORMAL, JOB_DIST_ZONED, JOB_DIST_ZONED_ABS };
+#define JOB_ZONES_MAX 64
+struct job_zone {
+    uint32_t access_percent; /* of the random I/Os */
+    uint64_t size;           /* zoned: percent of the region; zoned_abs: bytes */
+};
+struct job_distribution {
+    enum job_dist kind;
+    double param;  /* zipf theta (> 0, not 1), pareto h (0 < h < 1), normal deviation (0..100) */
+    double center; /* 0..1: where the hot spot sits; < 0: fio's default (random for zipf and pareto,
+                      0.5 for normal) */
+    struct job_zone zones[JOB_ZONES_MAX];
+    size_t zone_count;
+};
+
+enum job_rate_process { JOB_RATE_LINEAR, JOB_RATE_POISSON };
+
 #define JOB_NAME_MAX 64
 #define JOB_MAX_OPTIONS 48
 #define JOB_KEY_MAX 32
@@ -52,7 +87,15 @@ struct job_spec {
     char name[JOB_NAME_MAX];
     enum job_rw rw;          /* default read */
     unsigned rwmixread;      /* percent of reads for rw/randrw; default 50 */
-    uint32_t bs;             /* bytes; default 4096; a multiple of 512 */
+    uint32_t bs;             /* the smallest I/O of any direction: random offsets are multiples of
+                                it (fio's blockalign default); a multiple of 512 */
+    uint32_t bs_max;         /* the largest I/O of any direction (buffers are this big) */
+    struct job_block_sizes bsz[JOB_DDIRS]; /* bs=, bsrange=, bssplit= per direction */
+    int64_t seq_add;         /* rw=read:N: bytes skipped after each sequential I/O (< 0: back) */
+    uint64_t seq_nr;         /* rw=randread:N: I/Os per new random offset (sequential between) */
+    unsigned percentage_random[JOB_DDIRS]; /* random jobs: percent of I/Os at a random offset */
+    struct job_distribution dist[JOB_DDIRS];
+    uint64_t loops;          /* runs of the whole job (fio's loops=); default 1 */
     unsigned iodepth;        /* default 1 */
     uint64_t runtime_ms;     /* 0: no time limit */
     bool time_based;         /* run for runtime_ms even when size is done, wrapping around */
@@ -62,7 +105,11 @@ struct job_spec {
     unsigned size_percent;   /* 1..100: size=N% (fio: N percent of each LUN's capacity); 0: size */
     unsigned offset_percent; /* 1..100: offset=N% (fio: of the capacity, aligned up to bs); 0: offset */
     uint64_t number_ios;     /* stop after this many I/Os; 0: no limit */
-    uint64_t rate_iops;      /* cap; 0: unlimited */
+    uint64_t rate_iops[JOB_DDIRS];     /* caps per direction; 0: unlimited */
+    uint64_t rate_bytes[JOB_DDIRS];    /* rate=: bytes per second */
+    uint64_t rate_iops_min[JOB_DDIRS]; /* the job fails when a second's rate falls below these */
+    uint64_t rate_bytes_min[JOB_DDIRS];
+    enum job_rate_process rate_process;
     bool verify;             /* verify=crc32c: stamped blocks, read back and checked */
     bool do_verify;          /* default true: the read-back phase after writing */
     uint64_t verify_generation; /* lunbench: a verifying read fails blocks stamped before this */

@@ -7,6 +7,7 @@
 #include "bench/job.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #define JOB_LINE_MAX 1024
 #define JOB_WHY_MAX 200
 #define JOB_SECTOR 512u          /* the smallest SCSI logical block: bs and offset are multiples */
-#define JOB_BS_MAX (1u << 20)
+#define JOB_BS_MAX (256u << 20) /* fio has no cap; buffers are iodepth x the largest bs */
 #define JOB_IODEPTH_MAX 4096u
 #define JOB_HBA_MAX 255u
 #define JOB_TARGET_MAX 255u      /* QEMU's max_target (inclusive) */
@@ -300,28 +301,67 @@ const char *job_rw_name(enum job_rw rw)
     return (unsigned)rw < sizeof job_rw_names / sizeof job_rw_names[0] ? job_rw_names[rw] : "?";
 }
 
+/* HOWTO rw: "rw=read:N" (sequential) skips N bytes after each I/O, backwards when N < 0;
+ * "rw=randread:N" (random) issues N I/Os per new random offset, the ones between sequential. */
+static int apply_rw_modifier(struct job_spec *job, const char *mod, char *why, size_t why_len)
+{
+    bool random = job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW;
+    uint64_t v;
+    if (random) {
+        if (job_parse_size(mod, &v) != 0 || v == 0) {
+            snprintf(why, why_len, "bad ':N' modifier '%s' (for a random pattern: I/Os per random offset, >= 1)",
+                     mod);
+            return -1;
+        }
+        job->seq_nr = v;
+        job->seq_add = 0;
+        return 0;
+    }
+    bool back = mod[0] == '-';
+    if (job_parse_size(mod + back, &v) != 0 || v > (uint64_t)INT64_MAX || v % JOB_SECTOR != 0) {
+        snprintf(why, why_len, "bad ':N' modifier '%s' (bytes to skip after each I/O, a multiple of 512, '-' "
+                 "for backwards)", mod);
+        return -1;
+    }
+    job->seq_add = back ? -(int64_t)v : (int64_t)v;
+    job->seq_nr = 1;
+    return 0;
+}
+
 static int apply_rw(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     if (need_value(value, why, why_len) != 0)
         return -1;
-    /* HOWTO rw: "readwrite" is "rw" (both sequential mixed). */
-    if (strcmp(value, "readwrite") == 0) {
-        job->rw = JOB_RW;
-        return 0;
+    char name[16];
+    size_t n = strcspn(value, ":");
+    if (n >= sizeof name) {
+        snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw)", value);
+        return -1;
     }
-    for (size_t i = 0; i < sizeof job_rw_names / sizeof job_rw_names[0]; i++) {
-        if (strcmp(value, job_rw_names[i]) == 0) {
+    memcpy(name, value, n);
+    name[n] = '\0';
+    bool found = false;
+    /* HOWTO rw: "readwrite" is "rw" (both sequential mixed). */
+    if (strcmp(name, "readwrite") == 0) {
+        job->rw = JOB_RW;
+        found = true;
+    }
+    for (size_t i = 0; !found && i < sizeof job_rw_names / sizeof job_rw_names[0]; i++) {
+        if (strcmp(name, job_rw_names[i]) == 0) {
             job->rw = (enum job_rw)i;
-            return 0;
+            found = true;
         }
     }
-    if (strchr(value, ':') != NULL)
-        snprintf(why, why_len, "the ':N' offset modifier ('%s') is not supported", value);
-    else if (strstr(value, "trim") != NULL)
-        snprintf(why, why_len, "'%s' is not supported (lunbench does not trim)", value);
-    else
-        snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw)", value);
-    return -1;
+    if (!found) {
+        if (strstr(name, "trim") != NULL)
+            snprintf(why, why_len, "'%s' is not supported (lunbench does not trim)", value);
+        else
+            snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw)", value);
+        return -1;
+    }
+    job->seq_add = 0;
+    job->seq_nr = 1;
+    return value[n] == ':' ? apply_rw_modifier(job, value + n + 1, why, why_len) : 0;
 }
 
 static int apply_rwmixread(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -343,21 +383,358 @@ static int apply_rwmixwrite(struct job_spec *job, const char *value, char *why, 
     return 0;
 }
 
-static int apply_bs(struct job_spec *job, const char *value, char *why, size_t why_len)
+/*
+ * fio's per-direction values (HOWTO blocksize): "R,W,T" for reads, writes and trims; an empty
+ * field keeps the default, and a value not followed by a comma applies to the directions after
+ * it too ("bs=8k,32k": 32k for writes and trims; "rate=500k,": reads only). item() checks one
+ * field and stores it for direction dir; it is called with dir == JOB_DDIRS for the trim field,
+ * which it only checks (lunbench issues no trims).
+ */
+typedef int (*dir_item_fn)(struct job_spec *job, int dir, const char *item, char *why, size_t why_len);
+
+static int per_direction(struct job_spec *job, const char *value, dir_item_fn item, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (value[0] == '\0')
+        return item(job, JOB_DDIR_READ, value, why, why_len); /* says what an empty value lacks */
+    char buf[JOB_LINE_MAX];
+    if (snprintf(buf, sizeof buf, "%s", value) >= (int)sizeof buf) {
+        snprintf(why, why_len, "value is too long");
+        return -1;
+    }
+    char *field[3];
+    size_t k = 0;
+    for (char *p = buf;;) {
+        if (k == 3) {
+            snprintf(why, why_len, "more than three comma-separated values (reads, writes, trims) in '%.60s'", value);
+            return -1;
+        }
+        field[k++] = p;
+        char *comma = strchr(p, ',');
+        if (comma == NULL)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    bool ends_in_comma = value[strlen(value) - 1] == ',';
+    for (int d = 0; d <= JOB_DDIRS; d++) {
+        const char *f = (size_t)d < k ? field[d] : ends_in_comma ? NULL : field[k - 1];
+        if (f != NULL && *f != '\0' && item(job, d, f, why, why_len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A block size: a multiple of 512 (SCSI's smallest logical block) up to JOB_BS_MAX; each LUN's
+ * HBA may allow less (targets.c checks its max_sectors). */
+static int block_size_value(const char *text, uint32_t *out, char *why, size_t why_len)
 {
     uint64_t v;
-    if (value != NULL && strchr(value, ',') != NULL) {
-        snprintf(why, why_len, "per-direction block sizes ('%s') are not supported: give one size", value);
-        return -1;
-    }
-    if (size_value(value, &v, why, why_len) != 0)
+    if (size_value(text, &v, why, why_len) != 0)
         return -1;
     if (v < JOB_SECTOR || v > JOB_BS_MAX || v % JOB_SECTOR != 0) {
-        snprintf(why, why_len, "must be a multiple of 512 from 512 to 1m, not %s", value);
+        snprintf(why, why_len, "block size %s is not a multiple of 512 from 512 to %um", text, JOB_BS_MAX >> 20);
         return -1;
     }
-    job->bs = (uint32_t)v;
+    *out = (uint32_t)v;
     return 0;
+}
+
+/* The later of bs=, bsrange= and bssplit= decides a direction's sizes. */
+static int bs_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    uint32_t v;
+    if (block_size_value(item, &v, why, why_len) != 0)
+        return -1;
+    if (dir < JOB_DDIRS)
+        job->bsz[dir] = (struct job_block_sizes){ .min = v, .max = v };
+    return 0;
+}
+
+static int apply_bs(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, bs_item, why, why_len);
+}
+
+/* HOWTO bsrange: "min-max" (fio's irange takes ':' too); sizes are multiples of min. */
+static int bsrange_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    char lo[32], hi[32];
+    size_t n = strcspn(item, "-:");
+    if (item[n] == '\0' || n >= sizeof lo || strlen(item + n + 1) >= sizeof hi) {
+        snprintf(why, why_len, "bad range '%s' (MIN-MAX)", item);
+        return -1;
+    }
+    memcpy(lo, item, n);
+    lo[n] = '\0';
+    strcpy(hi, item + n + 1);
+    uint32_t min, max;
+    if (block_size_value(lo, &min, why, why_len) != 0 || block_size_value(hi, &max, why, why_len) != 0)
+        return -1;
+    if (min > max) {
+        snprintf(why, why_len, "range '%s' has its minimum above its maximum", item);
+        return -1;
+    }
+    if (dir < JOB_DDIRS)
+        job->bsz[dir] = (struct job_block_sizes){ .min = min, .max = max };
+    return 0;
+}
+
+static int apply_bsrange(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, bsrange_item, why, why_len);
+}
+
+/* HOWTO bssplit: "bs/percent:bs/percent..."; a size without a percent shares what the others
+ * leave of 100 equally with the other such sizes (fio's "4k/50:8k/:16k/"). */
+static int bssplit_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    struct job_block_sizes b = { .min = UINT32_MAX, .max = 0 };
+    unsigned total = 0, open_shares = 0;
+    bool open[JOB_BSSPLIT_MAX] = { false };
+    for (const char *p = item;;) {
+        size_t len = strcspn(p, ":");
+        char entry[48], *slash;
+        if (len == 0 || len >= sizeof entry) {
+            snprintf(why, why_len, "bad entry '%.*s' in '%.60s' (SIZE/PERCENT)", (int)(len < 40 ? len : 40), p, item);
+            return -1;
+        }
+        memcpy(entry, p, len);
+        entry[len] = '\0';
+        if ((slash = strchr(entry, '/')) == NULL) {
+            snprintf(why, why_len, "bad entry '%s' (SIZE/PERCENT)", entry);
+            return -1;
+        }
+        *slash = '\0';
+        if (b.split_count == JOB_BSSPLIT_MAX) {
+            snprintf(why, why_len, "more than %d block sizes", JOB_BSSPLIT_MAX);
+            return -1;
+        }
+        struct job_bs_share *sh = &b.split[b.split_count];
+        if (block_size_value(entry, &sh->bs, why, why_len) != 0)
+            return -1;
+        const char *perc = slash + 1;
+        uint64_t v = 0;
+        if (*perc == '\0') {
+            open[b.split_count] = true;
+            open_shares++;
+        } else if (parse_decimal(&perc, &v) != 0 || *perc != '\0' || v > 100) {
+            snprintf(why, why_len, "bad percentage '%s' for %s (0..100)", slash + 1, entry);
+            return -1;
+        }
+        sh->percent = (uint32_t)v;
+        total += (unsigned)v;
+        b.split_count++;
+        if (sh->bs < b.min)
+            b.min = sh->bs;
+        if (sh->bs > b.max)
+            b.max = sh->bs;
+        p += len;
+        if (*p == '\0')
+            break;
+        p++;
+    }
+    if (total > 100 || (open_shares == 0 && total != 100)) {
+        snprintf(why, why_len, "the percentages in '%.60s' add up to %u, not 100", item, total);
+        return -1;
+    }
+    unsigned left = 100 - total;
+    for (size_t i = 0; i < b.split_count && open_shares > 0; i++) {
+        if (!open[i])
+            continue;
+        b.split[i].percent = left / open_shares; /* the last open one takes the remainder */
+        left -= b.split[i].percent;
+        open_shares--;
+    }
+    if (dir < JOB_DDIRS)
+        job->bsz[dir] = b;
+    return 0;
+}
+
+static int apply_bssplit(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, bssplit_item, why, why_len);
+}
+
+/* blocksize_unaligned=1 lets fio issue sizes that are not multiples of the smallest one. */
+static int apply_bs_unaligned(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    bool b;
+    if (bool_value(value, true, &b, why, why_len) != 0)
+        return -1;
+    if (b) {
+        snprintf(why, why_len, "not supported: SCSI moves whole logical blocks, and lunbench keeps every I/O a "
+                 "multiple of the job's smallest block size");
+        return -1;
+    }
+    return 0;
+}
+
+static int percentage_random_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(item, 0, 100, &v, why, why_len) != 0)
+        return -1;
+    if (dir < JOB_DDIRS)
+        job->percentage_random[dir] = (unsigned)v;
+    return 0;
+}
+
+static int apply_percentage_random(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, percentage_random_item, why, why_len);
+}
+
+/* A float for random_distribution: a plain decimal (no sign, exponent, inf or nan). */
+static int dist_float(const char *text, size_t len, double *out)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        if (!isdigit((unsigned char)text[i]) && text[i] != '.')
+            return -1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *end;
+    *out = strtod(buf, &end);
+    return *end == '\0' ? 0 : -1;
+}
+
+/* zoned:ACCESS/RANGE:...: RANGE a percent of the region (zoned) or a size (zoned_abs); an empty
+ * RANGE is the rest of the region. The access percents add up to 100. */
+static int parse_zones(struct job_distribution *d, const char *spec, bool absolute, char *why, size_t why_len)
+{
+    unsigned access = 0;
+    uint64_t range_percent = 0;
+    for (const char *p = spec;;) {
+        size_t len = strcspn(p, ":");
+        char entry[48], *slash;
+        if (len == 0 || len >= sizeof entry) {
+            snprintf(why, why_len, "bad zone '%.*s' (ACCESS%%/%s)", (int)(len < 40 ? len : 40), p,
+                     absolute ? "SIZE" : "RANGE%");
+            return -1;
+        }
+        memcpy(entry, p, len);
+        entry[len] = '\0';
+        if (d->zone_count == JOB_ZONES_MAX) {
+            snprintf(why, why_len, "more than %d zones", JOB_ZONES_MAX);
+            return -1;
+        }
+        struct job_zone *z = &d->zones[d->zone_count];
+        const char *q = entry;
+        uint64_t a;
+        if ((slash = strchr(entry, '/')) == NULL || parse_decimal(&q, &a) != 0 || q != slash || a > 100) {
+            snprintf(why, why_len, "bad zone '%s' (ACCESS%%/%s, ACCESS 0..100)", entry, absolute ? "SIZE" : "RANGE%");
+            return -1;
+        }
+        z->access_percent = (uint32_t)a;
+        access += (unsigned)a;
+        const char *r = slash + 1;
+        if (*r == '\0') {
+            z->size = UINT64_MAX; /* the rest */
+        } else if (absolute) {
+            if (job_parse_size(r, &z->size) != 0 || z->size == 0) {
+                snprintf(why, why_len, "bad zone size '%s'", r);
+                return -1;
+            }
+        } else {
+            uint64_t v;
+            if (parse_decimal(&r, &v) != 0 || *r != '\0' || v == 0 || v > 100) {
+                snprintf(why, why_len, "bad zone range '%s' (a percent of the region, 1..100)", slash + 1);
+                return -1;
+            }
+            z->size = v;
+            range_percent += v;
+        }
+        d->zone_count++;
+        p += len;
+        if (*p == '\0')
+            break;
+        p++;
+    }
+    if (access != 100) {
+        snprintf(why, why_len, "the zones' access percentages add up to %u, not 100", access);
+        return -1;
+    }
+    if (range_percent > 100) {
+        snprintf(why, why_len, "the zones' ranges add up to %llu%% of the region", (unsigned long long)range_percent);
+        return -1;
+    }
+    return 0;
+}
+
+/* HOWTO random_distribution: random | zipf:THETA[:CENTER] | pareto:H[:CENTER] |
+ * normal:DEV[:CENTER] | zoned:... | zoned_abs:..., per direction. */
+static int dist_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    struct job_distribution d = { .kind = JOB_DIST_RANDOM, .center = -1.0 };
+    static const struct {
+        const char *name;
+        enum job_dist kind;
+    } kinds[] = { { "random", JOB_DIST_RANDOM }, { "zipf", JOB_DIST_ZIPF }, { "pareto", JOB_DIST_PARETO },
+                  { "normal", JOB_DIST_NORMAL }, { "zoned", JOB_DIST_ZONED }, { "zoned_abs", JOB_DIST_ZONED_ABS } };
+    size_t n = strcspn(item, ":");
+    bool found = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !found; i++) {
+        if (strlen(kinds[i].name) == n && strncmp(item, kinds[i].name, n) == 0) {
+            d.kind = kinds[i].kind;
+            found = true;
+        }
+    }
+    if (!found) {
+        snprintf(why, why_len, "bad distribution '%.40s' (random, zipf:THETA, pareto:H, normal:DEV, zoned:..., "
+                 "zoned_abs:...)", item);
+        return -1;
+    }
+    const char *rest = item[n] == ':' ? item + n + 1 : NULL;
+    if (d.kind == JOB_DIST_RANDOM) {
+        if (rest != NULL) {
+            snprintf(why, why_len, "'random' takes no parameter");
+            return -1;
+        }
+    } else if (d.kind == JOB_DIST_ZONED || d.kind == JOB_DIST_ZONED_ABS) {
+        if (rest == NULL || parse_zones(&d, rest, d.kind == JOB_DIST_ZONED_ABS, why, why_len) != 0) {
+            if (rest == NULL)
+                snprintf(why, why_len, "'%.*s' needs its zones (ACCESS/RANGE:...)", (int)n, item);
+            return -1;
+        }
+    } else {
+        size_t plen = rest != NULL ? strcspn(rest, ":") : 0;
+        if (rest == NULL || dist_float(rest, plen, &d.param) != 0) {
+            snprintf(why, why_len, "'%.*s' needs a number: %s", (int)n, item,
+                     d.kind == JOB_DIST_ZIPF ? "zipf:THETA" : d.kind == JOB_DIST_PARETO ? "pareto:H" : "normal:DEV");
+            return -1;
+        }
+        if ((d.kind == JOB_DIST_ZIPF && (d.param <= 0.0 || d.param == 1.0)) ||
+            (d.kind == JOB_DIST_PARETO && (d.param <= 0.0 || d.param >= 1.0)) ||
+            (d.kind == JOB_DIST_NORMAL && d.param > 100.0)) {
+            snprintf(why, why_len, "%s", d.kind == JOB_DIST_ZIPF     ? "zipf's theta must be above 0 and not 1"
+                                         : d.kind == JOB_DIST_PARETO ? "pareto's h must be between 0 and 1"
+                                                                     : "normal's deviation must be 0..100");
+            return -1;
+        }
+        const char *c = rest[plen] == ':' ? rest + plen + 1 : NULL;
+        if (c != NULL && (dist_float(c, strlen(c), &d.center) != 0 || d.center > 1.0)) {
+            snprintf(why, why_len, "bad center '%s' (0..1)", c);
+            return -1;
+        }
+    }
+    if (dir < JOB_DDIRS)
+        job->dist[dir] = d;
+    return 0;
+}
+
+static int apply_random_distribution(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, dist_item, why, why_len);
+}
+
+static int apply_loops(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 1, UINT32_MAX, &job->loops, why, why_len);
 }
 
 static int apply_iodepth(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -427,13 +804,93 @@ static int apply_number_ios(struct job_spec *job, const char *value, char *why, 
     return uint_value(value, 0, UINT64_MAX, &job->number_ios, why, why_len);
 }
 
+static int rate_iops_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(item, 0, UINT64_MAX, &v, why, why_len) != 0)
+        return -1;
+    if (dir < JOB_DDIRS)
+        job->rate_iops[dir] = v;
+    return 0;
+}
+
+static int rate_bytes_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (size_value(item, &v, why, why_len) != 0)
+        return -1;
+    if (dir < JOB_DDIRS)
+        job->rate_bytes[dir] = v;
+    return 0;
+}
+
+static int rate_iops_min_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(item, 0, UINT64_MAX, &v, why, why_len) != 0)
+        return -1;
+    if (dir < JOB_DDIRS)
+        job->rate_iops_min[dir] = v;
+    return 0;
+}
+
+static int rate_bytes_min_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (size_value(item, &v, why, why_len) != 0)
+        return -1;
+    if (dir < JOB_DDIRS)
+        job->rate_bytes_min[dir] = v;
+    return 0;
+}
+
 static int apply_rate_iops(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    if (value != NULL && strchr(value, ',') != NULL) {
-        snprintf(why, why_len, "per-direction rates ('%s') are not supported: give one rate", value);
+    return per_direction(job, value, rate_iops_item, why, why_len);
+}
+
+static int apply_rate(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, rate_bytes_item, why, why_len);
+}
+
+static int apply_rate_iops_min(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, rate_iops_min_item, why, why_len);
+}
+
+static int apply_rate_min(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction(job, value, rate_bytes_min_item, why, why_len);
+}
+
+static int apply_rate_process(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strcmp(value, "linear") == 0)
+        job->rate_process = JOB_RATE_LINEAR;
+    else if (strcmp(value, "poisson") == 0)
+        job->rate_process = JOB_RATE_POISSON;
+    else {
+        snprintf(why, why_len, "bad value '%s' (linear or poisson)", value);
         return -1;
     }
-    return uint_value(value, 0, UINT64_MAX, &job->rate_iops, why, why_len);
+    return 0;
+}
+
+/* io_submit_mode=offload hands submission to fio's I/O threads so that a rate holds whatever the
+ * device does; lunbench's one polling loop submits on time either way, so both are the same. */
+static int apply_io_submit_mode(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strcmp(value, "inline") != 0 && strcmp(value, "offload") != 0) {
+        snprintf(why, why_len, "bad value '%s' (inline or offload)", value);
+        return -1;
+    }
+    return 0;
 }
 
 static int apply_verify(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -640,6 +1097,20 @@ static const struct job_option_def job_options[] = {
     { "offset", NULL, apply_offset },
     { "number_ios", NULL, apply_number_ios },
     { "rate_iops", NULL, apply_rate_iops },
+    { "rate", NULL, apply_rate },
+    { "rate_iops_min", NULL, apply_rate_iops_min },
+    { "rate_min", NULL, apply_rate_min },
+    { "ratemin", "rate_min", apply_rate_min },
+    { "rate_process", NULL, apply_rate_process },
+    { "io_submit_mode", NULL, apply_io_submit_mode },
+    { "bsrange", NULL, apply_bsrange },
+    { "blocksize_range", "bsrange", apply_bsrange },
+    { "bssplit", NULL, apply_bssplit },
+    { "blocksize_unaligned", NULL, apply_bs_unaligned },
+    { "bs_unaligned", "blocksize_unaligned", apply_bs_unaligned },
+    { "percentage_random", NULL, apply_percentage_random },
+    { "random_distribution", NULL, apply_random_distribution },
+    { "loops", NULL, apply_loops },
     { "verify", NULL, apply_verify },
     { "do_verify", NULL, apply_do_verify },
     { "verify_generation", NULL, apply_verify_generation },
@@ -688,7 +1159,14 @@ void job_spec_defaults(struct job_spec *job)
     memset(job, 0, sizeof *job);
     job->rw = JOB_READ;
     job->rwmixread = 50;
-    job->bs = 4096;
+    job->bs = job->bs_max = 4096;
+    for (int d = 0; d < JOB_DDIRS; d++) {
+        job->bsz[d] = (struct job_block_sizes){ .min = 4096, .max = 4096 };
+        job->percentage_random[d] = 100;
+        job->dist[d] = (struct job_distribution){ .kind = JOB_DIST_RANDOM, .center = -1.0 };
+    }
+    job->seq_nr = 1;
+    job->loops = 1;
     job->iodepth = 1;
     job->do_verify = true;
     job->randseed = JOB_DEFAULT_RANDSEED;
@@ -795,6 +1273,68 @@ static int parser_fail(const struct job_parser *ps, unsigned line, const char *m
     return -1;
 }
 
+/* Where the job's option key was last set (0: the command line, or not set). */
+static unsigned option_line(const struct job_spec *job, const char *key)
+{
+    for (size_t i = 0; i < job->option_count; i++)
+        if (strcmp(job->options[i].key, key) == 0)
+            return job->options[i].line;
+    return 0;
+}
+
+static bool job_does_dir(const struct job_spec *job, int dir)
+{
+    bool reads = job->rw == JOB_READ || job->rw == JOB_RANDREAD || job->rw == JOB_RW || job->rw == JOB_RANDRW;
+    bool writes = job->rw == JOB_WRITE || job->rw == JOB_RANDWRITE || job->rw == JOB_RW || job->rw == JOB_RANDRW;
+    return dir == JOB_DDIR_READ ? reads : writes;
+}
+
+/* The job's I/O unit is its smallest size in the directions it does: offsets are multiples of
+ * it, as fio aligns them to the smallest size (blockalign's default), and lunbench needs every
+ * size and skip to be a multiple of it too (it tracks regions in units of it). */
+static int job_sizes_finish(const struct job_parser *ps, struct job_spec *job)
+{
+    char msg[JOB_WHY_MAX + 64];
+    uint32_t unit = UINT32_MAX, largest = 0;
+    for (int d = 0; d < JOB_DDIRS; d++) {
+        if (!job_does_dir(job, d))
+            continue;
+        if (job->bsz[d].min < unit)
+            unit = job->bsz[d].min;
+        if (job->bsz[d].max > largest)
+            largest = job->bsz[d].max;
+    }
+    static const char *const size_keys[] = { "bssplit", "bsrange", "bs" };
+    unsigned line = 0;
+    for (size_t i = 0; i < sizeof size_keys / sizeof size_keys[0] && line == 0; i++)
+        line = option_line(job, size_keys[i]);
+    for (int d = 0; d < JOB_DDIRS; d++) {
+        const struct job_block_sizes *b = &job->bsz[d];
+        bool aligned = !job_does_dir(job, d) || (b->min % unit == 0 && b->max % unit == 0);
+        for (size_t i = 0; aligned && i < b->split_count; i++)
+            aligned = b->split[i].bs % unit == 0;
+        if (!aligned) {
+            snprintf(msg, sizeof msg, "the %s sizes must be multiples of the job's smallest, %" PRIu32
+                     " (lunbench tracks each region in units of it)", d == JOB_DDIR_READ ? "read" : "write", unit);
+            return parser_fail(ps, line, msg);
+        }
+    }
+    job->bs = unit;
+    job->bs_max = largest;
+    if (job->seq_add % (int64_t)unit != 0) {
+        snprintf(msg, sizeof msg, "option 'rw': the skip of %" PRId64 " bytes is not a multiple of the block size %"
+                 PRIu32, job->seq_add, unit);
+        return parser_fail(ps, option_line(job, "rw"), msg);
+    }
+    if (job->verify && job->rw == JOB_WRITE && job->bsz[JOB_DDIR_WRITE].min != job->bsz[JOB_DDIR_WRITE].max)
+        return parser_fail(ps, line, "a verified sequential write (a durable pass over the region) takes one "
+                           "block size, not a range or split");
+    if (job->seq_add != 0 && job->verify && job->rw == JOB_WRITE)
+        return parser_fail(ps, option_line(job, "rw"), "option 'rw': a verified sequential write (a durable pass "
+                           "over the region) cannot skip with ':N'");
+    return 0;
+}
+
 /* A job's section has ended: the command line's options go last, then the checks that need
  * the whole job. */
 static int job_finish(const struct job_parser *ps, struct job_spec *job)
@@ -831,13 +1371,10 @@ static int job_finish(const struct job_parser *ps, struct job_spec *job)
     }
     if (job->time_based && job->runtime_ms == 0) {
         /* fio's fixup_options logs "time_based requires a runtime" and drops time_based. */
-        unsigned line = 0;
-        for (size_t i = 0; i < job->option_count; i++)
-            if (strcmp(job->options[i].key, "time_based") == 0)
-                line = job->options[i].line;
-        return parser_fail(ps, line, "option 'time_based': needs a runtime (fio ignores time_based without one)");
+        return parser_fail(ps, option_line(job, "time_based"),
+                           "option 'time_based': needs a runtime (fio ignores time_based without one)");
     }
-    return 0;
+    return job_sizes_finish(ps, job);
 }
 
 /* "[name]": 0 with the name in place, or -1 with the reason in msg. */

@@ -60,6 +60,12 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
                  job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
         return -1;
     }
+    const struct hba *hba = env->hbas[l->hba];
+    if (hba->max_transfer != 0 && job->bs_max > hba->max_transfer) {
+        snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is more than HBA %u (%s) moves in one command (%" PRIu32
+                 " bytes: its max_sectors)", job->name, job->bs_max, l->hba, hba->name, hba->max_transfer);
+        return -1;
+    }
     uint64_t capacity = l->blocks * l->block_size;
     /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to bs,
      * as fio does. */

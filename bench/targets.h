@@ -21,9 +21,10 @@ struct target {
     bool removed;            /* hot-unplugged, or too small now: no more I/O to it */
     bool retired;            /* stalled again after a LOGICAL UNIT RESET: taken out of the run */
     uint64_t first_lba;      /* region start, in logical blocks */
-    uint64_t units;          /* bs-sized I/O units in the region */
+    uint64_t units;          /* I/O units (the job's smallest bs) in the region */
     uint32_t blocks_per_unit;
-    uint64_t next_unit;      /* sequential cursor */
+    uint64_t next_unit;      /* units issued sequentially (durable jobs count their passes by it) */
+    uint64_t seq_pos;        /* where the last sequential I/O ended, in units from the region start */
     uint64_t verify_unit;    /* read-back cursor */
     unsigned in_flight;
     unsigned max_in_flight;  /* the smaller of cmd_per_lun and the LUN's fair share of iodepth */

@@ -176,6 +176,7 @@ struct hba {
     uint16_t max_target;   /* inclusive bounds */
     uint32_t max_lun;
     uint32_t cmd_per_lun;  /* commands in flight per LUN the device allows */
+    uint32_t max_transfer; /* bytes one command may move (virtio-scsi: max_sectors x 512); 0: no limit */
     uint64_t tsc_hz;       /* ticks of now() per second */
     const struct virtio_pci_seen *virtio; /* what a virtio-pci transport read at bring-up; NULL for others */
     struct hba_stats stats;

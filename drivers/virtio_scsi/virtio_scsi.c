@@ -181,6 +181,9 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
     hba->base.max_target = hba->config.max_target;
     hba->base.max_lun = hba->config.max_lun;
     hba->base.cmd_per_lun = hba->config.cmd_per_lun;
+    /* virtio 1.2 5.6.4: max_sectors is a hint of the largest transfer, in 512-byte sectors. */
+    uint64_t max_bytes = (uint64_t)hba->config.max_sectors * 512u;
+    hba->base.max_transfer = max_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)max_bytes;
     virtio_pci_set_status(&hba->vdev, (uint8_t)(virtio_pci_get_status(&hba->vdev) | VIRTIO_STATUS_DRIVER_OK));
     return post_event_buffers(hba);
 }

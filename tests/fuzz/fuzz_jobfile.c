@@ -14,7 +14,7 @@
 static void fuzz_check_job(const struct job_spec *job)
 {
     FUZZ_CHECK(job->name[0] != '\0' && fuzz_is_c_string(job->name, sizeof job->name));
-    FUZZ_CHECK(job->bs >= 512 && job->bs <= (1u << 20) && job->bs % 512 == 0);
+    FUZZ_CHECK(job->bs >= 512 && job->bs <= job->bs_max && job->bs_max <= (256u << 20) && job->bs % 512 == 0);
     FUZZ_CHECK(job->iodepth >= 1 && job->iodepth <= 4096);
     FUZZ_CHECK(job->rwmixread <= 100);
     FUZZ_CHECK(job->offset % 512 == 0);

@@ -12,6 +12,8 @@ Every section is one test of one kind (its `kind` key, boot when it has none):
   hotplug    a scenario of LUNs added, removed and resized over QMP while a job runs (hotplug.py)
   power-cut  `trials` random power cuts during durable writes, then every block checked by
              lunbench and on the host (power_cut.py)
+  fio-examples  fio's example job files booted unchanged, each run or left out with its reason
+             (fio_examples.py)
 unittests.cfg's header lists each kind's keys and the groups.
 
 Choosing tests: -g GROUP (repeatable) runs the tests in any of those groups; NAME_REGEX
@@ -48,12 +50,13 @@ import sys
 import time
 
 import boot
+import fio_examples
 import harness
 import hotplug
 import power_cut
 from lunbench import qemu
 
-KINDS = {"boot": boot, "hotplug": hotplug, "power-cut": power_cut}
+KINDS = {"boot": boot, "hotplug": hotplug, "power-cut": power_cut, "fio-examples": fio_examples}
 COMMON_KEYS = {"kind", "groups", "alone"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -322,7 +322,8 @@ static void test_syntax(void **state)
                      0);
     assert_int_equal(jobs[0].iodepth, 1024);
     assert_int_equal(jobs[0].number_ios, 2048);
-    assert_int_equal(jobs[0].rate_iops, 256);
+    assert_int_equal(jobs[0].rate_iops[JOB_DDIR_READ], 256);
+    assert_int_equal(jobs[0].rate_iops[JOB_DDIR_WRITE], 256); /* one value: every direction, as fio */
     assert_int_equal(jobs[0].randseed, 42);
     assert_int_equal(jobs[0].size, 0);
     assert_int_equal(jobs[0].size_percent, 50);
@@ -368,20 +369,15 @@ static void test_errors(void **state)
         { "[job]\nname=\n", "t.fio:2: option 'name': a job name has 1 to 63 characters" },
         { "[job]\nname\n", "t.fio:2: option 'name': needs a value" },
         { "[job]\nioengine\n", "t.fio:2: option 'ioengine': needs a value" },
-        { "[job]\nrw=randread:8\n", "t.fio:2: option 'rw': the ':N' offset modifier ('randread:8') is not supported" },
-        { "[job]\nreadwrite=write:4k\n",
-          "t.fio:2: option 'readwrite': the ':N' offset modifier ('write:4k') is not supported" },
         { "[job]\nrw=randtrim\n", "t.fio:2: option 'rw': 'randtrim' is not supported (lunbench does not trim)" },
         { "[job]\nrw=Read\n",
           "t.fio:2: option 'rw': bad value 'Read' (read, write, randread, randwrite, rw, readwrite, randrw)" },
         { "[job]\nrwmixread=101\n", "t.fio:2: option 'rwmixread': must be 0..100, not 101" },
         { "[job]\nrwmixwrite=-1\n", "t.fio:2: option 'rwmixwrite': bad number '-1'" },
-        { "[job]\nbs=4k,8k\n",
-          "t.fio:2: option 'bs': per-direction block sizes ('4k,8k') are not supported: give one size" },
         { "[job]\nblocksize=1000\n",
-          "t.fio:2: option 'blocksize': must be a multiple of 512 from 512 to 1m, not 1000" },
-        { "[job]\nbs=2m\n", "t.fio:2: option 'bs': must be a multiple of 512 from 512 to 1m, not 2m" },
-        { "[job]\nbs=0\n", "t.fio:2: option 'bs': must be a multiple of 512 from 512 to 1m, not 0" },
+          "t.fio:2: option 'blocksize': block size 1000 is not a multiple of 512 from 512 to 256m" },
+        { "[job]\nbs=512m\n", "t.fio:2: option 'bs': block size 512m is not a multiple of 512 from 512 to 256m" },
+        { "[job]\nbs=0\n", "t.fio:2: option 'bs': block size 0 is not a multiple of 512 from 512 to 256m" },
         { "[job]\nbs\n", "t.fio:2: option 'bs': needs a value" },
         { "[job]\nbs=\n", "t.fio:2: option 'bs': bad size ''" },
         { "[job]\nbs=4KiB\n",
@@ -405,8 +401,6 @@ static void test_errors(void **state)
         { "[job]\nsize=12.5%\n", "t.fio:2: option 'size': bad percentage '12.5%' (1% to 100%)" },
         { "[job]\noffset=1000\n", "t.fio:2: option 'offset': must be a multiple of 512, not 1000" },
         { "[job]\nnumber_ios=1.5\n", "t.fio:2: option 'number_ios': bad number '1.5'" },
-        { "[job]\nrate_iops=100,200\n",
-          "t.fio:2: option 'rate_iops': per-direction rates ('100,200') are not supported: give one rate" },
         { "[job]\nverify=md5\n",
           "t.fio:2: option 'verify': verify=md5 is not supported (crc32c, crc32c-intel, crc32, or 0 for none)" },
         { "[job]\nverify=1\n",
@@ -666,6 +660,236 @@ static void test_filename_with_luns(void **state)
     assert_string_equal(err, "f.fio:2: option 'filename': " NOT_FILENAME);
 }
 
+
+/* fio's per-direction values: "R,W,T", an empty field keeps the default, a last value without a
+ * comma after it applies to the directions after it. */
+static void test_per_direction_values(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    assert_int_equal(parse("[a]\nrw=rw\nbs=8k,32k\n[b]\nrw=rw\nbs=,8k\n[c]\nrw=rw\nbs=8k,\n"
+                           "[d]\nrw=rw\nrate_iops=100,\nrate=1m,500k\n[e]\nrw=rw\nrate=,2k\nrate_iops_min=5\n"
+                           "ratemin=1k,2k,3k\n",
+                           &count),
+                     0);
+    assert_int_equal(count, 5);
+    assert_int_equal(jobs[0].bsz[JOB_DDIR_READ].min, 8192);
+    assert_int_equal(jobs[0].bsz[JOB_DDIR_WRITE].max, 32768);
+    assert_int_equal(jobs[0].bs, 8192);       /* the smallest: offsets are multiples of it */
+    assert_int_equal(jobs[0].bs_max, 32768);  /* the largest: buffers are this big */
+    assert_int_equal(jobs[1].bsz[JOB_DDIR_READ].min, 4096); /* the default */
+    assert_int_equal(jobs[1].bsz[JOB_DDIR_WRITE].min, 8192);
+    assert_int_equal(jobs[2].bsz[JOB_DDIR_READ].min, 8192);
+    assert_int_equal(jobs[2].bsz[JOB_DDIR_WRITE].min, 4096); /* "8k,": reads only */
+    assert_int_equal(jobs[3].rate_iops[JOB_DDIR_READ], 100);
+    assert_int_equal(jobs[3].rate_iops[JOB_DDIR_WRITE], 0);
+    assert_int_equal(jobs[3].rate_bytes[JOB_DDIR_READ], 1 << 20);
+    assert_int_equal(jobs[3].rate_bytes[JOB_DDIR_WRITE], 500 * 1024);
+    assert_int_equal(jobs[4].rate_bytes[JOB_DDIR_READ], 0);
+    assert_int_equal(jobs[4].rate_bytes[JOB_DDIR_WRITE], 2048);
+    assert_int_equal(jobs[4].rate_iops_min[JOB_DDIR_READ], 5);
+    assert_int_equal(jobs[4].rate_iops_min[JOB_DDIR_WRITE], 5);
+    assert_int_equal(jobs[4].rate_bytes_min[JOB_DDIR_READ], 1024);
+    assert_int_equal(jobs[4].rate_bytes_min[JOB_DDIR_WRITE], 2048);
+    assert_non_null(find_option(&jobs[4], "rate_min")); /* ratemin is fio's old name for it */
+    /* A write-only job's unit is its write size, whatever reads would use. */
+    assert_int_equal(parse("[a]\nrw=write\nbs=512,16k\n", &count), 0);
+    assert_int_equal(jobs[0].bs, 16384);
+}
+
+static void test_block_size_options(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    /* iometer-file-access-server.fio's mix. */
+    assert_int_equal(parse("[a]\nrw=randrw\nbssplit=512/10:1k/5:2k/5:4k/60:8k/2:16k/4:32k/4:64k/10\n", &count), 0);
+    const struct job_block_sizes *b = &jobs[0].bsz[JOB_DDIR_WRITE];
+    assert_int_equal(b->split_count, 8);
+    assert_int_equal(b->split[3].bs, 4096);
+    assert_int_equal(b->split[3].percent, 60);
+    assert_int_equal(b->min, 512);
+    assert_int_equal(b->max, 65536);
+    assert_int_equal(jobs[0].bs, 512);
+    assert_int_equal(jobs[0].bs_max, 65536);
+    /* Open shares split what is left: 4k/50:8k/:16k/ is 50, 25, 25; a remainder goes to the last. */
+    assert_int_equal(parse("[a]\nbssplit=4k/50:8k/:16k/\n[b]\nbssplit=4k/:8k/:16k/,64k/100\n[c]\nrw=rw\n"
+                           "bssplit=4k/100,8k/100\nbs=16k\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].bsz[0].split[1].percent, 25);
+    assert_int_equal(jobs[0].bsz[0].split[2].percent, 25);
+    assert_int_equal(jobs[1].bsz[0].split[0].percent, 33);
+    assert_int_equal(jobs[1].bsz[0].split[2].percent, 34);
+    assert_int_equal(jobs[1].bsz[1].split[0].bs, 65536);
+    assert_int_equal(jobs[2].bsz[0].split_count, 0); /* the later bs= decides */
+    assert_int_equal(jobs[2].bsz[1].min, 16384);
+    assert_int_equal(parse("[a]\nbsrange=4k-16k\n[b]\nrw=rw\nblocksize_range=1k:4k,2k-8k\n"
+                           "blocksize_unaligned=0\n[c]\nbs=2m\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].bsz[0].min, 4096);
+    assert_int_equal(jobs[0].bsz[0].max, 16384);
+    assert_int_equal(jobs[1].bsz[1].min, 2048);
+    assert_int_equal(jobs[1].bsz[1].max, 8192);
+    assert_int_equal(jobs[1].bs, 1024);
+    assert_int_equal(jobs[2].bs, 2 << 20); /* dev-dax.fio's: the HBA's max_sectors is the limit */
+    expect_option(&jobs[1], 1, "bsrange", "1k:4k,2k-8k", 5);
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        { "[a]\nbssplit=4k/50:8k/40\n", "t.fio:2: option 'bssplit': the percentages in '4k/50:8k/40' add up to 90, not 100" },
+        { "[a]\nbssplit=4k/70:8k/40:16k/\n",
+          "t.fio:2: option 'bssplit': the percentages in '4k/70:8k/40:16k/' add up to 110, not 100" },
+        { "[a]\nbssplit=4k\n", "t.fio:2: option 'bssplit': bad entry '4k' (SIZE/PERCENT)" },
+        { "[a]\nbssplit=4k/50::8k/50\n", "t.fio:2: option 'bssplit': bad entry '' in '4k/50::8k/50' (SIZE/PERCENT)" },
+        { "[a]\nbssplit=4k/x\n", "t.fio:2: option 'bssplit': bad percentage 'x' for 4k (0..100)" },
+        { "[a]\nbssplit=1000/100\n", "t.fio:2: option 'bssplit': block size 1000 is not a multiple of 512 from 512 to 256m" },
+        { "[a]\nbssplit=4k/50:6k/50\n",
+          "t.fio:2: the read sizes must be multiples of the job's smallest, 4096 (lunbench tracks each region in units of it)" },
+        { "[a]\nrw=rw\nbs=8k,12k\n",
+          "t.fio:3: the write sizes must be multiples of the job's smallest, 8192 (lunbench tracks each region in units of it)" },
+        { "[a]\nbsrange=16k-4k\n", "t.fio:2: option 'bsrange': range '16k-4k' has its minimum above its maximum" },
+        { "[a]\nbsrange=4k\n", "t.fio:2: option 'bsrange': bad range '4k' (MIN-MAX)" },
+        { "[a]\nbs=4k,8k,16k,32k\n",
+          "t.fio:2: option 'bs': more than three comma-separated values (reads, writes, trims) in '4k,8k,16k,32k'" },
+        { "[a]\nbs=4k,,1x\n", "t.fio:2: option 'bs': bad size '1x'" }, /* the trim value is checked too */
+        { "[a]\nblocksize_unaligned\n",
+          "t.fio:2: option 'blocksize_unaligned': not supported: SCSI moves whole logical blocks, and lunbench keeps "
+          "every I/O a multiple of the job's smallest block size" },
+        { "[a]\nbs_unaligned=1\n",
+          "t.fio:2: option 'bs_unaligned': not supported: SCSI moves whole logical blocks, and lunbench keeps every "
+          "I/O a multiple of the job's smallest block size" },
+        { "[a]\nrw=write\nverify=crc32c\nbsrange=4k-8k\n",
+          "t.fio:4: a verified sequential write (a durable pass over the region) takes one block size, not a range or split" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(cases[i].text, cases[i].message);
+}
+
+static void test_rw_modifier(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    assert_int_equal(parse("[a]\nrw=read:-8k\n[b]\nreadwrite=write:112k\nbs=16k\n[c]\nrw=randread:8\n[d]\nrw=rw:4k\n"
+                           "rw=read\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].rw, JOB_READ);
+    assert_int_equal(jobs[0].seq_add, -8192);
+    assert_int_equal(jobs[1].rw, JOB_WRITE);
+    assert_int_equal(jobs[1].seq_add, 112 * 1024);
+    assert_int_equal(jobs[2].rw, JOB_RANDREAD);
+    assert_int_equal(jobs[2].seq_nr, 8);
+    assert_int_equal(jobs[2].seq_add, 0);
+    assert_int_equal(jobs[3].seq_add, 0); /* a later rw= without a modifier drops it */
+    expect_option(&jobs[0], 0, "rw", "read:-8k", 2);
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        { "[a]\nrw=read:1000\n",
+          "t.fio:2: option 'rw': bad ':N' modifier '1000' (bytes to skip after each I/O, a multiple of 512, '-' for "
+          "backwards)" },
+        { "[a]\nrw=read:\n",
+          "t.fio:2: option 'rw': bad ':N' modifier '' (bytes to skip after each I/O, a multiple of 512, '-' for "
+          "backwards)" },
+        { "[a]\nrw=randread:0\n",
+          "t.fio:2: option 'rw': bad ':N' modifier '0' (for a random pattern: I/Os per random offset, >= 1)" },
+        { "[a]\nrw=read:6k\nbs=4k\n", "t.fio:2: option 'rw': the skip of 6144 bytes is not a multiple of the block size 4096" },
+        { "[a]\nrw=write:4k\nverify=crc32c\n",
+          "t.fio:2: option 'rw': a verified sequential write (a durable pass over the region) cannot skip with ':N'" },
+        { "[a]\nrw=trim:4k\n", "t.fio:2: option 'rw': 'trim:4k' is not supported (lunbench does not trim)" },
+        { "[a]\nrw=sequential\n",
+          "t.fio:2: option 'rw': bad value 'sequential' (read, write, randread, randwrite, rw, readwrite, randrw)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(cases[i].text, cases[i].message);
+}
+
+static void test_random_distribution(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    assert_int_equal(parse("[a]\nrandom_distribution=zipf:0.5\n[b]\nrandom_distribution=pareto:0.9:0.25\n"
+                           "[c]\nrandom_distribution=normal:10,random\n[d]\nrandom_distribution=zoned:50/5:30/15:20/\n"
+                           "[e]\nrandom_distribution=zoned_abs:60/20g:30/100g:10/500g\npercentage_random=50,0\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].dist[0].kind, JOB_DIST_ZIPF);
+    assert_true(jobs[0].dist[0].param == 0.5 && jobs[0].dist[0].center < 0);
+    assert_int_equal(jobs[0].dist[1].kind, JOB_DIST_ZIPF);
+    assert_int_equal(jobs[1].dist[0].kind, JOB_DIST_PARETO);
+    assert_true(jobs[1].dist[0].param == 0.9 && jobs[1].dist[0].center == 0.25);
+    assert_int_equal(jobs[2].dist[0].kind, JOB_DIST_NORMAL);
+    assert_int_equal(jobs[2].dist[1].kind, JOB_DIST_RANDOM);
+    const struct job_distribution *z = &jobs[3].dist[0];
+    assert_int_equal(z->kind, JOB_DIST_ZONED);
+    assert_int_equal(z->zone_count, 3);
+    assert_int_equal(z->zones[1].access_percent, 30);
+    assert_int_equal(z->zones[1].size, 15);
+    assert_true(z->zones[2].size == UINT64_MAX); /* "20/": the rest of the region */
+    z = &jobs[4].dist[1];
+    assert_int_equal(z->kind, JOB_DIST_ZONED_ABS);
+    assert_true(z->zones[0].size == 20ull << 30);
+    assert_int_equal(jobs[4].percentage_random[0], 50);
+    assert_int_equal(jobs[4].percentage_random[1], 0);
+    assert_int_equal(jobs[3].percentage_random[0], 100); /* the default */
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        { "[a]\nrandom_distribution=zipf:1\n", "t.fio:2: option 'random_distribution': zipf's theta must be above 0 and not 1" },
+        { "[a]\nrandom_distribution=zipf\n", "t.fio:2: option 'random_distribution': 'zipf' needs a number: zipf:THETA" },
+        { "[a]\nrandom_distribution=pareto:1.5\n",
+          "t.fio:2: option 'random_distribution': pareto's h must be between 0 and 1" },
+        { "[a]\nrandom_distribution=normal:101\n",
+          "t.fio:2: option 'random_distribution': normal's deviation must be 0..100" },
+        { "[a]\nrandom_distribution=normal:-1\n",
+          "t.fio:2: option 'random_distribution': 'normal' needs a number: normal:DEV" },
+        { "[a]\nrandom_distribution=zipf:1.2:2\n", "t.fio:2: option 'random_distribution': bad center '2' (0..1)" },
+        { "[a]\nrandom_distribution=gauss\n",
+          "t.fio:2: option 'random_distribution': bad distribution 'gauss' (random, zipf:THETA, pareto:H, normal:DEV, "
+          "zoned:..., zoned_abs:...)" },
+        { "[a]\nrandom_distribution=random:1\n", "t.fio:2: option 'random_distribution': 'random' takes no parameter" },
+        { "[a]\nrandom_distribution=zoned:50/5:30/15\n",
+          "t.fio:2: option 'random_distribution': the zones' access percentages add up to 80, not 100" },
+        { "[a]\nrandom_distribution=zoned:50/60:50/60\n",
+          "t.fio:2: option 'random_distribution': the zones' ranges add up to 120% of the region" },
+        { "[a]\nrandom_distribution=zoned:50\n",
+          "t.fio:2: option 'random_distribution': bad zone '50' (ACCESS%/RANGE%, ACCESS 0..100)" },
+        { "[a]\nrandom_distribution=zoned_abs:100/1x\n", "t.fio:2: option 'random_distribution': bad zone size '1x'" },
+        { "[a]\nrandom_distribution=zoned\n",
+          "t.fio:2: option 'random_distribution': 'zoned' needs its zones (ACCESS/RANGE:...)" },
+        { "[a]\npercentage_random=101\n", "t.fio:2: option 'percentage_random': must be 0..100, not 101" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(cases[i].text, cases[i].message);
+}
+
+static void test_rate_options(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    assert_int_equal(parse("[a]\nrate_iops=50\nrate_process=poisson\nio_submit_mode=offload\nloops=3\n"
+                           "[b]\nrate_process=linear\nio_submit_mode=inline\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].rate_process, JOB_RATE_POISSON);
+    assert_int_equal(jobs[0].loops, 3);
+    assert_int_equal(jobs[1].rate_process, JOB_RATE_LINEAR);
+    assert_int_equal(jobs[1].loops, 1);
+    expect_option(&jobs[0], 2, "io_submit_mode", "offload", 4);
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        { "[a]\nrate_process=burst\n", "t.fio:2: option 'rate_process': bad value 'burst' (linear or poisson)" },
+        { "[a]\nio_submit_mode=threads\n", "t.fio:2: option 'io_submit_mode': bad value 'threads' (inline or offload)" },
+        { "[a]\nrate=1x\n", "t.fio:2: option 'rate': bad size '1x'" },
+        { "[a]\nrate_iops=,y\n", "t.fio:2: option 'rate_iops': bad number 'y'" },
+        { "[a]\nloops=0\n", "t.fio:2: option 'loops': must be 1..4294967295, not 0" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(cases[i].text, cases[i].message);
+}
+
 static void test_fio_examples(void **state)
 {
     (void)state;
@@ -782,6 +1006,11 @@ int main(void)
         cmocka_unit_test(test_rw_names),
         cmocka_unit_test(test_our_job_files),
         cmocka_unit_test(test_filename_with_luns),
+        cmocka_unit_test(test_per_direction_values),
+        cmocka_unit_test(test_block_size_options),
+        cmocka_unit_test(test_rw_modifier),
+        cmocka_unit_test(test_random_distribution),
+        cmocka_unit_test(test_rate_options),
         cmocka_unit_test(test_fio_examples),
         cmocka_unit_test(test_fio_example_details),
         cmocka_unit_test(test_builtin_default_job),

@@ -1,0 +1,85 @@
+"""The fio-examples kind of QEMU test: fio's own example job files (Debian's fio-examples, in
+`directory`), each booted unchanged with lunbench's `append` (luns=all and a short runtime) on the
+`topology`. Every example in the directory is either in `run` (it must finish with its status,
+0 unless the line says `NAME.fio status=N`, and report fio's JSON) or in `left_out` with the
+reason (`NAME.fio: why`); an example that is in neither, or in both, fails the test, so the list
+follows the package. Each boot's console goes to build/test-logs/<test>.work/<example>.log.
+"""
+import os
+import re
+import shlex
+
+import boot
+from harness import Outcome, Skip, console_problems, status_problem
+from lunbench import qemu
+from lunbench.topology import Hba, Topology
+
+KEYS = {"directory", "run", "left_out", "topology", "append", "timeout"}
+TIMEOUT = 60
+
+
+def parse_run(test):
+    """{example: expected status} from the `run` lines."""
+    out = {}
+    for line in test.lines("run"):
+        words = line.split()
+        status = 0
+        for w in words[1:]:
+            m = re.fullmatch(r"status=(\d)", w)
+            if not m:
+                raise ValueError("run line %r: only status=N may follow the name" % line)
+            status = int(m.group(1))
+        out[words[0]] = status
+    return out
+
+
+def parse_left_out(test):
+    out = {}
+    for line in test.lines("left_out"):
+        name, sep, why = line.partition(":")
+        if not sep or not why.strip():
+            raise ValueError("left_out line %r: NAME.fio: reason" % line)
+        out[name.strip()] = why.strip()
+    return out
+
+
+def config_errors(test):
+    try:
+        run, left = parse_run(test), parse_left_out(test)
+    except ValueError as e:
+        return [str(e)]
+    errors = ["%s is both run and left out" % n for n in sorted(set(run) & set(left))]
+    if not test.get("directory"):
+        errors.append("no directory")
+    return errors
+
+
+def run(test):
+    directory = test.get("directory")
+    if not os.path.isdir(directory):
+        raise Skip("no fio examples at %s (Debian's fio-examples package)" % directory)
+    runs, left = parse_run(test), parse_left_out(test)
+    present = sorted(n for n in os.listdir(directory) if n.endswith(".fio"))
+    problems = ["%s is neither run nor left out (with its reason)" % n for n in present
+                if n not in runs and n not in left]
+    problems += ["%s is listed but not in %s" % (n, directory) for n in sorted(set(runs) | set(left))
+                 if n not in present]
+    timeout = float(test.get("timeout", TIMEOUT))
+    hbas = [Hba.from_spec(spec) for spec in test.lines("topology")]
+    work = test.work_dir()
+    for name, status in runs.items():
+        if name not in present:
+            continue
+        disks = os.path.join(work, "disks") if any(h.backend == "file" for h in hbas) else None
+        extra = Topology(hbas, disk_dir=disks).qemu_args() + ["-initrd", os.path.join(directory, name)]
+        cmd = qemu.qemu_command(image="multiboot", machine="q35", firmware="seabios", append=test.get("append", ""),
+                                memory="256", extra=extra)
+        rc, console, _, _ = qemu.run_qemu(cmd, timeout)
+        with open(os.path.join(work, name + ".log"), "w") as f:
+            f.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n" + console)
+        why = status_problem(rc, console, status, timeout)
+        more = console_problems(console, [r"^bench: \d+ jobs? from %s$" % re.escape(os.path.join(directory, name))])
+        if why is None and status == 0:
+            more += ["fio JSON: " + w for w in [boot.CHECKS["fio-json"](console, None)] if w]
+        problems += ["%s: %s" % (name, p) for p in ([why] if why else []) + more]
+    return Outcome(problems, note="%d examples run, %d left out" % (len(runs), len(left)))
