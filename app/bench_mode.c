@@ -175,8 +175,10 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
     printf("bench: %zu job%s from %s\n", n, n == 1 ? "" : "s", name);
     bool errors = false;
     for (size_t i = 0; i < n; i++) {
-        printf("bench: job '%s' starting: rw=%s bs=%" PRIu32 " iodepth=%u\n", jobs[i].name, job_rw_name(jobs[i].rw),
-               jobs[i].bs, jobs[i].iodepth);
+        char bs[48];
+        job_bs_text(&jobs[i], bs, sizeof bs);
+        printf("bench: job '%s' starting: rw=%s bs=%s iodepth=%u\n", jobs[i].name, job_rw_name(jobs[i].rw), bs,
+               jobs[i].iodepth);
         if (bench_run_job(&jobs[i], &env, &results[i]) != 0)
             errors = true;
         bench_report_job(&jobs[i], &results[i], m->tsc.hz);

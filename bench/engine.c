@@ -101,10 +101,6 @@ static int choose_dir(struct run *run)
     return DIR_READ;
 }
 
-static bool random_offsets(const struct job_spec *job)
-{
-    return job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW;
-}
 
 /* The next LUN with room for one more command: the one after the last chosen (round-robin), or
  * the first with room from a random place (random), so that a LUN with room is always found. */
@@ -276,7 +272,7 @@ static const struct dist_state *dist_for(struct run *run, int dir, uint64_t n)
 static bool next_is_random(struct run *run, int dir)
 {
     const struct job_spec *job = run->job;
-    if (!random_offsets(job))
+    if (!job_random_offsets(job))
         return false;
     if (job->seq_nr > 1) {
         /* fio's ddir_seq_nr: I/Os 1..N-1 follow on, the Nth takes a new random offset. */
@@ -599,12 +595,6 @@ static void complete(struct run *run, struct slot *s)
     run->tick_bytes[s->dir] += s->len;
 }
 
-static bool job_does(const struct job_spec *job, int dir)
-{
-    bool reads = job->rw == JOB_READ || job->rw == JOB_RANDREAD || job->rw == JOB_RW || job->rw == JOB_RANDRW;
-    bool writes = job->rw == JOB_WRITE || job->rw == JOB_RANDWRITE || job->rw == JOB_RW || job->rw == JOB_RANDRW;
-    return dir == DIR_READ ? reads : writes;
-}
 
 /* HOWTO rate_min, rate_iops_min: a second of the accounted period (fio's rate_cycle, 1000 ms)
  * below either ends the job, as a failure, as fio's check_min_rate does. */
@@ -613,7 +603,7 @@ static void check_min_rate(struct run *run)
     const struct job_spec *job = run->job;
     static const char *const names[DIR_COUNT] = { "read", "write" };
     for (int d = 0; d < DIR_COUNT && !run->r->stopped; d++) {
-        if (!job_does(job, d))
+        if (!job_does_dir(job, d))
             continue;
         if (job->rate_iops_min[d] != 0 && run->tick_ios[d] < job->rate_iops_min[d])
             snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "rate_iops_min=%" PRIu64 " not met: %s did %"
@@ -639,7 +629,7 @@ static void tick(struct run *run, uint64_t now)
         return;
     }
     for (int d = 0; d < DIR_COUNT; d++) {
-        if (!job_does(run->job, d))
+        if (!job_does_dir(run->job, d))
             continue;
         sample_stats_add(&run->r->dir[d].iops_samples, (double)run->tick_ios[d]);
         sample_stats_add(&run->r->dir[d].bw_samples, (double)run->tick_bytes[d] / 1024.0);
@@ -719,7 +709,7 @@ static int setup(struct run *run, char *err, size_t err_len)
     if (targets_build(&run->set, job, run->env, err, err_len) != 0)
         return -1;
     run->r->lun_count = run->set.n;
-    bool writes = job_does(job, DIR_WRITE);
+    bool writes = job_does_dir(job, DIR_WRITE);
     if (job->verify && writes && job->do_verify) {
         uint64_t total = 0;
         for (unsigned i = 0; i < run->set.n; i++)
@@ -878,7 +868,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         if (run->phase == PHASE_RUN && run->stop_submitting) {
             uint64_t end = env->now();
             r->runtime_ns = end > run->measure_start ? cycles_to_ns(run, end - run->measure_start) : 0;
-            bool verify_back = job->verify && job->do_verify && job_does(job, DIR_WRITE) && !r->stopped;
+            bool verify_back = job->verify && job->do_verify && job_does_dir(job, DIR_WRITE) && !r->stopped;
             run->phase = verify_back ? PHASE_VERIFY : PHASE_DONE;
             if (verify_back && env->progress)
                 printf("lunbench: job '%s': reading back what it wrote to verify it\n", job->name);

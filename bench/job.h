@@ -158,5 +158,12 @@ int job_parse_size(const char *text, uint64_t *bytes);
 int job_parse_time_ms(const char *text, uint64_t *ms);
 
 const char *job_rw_name(enum job_rw rw); /* fio's names: "read", "randwrite", "rw", ... */
+/* Whether the job's pattern is random (randread, randwrite, randrw). */
+bool job_random_offsets(const struct job_spec *job);
+/* Whether the job reads (dir JOB_DDIR_READ) or writes (JOB_DDIR_WRITE). */
+bool job_does_dir(const struct job_spec *job, int dir);
+/* The job's block sizes for a report line: "4096"; "512-65536" (a range or a split); or per
+ * direction, "r 4096, w 8192-32768", where the directions it does differ. */
+void job_bs_text(const struct job_spec *job, char *buf, size_t len);
 
 #endif

@@ -301,13 +301,44 @@ const char *job_rw_name(enum job_rw rw)
     return (unsigned)rw < sizeof job_rw_names / sizeof job_rw_names[0] ? job_rw_names[rw] : "?";
 }
 
+bool job_random_offsets(const struct job_spec *job)
+{
+    return job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW;
+}
+
+bool job_does_dir(const struct job_spec *job, int dir)
+{
+    bool reads = job->rw == JOB_READ || job->rw == JOB_RANDREAD || job->rw == JOB_RW || job->rw == JOB_RANDRW;
+    bool writes = job->rw == JOB_WRITE || job->rw == JOB_RANDWRITE || job->rw == JOB_RW || job->rw == JOB_RANDRW;
+    return dir == JOB_DDIR_READ ? reads : writes;
+}
+
+static void block_sizes_text(const struct job_block_sizes *b, char *buf, size_t len)
+{
+    if (b->min == b->max)
+        snprintf(buf, len, "%" PRIu32, b->min);
+    else
+        snprintf(buf, len, "%" PRIu32 "-%" PRIu32, b->min, b->max);
+}
+
+void job_bs_text(const struct job_spec *job, char *buf, size_t len)
+{
+    char r[24], w[24];
+    block_sizes_text(&job->bsz[JOB_DDIR_READ], r, sizeof r);
+    block_sizes_text(&job->bsz[JOB_DDIR_WRITE], w, sizeof w);
+    bool reads = job_does_dir(job, JOB_DDIR_READ), writes = job_does_dir(job, JOB_DDIR_WRITE);
+    if (reads && writes && strcmp(r, w) != 0)
+        snprintf(buf, len, "r %s, w %s", r, w);
+    else
+        snprintf(buf, len, "%s", reads ? r : w);
+}
+
 /* HOWTO rw: "rw=read:N" (sequential) skips N bytes after each I/O, backwards when N < 0;
  * "rw=randread:N" (random) issues N I/Os per new random offset, the ones between sequential. */
 static int apply_rw_modifier(struct job_spec *job, const char *mod, char *why, size_t why_len)
 {
-    bool random = job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW;
     uint64_t v;
-    if (random) {
+    if (job_random_offsets(job)) {
         if (job_parse_size(mod, &v) != 0 || v == 0) {
             snprintf(why, why_len, "bad ':N' modifier '%s' (for a random pattern: I/Os per random offset, >= 1)",
                      mod);
@@ -390,14 +421,15 @@ static int apply_rwmixwrite(struct job_spec *job, const char *value, char *why, 
  * field and stores it for direction dir; it is called with dir == JOB_DDIRS for the trim field,
  * which it only checks (lunbench issues no trims).
  */
-typedef int (*dir_item_fn)(struct job_spec *job, int dir, const char *item, char *why, size_t why_len);
+typedef int (*dir_item_fn)(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len);
 
-static int per_direction(struct job_spec *job, const char *value, dir_item_fn item, char *why, size_t why_len)
+static int per_direction(struct job_spec *job, const char *value, dir_item_fn item, void *ctx, char *why,
+                         size_t why_len)
 {
     if (need_value(value, why, why_len) != 0)
         return -1;
     if (value[0] == '\0')
-        return item(job, JOB_DDIR_READ, value, why, why_len); /* says what an empty value lacks */
+        return item(job, JOB_DDIR_READ, value, ctx, why, why_len); /* says what an empty value lacks */
     char buf[JOB_LINE_MAX];
     if (snprintf(buf, sizeof buf, "%s", value) >= (int)sizeof buf) {
         snprintf(why, why_len, "value is too long");
@@ -420,7 +452,7 @@ static int per_direction(struct job_spec *job, const char *value, dir_item_fn it
     bool ends_in_comma = value[strlen(value) - 1] == ',';
     for (int d = 0; d <= JOB_DDIRS; d++) {
         const char *f = (size_t)d < k ? field[d] : ends_in_comma ? NULL : field[k - 1];
-        if (f != NULL && *f != '\0' && item(job, d, f, why, why_len) != 0)
+        if (f != NULL && *f != '\0' && item(job, d, f, ctx, why, why_len) != 0)
             return -1;
     }
     return 0;
@@ -442,8 +474,9 @@ static int block_size_value(const char *text, uint32_t *out, char *why, size_t w
 }
 
 /* The later of bs=, bsrange= and bssplit= decides a direction's sizes. */
-static int bs_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+static int bs_item(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len)
 {
+    (void)ctx;
     uint32_t v;
     if (block_size_value(item, &v, why, why_len) != 0)
         return -1;
@@ -454,12 +487,13 @@ static int bs_item(struct job_spec *job, int dir, const char *item, char *why, s
 
 static int apply_bs(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, bs_item, why, why_len);
+    return per_direction(job, value, bs_item, NULL, why, why_len);
 }
 
 /* HOWTO bsrange: "min-max" (fio's irange takes ':' too); sizes are multiples of min. */
-static int bsrange_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+static int bsrange_item(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len)
 {
+    (void)ctx;
     char lo[32], hi[32];
     size_t n = strcspn(item, "-:");
     if (item[n] == '\0' || n >= sizeof lo || strlen(item + n + 1) >= sizeof hi) {
@@ -483,13 +517,14 @@ static int bsrange_item(struct job_spec *job, int dir, const char *item, char *w
 
 static int apply_bsrange(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, bsrange_item, why, why_len);
+    return per_direction(job, value, bsrange_item, NULL, why, why_len);
 }
 
 /* HOWTO bssplit: "bs/percent:bs/percent..."; a size without a percent shares what the others
  * leave of 100 equally with the other such sizes (fio's "4k/50:8k/:16k/"). */
-static int bssplit_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+static int bssplit_item(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len)
 {
+    (void)ctx;
     struct job_block_sizes b = { .min = UINT32_MAX, .max = 0 };
     unsigned total = 0, open_shares = 0;
     bool open[JOB_BSSPLIT_MAX] = { false };
@@ -554,7 +589,7 @@ static int bssplit_item(struct job_spec *job, int dir, const char *item, char *w
 
 static int apply_bssplit(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, bssplit_item, why, why_len);
+    return per_direction(job, value, bssplit_item, NULL, why, why_len);
 }
 
 /* blocksize_unaligned=1 lets fio issue sizes that are not multiples of the smallest one. */
@@ -572,8 +607,9 @@ static int apply_bs_unaligned(struct job_spec *job, const char *value, char *why
     return 0;
 }
 
-static int percentage_random_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+static int percentage_random_item(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len)
 {
+    (void)ctx;
     uint64_t v;
     if (uint_value(item, 0, 100, &v, why, why_len) != 0)
         return -1;
@@ -584,7 +620,7 @@ static int percentage_random_item(struct job_spec *job, int dir, const char *ite
 
 static int apply_percentage_random(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, percentage_random_item, why, why_len);
+    return per_direction(job, value, percentage_random_item, NULL, why, why_len);
 }
 
 /* A float for random_distribution: a plain decimal (no sign, exponent, inf or nan). */
@@ -668,8 +704,9 @@ static int parse_zones(struct job_distribution *d, const char *spec, bool absolu
 
 /* HOWTO random_distribution: random | zipf:THETA[:CENTER] | pareto:H[:CENTER] |
  * normal:DEV[:CENTER] | zoned:... | zoned_abs:..., per direction. */
-static int dist_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+static int dist_item(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len)
 {
+    (void)ctx;
     struct job_distribution d = { .kind = JOB_DIST_RANDOM, .center = -1.0 };
     static const struct {
         const char *name;
@@ -729,7 +766,7 @@ static int dist_item(struct job_spec *job, int dir, const char *item, char *why,
 
 static int apply_random_distribution(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, dist_item, why, why_len);
+    return per_direction(job, value, dist_item, NULL, why, why_len);
 }
 
 static int apply_loops(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -804,64 +841,49 @@ static int apply_number_ios(struct job_spec *job, const char *value, char *why, 
     return uint_value(value, 0, UINT64_MAX, &job->number_ios, why, why_len);
 }
 
-static int rate_iops_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+/* A per-direction count (the size syntax, as fio's integers) or, bytes set, a size in bytes. */
+struct u64_dest {
+    uint64_t *dir;  /* JOB_DDIRS values */
+    bool bytes;
+};
+
+static int u64_item(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len)
 {
+    (void)job;
+    const struct u64_dest *dest = ctx;
     uint64_t v;
-    if (uint_value(item, 0, UINT64_MAX, &v, why, why_len) != 0)
+    if ((dest->bytes ? size_value(item, &v, why, why_len) : uint_value(item, 0, UINT64_MAX, &v, why, why_len)) != 0)
         return -1;
     if (dir < JOB_DDIRS)
-        job->rate_iops[dir] = v;
+        dest->dir[dir] = v;
     return 0;
 }
 
-static int rate_bytes_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
+static int per_direction_u64(struct job_spec *job, const char *value, uint64_t *dir, bool bytes, char *why,
+                             size_t why_len)
 {
-    uint64_t v;
-    if (size_value(item, &v, why, why_len) != 0)
-        return -1;
-    if (dir < JOB_DDIRS)
-        job->rate_bytes[dir] = v;
-    return 0;
-}
-
-static int rate_iops_min_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
-{
-    uint64_t v;
-    if (uint_value(item, 0, UINT64_MAX, &v, why, why_len) != 0)
-        return -1;
-    if (dir < JOB_DDIRS)
-        job->rate_iops_min[dir] = v;
-    return 0;
-}
-
-static int rate_bytes_min_item(struct job_spec *job, int dir, const char *item, char *why, size_t why_len)
-{
-    uint64_t v;
-    if (size_value(item, &v, why, why_len) != 0)
-        return -1;
-    if (dir < JOB_DDIRS)
-        job->rate_bytes_min[dir] = v;
-    return 0;
+    struct u64_dest dest = { dir, bytes };
+    return per_direction(job, value, u64_item, &dest, why, why_len);
 }
 
 static int apply_rate_iops(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, rate_iops_item, why, why_len);
+    return per_direction_u64(job, value, job->rate_iops, false, why, why_len);
 }
 
 static int apply_rate(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, rate_bytes_item, why, why_len);
+    return per_direction_u64(job, value, job->rate_bytes, true, why, why_len);
 }
 
 static int apply_rate_iops_min(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, rate_iops_min_item, why, why_len);
+    return per_direction_u64(job, value, job->rate_iops_min, false, why, why_len);
 }
 
 static int apply_rate_min(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    return per_direction(job, value, rate_bytes_min_item, why, why_len);
+    return per_direction_u64(job, value, job->rate_bytes_min, true, why, why_len);
 }
 
 static int apply_rate_process(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -1280,13 +1302,6 @@ static unsigned option_line(const struct job_spec *job, const char *key)
         if (strcmp(job->options[i].key, key) == 0)
             return job->options[i].line;
     return 0;
-}
-
-static bool job_does_dir(const struct job_spec *job, int dir)
-{
-    bool reads = job->rw == JOB_READ || job->rw == JOB_RANDREAD || job->rw == JOB_RW || job->rw == JOB_RANDRW;
-    bool writes = job->rw == JOB_WRITE || job->rw == JOB_RANDWRITE || job->rw == JOB_RW || job->rw == JOB_RANDRW;
-    return dir == JOB_DDIR_READ ? reads : writes;
 }
 
 /* The job's I/O unit is its smallest size in the directions it does: offsets are multiples of

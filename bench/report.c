@@ -74,8 +74,10 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
     uint64_t errors = 0;
     for (int k = 0; k < ERR_KINDS; k++)
         errors += r->errors[k];
-    printf("%s: (rw=%s, bs=%" PRIu32 ", iodepth=%u, %u LUN%s): err=%" PRIu64 "%s%s\n", job->name, job_rw_name(job->rw),
-           job->bs, job->iodepth, r->lun_count, r->lun_count == 1 ? "" : "s", errors, r->stopped ? ", stopped: " : "",
+    char bs[48];
+    job_bs_text(job, bs, sizeof bs);
+    printf("%s: (rw=%s, bs=%s, iodepth=%u, %u LUN%s): err=%" PRIu64 "%s%s\n", job->name, job_rw_name(job->rw),
+           bs, job->iodepth, r->lun_count, r->lun_count == 1 ? "" : "s", errors, r->stopped ? ", stopped: " : "",
            r->stopped ? r->stop_reason : "");
     for (int d = 0; d < DIR_COUNT; d++) {
         const struct dir_result *dr = &r->dir[d];
