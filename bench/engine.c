@@ -38,12 +38,14 @@ struct slot {
     uint32_t len;          /* bytes */
     int dir;
     bool busy, measured, verify_read, flush;
+    bool sync;             /* a flush the job asked for (fsync=, end_fsync=): counted in r->sync */
     uint64_t slat_cycles;
 };
 
 /* PHASE_FLUSH: a durable write job (rw=write with verify) ends each pass over the region with
- * SYNCHRONIZE CACHE on every LUN, then says which generation is durable. */
-enum phase { PHASE_RUN, PHASE_FLUSH, PHASE_VERIFY, PHASE_DONE };
+ * SYNCHRONIZE CACHE on every LUN, then says which generation is durable. PHASE_END_SYNC:
+ * end_fsync=1 and fsync_on_close=1 flush every LUN the job wrote, once each, after its I/O. */
+enum phase { PHASE_RUN, PHASE_FLUSH, PHASE_END_SYNC, PHASE_VERIFY, PHASE_DONE };
 
 /* The state of one running job. */
 struct run {
@@ -70,6 +72,8 @@ struct run {
     bool durable;         /* passes end with a flush and a "durable" line */
     uint64_t pass;        /* current pass over the region (durable jobs) */
     unsigned flush_target, flushes_done, flush_failures;
+    unsigned syncs_due;       /* LUNs with sync_due set */
+    unsigned end_sync_passes; /* of job->end_syncs, begun */
     enum phase phase;
     /* Limits and progress. */
     uint64_t start, measure_start, run_end; /* run_end 0: no time limit */
@@ -113,6 +117,8 @@ static int pick_target(struct run *run)
         const struct target *t = &run->set.t[i];
         if (t->removed || t->retired || t->in_flight >= t->max_in_flight)
             continue;
+        if (t->sync_due)
+            continue; /* fsync=N: its writes drain, then it is flushed */
         if (run->durable && t->next_unit >= (run->pass + 1) * t->units)
             continue; /* this LUN finished the pass: wait for the flush */
         /* A LUN being recovered gets nothing new: it would only be held too. */
@@ -179,6 +185,16 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
         run->submitted_bytes += len;
         run->issued_ios[dir]++;
         run->issued_bytes[dir] += len;
+        if (dir == DIR_WRITE) {
+            /* HOWTO fsync=N: after every N writes (fio counts the ones issued). */
+            const struct job_spec *job = run->job;
+            t->writes++;
+            if (!t->sync_due && ((job->fsync_blocks && t->writes % job->fsync_blocks == 0) ||
+                                 (job->fdatasync_blocks && t->writes % job->fdatasync_blocks == 0))) {
+                t->sync_due = true;
+                run->syncs_due++;
+            }
+        }
         if (s->measured) {
             run->measured_submitted++;
             unsigned depth = run->in_flight, level = 0;
@@ -319,7 +335,7 @@ static uint64_t choose_unit(struct run *run, struct target *t, int dir, uint64_t
 }
 
 /* SYNCHRONIZE CACHE over the whole LUN (SBC-3 5.22: 0 blocks means to the end). */
-static bool submit_flush(struct run *run, unsigned slot_index, unsigned target_index)
+static bool submit_flush(struct run *run, unsigned slot_index, unsigned target_index, bool counted)
 {
     struct slot *s = &run->slots[slot_index];
     struct target *t = &run->set.t[target_index];
@@ -337,14 +353,37 @@ static bool submit_flush(struct run *run, unsigned slot_index, unsigned target_i
     run->dirty[t->info->hba][q] = true;
     s->busy = true;
     s->flush = true;
+    s->sync = counted;
+    s->measured = counted && c->submit_tsc >= run->measure_start;
     s->verify_read = false;
-    s->measured = false;
     s->target = target_index;
     s->unit = 0;
     t->in_flight++;
     run->in_flight++;
     run->n_free--;
     return true;
+}
+
+/* fsync=N: the first LUN whose sync is due and whose writes are done gets its SYNCHRONIZE
+ * CACHE (fio's libaio drains the queue before an fsync too). True when one was submitted. */
+static bool submit_due_sync(struct run *run, unsigned slot)
+{
+    for (unsigned i = 0; i < run->set.n; i++) {
+        struct target *t = &run->set.t[i];
+        if (!t->sync_due)
+            continue;
+        if (t->removed || t->retired) {
+            t->sync_due = false;
+            run->syncs_due--;
+            continue;
+        }
+        if (t->in_flight != 0 || !submit_flush(run, slot, i, true))
+            continue;
+        t->sync_due = false;
+        run->syncs_due--;
+        return true;
+    }
+    return false;
 }
 
 static void submit_work(struct run *run, uint64_t now)
@@ -374,10 +413,29 @@ static void submit_work(struct run *run, uint64_t now)
                 run->flush_target = run->flushes_done = run->set.n;
                 return;
             }
-            if (run->flush_target == run->set.n || !submit_flush(run, slot, run->flush_target))
+            if (run->flush_target == run->set.n || !submit_flush(run, slot, run->flush_target, false))
                 return;
             run->flush_target++;
             continue;
+        }
+        if (run->phase == PHASE_END_SYNC) {
+            /* Every LUN the job wrote; the others count as done. */
+            while (run->flush_target < run->set.n &&
+                   (run->set.t[run->flush_target].removed || run->set.t[run->flush_target].writes == 0)) {
+                run->flush_target++;
+                run->flushes_done++;
+            }
+            if (run->flush_target == run->set.n || !submit_flush(run, slot, run->flush_target, true))
+                return;
+            run->flush_target++;
+            continue;
+        }
+        /* A sync already due when the job's I/O ends is still sent: its writes were. */
+        if (run->phase == PHASE_RUN && run->syncs_due > 0 && !run->r->stopped) {
+            if (submit_due_sync(run, slot))
+                continue;
+            if (run->n_free == 0)
+                return;
         }
         if (run->phase == PHASE_VERIFY) {
             /* Read back every unit the write phase stamped, LUN by LUN. */
@@ -564,6 +622,14 @@ static void complete(struct run *run, struct slot *s)
         s->flush = false;
         run->flushes_done++;
         run->flush_failures += failed;
+        if (s->sync && s->measured) {
+            r->sync.errors += failed;
+            if (!failed) {
+                r->sync.ios++;
+                hist_add(&r->sync.lat, (uint64_t)((unsigned __int128)(s->cmd.complete_tsc - s->cmd.submit_tsc) *
+                                                  1000000000u / run->env->tsc_hz));
+            }
+        }
         return;
     }
     if (s->verify_read) {
@@ -806,6 +872,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         sample_stats_init(&r->dir[d].bw_samples);
     }
     lat_dist_init(&r->lat_dist);
+    hist_init(&r->sync.lat);
     struct run *run = calloc(1, sizeof *run);
     if (run == NULL) {
         snprintf(r->stop_reason, sizeof r->stop_reason, "job '%s': out of memory for its state", job->name);
@@ -863,6 +930,17 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         }
         if (run->phase == PHASE_FLUSH && run->flushes_done == run->set.n) {
             end_pass(run);
+            continue;
+        }
+        if (run->phase == PHASE_END_SYNC && run->flushes_done == run->set.n) {
+            run->phase = PHASE_RUN; /* stop_submitting stays set: on to the job's end */
+            continue;
+        }
+        if (run->phase == PHASE_RUN && run->stop_submitting && run->end_sync_passes < job->end_syncs &&
+            job_does_dir(job, DIR_WRITE) && !r->stopped) {
+            run->end_sync_passes++;
+            run->phase = PHASE_END_SYNC;
+            run->flush_target = run->flushes_done = run->flush_failures = 0;
             continue;
         }
         if (run->phase == PHASE_RUN && run->stop_submitting) {

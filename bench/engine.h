@@ -24,10 +24,18 @@ struct dir_result {
 
 enum { ERR_RESPONSE, ERR_CHECK_CONDITION, ERR_OTHER_STATUS, ERR_SHORT_TRANSFER, ERR_VERIFY, ERR_KINDS };
 
+/* SYNCHRONIZE CACHE the job asked for (fsync=, fdatasync=, end_fsync=, fsync_on_close=): fio's
+ * "sync" object. */
+struct sync_result {
+    uint64_t ios, errors;
+    struct histogram lat; /* ns, submission to completion */
+};
+
 #define IODEPTH_LEVELS 7 /* fio's "1","2","4","8","16","32",">=64" */
 
 struct job_result {
     struct dir_result dir[DIR_COUNT];
+    struct sync_result sync;
     struct lat_dist lat_dist;       /* completion latency of every accounted I/O */
     uint64_t runtime_ns;            /* the accounted period (after ramp_time) */
     uint64_t elapsed_ns;            /* all of it, ramp and verify included */

@@ -110,6 +110,12 @@ struct job_spec {
     uint64_t rate_iops_min[JOB_DDIRS]; /* the job fails when a second's rate falls below these */
     uint64_t rate_bytes_min[JOB_DDIRS];
     enum job_rate_process rate_process;
+    /* SYNCHRONIZE CACHE, counted in fio's "sync" object: after every fsync_blocks (fsync=) or
+     * fdatasync_blocks (fdatasync=) writes to a LUN, once its writes are done; end_syncs passes
+     * over every LUN the job wrote at its end (end_fsync=1, fsync_on_close=1: one each). */
+    uint64_t fsync_blocks, fdatasync_blocks;
+    unsigned end_syncs;
+    bool end_fsync, fsync_on_close;
     bool verify;             /* verify=crc32c: stamped blocks, read back and checked */
     bool do_verify;          /* default true: the read-back phase after writing */
     uint64_t verify_generation; /* lunbench: a verifying read fails blocks stamped before this */

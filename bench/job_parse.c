@@ -252,17 +252,30 @@ static int apply_ignored_uint(struct job_spec *job, const char *value, char *why
     return uint_value(value, 0, UINT32_MAX, &v, why, why_len);
 }
 
-/* end_fsync=1 and fsync_on_close=1 would flush the write cache inside the job's time. */
-static int apply_no_flush(struct job_spec *job, const char *value, char *why, size_t why_len)
+/* HOWTO fsync=N, fdatasync=N: SCSI has one flush for data and metadata, SYNCHRONIZE CACHE. */
+static int apply_fsync(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    (void)job;
-    bool b;
-    if (bool_value(value, false, &b, why, why_len) != 0)
+    return uint_value(value, 0, UINT32_MAX, &job->fsync_blocks, why, why_len);
+}
+
+static int apply_fdatasync(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, UINT32_MAX, &job->fdatasync_blocks, why, why_len);
+}
+
+static int apply_end_fsync(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (bool_value(value, false, &job->end_fsync, why, why_len) != 0)
         return -1;
-    if (b) {
-        snprintf(why, why_len, "only 0 is supported (lunbench does not flush the write cache)");
+    job->end_syncs = job->end_fsync + job->fsync_on_close;
+    return 0;
+}
+
+static int apply_fsync_on_close(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (bool_value(value, false, &job->fsync_on_close, why, why_len) != 0)
         return -1;
-    }
+    job->end_syncs = job->end_fsync + job->fsync_on_close;
     return 0;
 }
 
@@ -1133,6 +1146,10 @@ static const struct job_option_def job_options[] = {
     { "percentage_random", NULL, apply_percentage_random },
     { "random_distribution", NULL, apply_random_distribution },
     { "loops", NULL, apply_loops },
+    { "fsync", NULL, apply_fsync },
+    { "fdatasync", NULL, apply_fdatasync },
+    { "end_fsync", NULL, apply_end_fsync },
+    { "fsync_on_close", NULL, apply_fsync_on_close },
     { "verify", NULL, apply_verify },
     { "do_verify", NULL, apply_do_verify },
     { "verify_generation", NULL, apply_verify_generation },
@@ -1162,8 +1179,7 @@ static const struct job_option_def job_options[] = {
     { "iodepth_batch_complete_min", NULL, apply_ignored_uint },
     { "iodepth_batch_complete", "iodepth_batch_complete_min", apply_ignored_uint },
     { "iodepth_low", NULL, apply_ignored_uint },
-    { "end_fsync", NULL, apply_no_flush },
-    { "fsync_on_close", NULL, apply_no_flush },
+
 };
 
 static const struct job_option_def *job_option_find(const char *key)

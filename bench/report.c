@@ -52,7 +52,7 @@ static void print_lat(const char *label, const struct histogram *h)
            (double)h->max / div, h->mean / div, hist_stddev(h) / div);
 }
 
-static void print_percentiles(const struct job_spec *job, const struct histogram *h)
+static void print_percentiles(const char *label, const struct job_spec *job, const struct histogram *h)
 {
     if (h->count == 0)
         return;
@@ -62,7 +62,7 @@ static void print_percentiles(const struct job_spec *job, const struct histogram
     const char *unit;
     double div;
     pick_unit((double)values[job->percentile_count / 2], &unit, &div);
-    printf("    clat percentiles (%s):", unit);
+    printf("    %s percentiles (%s):", label, unit);
     for (size_t i = 0; i < job->percentile_count; i++)
         printf("%s%6.2fth=[%6.0f]%s", i % 4 == 0 ? "\n     | " : " ", job->percentiles[i], (double)values[i] / div,
                i + 1 < job->percentile_count ? "," : "");
@@ -91,7 +91,7 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
         print_lat("slat", &dr->slat);
         print_lat("clat", &dr->clat);
         print_lat("lat", &dr->lat);
-        print_percentiles(job, &dr->clat);
+        print_percentiles("clat", job, &dr->clat);
         if (dr->bw_samples.n)
             printf("   bw (  KiB/s): min=%.0f, max=%.0f, avg=%.2f, stdev=%.2f, samples=%" PRIu64 "\n", dr->bw_samples.min,
                    dr->bw_samples.max, dr->bw_samples.mean, sample_stats_stddev(&dr->bw_samples), dr->bw_samples.n);
@@ -101,6 +101,13 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
                    sample_stats_stddev(&dr->iops_samples), dr->iops_samples.n);
         if (dr->errors)
             printf("   errors      : %" PRIu64 "\n", dr->errors);
+    }
+    if (r->sync.ios || r->sync.errors) { /* fio's block for fsync and fdatasync */
+        printf("  fsync/fdatasync/sync_file_range:\n");
+        print_lat("sync", &r->sync.lat);
+        print_percentiles("sync", job, &r->sync.lat);
+        if (r->sync.errors)
+            printf("   errors      : %" PRIu64 "\n", r->sync.errors);
     }
     /* fio's "lat (usec): 50=1.2%, ..." distribution lines, buckets above 0.01% only. */
     const uint64_t *sets[3] = { r->lat_dist.ns, r->lat_dist.us, r->lat_dist.ms };
@@ -234,8 +241,8 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
     sample_stats_init(&none.bw_samples);
     json_ddir(w, "trim", &none, job, 0);
     json_object_begin(w, "sync");
-    json_uint(w, "total_ios", 0);
-    json_lat(w, "lat_ns", &none.lat, job, false);
+    json_uint(w, "total_ios", r->sync.ios);
+    json_lat(w, "lat_ns", &r->sync.lat, job, true);
     json_object_end(w);
     json_uint(w, "job_runtime", r->runtime_ns / 1000000);
     json_double(w, "usr_cpu", 100.0); /* one CPU, polling all the time */

@@ -32,6 +32,8 @@ struct target {
     unsigned stalls;         /* recoveries that needed a LOGICAL UNIT RESET */
     uint64_t last_reset_tsc; /* when the last of those resets was sent */
     uint8_t *written;        /* verify: a bit per unit */
+    uint64_t writes;         /* new writes submitted to it (fsync=N counts them) */
+    bool sync_due;           /* fsync=N: a SYNCHRONIZE CACHE once its writes in flight are done */
 };
 
 struct target_set {

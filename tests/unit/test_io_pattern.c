@@ -25,6 +25,12 @@ struct seen {
     uint32_t len[MAX_SEEN];
     bool write[MAX_SEEN];
     unsigned n;
+    /* SYNCHRONIZE CACHE, and every command in order: 'r', 'w' or 's' with its LUN. */
+    unsigned syncs;
+    char order[MAX_SEEN];
+    uint16_t order_lun[MAX_SEEN];
+    unsigned n_order;
+    const struct fake_hba *f;
 };
 
 struct fixture {
@@ -47,6 +53,11 @@ static void record(struct fake_hba *f, const struct hba_cmd *c, void *ctx)
     struct seen *s = ctx;
     uint8_t op = c->cdb[0];
     bool ten = op == 0x28 || op == 0x2a, sixteen = op == 0x88 || op == 0x8a;
+    if ((ten || sixteen || op == 0x35) && s->n_order < MAX_SEEN) {
+        s->order[s->n_order] = op == 0x35 ? 's' : (op == 0x2a || op == 0x8a) ? 'w' : 'r';
+        s->order_lun[s->n_order++] = c->lun;
+    }
+    s->syncs += op == 0x35;
     if ((!ten && !sixteen) || s->n == MAX_SEEN)
         return;
     s->lba[s->n] = ten ? be(c->cdb + 2, 4) : be(c->cdb + 2, 8);
@@ -87,7 +98,7 @@ static void luns(struct fixture *x, unsigned n)
 static int run(struct fixture *x, const char *text)
 {
     bench_fixture_parse(&x->b, text);
-    x->seen.n = 0;
+    x->seen.n = x->seen.n_order = x->seen.syncs = 0;
     return bench_run_job(&x->b.job, &x->b.env, &x->b.r);
 }
 
@@ -392,6 +403,56 @@ static void test_bs_beyond_max_transfer(void **state)
     assert_int_equal(count_len(&x->seen, 65536), 16);
 }
 
+/* fsync=4: every 4 writes to a LUN, a SYNCHRONIZE CACHE of it, sent once those writes are done
+ * (none of its commands is in flight), counted in fio's sync numbers. */
+static void test_fsync_every_n_writes(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 2);
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=64k\niodepth=8\nfsync=4\n"), 0);
+    assert_int_equal(x->b.r.dir[DIR_WRITE].ios, 32);
+    assert_int_equal(x->seen.syncs, 8);
+    assert_int_equal(x->b.r.sync.ios, 8);
+    assert_int_equal(x->b.r.sync.lat.count, 8);
+    assert_true(x->b.r.sync.lat.min >= 20000); /* the fake's 20 us */
+    for (uint16_t lun = 0; lun < 2; lun++) {
+        unsigned writes = 0;
+        for (unsigned i = 0; i < x->seen.n_order; i++) {
+            if (x->seen.order_lun[i] != lun)
+                continue;
+            if (x->seen.order[i] == 's') {
+                assert_int_equal(writes, 4);
+                writes = 0;
+            } else {
+                writes++;
+            }
+        }
+        assert_int_equal(x->b.f.luns[lun]->flushes, 4);
+    }
+    /* fdatasync= is the same command: SCSI has one flush for data and metadata. */
+    assert_int_equal(run(x, "[j]\nrw=randwrite\nbs=4k\nnumber_ios=30\nfdatasync=10\ntime_based\nruntime=600\n"), 0);
+    assert_in_range(x->seen.syncs, 2, 3);
+    assert_int_equal(x->b.r.sync.ios, x->seen.syncs);
+}
+
+/* end_fsync=1 and fsync_on_close=1: one SYNCHRONIZE CACHE of every LUN written, each, at the end;
+ * a read job sends none. */
+static void test_end_fsync(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 3);
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\nend_fsync=1\n"), 0);
+    assert_int_equal(x->seen.syncs, 3);
+    assert_int_equal(x->b.r.sync.ios, 3);
+    for (unsigned i = x->seen.n_order - 3; i < x->seen.n_order; i++)
+        assert_int_equal(x->seen.order[i], 's'); /* after every write */
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\nend_fsync=1\nfsync_on_close=1\n"), 0);
+    assert_int_equal(x->b.r.sync.ios, 6);
+    assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\nend_fsync=1\n"), 0);
+    assert_int_equal(x->seen.syncs, 0);
+    assert_int_equal(x->b.r.sync.ios, 0);
+}
+
 /* zipf's normalisation past DIST_ZETA_EXACT ranks: the integral tail is within 1e-9 (relative)
  * of the sum of the ranks it stands for. */
 static void test_zeta_tail(void **state)
@@ -427,6 +488,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rate_iops_min_not_met, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bs_beyond_max_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsync_every_n_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_end_fsync, setup, teardown),
         cmocka_unit_test(test_zeta_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -411,8 +411,9 @@ static void test_errors(void **state)
           "t.fio:2: option 'directory': " NOT_FILENAME },
         { "[job]\nfilename_format=f.$jobnum\n",
           "t.fio:2: option 'filename_format': " NOT_FILENAME },
-        { "[job]\nend_fsync=1\n",
-          "t.fio:2: option 'end_fsync': only 0 is supported (lunbench does not flush the write cache)" },
+        { "[job]\nend_fsync=2\n", "t.fio:2: option 'end_fsync': must be 0 or 1, not '2'" },
+        { "[job]\nfsync=x\n", "t.fio:2: option 'fsync': bad number 'x'" },
+        { "[job]\nfdatasync=-1\n", "t.fio:2: option 'fdatasync': bad number '-1'" },
         { "[job]\nfsync_on_close\n", "t.fio:2: option 'fsync_on_close': needs a value (0 or 1)" },
         { "[job]\nthread=yes\n", "t.fio:2: option 'thread': must be 0 or 1, not 'yes'" },
         { "[job]\niodepth_batch=x\n", "t.fio:2: option 'iodepth_batch': bad number 'x'" },
@@ -875,8 +876,18 @@ static void test_rate_options(void **state)
     assert_int_equal(jobs[0].rate_process, JOB_RATE_POISSON);
     assert_int_equal(jobs[0].loops, 3);
     assert_int_equal(jobs[1].rate_process, JOB_RATE_LINEAR);
-    assert_int_equal(jobs[1].loops, 1);
     expect_option(&jobs[0], 2, "io_submit_mode", "offload", 4);
+    assert_int_equal(parse("[a]\nfsync=32\nend_fsync=1\n[b]\nfdatasync=1\nfsync_on_close=1\nend_fsync=1\n"
+                           "end_fsync=0\n[c]\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].fsync_blocks, 32);
+    assert_int_equal(jobs[0].end_syncs, 1);
+    assert_int_equal(jobs[1].fdatasync_blocks, 1);
+    assert_int_equal(jobs[1].end_syncs, 1); /* fsync_on_close; end_fsync was turned off again */
+    assert_int_equal(jobs[2].end_syncs, 0);
+    assert_int_equal(jobs[2].fsync_blocks, 0);
+    assert_int_equal(jobs[1].loops, 1);
     static const struct {
         const char *text, *message;
     } cases[] = {
