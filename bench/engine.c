@@ -73,6 +73,10 @@ struct run {
     uint64_t pass;        /* current pass over the region (durable jobs) */
     unsigned flush_target, flushes_done, flush_failures;
     unsigned syncs_due;       /* LUNs with sync_due set */
+    /* thinktime: I/Os counted towards thinktime_blocks; once there, the job drains, then idles
+     * until think_until. */
+    uint64_t think_count, think_until;
+    bool think_pending;
     unsigned end_sync_passes; /* of job->end_syncs, begun */
     enum phase phase;
     /* Limits and progress. */
@@ -386,6 +390,28 @@ static bool submit_due_sync(struct run *run, unsigned slot)
     return false;
 }
 
+/* HOWTO thinktime: after thinktime_blocks I/Os, fio waits for those in flight (io_u_quiesce) and
+ * then stalls thinktime; lunbench polls through the stall (all of it is thinktime_spin). */
+static void think_after_io(struct run *run)
+{
+    const struct job_spec *job = run->job;
+    if (job->thinktime_us == 0 || ++run->think_count < job->thinktime_blocks)
+        return;
+    run->think_count = 0;
+    run->think_pending = true;
+}
+
+static bool think_allows(struct run *run, uint64_t now)
+{
+    if (run->think_pending) {
+        if (run->in_flight != 0)
+            return false;
+        run->think_pending = false;
+        run->think_until = now + (uint64_t)((unsigned __int128)run->job->thinktime_us * run->env->tsc_hz / 1000000u);
+    }
+    return now >= run->think_until;
+}
+
 static void submit_work(struct run *run, uint64_t now)
 {
     while (run->n_free > 0) {
@@ -457,7 +483,7 @@ static void submit_work(struct run *run, uint64_t now)
             t->verify_unit++;
             continue;
         }
-        if (run->stop_submitting)
+        if (run->stop_submitting || !think_allows(run, now))
             return;
         if (run->pending_dir < 0) {
             run->pending_dir = choose_dir(run);
@@ -488,6 +514,8 @@ static void submit_work(struct run *run, uint64_t now)
             return;
         rate_issued(run, dir, n * run->job->bs);
         run->pending_dir = -1;
+        if (run->job->thinktime_on_issue)
+            think_after_io(run);
         if (run->ios_limit && run->measured_submitted >= run->ios_limit)
             run->stop_submitting = true;
         if (run->bytes_limit && run->submitted_bytes >= run->bytes_limit)
@@ -637,6 +665,8 @@ static void complete(struct run *run, struct slot *s)
             verify_data(run, s, run->generation);
         return;
     }
+    if (!run->job->thinktime_on_issue)
+        think_after_io(run);
     for (uint64_t u = 0; !failed && s->dir == DIR_WRITE && t->written && u < s->nunits; u++)
         bitmap_set(t->written, s->unit + u);
     if (!failed && s->dir == DIR_READ && run->job->verify)
@@ -932,6 +962,8 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
             end_pass(run);
             continue;
         }
+        if (run->phase == PHASE_RUN && run->syncs_due > 0 && !r->stopped)
+            continue; /* the next submit_work sends them: nothing is in flight */
         if (run->phase == PHASE_END_SYNC && run->flushes_done == run->set.n) {
             run->phase = PHASE_RUN; /* stop_submitting stays set: on to the job's end */
             continue;

@@ -116,6 +116,13 @@ struct job_spec {
     uint64_t fsync_blocks, fdatasync_blocks;
     unsigned end_syncs;
     bool end_fsync, fsync_on_close;
+    /* thinktime=: after every thinktime_blocks I/Os (completed, or issued with
+     * thinktime_blocks_type=issue) the job waits for its I/Os in flight, then idles this long. */
+    uint64_t thinktime_us, thinktime_spin_us, thinktime_blocks;
+    bool thinktime_on_issue;
+    /* What the report leaves out or adds (fio's disable_*, *_percentiles). */
+    bool disable_lat, disable_clat, disable_slat, disable_bw;
+    bool lat_percentiles, clat_percentiles, slat_percentiles;
     bool verify;             /* verify=crc32c: stamped blocks, read back and checked */
     bool do_verify;          /* default true: the read-back phase after writing */
     uint64_t verify_generation; /* lunbench: a verifying read fails blocks stamped before this */
@@ -162,6 +169,9 @@ int job_parse_size(const char *text, uint64_t *bytes);
  * case) us/usec, ms/msec, s, m (minutes), h, d; microseconds round up to a whole ms. "sec" and
  * "min" are refused: fio 3.33 reads 10sec as 10 us. Returns 0 or -1. */
 int job_parse_time_ms(const char *text, uint64_t *ms);
+/* The same syntax for options whose plain numbers are microseconds (thinktime=): "500" is 500 us,
+ * "2ms" 2000. Returns 0 or -1. */
+int job_parse_time_us(const char *text, uint64_t *us);
 
 const char *job_rw_name(enum job_rw rw); /* fio's names: "read", "randwrite", "rw", ... */
 /* Whether the job's pattern is random (randread, randwrite, randrw). */

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,12 @@ typedef int (*job_apply_fn)(struct job_spec *job, const char *value, char *why, 
 struct job_option_def {
     const char *name;
     const char *fio_name; /* the name fio prints in "job options" when name is an alias */
-    job_apply_fn apply;
+    job_apply_fn apply;   /* NULL: a bool option (0 or 1) stored at bool_field */
+    size_t bool_field;
 };
+
+#define BOOL_FIELD(name) NULL, NULL, offsetof(struct job_spec, name)
+#define BOOL_ALIAS(fio, name) fio, NULL, offsetof(struct job_spec, name)
 
 /* ---- values ---- */
 
@@ -104,6 +109,36 @@ int job_parse_size(const char *text, uint64_t *bytes)
     *bytes = v << shift;
     return 0;
 }
+
+/* A whole number and a time unit (any case): the unit's microseconds, plain_us for none. */
+static int parse_time_units(const char *text, uint64_t plain_us, uint64_t *us)
+{
+    const char *p = text;
+    uint64_t v;
+    if (parse_decimal(&p, &v) != 0)
+        return -1;
+    char unit[8];
+    size_t n = strlen(p);
+    if (n >= sizeof unit)
+        return -1;
+    for (size_t i = 0; i <= n; i++)
+        unit[i] = (char)tolower((unsigned char)p[i]);
+    static const struct {
+        const char *unit;
+        uint64_t us;
+    } units[] = { { "us", 1 }, { "usec", 1 }, { "ms", 1000 }, { "msec", 1000 }, { "s", 1000000 },
+                  { "m", 60000000 }, { "h", 3600000000ull }, { "d", 86400000000ull } };
+    uint64_t mul = unit[0] == '\0' ? plain_us : 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0] && mul == 0; i++)
+        if (strcmp(unit, units[i].unit) == 0)
+            mul = units[i].us;
+    if (mul == 0 || v > UINT64_MAX / mul)
+        return -1;
+    *us = v * mul;
+    return 0;
+}
+
+int job_parse_time_us(const char *text, uint64_t *us) { return parse_time_units(text, 1, us); }
 
 int job_parse_time_ms(const char *text, uint64_t *ms)
 {
@@ -782,6 +817,54 @@ static int apply_random_distribution(struct job_spec *job, const char *value, ch
     return per_direction(job, value, dist_item, NULL, why, why_len);
 }
 
+static int time_us_value(const char *value, uint64_t *us, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (job_parse_time_us(value, us) == 0)
+        return 0;
+    snprintf(why, why_len, "bad time '%s' (a whole number of microseconds, or with us, ms, s, m, h or d)", value);
+    return -1;
+}
+
+static int apply_thinktime(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return time_us_value(value, &job->thinktime_us, why, why_len);
+}
+
+/* HOWTO thinktime_spin: part of the think time spent busy instead of asleep. lunbench never
+ * sleeps (it polls), so all of the think time is spent like this; the value is checked. */
+static int apply_thinktime_spin(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return time_us_value(value, &job->thinktime_spin_us, why, why_len);
+}
+
+static int apply_thinktime_blocks(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 1, UINT32_MAX, &job->thinktime_blocks, why, why_len);
+}
+
+static int apply_thinktime_blocks_type(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strcmp(value, "complete") != 0 && strcmp(value, "issue") != 0) {
+        snprintf(why, why_len, "bad value '%s' (complete or issue)", value);
+        return -1;
+    }
+    job->thinktime_on_issue = value[0] == 'i';
+    return 0;
+}
+
+/* HOWTO significant_figures: the precision of fio's normal output; lunbench's console report
+ * has its own format and its JSON is exact, so the value (1..10) is only checked. */
+static int apply_significant_figures(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    uint64_t v;
+    return uint_value(value, 1, 10, &v, why, why_len);
+}
+
 static int apply_loops(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return uint_value(value, 1, UINT32_MAX, &job->loops, why, why_len);
@@ -1147,6 +1230,20 @@ static const struct job_option_def job_options[] = {
     { "random_distribution", NULL, apply_random_distribution },
     { "loops", NULL, apply_loops },
     { "fsync", NULL, apply_fsync },
+    { "thinktime", NULL, apply_thinktime },
+    { "thinktime_spin", NULL, apply_thinktime_spin },
+    { "thinktime_blocks", NULL, apply_thinktime_blocks },
+    { "thinktime_blocks_type", NULL, apply_thinktime_blocks_type },
+    /* What the report shows (bench/report.c). */
+    { "disable_lat", BOOL_FIELD(disable_lat) },
+    { "disable_clat", BOOL_FIELD(disable_clat) },
+    { "disable_slat", BOOL_FIELD(disable_slat) },
+    { "disable_bw_measurement", BOOL_FIELD(disable_bw) },
+    { "disable_bw", BOOL_ALIAS("disable_bw_measurement", disable_bw) },
+    { "lat_percentiles", BOOL_FIELD(lat_percentiles) },
+    { "clat_percentiles", BOOL_FIELD(clat_percentiles) },
+    { "slat_percentiles", BOOL_FIELD(slat_percentiles) },
+    { "significant_figures", NULL, apply_significant_figures },
     { "fdatasync", NULL, apply_fdatasync },
     { "end_fsync", NULL, apply_end_fsync },
     { "fsync_on_close", NULL, apply_fsync_on_close },
@@ -1205,6 +1302,8 @@ void job_spec_defaults(struct job_spec *job)
     }
     job->seq_nr = 1;
     job->loops = 1;
+    job->thinktime_blocks = 1;
+    job->clat_percentiles = true;
     job->iodepth = 1;
     job->do_verify = true;
     job->randseed = JOB_DEFAULT_RANDSEED;
@@ -1255,7 +1354,9 @@ static int job_option_set(struct job_spec *job, const char *key, const char *val
         return -1;
     }
     char why[JOB_WHY_MAX];
-    if (def->apply(job, value, why, sizeof why) != 0 ||
+    int rc = def->apply != NULL ? def->apply(job, value, why, sizeof why)
+                                : bool_value(value, false, (bool *)((char *)job + def->bool_field), why, sizeof why);
+    if (rc != 0 ||
         job_option_record(job, def->fio_name != NULL ? def->fio_name : def->name, value, line, why, sizeof why) != 0) {
         snprintf(msg, msg_len, "option '%s': %s", key, why);
         return -1;

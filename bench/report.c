@@ -88,10 +88,21 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
         printf("  %s: IOPS=%s, BW=%.1fMiB/s (%.1fMB/s)(%.1fMiB/%" PRIu64 "msec)\n", dir_names[d],
                short_count(per_second(dr->ios, r->runtime_ns), iops), bw / (1 << 20), bw / 1e6,
                (double)dr->bytes / (1 << 20), r->runtime_ns / 1000000);
-        print_lat("slat", &dr->slat);
-        print_lat("clat", &dr->clat);
-        print_lat("lat", &dr->lat);
-        print_percentiles("clat", job, &dr->clat);
+        /* disable_slat, disable_clat, disable_lat; clat_percentiles (on), lat_ and slat_percentiles. */
+        if (!job->disable_slat)
+            print_lat("slat", &dr->slat);
+        if (!job->disable_clat)
+            print_lat("clat", &dr->clat);
+        if (!job->disable_lat)
+            print_lat("lat", &dr->lat);
+        if (job->slat_percentiles && !job->disable_slat)
+            print_percentiles("slat", job, &dr->slat);
+        if (job->clat_percentiles && !job->disable_clat)
+            print_percentiles("clat", job, &dr->clat);
+        if (job->lat_percentiles && !job->disable_lat)
+            print_percentiles("lat", job, &dr->lat);
+        if (job->disable_bw)
+            continue;
         if (dr->bw_samples.n)
             printf("   bw (  KiB/s): min=%.0f, max=%.0f, avg=%.2f, stdev=%.2f, samples=%" PRIu64 "\n", dr->bw_samples.min,
                    dr->bw_samples.max, dr->bw_samples.mean, sample_stats_stddev(&dr->bw_samples), dr->bw_samples.n);
@@ -177,6 +188,11 @@ static void json_lat(struct json_writer *w, const char *key, const struct histog
 static void json_ddir(struct json_writer *w, const char *key, const struct dir_result *d, const struct job_spec *job,
                       uint64_t runtime_ns)
 {
+    /* What fio prints for a measurement the job disabled: zeros. */
+    struct histogram off;
+    struct sample_stats no_samples;
+    hist_init(&off);
+    sample_stats_init(&no_samples);
     json_object_begin(w, key);
     double bw_bytes = per_second(d->bytes, runtime_ns);
     json_uint(w, "io_bytes", d->bytes);
@@ -188,10 +204,11 @@ static void json_ddir(struct json_writer *w, const char *key, const struct dir_r
     json_uint(w, "total_ios", d->ios);
     json_uint(w, "short_ios", 0);
     json_uint(w, "drop_ios", 0);
-    json_lat(w, "slat_ns", &d->slat, job, false);
-    json_lat(w, "clat_ns", &d->clat, job, true);
-    json_lat(w, "lat_ns", &d->lat, job, false);
-    const struct sample_stats *bw = &d->bw_samples, *iops = &d->iops_samples;
+    json_lat(w, "slat_ns", job->disable_slat ? &off : &d->slat, job, job->slat_percentiles);
+    json_lat(w, "clat_ns", job->disable_clat ? &off : &d->clat, job, job->clat_percentiles);
+    json_lat(w, "lat_ns", job->disable_lat ? &off : &d->lat, job, job->lat_percentiles);
+    const struct sample_stats *bw = job->disable_bw ? &no_samples : &d->bw_samples;
+    const struct sample_stats *iops = job->disable_bw ? &no_samples : &d->iops_samples;
     json_uint(w, "bw_min", bw->n ? (uint64_t)bw->min : 0);
     json_uint(w, "bw_max", bw->n ? (uint64_t)bw->max : 0);
     json_double(w, "bw_agg", d->ios ? 100.0 : 0.0);

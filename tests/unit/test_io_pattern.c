@@ -453,6 +453,37 @@ static void test_end_fsync(void **state)
     assert_int_equal(x->b.r.sync.ios, 0);
 }
 
+/* thinktime=1ms with thinktime_blocks=4: I/Os go in bursts of 4 (the job drains after each), with
+ * at least 1 ms from the end of a burst to the next submission. Counting completions (the
+ * default), at iodepth=1 each I/O of a burst waits for the one before; counting submissions
+ * (thinktime_blocks_type=issue), at iodepth=8 a burst goes out back to back. */
+static void check_think_bursts(struct fixture *x, const char *extra, unsigned depth, uint64_t within)
+{
+    char text[200];
+    snprintf(text, sizeof text, "[j]\nrw=randread\niodepth=%u\nthinktime=1ms\nthinktime_blocks=4\n%s"
+             "number_ios=40\ntime_based\nruntime=600\n", depth, extra);
+    assert_int_equal(run(x, text), 0);
+    assert_int_equal(x->seen.n, 40);
+    for (unsigned i = 1; i < x->seen.n; i++) {
+        uint64_t gap = x->seen.submit[i] - x->seen.submit[i - 1];
+        bool think = i % 4 == 0;
+        if (think ? gap < 1000 + 20 : gap > within) /* the burst's completion (20 ticks), then 1 ms */
+            fail_msg("%s: gap %llu before I/O %u", extra, (unsigned long long)gap, i);
+    }
+}
+
+static void test_thinktime(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 1);
+    check_think_bursts(x, "", 1, 40);
+    check_think_bursts(x, "thinktime_blocks_type=issue\nthinktime_spin=200\n", 8, 10);
+    /* A plain number is microseconds: thinktime=500, one I/O at a time. */
+    assert_int_equal(run(x, "[j]\nrw=randread\nthinktime=500\nnumber_ios=10\ntime_based\nruntime=600\n"), 0);
+    for (unsigned i = 1; i < x->seen.n; i++)
+        assert_in_range(x->seen.submit[i] - x->seen.submit[i - 1], 520, 560);
+}
+
 /* zipf's normalisation past DIST_ZETA_EXACT ranks: the integral tail is within 1e-9 (relative)
  * of the sum of the ranks it stands for. */
 static void test_zeta_tail(void **state)
@@ -490,6 +521,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bs_beyond_max_transfer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsync_every_n_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_end_fsync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_thinktime, setup, teardown),
         cmocka_unit_test(test_zeta_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -887,6 +887,20 @@ static void test_rate_options(void **state)
     assert_int_equal(jobs[1].end_syncs, 1); /* fsync_on_close; end_fsync was turned off again */
     assert_int_equal(jobs[2].end_syncs, 0);
     assert_int_equal(jobs[2].fsync_blocks, 0);
+    assert_int_equal(parse("[a]\nthinktime=500\nthinktime_spin=2ms\nthinktime_blocks=8\nthinktime_blocks_type=issue\n"
+                           "disable_lat=1\ndisable_bw=1\nclat_percentiles=0\nlat_percentiles=1\nsignificant_figures=6\n"
+                           "[b]\nthinktime=1s\n",
+                           &count),
+                     0);
+    assert_int_equal(jobs[0].thinktime_us, 500);
+    assert_int_equal(jobs[0].thinktime_spin_us, 2000);
+    assert_int_equal(jobs[0].thinktime_blocks, 8);
+    assert_true(jobs[0].thinktime_on_issue && jobs[0].disable_lat && jobs[0].disable_bw && jobs[0].lat_percentiles);
+    assert_false(jobs[0].clat_percentiles || jobs[0].disable_clat || jobs[0].slat_percentiles);
+    assert_non_null(find_option(&jobs[0], "disable_bw_measurement")); /* fio's name for disable_bw */
+    assert_int_equal(jobs[1].thinktime_us, 1000000);
+    assert_int_equal(jobs[1].thinktime_blocks, 1);
+    assert_true(jobs[1].clat_percentiles);
     assert_int_equal(jobs[1].loops, 1);
     static const struct {
         const char *text, *message;
@@ -896,6 +910,14 @@ static void test_rate_options(void **state)
         { "[a]\nrate=1x\n", "t.fio:2: option 'rate': bad size '1x'" },
         { "[a]\nrate_iops=,y\n", "t.fio:2: option 'rate_iops': bad number 'y'" },
         { "[a]\nloops=0\n", "t.fio:2: option 'loops': must be 1..4294967295, not 0" },
+        { "[a]\nthinktime=1.5ms\n",
+          "t.fio:2: option 'thinktime': bad time '1.5ms' (a whole number of microseconds, or with us, ms, s, m, h or d)" },
+        { "[a]\nthinktime_blocks=0\n", "t.fio:2: option 'thinktime_blocks': must be 1..4294967295, not 0" },
+        { "[a]\nthinktime_blocks_type=submit\n",
+          "t.fio:2: option 'thinktime_blocks_type': bad value 'submit' (complete or issue)" },
+        { "[a]\ndisable_lat\n", "t.fio:2: option 'disable_lat': needs a value (0 or 1)" },
+        { "[a]\nclat_percentiles=2\n", "t.fio:2: option 'clat_percentiles': must be 0 or 1, not '2'" },
+        { "[a]\nsignificant_figures=11\n", "t.fio:2: option 'significant_figures': must be 1..10, not 11" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_error(cases[i].text, cases[i].message);
