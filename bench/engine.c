@@ -9,6 +9,7 @@
 
 #include "bench/distribution.h"
 #include "bench/hotplug.h"
+#include "bench/io_shape.h"
 #include "bench/stamp.h"
 #include "bench/targets.h"
 #include "drivers/hba/outcome.h"
@@ -18,7 +19,6 @@
 #define MAX_VERIFY_BITMAP (64u << 20) /* bytes of "written" bitmaps a verify job may use */
 #define MAX_RETRIES 256
 #define STALLS_BEFORE_RETIRING 2 /* LOGICAL UNIT RESETs a LUN may need before it leaves the run */
-#define DIST_CACHE 8             /* distribution states kept per direction, by region size */
 
 _Static_assert((int)DIR_READ == (int)JOB_DDIR_READ && (int)DIR_WRITE == (int)JOB_DDIR_WRITE, "job.h and engine.h index directions alike");
 
@@ -62,12 +62,9 @@ struct run {
     /* The next new I/O, drawn and waiting for its direction's rate (dir -1: none drawn). */
     int pending_dir;
     uint64_t pending_units;
-    uint64_t seq_left;    /* rw=randread:N: I/Os until the next random offset */
     /* Rates: what each direction issued, and (rate_process=poisson) when it may issue next. */
     uint64_t issued_ios[DIR_COUNT], issued_bytes[DIR_COUNT], next_issue[DIR_COUNT];
-    /* random_distribution: a state per region size seen (zipf's zetan is costly to compute). */
-    struct dist_state *dist[DIR_COUNT][DIST_CACHE];
-    unsigned dist_used[DIR_COUNT];
+    struct io_shape shape;  /* each new I/O's size and offset */
     uint64_t generation;  /* of the first pass; pass p writes generation + p */
     bool durable;         /* passes end with a flush and a "durable" line */
     uint64_t pass;        /* current pass over the region (durable jobs) */
@@ -250,94 +247,6 @@ static void rate_issued(struct run *run, int dir, uint64_t bytes)
     run->next_issue[dir] += poisson_gap(run, mean);
 }
 
-/* How many units the next I/O of direction dir covers (HOWTO bs, bsrange, bssplit; fio's
- * get_next_buflen: a range draws min + U * max, rounded down to a multiple of min, at most max). */
-static uint64_t choose_units(struct run *run, int dir)
-{
-    const struct job_block_sizes *b = &run->job->bsz[dir];
-    uint32_t bs = b->min;
-    if (b->split_count != 0) {
-        uint64_t r = xorshift(&run->rng) % 100, acc = 0;
-        for (size_t i = 0; i < b->split_count; i++) {
-            acc += b->split[i].percent;
-            if (r < acc) {
-                bs = b->split[i].bs;
-                break;
-            }
-        }
-    } else if (b->max != b->min) {
-        double u = (double)(xorshift(&run->rng) >> 11) * (1.0 / 9007199254740992.0);
-        uint64_t v = b->min + (uint64_t)((double)b->max * u);
-        v -= v % b->min;
-        bs = (uint32_t)(v > b->max ? b->max : v);
-    }
-    return bs / run->job->bs;
-}
-
-/* The distribution state for a region of n units (random_distribution other than random). */
-static const struct dist_state *dist_for(struct run *run, int dir, uint64_t n)
-{
-    for (unsigned i = 0; i < run->dist_used[dir]; i++)
-        if (run->dist[dir][i]->n == n)
-            return run->dist[dir][i];
-    unsigned slot = run->dist_used[dir] < DIST_CACHE ? run->dist_used[dir]++ : (unsigned)(n % DIST_CACHE);
-    if (run->dist[dir][slot] == NULL && (run->dist[dir][slot] = malloc(sizeof *run->dist[dir][slot])) == NULL)
-        return NULL;
-    dist_init(run->dist[dir][slot], &run->job->dist[dir], n, run->job->bs, &run->rng);
-    return run->dist[dir][slot];
-}
-
-/* Whether this I/O goes to a random offset: random patterns, less percentage_random, and
- * rw=randread:N's sequential runs between random offsets. */
-static bool next_is_random(struct run *run, int dir)
-{
-    const struct job_spec *job = run->job;
-    if (!job_random_offsets(job))
-        return false;
-    if (job->seq_nr > 1) {
-        /* fio's ddir_seq_nr: I/Os 1..N-1 follow on, the Nth takes a new random offset. */
-        if (--run->seq_left != 0)
-            return false;
-        run->seq_left = job->seq_nr;
-    }
-    return job->percentage_random[dir] >= 100 || xorshift(&run->rng) % 100 < job->percentage_random[dir];
-}
-
-/* Where an I/O of n units on t starts. Sequential: where the last one ended, plus rw=...:N's
- * skip (fio's get_next_seq_offset: past the end it wraps to the start, or before the start,
- * going backwards, to the end); an I/O that would not fit before the end starts again at 0. */
-static uint64_t choose_unit(struct run *run, struct target *t, int dir, uint64_t n)
-{
-    const struct job_spec *job = run->job;
-    if (next_is_random(run, dir)) {
-        uint64_t u;
-        if (job->dist[dir].kind == JOB_DIST_RANDOM) {
-            u = xorshift(&run->rng) % t->units;
-        } else {
-            const struct dist_state *ds = dist_for(run, dir, t->units);
-            u = ds != NULL ? dist_next(ds, &run->rng) : xorshift(&run->rng) % t->units;
-        }
-        u = u + n <= t->units ? u : t->units - n;
-        t->seq_pos = u + n; /* a sequential I/O after it follows on, as fio's last_pos does */
-        return u;
-    }
-    uint64_t pos = t->seq_pos % t->units;
-    if (pos != 0 && job->seq_add != 0) {
-        int64_t skip = job->seq_add / (int64_t)job->bs;
-        if (skip < 0 && (uint64_t)-skip > pos)
-            pos = t->units - (uint64_t)-skip % t->units;
-        else
-            pos += (uint64_t)skip;
-        if (pos >= t->units)
-            pos = skip > 0 ? 0 : t->units - (uint64_t)-skip % t->units;
-    }
-    if (pos + n > t->units)
-        pos = 0;
-    t->seq_pos = pos + n;
-    t->next_unit += n;
-    return pos;
-}
-
 /* SYNCHRONIZE CACHE over the whole LUN (SBC-3 5.22: 0 blocks means to the end). */
 static bool submit_flush(struct run *run, unsigned slot_index, unsigned target_index, bool counted)
 {
@@ -487,7 +396,7 @@ static void submit_work(struct run *run, uint64_t now)
             return;
         if (run->pending_dir < 0) {
             run->pending_dir = choose_dir(run);
-            run->pending_units = choose_units(run, run->pending_dir);
+            run->pending_units = io_shape_size(&run->shape, run->pending_dir);
         }
         int dir = run->pending_dir;
         if (!rate_allows(run, dir, run->pending_units * run->job->bs, now)) {
@@ -498,7 +407,7 @@ static void submit_work(struct run *run, uint64_t now)
             bool mixed = run->job->rw == JOB_RW || run->job->rw == JOB_RANDRW;
             if (!mixed || share == 0)
                 return;
-            uint64_t n_other = choose_units(run, other);
+            uint64_t n_other = io_shape_size(&run->shape, other);
             if (!rate_allows(run, other, n_other * run->job->bs, now))
                 return;
             dir = run->pending_dir = other;
@@ -509,7 +418,9 @@ static void submit_work(struct run *run, uint64_t now)
             return;
         struct target *t = &run->set.t[ti];
         uint64_t n = run->pending_units < t->units ? run->pending_units : t->units;
-        uint64_t unit = choose_unit(run, t, dir, n);
+        uint64_t skipped = 0;
+        uint64_t unit = io_shape_offset(&run->shape, t, dir, &n, &skipped);
+        run->submitted_bytes += skipped; /* zoneskip counts towards the job's size, as in fio */
         if (!submit_one(run, slot, (unsigned)ti, unit, n, dir, IO_NEW))
             return;
         rate_issued(run, dir, n * run->job->bs);
@@ -844,7 +755,7 @@ static int setup(struct run *run, char *err, size_t err_len)
     run->ios_limit = job->number_ios;
     run->rng = job->randseed ? job->randseed : 0x2545f4914f6cdd1dull;
     run->pending_dir = -1;
-    run->seq_left = job->seq_nr;
+    io_shape_init(&run->shape, job, &run->rng);
     return 0;
 }
 
@@ -854,9 +765,7 @@ static void teardown(struct run *run)
         free(run->slots[i].buf);
     free(run->slots);
     free(run->free_slots);
-    for (int d = 0; d < DIR_COUNT; d++)
-        for (unsigned i = 0; i < run->dist_used[d]; i++)
-            free(run->dist[d][i]);
+    io_shape_free(&run->shape);
     targets_free(&run->set);
 }
 

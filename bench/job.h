@@ -96,6 +96,10 @@ struct job_spec {
     unsigned percentage_random[JOB_DDIRS]; /* random jobs: percent of I/Os at a random offset */
     struct job_distribution dist[JOB_DDIRS];
     uint64_t loops;          /* runs of the whole job (fio's loops=); default 1 */
+    /* zonemode=strided: zone_size bytes done in each zone of zone_range bytes, zone_skip bytes
+     * between zones; zone_size 0: no zones (zonemode=none). */
+    uint64_t zone_size, zone_range, zone_skip;
+    bool zonemode_strided;
     unsigned iodepth;        /* default 1 */
     uint64_t runtime_ms;     /* 0: no time limit */
     bool time_based;         /* run for runtime_ms even when size is done, wrapping around */

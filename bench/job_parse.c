@@ -865,6 +865,48 @@ static int apply_significant_figures(struct job_spec *job, const char *value, ch
     return uint_value(value, 1, 10, &v, why, why_len);
 }
 
+/* HOWTO zonemode: none, strided (zonesize, zonerange, zoneskip) or zbd (zoned block devices). */
+static int apply_zonemode(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strcmp(value, "none") == 0 || strcmp(value, "strided") == 0) {
+        job->zonemode_strided = value[0] == 's';
+        return 0;
+    }
+    if (strcmp(value, "zbd") == 0)
+        snprintf(why, why_len, "zbd is not supported: lunbench drives no zoned block devices (ZBC)");
+    else
+        snprintf(why, why_len, "bad value '%s' (none, strided)", value);
+    return -1;
+}
+
+static int zone_value(const char *value, uint64_t *bytes, char *why, size_t why_len)
+{
+    if (size_value(value, bytes, why, why_len) != 0)
+        return -1;
+    if (*bytes % JOB_SECTOR != 0) {
+        snprintf(why, why_len, "must be a multiple of 512, not %s", value);
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_zonesize(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return zone_value(value, &job->zone_size, why, why_len);
+}
+
+static int apply_zonerange(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return zone_value(value, &job->zone_range, why, why_len);
+}
+
+static int apply_zoneskip(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return zone_value(value, &job->zone_skip, why, why_len);
+}
+
 static int apply_loops(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return uint_value(value, 1, UINT32_MAX, &job->loops, why, why_len);
@@ -1229,6 +1271,10 @@ static const struct job_option_def job_options[] = {
     { "percentage_random", NULL, apply_percentage_random },
     { "random_distribution", NULL, apply_random_distribution },
     { "loops", NULL, apply_loops },
+    { "zonemode", NULL, apply_zonemode },
+    { "zonesize", NULL, apply_zonesize },
+    { "zonerange", NULL, apply_zonerange },
+    { "zoneskip", NULL, apply_zoneskip },
     { "fsync", NULL, apply_fsync },
     { "thinktime", NULL, apply_thinktime },
     { "thinktime_spin", NULL, apply_thinktime_spin },
@@ -1457,6 +1503,24 @@ static int job_sizes_finish(const struct job_parser *ps, struct job_spec *job)
         snprintf(msg, sizeof msg, "option 'rw': the skip of %" PRId64 " bytes is not a multiple of the block size %"
                  PRIu32, job->seq_add, unit);
         return parser_fail(ps, option_line(job, "rw"), msg);
+    }
+    if (!job->zonemode_strided && (job->zone_size || job->zone_range || job->zone_skip))
+        return parser_fail(ps, option_line(job, job->zone_size ? "zonesize" : job->zone_range ? "zonerange" : "zoneskip"),
+                           "zonesize, zonerange and zoneskip need zonemode=strided (fio: zonemode=none and zonesize "
+                           "are not compatible)");
+    if (job->zonemode_strided) {
+        if (job->zone_size == 0)
+            return parser_fail(ps, option_line(job, "zonemode"), "option 'zonemode': strided needs a zonesize");
+        if (job->zone_range == 0)
+            job->zone_range = job->zone_size; /* fio's default */
+        if (job->zone_size % unit || job->zone_range % unit || job->zone_skip % unit) {
+            snprintf(msg, sizeof msg, "zonesize, zonerange and zoneskip must be multiples of the block size %" PRIu32,
+                     unit);
+            return parser_fail(ps, option_line(job, "zonemode"), msg);
+        }
+        if (job->verify && job->rw == JOB_WRITE)
+            return parser_fail(ps, option_line(job, "zonemode"), "option 'zonemode': a verified sequential write (a "
+                               "durable pass over the region) cannot skip zones");
     }
     if (job->verify && job->rw == JOB_WRITE && job->bsz[JOB_DDIR_WRITE].min != job->bsz[JOB_DDIR_WRITE].max)
         return parser_fail(ps, line, "a verified sequential write (a durable pass over the region) takes one "

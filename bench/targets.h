@@ -24,7 +24,9 @@ struct target {
     uint64_t units;          /* I/O units (the job's smallest bs) in the region */
     uint32_t blocks_per_unit;
     uint64_t next_unit;      /* units issued sequentially (durable jobs count their passes by it) */
-    uint64_t seq_pos;        /* where the last sequential I/O ended, in units from the region start */
+    uint64_t seq_pos;        /* where the last I/O ended, in units from the region start */
+    uint64_t zone_start;     /* zonemode=strided: the current zone, in units */
+    uint64_t zone_bytes;     /* bytes done in it */
     uint64_t verify_unit;    /* read-back cursor */
     unsigned in_flight;
     unsigned max_in_flight;  /* the smaller of cmd_per_lun and the LUN's fair share of iodepth */

@@ -484,6 +484,36 @@ static void test_thinktime(void **state)
         assert_in_range(x->seen.submit[i] - x->seen.submit[i - 1], 520, 560);
 }
 
+/* disk-zone-profile.fio's zonemode=strided, scaled down: 256k read in each zone, 1m skipped
+ * between zones; the skipped bytes count towards the region, so one sweep of the 4 MiB LUN. */
+static void test_strided_zones_sequential(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 1);
+    assert_int_equal(run(x, "[j]\nrw=read\nbs=64k\nzonemode=strided\nzonesize=256k\nzoneskip=1m\n"), 0);
+    assert_int_equal(x->seen.n, 16);
+    for (unsigned i = 0; i < 16; i++) {
+        uint64_t zone = i / 4, want = (zone * 1280 + (i % 4) * 64) * 2; /* KiB to 512-byte LBAs */
+        assert_int_equal(x->seen.lba[i], want);
+    }
+}
+
+/* Random offsets stay in the zone's range (zonerange=512k) until zonesize (64k) was done there. */
+static void test_strided_zones_random(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 1);
+    assert_int_equal(run(x, "[j]\nrw=randread\nbs=4k\nzonemode=strided\nzonesize=64k\nzonerange=512k\n"
+                            "number_ios=160\ntime_based\nruntime=600\n"), 0);
+    assert_int_equal(x->seen.n, 160);
+    for (unsigned i = 0; i < x->seen.n; i++) {
+        uint64_t zone = (i / 16) % 8, lo = zone * 1024, hi = lo + 1024; /* 512k zones of LBAs */
+        if (x->seen.lba[i] < lo || x->seen.lba[i] + 8 > hi)
+            fail_msg("I/O %u at LBA %llu, outside zone %llu", i, (unsigned long long)x->seen.lba[i],
+                     (unsigned long long)zone);
+    }
+}
+
 /* zipf's normalisation past DIST_ZETA_EXACT ranks: the integral tail is within 1e-9 (relative)
  * of the sum of the ranks it stands for. */
 static void test_zeta_tail(void **state)
@@ -522,6 +552,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fsync_every_n_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_end_fsync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_thinktime, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_strided_zones_sequential, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_strided_zones_random, setup, teardown),
         cmocka_unit_test(test_zeta_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

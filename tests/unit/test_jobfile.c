@@ -901,6 +901,14 @@ static void test_rate_options(void **state)
     assert_int_equal(jobs[1].thinktime_us, 1000000);
     assert_int_equal(jobs[1].thinktime_blocks, 1);
     assert_true(jobs[1].clat_percentiles);
+    assert_int_equal(parse("[a]\nzonemode=strided\nzonesize=256m\nzoneskip=2g\n[b]\nzonemode=strided\nzonesize=64k\n"
+                           "zonerange=1m\n[c]\nzonemode=none\n",
+                           &count),
+                     0);
+    assert_true(jobs[0].zone_size == 256ull << 20 && jobs[0].zone_range == 256ull << 20);
+    assert_true(jobs[0].zone_skip == 2ull << 30);
+    assert_true(jobs[1].zone_range == 1 << 20);
+    assert_int_equal(jobs[2].zone_size, 0);
     assert_int_equal(jobs[1].loops, 1);
     static const struct {
         const char *text, *message;
@@ -912,6 +920,16 @@ static void test_rate_options(void **state)
         { "[a]\nloops=0\n", "t.fio:2: option 'loops': must be 1..4294967295, not 0" },
         { "[a]\nthinktime=1.5ms\n",
           "t.fio:2: option 'thinktime': bad time '1.5ms' (a whole number of microseconds, or with us, ms, s, m, h or d)" },
+        { "[a]\nzonemode=zbd\n",
+          "t.fio:2: option 'zonemode': zbd is not supported: lunbench drives no zoned block devices (ZBC)" },
+        { "[a]\nzonemode=striped\n", "t.fio:2: option 'zonemode': bad value 'striped' (none, strided)" },
+        { "[a]\nzonesize=1m\n",
+          "t.fio:2: zonesize, zonerange and zoneskip need zonemode=strided (fio: zonemode=none and zonesize are not "
+          "compatible)" },
+        { "[a]\nzonemode=strided\n", "t.fio:2: option 'zonemode': strided needs a zonesize" },
+        { "[a]\nzonemode=strided\nzonesize=6k\n",
+          "t.fio:2: zonesize, zonerange and zoneskip must be multiples of the block size 4096" },
+        { "[a]\nzoneskip=100\n", "t.fio:2: option 'zoneskip': must be a multiple of 512, not 100" },
         { "[a]\nthinktime_blocks=0\n", "t.fio:2: option 'thinktime_blocks': must be 1..4294967295, not 0" },
         { "[a]\nthinktime_blocks_type=submit\n",
           "t.fio:2: option 'thinktime_blocks_type': bad value 'submit' (complete or issue)" },
