@@ -29,12 +29,19 @@ typedef int (*job_apply_fn)(struct job_spec *job, const char *value, char *why, 
 struct job_option_def {
     const char *name;
     const char *fio_name; /* the name fio prints in "job options" when name is an alias */
-    job_apply_fn apply;   /* NULL: a bool option (0 or 1) stored at bool_field */
+    job_apply_fn apply;   /* NULL: a bool option (0 or 1) stored at bool_field, or refused */
     size_t bool_field;
+    const char *refused;  /* fio's option, refused for this reason */
 };
 
 #define BOOL_FIELD(name) NULL, NULL, offsetof(struct job_spec, name)
 #define BOOL_ALIAS(fio, name) fio, NULL, offsetof(struct job_spec, name)
+#define REFUSED(why) NULL, NULL, 0, why
+
+#define CONCURRENT "it needs jobs that run side by side, which come with issue 9 (lunbench runs them one after another)"
+#define NO_LOGS "fio's log files are not written yet (the JSON holds the per-second samples' statistics)"
+#define NO_LATENCY_TARGET "fio's search for the queue depth that meets a latency target is not implemented"
+#define NO_STEADYSTATE "steady-state detection is not implemented"
 
 /* ---- values ---- */
 
@@ -1070,7 +1077,8 @@ static int apply_verify(struct job_spec *job, const char *value, char *why, size
         job->verify = false;
         return 0;
     }
-    snprintf(why, why_len, "verify=%s is not supported (crc32c, crc32c-intel, crc32, or 0 for none)", value);
+    snprintf(why, why_len, "verify=%s is not supported (crc32c, crc32c-intel, crc32, or 0 for none: lunbench's "
+             "stamps carry a CRC32C; md5, sha1, sha256, xxhash, pattern and meta are not implemented)", value);
     return -1;
 }
 
@@ -1301,6 +1309,42 @@ static const struct job_option_def job_options[] = {
     { "luns", NULL, apply_luns },
     { "lun_order", NULL, apply_lun_order },
     { "numjobs", NULL, apply_numjobs },
+    { "timeout", "runtime", apply_runtime }, /* fio's old name for runtime */
+    /* Refused, each with its reason. */
+    { "startdelay", REFUSED(CONCURRENT) },
+    { "flow", REFUSED(CONCURRENT) },
+    { "flow_id", REFUSED(CONCURRENT) },
+    { "flow_sleep", REFUSED(CONCURRENT) },
+    { "flow_watermark", REFUSED(CONCURRENT) },
+    { "wait_for", REFUSED(CONCURRENT) },
+    { "exit_what", REFUSED(CONCURRENT) },
+    { "offset_increment", REFUSED("it spreads numjobs clones over the region: " CONCURRENT) },
+    { "cpus_allowed", REFUSED("CPU placement of fio's processes: " CONCURRENT) },
+    { "cpus_allowed_policy", REFUSED("CPU placement of fio's processes: " CONCURRENT) },
+    { "numa_cpu_nodes", REFUSED("NUMA placement of fio's processes is not implemented") },
+    { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
+    { "random_generator", REFUSED("lunbench's offsets come from xorshift64; fio's tausworthe and lfsr sequences (and "
+                                  "lfsr's every-block-once promise) are not implemented") },
+    { "latency_target", REFUSED(NO_LATENCY_TARGET) },
+    { "latency_window", REFUSED(NO_LATENCY_TARGET) },
+    { "latency_percentile", REFUSED(NO_LATENCY_TARGET) },
+    { "latency_run", REFUSED(NO_LATENCY_TARGET) },
+    { "write_bw_log", REFUSED(NO_LOGS) },
+    { "write_lat_log", REFUSED(NO_LOGS) },
+    { "write_iops_log", REFUSED(NO_LOGS) },
+    { "write_hist_log", REFUSED(NO_LOGS) },
+    { "log_avg_msec", REFUSED(NO_LOGS) },
+    { "log_offset", REFUSED(NO_LOGS) },
+    { "log_hist_msec", REFUSED(NO_LOGS) },
+    { "steadystate", REFUSED(NO_STEADYSTATE) },
+    { "ss", REFUSED(NO_STEADYSTATE) },
+    { "ss_dur", REFUSED(NO_STEADYSTATE) },
+    { "ss_ramp", REFUSED(NO_STEADYSTATE) },
+    { "ignore_error", REFUSED("lunbench counts every failed I/O by its SCSI outcome and goes on (fio's "
+                              "continue_on_error=all); fio's errno lists do not map onto SCSI sense") },
+    { "verify_backlog", REFUSED("lunbench reads back after the write phase, not during it") },
+    { "verify_pattern", REFUSED("verify=pattern is not implemented (lunbench's stamps carry a CRC32C)") },
+    { "verify_interval", REFUSED("lunbench stamps and checks every logical block") },
     { "filename", NULL, apply_filename },
     { "directory", NULL, apply_filename },
     { "filename_format", NULL, apply_filename },
@@ -1400,6 +1444,10 @@ static int job_option_set(struct job_spec *job, const char *key, const char *val
         return -1;
     }
     char why[JOB_WHY_MAX];
+    if (def->refused != NULL) {
+        snprintf(msg, msg_len, "option '%s': not supported: %s", key, def->refused);
+        return -1;
+    }
     int rc = def->apply != NULL ? def->apply(job, value, why, sizeof why)
                                 : bool_value(value, false, (bool *)((char *)job + def->bool_field), why, sizeof why);
     if (rc != 0 ||
