@@ -184,6 +184,11 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         bench_report_job(&jobs[i], &results[i], m->tsc.hz);
         for (int k = 0; k < ERR_KINDS; k++)
             errors |= results[i].errors[k] != 0;
+        if (i + 1 < n && bench_job_ends_the_run(&jobs[i], &results[i])) {
+            printf("bench: job '%s' ended the run (%s): %zu job%s not run\n", jobs[i].name,
+                   jobs[i].exitall ? "exitall" : "exitall_on_error", n - i - 1, n - i - 1 == 1 ? "" : "s");
+            n = i + 1; /* the JSON lists the jobs that ran */
+        }
     }
     for (unsigned h = 0; h < scan->hba_count; h++) {
         const struct hba_stats *st = &scan->seams[h]->stats;

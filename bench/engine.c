@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/buffer_fill.h"
 #include "bench/distribution.h"
 #include "bench/hotplug.h"
 #include "bench/io_shape.h"
@@ -58,6 +59,7 @@ struct run {
     unsigned n_slots, in_flight;
     unsigned *free_slots, n_free;
     uint64_t rng;
+    uint64_t data_rng;    /* what writes carry: apart from rng, so data never moves the offsets */
     unsigned rr_cursor;
     /* The next new I/O, drawn and waiting for its direction's rate (dir -1: none drawn). */
     int pending_dir;
@@ -161,6 +163,8 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
         struct stamp_id id = { l->hba, l->target, l->lun };
         for (uint32_t b = 0; b < blocks; b++)
             stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass);
+    } else if (dir == DIR_WRITE) {
+        buffer_fill_write(run->job, s->buf, len, lba * (l->block_size / 512), &run->data_rng);
     }
     unsigned q = t->next_queue++ % t->hba->num_queues;
     uint64_t before = run->env->now();
@@ -730,6 +734,7 @@ static int setup(struct run *run, char *err, size_t err_len)
             if ((run->set.t[i].written = calloc((run->set.t[i].units + 7) / 8, 1)) == NULL)
                 return -1;
     }
+    run->data_rng = (job->randseed ? job->randseed : 1) ^ 0x9e3779b97f4a7c15ull;
     run->n_slots = job->iodepth;
     run->slots = calloc(run->n_slots, sizeof *run->slots);
     run->free_slots = calloc(run->n_slots, sizeof *run->free_slots);
@@ -742,7 +747,10 @@ static int setup(struct run *run, char *err, size_t err_len)
                      job->iodepth, job->bs_max);
             return -1;
         }
-        memset(run->slots[i].buf, 0, job->bs_max);
+        if (writes)
+            buffer_fill_init(job, run->slots[i].buf, job->bs_max, &run->data_rng);
+        else
+            memset(run->slots[i].buf, 0, job->bs_max);
         run->free_slots[i] = run->n_slots - 1 - i;
     }
     run->n_free = run->n_slots;
@@ -906,4 +914,12 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
     teardown(run);
     free(run);
     return r->stopped ? -1 : 0;
+}
+
+bool bench_job_ends_the_run(const struct job_spec *job, const struct job_result *r)
+{
+    uint64_t errors = 0;
+    for (int k = 0; k < ERR_KINDS; k++)
+        errors += r->errors[k];
+    return job->exitall || (job->exitall_on_error && (errors != 0 || r->stopped));
 }

@@ -57,4 +57,8 @@ struct job_result {
  * early (r->stop_reason says why; what was measured so far is kept). */
 int bench_run_job(const struct job_spec *job, const struct bench_env *env, struct job_result *r);
 
+/* Whether the jobs after this one still run: not after a job with exitall, nor after one with
+ * exitall_on_error that failed (errors, or stopped early). */
+bool bench_job_ends_the_run(const struct job_spec *job, const struct job_result *r);
+
 #endif

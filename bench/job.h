@@ -68,6 +68,11 @@ struct job_distribution {
 
 enum job_rate_process { JOB_RATE_LINEAR, JOB_RATE_POISSON };
 
+/* What writes carry (unless verify= stamps them): fio's random data (the default), zeros
+ * (zero_buffers) or buffer_pattern repeated. */
+enum job_buffers { JOB_BUFFERS_RANDOM, JOB_BUFFERS_ZERO, JOB_BUFFERS_PATTERN };
+#define JOB_PATTERN_MAX 512 /* fio's MAX_PATTERN_SIZE */
+
 #define JOB_NAME_MAX 64
 #define JOB_MAX_OPTIONS 48
 #define JOB_KEY_MAX 32
@@ -127,6 +132,14 @@ struct job_spec {
     /* What the report leaves out or adds (fio's disable_*, *_percentiles). */
     bool disable_lat, disable_clat, disable_slat, disable_bw;
     bool lat_percentiles, clat_percentiles, slat_percentiles;
+    /* exitall: the jobs after this one do not run once it ends (fio terminates the others);
+     * exitall_on_error: the same when it ends with an error. */
+    bool exitall, exitall_on_error;
+    enum job_buffers buffers;
+    bool refill_buffers;   /* random data: new for every write */
+    bool scramble_buffers; /* random data: a little of it changed for every write (fio's default) */
+    uint8_t pattern[JOB_PATTERN_MAX];
+    size_t pattern_len;
     bool verify;             /* verify=crc32c: stamped blocks, read back and checked */
     bool do_verify;          /* default true: the read-back phase after writing */
     uint64_t verify_generation; /* lunbench: a verifying read fails blocks stamped before this */

@@ -914,6 +914,108 @@ static int apply_zoneskip(struct job_spec *job, const char *value, char *why, si
     return zone_value(value, &job->zone_skip, why, why_len);
 }
 
+static int apply_exitall(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, true, &job->exitall, why, why_len);
+}
+
+static int apply_exitall_on_error(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, true, &job->exitall_on_error, why, why_len);
+}
+
+static unsigned hex_digit(char c)
+{
+    return isdigit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(tolower((unsigned char)c) - 'a' + 10);
+}
+
+/* HOWTO buffer_pattern: quoted strings and 0x hex numbers, one after another ("abc"0x0d0a). A
+ * decimal number fio stores in a byte order of its own: refused, write it in hex. */
+static int apply_buffer_pattern(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    uint8_t out[JOB_PATTERN_MAX];
+    size_t n = 0;
+    const char *p = value;
+    while (*p != '\0') {
+        if (*p == '"' || *p == '\'') {
+            const char *end = strchr(p + 1, *p);
+            if (end == NULL) {
+                snprintf(why, why_len, "unterminated string in '%.60s'", value);
+                return -1;
+            }
+            for (const char *c = p + 1; c < end; c++) {
+                if (n == sizeof out)
+                    goto too_long;
+                out[n++] = (uint8_t)*c;
+            }
+            p = end + 1;
+        } else if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+            p += 2;
+            size_t digits = strspn(p, "0123456789abcdefABCDEF");
+            if (digits == 0) {
+                snprintf(why, why_len, "bad hex number in '%.60s'", value);
+                return -1;
+            }
+            if (n + (digits + 1) / 2 > sizeof out)
+                goto too_long;
+            size_t i = 0;
+            if (digits % 2 != 0) /* an odd leading digit is a byte of its own */
+                out[n++] = (uint8_t)hex_digit(p[i++]);
+            for (; i < digits; i += 2)
+                out[n++] = (uint8_t)(hex_digit(p[i]) << 4 | hex_digit(p[i + 1]));
+            p += digits;
+        } else {
+            snprintf(why, why_len, "bad pattern '%.60s' (quoted strings and 0x hex numbers; write a decimal number in "
+                     "hex)", value);
+            return -1;
+        }
+    }
+    if (n == 0) {
+        snprintf(why, why_len, "empty pattern");
+        return -1;
+    }
+    memcpy(job->pattern, out, n);
+    job->pattern_len = n;
+    job->buffers = JOB_BUFFERS_PATTERN;
+    return 0;
+too_long:
+    snprintf(why, why_len, "pattern longer than %d bytes", JOB_PATTERN_MAX);
+    return -1;
+}
+
+static int apply_zero_buffers(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    bool zero;
+    if (bool_value(value, true, &zero, why, why_len) != 0)
+        return -1;
+    if (zero)
+        job->buffers = JOB_BUFFERS_ZERO;
+    else if (job->buffers == JOB_BUFFERS_ZERO)
+        job->buffers = JOB_BUFFERS_RANDOM;
+    return 0;
+}
+
+static int apply_refill_buffers(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, true, &job->refill_buffers, why, why_len);
+}
+
+/* HOWTO continue_on_error: lunbench always goes on after a failed I/O or verify, counting it, which
+ * is fio's "all" (fio's default, none, ends the job at the first error). */
+static int apply_continue_on_error(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strcmp(value, "all") == 0 || strcmp(value, "1") == 0)
+        return 0;
+    snprintf(why, why_len, "only 'all' (or 1) is supported: lunbench goes on after every failed I/O and verify, "
+             "counting each, not '%s'", value);
+    return -1;
+}
+
 static int apply_loops(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return uint_value(value, 1, UINT32_MAX, &job->loops, why, why_len);
@@ -1298,6 +1400,13 @@ static const struct job_option_def job_options[] = {
     { "clat_percentiles", BOOL_FIELD(clat_percentiles) },
     { "slat_percentiles", BOOL_FIELD(slat_percentiles) },
     { "significant_figures", NULL, apply_significant_figures },
+    { "exitall", NULL, apply_exitall },
+    { "continue_on_error", NULL, apply_continue_on_error },
+    { "buffer_pattern", NULL, apply_buffer_pattern },
+    { "zero_buffers", NULL, apply_zero_buffers },
+    { "refill_buffers", NULL, apply_refill_buffers },
+    { "scramble_buffers", BOOL_FIELD(scramble_buffers) },
+    { "exitall_on_error", NULL, apply_exitall_on_error },
     { "fdatasync", NULL, apply_fdatasync },
     { "end_fsync", NULL, apply_end_fsync },
     { "fsync_on_close", NULL, apply_fsync_on_close },
@@ -1394,6 +1503,7 @@ void job_spec_defaults(struct job_spec *job)
     job->loops = 1;
     job->thinktime_blocks = 1;
     job->clat_percentiles = true;
+    job->scramble_buffers = true;
     job->iodepth = 1;
     job->do_verify = true;
     job->randseed = JOB_DEFAULT_RANDSEED;

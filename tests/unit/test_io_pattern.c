@@ -514,6 +514,52 @@ static void test_strided_zones_random(void **state)
     }
 }
 
+/* What writes carry: zero_buffers zeros, buffer_pattern its bytes repeated, fio's default random
+ * data that differs from write to write (scramble_buffers), refill_buffers new data each time,
+ * scramble_buffers=0 the same data every time. */
+static void test_buffer_contents(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 1);
+    struct fake_lun *l = x->b.f.luns[0];
+    fake_lun_store(l);
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\nzero_buffers\n"), 0);
+    for (unsigned i = 0; i < 16384; i++)
+        assert_int_equal(l->data[i], 0);
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\nbuffer_pattern=\"ab\"0x0d0a07\n"), 0);
+    static const uint8_t want[] = { 'a', 'b', 0x0d, 0x0a, 0x07 };
+    for (unsigned i = 0; i < 16384; i++)
+        assert_int_equal(l->data[i], want[(i % 4096) % 5]); /* each 4k write starts the pattern again */
+    /* Random: no two 512-byte sectors of the default hold the same bytes. */
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\n"), 0);
+    for (unsigned a = 0; a < 32; a++)
+        for (unsigned b = a + 1; b < 32; b++)
+            assert_memory_not_equal(l->data + a * 512, l->data + b * 512, 512);
+    /* scramble_buffers=0: every write of a slot carries the same data (iodepth 1: one slot). */
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\nscramble_buffers=0\n"), 0);
+    assert_memory_equal(l->data, l->data + 4096, 4096);
+    /* refill_buffers: all of it new, the first 16 bytes of each sector too. */
+    assert_int_equal(run(x, "[j]\nrw=write\nbs=4k\nsize=16k\nscramble_buffers=0\nrefill_buffers\n"), 0);
+    assert_memory_not_equal(l->data + 100, l->data + 4096 + 100, 400);
+}
+
+/* exitall ends the run after its job; exitall_on_error only after a job that failed. */
+static void test_exitall(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 1);
+    x->b.f.luns[0]->media_error_lba = 0;
+    assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\nexitall_on_error=1\n"), 0);
+    assert_true(bench_job_ends_the_run(&x->b.job, &x->b.r)); /* its first read failed */
+    x->b.f.luns[0]->media_error_lba = -1;
+    assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\nexitall_on_error=1\n"), 0);
+    assert_false(bench_job_ends_the_run(&x->b.job, &x->b.r));
+    assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\nexitall\n"), 0);
+    assert_true(bench_job_ends_the_run(&x->b.job, &x->b.r));
+    assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\n"), 0);
+    assert_false(bench_job_ends_the_run(&x->b.job, &x->b.r));
+}
+
 /* zipf's normalisation past DIST_ZETA_EXACT ranks: the integral tail is within 1e-9 (relative)
  * of the sum of the ranks it stands for. */
 static void test_zeta_tail(void **state)
@@ -554,6 +600,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_thinktime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strided_zones_sequential, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strided_zones_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_buffer_contents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exitall, setup, teardown),
         cmocka_unit_test(test_zeta_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -912,6 +912,19 @@ static void test_rate_options(void **state)
     assert_true(jobs[0].zone_skip == 2ull << 30);
     assert_true(jobs[1].zone_range == 1 << 20);
     assert_int_equal(jobs[2].zone_size, 0);
+    assert_int_equal(parse("[a]\nbuffer_pattern=0x5\"xy\"0xdeadbeef\nexitall\n[b]\nzero_buffers\nrefill_buffers\n"
+                           "scramble_buffers=0\nexitall_on_error=1\n[c]\nzero_buffers=1\nzero_buffers=0\n",
+                           &count),
+                     0);
+    static const uint8_t pattern[] = { 0x05, 'x', 'y', 0xde, 0xad, 0xbe, 0xef };
+    assert_int_equal(jobs[0].buffers, JOB_BUFFERS_PATTERN);
+    assert_int_equal(jobs[0].pattern_len, sizeof pattern);
+    assert_memory_equal(jobs[0].pattern, pattern, sizeof pattern);
+    assert_true(jobs[0].exitall && !jobs[0].exitall_on_error && jobs[0].scramble_buffers);
+    assert_int_equal(jobs[1].buffers, JOB_BUFFERS_ZERO);
+    assert_true(jobs[1].refill_buffers && !jobs[1].scramble_buffers && jobs[1].exitall_on_error);
+    assert_int_equal(jobs[2].buffers, JOB_BUFFERS_RANDOM);
+    assert_int_equal(parse("[a]\ncontinue_on_error=all\n[b]\ncontinue_on_error=1\n", &count), 0);
     assert_int_equal(parse("[a]\ntimeout=60\n", &count), 0); /* fio's old name for runtime */
     assert_int_equal(jobs[0].runtime_ms, 60000);
     expect_option(&jobs[0], 0, "runtime", "60", 2);
@@ -925,6 +938,17 @@ static void test_rate_options(void **state)
         { "[a]\nloops=0\n", "t.fio:2: option 'loops': must be 1..4294967295, not 0" },
         { "[a]\nthinktime=1.5ms\n",
           "t.fio:2: option 'thinktime': bad time '1.5ms' (a whole number of microseconds, or with us, ms, s, m, h or d)" },
+        { "[a]\nbuffer_pattern=1234\n",
+          "t.fio:2: option 'buffer_pattern': bad pattern '1234' (quoted strings and 0x hex numbers; write a decimal "
+          "number in hex)" },
+        { "[a]\nbuffer_pattern=\"abc\n", "t.fio:2: option 'buffer_pattern': unterminated string in '\"abc'" },
+        { "[a]\nbuffer_pattern=0x\n", "t.fio:2: option 'buffer_pattern': bad hex number in '0x'" },
+        { "[a]\nbuffer_pattern=\"\"\n", "t.fio:2: option 'buffer_pattern': empty pattern" },
+        { "[a]\nscramble_buffers\n", "t.fio:2: option 'scramble_buffers': needs a value (0 or 1)" },
+        { "[a]\ncontinue_on_error=none\n",
+          "t.fio:2: option 'continue_on_error': only 'all' (or 1) is supported: lunbench goes on after every failed "
+          "I/O and verify, counting each, not 'none'" },
+        { "[a]\nexitall=2\n", "t.fio:2: option 'exitall': must be 0 or 1, not '2'" },
         { "[a]\nstartdelay=4\n",
           "t.fio:2: option 'startdelay': not supported: it needs jobs that run side by side, which come with issue 9 "
           "(lunbench runs them one after another)" },
