@@ -1016,6 +1016,24 @@ static int apply_continue_on_error(struct job_spec *job, const char *value, char
     return -1;
 }
 
+/* HOWTO ioengine: lunbench drives the LUNs itself with polled virtio-scsi requests, whichever
+ * engine of a block device a job names; an engine of something else (a file system, the network,
+ * RDMA, HTTP, GPUs, persistent memory, passthrough commands) is not a job for these LUNs. */
+static int apply_ioengine(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    (void)job;
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    static const char *const block_engines[] = { "sync", "psync", "vsync", "pvsync", "pvsync2", "libaio", "io_uring",
+                                                 "posixaio", "solarisaio", "windowsaio", "mmap", "null" };
+    for (size_t i = 0; i < sizeof block_engines / sizeof block_engines[0]; i++)
+        if (strcmp(value, block_engines[i]) == 0)
+            return 0;
+    snprintf(why, why_len, "'%.40s' is not an engine of a block device (lunbench runs the jobs of sync, psync, "
+             "vsync, pvsync, pvsync2, libaio, io_uring, posixaio, mmap and null on its LUNs)", value);
+    return -1;
+}
+
 static int apply_loops(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return uint_value(value, 1, UINT32_MAX, &job->loops, why, why_len);
@@ -1458,7 +1476,7 @@ static const struct job_option_def job_options[] = {
     { "directory", NULL, apply_filename },
     { "filename_format", NULL, apply_filename },
     /* Accepted so that fio files run unchanged; they do not change what lunbench does. */
-    { "ioengine", NULL, apply_ignored_string },
+    { "ioengine", NULL, apply_ioengine },
     { "direct", NULL, apply_ignored_bool },
     { "buffered", NULL, apply_ignored_bool },
     { "invalidate", NULL, apply_ignored_bool },

@@ -369,6 +369,9 @@ static void test_errors(void **state)
         { "[job]\nname=\n", "t.fio:2: option 'name': a job name has 1 to 63 characters" },
         { "[job]\nname\n", "t.fio:2: option 'name': needs a value" },
         { "[job]\nioengine\n", "t.fio:2: option 'ioengine': needs a value" },
+        { "[job]\nioengine=ftruncate\n",
+          "t.fio:2: option 'ioengine': 'ftruncate' is not an engine of a block device (lunbench runs the jobs of sync, "
+          "psync, vsync, pvsync, pvsync2, libaio, io_uring, posixaio, mmap and null on its LUNs)" },
         { "[job]\nrw=randtrim\n", "t.fio:2: option 'rw': 'randtrim' is not supported (lunbench does not trim)" },
         { "[job]\nrw=Read\n",
           "t.fio:2: option 'rw': bad value 'Read' (read, write, randread, randwrite, rw, readwrite, randrw)" },
@@ -494,7 +497,7 @@ static void test_limits(void **state)
     static const char *const keys[] = {
         "name=a", "description=d", "rw=read", "rwmixread=50", "rwmixwrite=50", "bs=4k", "iodepth=1", "runtime=1",
         "ramp_time=0", "time_based", "size=1m", "offset=0", "number_ios=0", "rate_iops=0", "verify=0", "do_verify=1",
-        "randseed=1", "percentile_list=50", "luns=all", "lun_order=random", "numjobs=1", "ioengine=x", "direct=1",
+        "randseed=1", "percentile_list=50", "luns=all", "lun_order=random", "numjobs=1", "ioengine=io_uring", "direct=1",
         "buffered=0", "invalidate=1", "randrepeat=1", "gtod_reduce=0", "thread", "group_reporting", "stonewall",
         "new_group", "norandommap", "iodepth_batch=1", "iodepth_batch_complete_min=1", "iodepth_low=1",
         "end_fsync=0", "fsync_on_close=0",
