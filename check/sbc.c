@@ -571,6 +571,88 @@ CHECK(write_protected)
     return CHECK_PASS;
 }
 
+/* SBC-4 5.46, 5.47: WRITE SAME writes its one block of data to every LBA of the range. Two
+ * blocks from LBA 2; a LUN without WRITE SAME SKIPs (it is optional). */
+static enum check_result write_same(const struct check_lun *l, bool sixteen, char *why, size_t why_len)
+{
+    uint32_t bs = l->info->block_size;
+    if (!check_ready_disk(l) || write_protected_now(l) || l->info->blocks < 4)
+        return check_skip(why, why_len, "not a ready, writable disk of 4 blocks or more");
+    if (2u * bs > CHECK_BUF)
+        return check_skip(why, why_len, "blocks larger than the check's buffer");
+    uint8_t cdb[SCSI_CDB_MAX] = { sixteen ? SCSI_OP_WRITE_SAME16 : SCSI_OP_WRITE_SAME10 };
+    if (sixteen) {
+        scsi_put_be64(cdb + 2, 2);
+        scsi_put_be32(cdb + 10, 2);
+    } else {
+        scsi_put_be32(cdb + 2, 2);
+        scsi_put_be16(cdb + 7, 2);
+    }
+    check_pattern_fill(l->buf, bs, 2);
+    struct answer a;
+    if (!check_send_dir(l, cdb, sixteen ? 16 : 10, HBA_DIR_OUT, bs, &a))
+        return COMMAND_LOST(&a);
+    if (a.v.outcome == HBA_OUTCOME_UNSUPPORTED)
+        return check_skip(why, why_len, "the LUN does not support WRITE SAME (it is optional)");
+    if (!check_good(&a))
+        return check_fail(&a, why, why_len, "GOOD");
+    if (!read_lbas(l, 16, 2, 2, 0, 2, &a))
+        return COMMAND_LOST(&a);
+    if (!check_good(&a) || a.got != 2 * bs || !check_pattern_holds(l->buf, bs, 2) ||
+        !check_pattern_holds(l->buf + bs, bs, 2))
+        return check_fail(&a, why, why_len, "the READ(16) after it: GOOD with the one block in both LBAs");
+    return CHECK_PASS;
+}
+
+CHECK(write_same10_read_back) { return write_same(l, false, why, why_len); }
+CHECK(write_same16_read_back) { return write_same(l, true, why, why_len); }
+
+/* SBC-4 5.30 and 6.6.6: where page B2 offers UNMAP (LBPU), UNMAP of a written block is GOOD, and
+ * with LBPRZ 001b the block then reads as zeros. */
+CHECK(unmap_read_back)
+{
+    uint32_t bs = l->info->block_size;
+    if (!check_ready_disk(l) || write_protected_now(l) || l->info->blocks < 4)
+        return check_skip(why, why_len, "not a ready, writable disk of 4 blocks or more");
+    if (bs > CHECK_BUF)
+        return check_skip(why, why_len, "blocks larger than the check's buffer");
+    struct answer a;
+    enum check_result r;
+    int have = check_vpd_page(l, SCSI_VPD_LOGICAL_BLOCK_PROVISIONING, &a, why, why_len, &r);
+    if (have <= 0)
+        return r;
+    struct scsi_vpd_provisioning p;
+    if (scsi_vpd_provisioning(l->buf, a.got, &p) != 0)
+        return check_fail(&a, why, why_len, "page B2 at least 8 bytes");
+    if (!p.lbpu)
+        return check_skip(why, why_len, "page B2 does not offer UNMAP (LBPU clear)");
+    if (!write_block(l, true, 3, 0, &a))
+        return COMMAND_LOST(&a);
+    if (!check_good(&a))
+        return check_fail(&a, why, why_len, "GOOD for the WRITE(16) before the UNMAP");
+    uint8_t cdb[SCSI_CDB_MAX] = { SCSI_OP_UNMAP };
+    scsi_put_be16(cdb + 7, 24);
+    memset(l->buf, 0, 24);
+    scsi_put_be16(l->buf, 22);      /* UNMAP DATA LENGTH: the bytes after itself */
+    scsi_put_be16(l->buf + 2, 16);  /* BLOCK DESCRIPTOR DATA LENGTH */
+    scsi_put_be64(l->buf + 8, 3);   /* LBA 3 */
+    scsi_put_be32(l->buf + 16, 1);  /* one block */
+    if (!check_send_dir(l, cdb, 10, HBA_DIR_OUT, 24, &a))
+        return COMMAND_LOST(&a);
+    if (!check_good(&a))
+        return check_fail(&a, why, why_len, "GOOD (page B2 says LBPU)");
+    if (!p.lbprz)
+        return CHECK_PASS; /* what an unmapped block reads as is not given */
+    if (!read_lbas(l, 16, 3, 1, 0, 1, &a))
+        return COMMAND_LOST(&a);
+    for (uint32_t i = 0; check_good(&a) && a.got == bs && i < bs; i++)
+        if (l->buf[i] != 0)
+            return check_fail(&a, why, why_len, "zeros from the unmapped block (LBPRZ 001b)");
+    if (!check_good(&a) || a.got != bs)
+        return check_fail(&a, why, why_len, "GOOD with one whole block");
+    return CHECK_PASS;
+}
+
 const struct check_def check_sbc[] = {
     { "sbc.readcap16.matches_readcap10", "SBC-4 5.20.2", "READ CAPACITY(10) gives READ CAPACITY(16)'s capacity, or FFFFFFFFh past 2^32 - 1 blocks", readcap16_matches_readcap10 },
     { "sbc.readcap16.allocation_length", "SBC-4 5.21.1", "READ CAPACITY(16) with ALLOCATION LENGTH 12: exactly 12 bytes", readcap16_allocation_length },
@@ -607,6 +689,9 @@ const struct check_def check_sbc[] = {
     { "sbc.write10.fua_read_back", "SBC-4 5.40", "WRITE(10) with FUA of LBA 1: GOOD, and READ(16) brings it back", write10_fua_read_back, .writes = true },
     { "sbc.write16.past_the_end", "SBC-4 4.5", "WRITE(16) of the LBA after the last: ILLEGAL REQUEST 21/00", write_past_the_end, .writes = true },
     { "sbc.write.protected", "SBC-4 4.11", "on a write-protected LUN: WRITE(10) ends in DATA PROTECT 27/xx", write_protected, .writes = true },
+    { "sbc.write_same10.read_back", "SBC-4 5.46", "WRITE SAME(10) of 2 blocks, when supported: GOOD, both read back as the one block", write_same10_read_back, .writes = true },
+    { "sbc.write_same16.read_back", "SBC-4 5.47", "WRITE SAME(16) of 2 blocks, when supported: GOOD, both read back as the one block", write_same16_read_back, .writes = true },
+    { "sbc.unmap.read_back", "SBC-4 5.30", "UNMAP of a written block where page B2 says LBPU: GOOD; zeros after it with LBPRZ", unmap_read_back, .writes = true },
     { "sbc.vpd.block_limits.length", "SBC-4 6.6.4", "page B0, when offered: PAGE LENGTH 003Ch", block_limits_length },
     { "sbc.vpd.block_limits.optimal_within_max", "SBC-4 6.6.4", "page B0: OPTIMAL TRANSFER LENGTH at most a nonzero MAXIMUM TRANSFER LENGTH", block_limits_optimal_within_max },
     { "sbc.vpd.block_limits.max_transfer_honoured", "SBC-4 6.6.4", "a READ(16) of MAXIMUM TRANSFER LENGTH blocks (up to 4 KiB): GOOD", block_limits_max_transfer_honoured },

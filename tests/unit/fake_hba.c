@@ -213,7 +213,8 @@ static void inquiry_vpd(const struct fake_lun *l, struct hba_cmd *c, uint8_t pag
         len = 0x3c;
         scsi_put_be16(d + 4, 1); /* non-rotating */
     } else if (page == 0xb2 && disk) {
-        len = 4; /* no unmap, no write same unmap, LBPRZ 000b */
+        len = 4;
+        d[5] = 0x80 | 0x04; /* LBPU; LBPRZ 001b: unmapped blocks read as zeros */
     } else {
         invalid_field(l, c, 2);
         return;
@@ -410,6 +411,47 @@ static void twist(struct fake_twist *t, struct hba_cmd *c)
 
 static void execute_lun(struct fake_hba *f, struct hba_cmd *c);
 
+/* WRITE SAME(10/16) (SBC-4 5.46, 5.47): the one block of data to every LBA of the range; UNMAP
+ * (5.30) of one descriptor: the blocks read as zeros after it. */
+static void provision(struct fake_lun *l, struct hba_cmd *c)
+{
+    uint64_t lba;
+    uint32_t blocks;
+    const uint8_t *data = c->data;
+    if (c->cdb[0] == SCSI_OP_UNMAP) {
+        if (c->data_len < 24 || scsi_get_be16(data + 2) < 16) {
+            invalid_field(l, c, 7);
+            return;
+        }
+        lba = scsi_get_be64(data + 8);
+        blocks = scsi_get_be32(data + 16);
+    } else {
+        bool ten = c->cdb[0] == SCSI_OP_WRITE_SAME10;
+        lba = ten ? scsi_get_be32(c->cdb + 2) : scsi_get_be64(c->cdb + 2);
+        blocks = ten ? scsi_get_be16(c->cdb + 7) : scsi_get_be32(c->cdb + 10);
+        if (c->data_len < l->block_size) {
+            invalid_field(l, c, ten ? 7 : 10);
+            return;
+        }
+    }
+    if (!lba_range_ok(l, lba, blocks)) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00);
+        return;
+    }
+    if (l->write_protected) {
+        set_sense(c, SCSI_SENSE_DATA_PROTECT, 0x27, 0x00);
+        return;
+    }
+    l->writes++;
+    for (uint32_t i = 0; l->data != NULL && i < blocks; i++) {
+        uint8_t *block = l->data + (lba + i) * l->block_size;
+        if (c->cdb[0] == SCSI_OP_UNMAP)
+            memset(block, 0, l->block_size);
+        else
+            memcpy(block, data, l->block_size);
+    }
+}
+
 /* Execute a command as a LUN would, then as the test's twists say; the answer is in the command. */
 static void execute(struct fake_hba *f, struct hba_cmd *c)
 {
@@ -480,6 +522,7 @@ static void execute_lun(struct fake_hba *f, struct hba_cmd *c)
         uint8_t d[32] = { 0 };
         scsi_put_be64(d, l->blocks - 1);
         scsi_put_be32(d + 8, l->block_size);
+        d[14] = 0x80 | 0x40; /* LBPME, LBPRZ: as page B2 says */
         reply(c, d, sizeof d);
         return;
     }
@@ -503,6 +546,9 @@ static void execute_lun(struct fake_hba *f, struct hba_cmd *c)
         }
         return;
     case SCSI_OP_MAINTENANCE_IN: supported_opcodes(c); return;
+    case SCSI_OP_WRITE_SAME10:
+    case SCSI_OP_WRITE_SAME16:
+    case SCSI_OP_UNMAP: provision(l, c); return;
     case SCSI_OP_VERIFY10:
     case SCSI_OP_VERIFY16:
     case SCSI_OP_SYNCHRONIZE_CACHE10:
