@@ -31,12 +31,14 @@ struct job_option_def {
     const char *fio_name; /* the name fio prints in "job options" when name is an alias */
     job_apply_fn apply;   /* NULL: a bool option (0 or 1) stored at bool_field, or refused */
     size_t bool_field;
+    bool bare;            /* the bool option may stand alone for 1 (fio's "set" options) */
     const char *refused;  /* fio's option, refused for this reason */
 };
 
 #define BOOL_FIELD(name) NULL, NULL, offsetof(struct job_spec, name)
 #define BOOL_ALIAS(fio, name) fio, NULL, offsetof(struct job_spec, name)
-#define REFUSED(why) NULL, NULL, 0, why
+#define FLAG_FIELD(name) NULL, NULL, offsetof(struct job_spec, name), true
+#define REFUSED(why) NULL, NULL, 0, false, why
 
 #define CONCURRENT "it needs jobs that run side by side, which come with issue 9 (lunbench runs them one after another)"
 #define NO_LOGS "fio's log files are not written yet (the JSON holds the per-second samples' statistics)"
@@ -914,16 +916,6 @@ static int apply_zoneskip(struct job_spec *job, const char *value, char *why, si
     return zone_value(value, &job->zone_skip, why, why_len);
 }
 
-static int apply_exitall(struct job_spec *job, const char *value, char *why, size_t why_len)
-{
-    return bool_value(value, true, &job->exitall, why, why_len);
-}
-
-static int apply_exitall_on_error(struct job_spec *job, const char *value, char *why, size_t why_len)
-{
-    return bool_value(value, true, &job->exitall_on_error, why, why_len);
-}
-
 static unsigned hex_digit(char c)
 {
     return isdigit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(tolower((unsigned char)c) - 'a' + 10);
@@ -995,11 +987,6 @@ static int apply_zero_buffers(struct job_spec *job, const char *value, char *why
     else if (job->buffers == JOB_BUFFERS_ZERO)
         job->buffers = JOB_BUFFERS_RANDOM;
     return 0;
-}
-
-static int apply_refill_buffers(struct job_spec *job, const char *value, char *why, size_t why_len)
-{
-    return bool_value(value, true, &job->refill_buffers, why, why_len);
 }
 
 /* HOWTO continue_on_error: lunbench always goes on after a failed I/O or verify, counting it, which
@@ -1418,13 +1405,13 @@ static const struct job_option_def job_options[] = {
     { "clat_percentiles", BOOL_FIELD(clat_percentiles) },
     { "slat_percentiles", BOOL_FIELD(slat_percentiles) },
     { "significant_figures", NULL, apply_significant_figures },
-    { "exitall", NULL, apply_exitall },
+    { "exitall", FLAG_FIELD(exitall) },
     { "continue_on_error", NULL, apply_continue_on_error },
     { "buffer_pattern", NULL, apply_buffer_pattern },
     { "zero_buffers", NULL, apply_zero_buffers },
-    { "refill_buffers", NULL, apply_refill_buffers },
+    { "refill_buffers", FLAG_FIELD(refill_buffers) },
     { "scramble_buffers", BOOL_FIELD(scramble_buffers) },
-    { "exitall_on_error", NULL, apply_exitall_on_error },
+    { "exitall_on_error", FLAG_FIELD(exitall_on_error) },
     { "fdatasync", NULL, apply_fdatasync },
     { "end_fsync", NULL, apply_end_fsync },
     { "fsync_on_close", NULL, apply_fsync_on_close },
@@ -1577,7 +1564,7 @@ static int job_option_set(struct job_spec *job, const char *key, const char *val
         return -1;
     }
     int rc = def->apply != NULL ? def->apply(job, value, why, sizeof why)
-                                : bool_value(value, false, (bool *)((char *)job + def->bool_field), why, sizeof why);
+                                : bool_value(value, def->bare, (bool *)((char *)job + def->bool_field), why, sizeof why);
     if (rc != 0 ||
         job_option_record(job, def->fio_name != NULL ? def->fio_name : def->name, value, line, why, sizeof why) != 0) {
         snprintf(msg, msg_len, "option '%s': %s", key, why);
