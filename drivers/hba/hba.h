@@ -23,7 +23,7 @@
 
 #include "drivers/scsi/scsi.h"
 
-#define HBA_MAX 32        /* HBAs one run drives */
+#define HBA_MAX 128       /* HBAs one run drives (virtio-blk: one a disk); lun_info.hba holds up to 255 */
 #define HBA_MAX_QUEUES 64 /* request queues per HBA */
 #define HBA_SENSE_MAX 96  /* sense bytes a command keeps (virtio-scsi's default sense_size) */
 #define HBA_TMF_SLOTS 8   /* task-management functions in flight per HBA */

@@ -155,8 +155,15 @@ class TopologyTest(unittest.TestCase):
                          ("device=blk,disks=0", "at least 1")):
             with self.assertRaisesRegex(ValueError, why, msg=bad):
                 Hba.from_spec(bad)
+        # More devices than slots: 8 functions to a slot, function 0 multifunction, PCI order kept.
+        many = Topology([Hba.from_spec("luns=1"), Hba.from_spec("device=blk,disks=16")]).qemu_args()
+        devices = values_of(many, "-device")
+        self.assertTrue(devices[0].startswith("virtio-scsi-pci,id=hba0,addr=0x10.0,multifunction=on"))
+        self.assertIn("virtio-blk-pci,id=vblk7,drive=blk7,addr=0x10.7", devices)
+        self.assertIn("virtio-blk-pci,id=vblk8,drive=blk8,addr=0x11.0,multifunction=on", devices)
+        self.assertIn("virtio-blk-pci,id=vblk16,drive=blk16,addr=0x12.0,multifunction=on", devices)
         with self.assertRaisesRegex(ValueError, "do not fit"):
-            Topology([Hba.from_spec("device=blk,disks=16")]).qemu_args()
+            Topology([Hba.from_spec("device=blk,disks=121")]).qemu_args()
 
 
 if __name__ == "__main__":

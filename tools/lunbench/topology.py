@@ -10,7 +10,8 @@ import tempfile
 from .parse import parse_count_or_list, parse_number_list, parse_size
 
 HBA_SLOT_BASE = 0x10  # PCI device i (an HBA or a disk) sits at 00:(0x10+i).0, so its PCI name is known
-MAX_DEVICES = 15      # slots 0x10..0x1e: q35 keeps 0x1f for its ICH9 functions
+SLOTS = 15            # slots 0x10..0x1e: q35 keeps 0x1f for its ICH9 functions
+MAX_DEVICES = SLOTS * 8  # more than SLOTS devices are packed 8 functions to a slot (multifunction)
 
 # errno values blkdebug can inject (Linux numbers), and what QEMU's scsi-disk answers for each
 # with rerror=report/werror=report (scsi_sense_from_errno in QEMU's scsi/utils.c; docs/faults.md)
@@ -281,9 +282,18 @@ class Topology:
             for k in (range(h.device_count()) if h.device == "blk" else [None]):
                 rows.append((len(rows), h, k))
         if len(rows) > MAX_DEVICES:
-            raise ValueError("%d PCI devices (HBAs and disks) do not fit the %d root-bus slots 0x%x..0x%x" % (
-                len(rows), MAX_DEVICES, HBA_SLOT_BASE, HBA_SLOT_BASE + MAX_DEVICES - 1))
+            raise ValueError("%d PCI devices (HBAs and disks) do not fit the %d functions of root-bus slots 0x%x..0x%x"
+                             % (len(rows), MAX_DEVICES, HBA_SLOT_BASE, HBA_SLOT_BASE + SLOTS - 1))
         return rows
+
+    def address(self, i):
+        """Where PCI device i sits on the root bus: "0x12" (slot 0x12, function 0) while the
+        devices fit a slot each, else packed 8 to a slot ("0x12.3"), function 0 of each slot
+        multifunction. Devices stay in PCI order either way, so HBA indexes follow i."""
+        if self.device_count() <= SLOTS:
+            return "0x%x" % (HBA_SLOT_BASE + i)
+        slot, fn = HBA_SLOT_BASE + i // 8, i % 8
+        return "0x%x.%d%s" % (slot, fn, ",multifunction=on" if fn == 0 else "")
 
     def vscsi_target_hbas(self):
         """(index, Hba) of every HBA that our vhost-user target serves."""
@@ -350,17 +360,15 @@ class Topology:
                     args += ["-device", dev]
         return args
 
-    @staticmethod
-    def placement(i, h):
-        """A pcie-root-port of the device's own in its slot, when it sits behind one."""
+    def placement(self, i, h):
+        """A pcie-root-port of the device's own at its address, when it sits behind one."""
         if not h.root_port:
             return []
-        return ["-device", "pcie-root-port,id=rp%d,chassis=%d,addr=0x%x" % (i, i + 1, HBA_SLOT_BASE + i)]
+        return ["-device", "pcie-root-port,id=rp%d,chassis=%d,addr=%s" % (i, i + 1, self.address(i))]
 
-    @staticmethod
-    def pci_props(i, h):
+    def pci_props(self, i, h):
         """Where the device sits and which virtio interfaces it offers."""
-        props = ",bus=rp%d" % i if h.root_port else ",addr=0x%x" % (HBA_SLOT_BASE + i)
+        props = ",bus=rp%d" % i if h.root_port else ",addr=%s" % self.address(i)
         if h.interface == "modern":
             props += ",disable-legacy=on"
         elif h.interface == "legacy":
