@@ -389,13 +389,17 @@ void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8
     }
 }
 
-bool vblk_scsi_complete(uint8_t status, uint32_t type, struct vblk_translation *t)
+bool vblk_scsi_complete(uint8_t status, uint32_t used_len, uint32_t type, uint32_t bytes, struct vblk_translation *t)
 {
+    t->moved = 0;
+    if (used_len < 1)
+        return false; /* not even the status byte */
     switch (status) {
     case VIRTIO_BLK_S_OK:
         t->action = VBLK_ACTION_ANSWERED;
         t->status = SCSI_STATUS_GOOD;
         t->sense_len = 0;
+        t->moved = type != VIRTIO_BLK_T_IN ? bytes : used_len - 1 < bytes ? used_len - 1 : bytes;
         return true;
     case VIRTIO_BLK_S_IOERR:
         check_condition(t, SCSI_SENSE_MEDIUM_ERROR, type == VIRTIO_BLK_T_IN ? 0x11 : 0x0c, 0x00, -1);

@@ -49,6 +49,8 @@ struct vblk_translation {
     uint32_t type;        /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
     uint64_t sector;      /* 512-byte units */
     uint32_t bytes;       /* data bytes, from the start of the command's buffer */
+    /* vblk_scsi_complete */
+    uint32_t moved;       /* data bytes the request moved, at most bytes */
 };
 
 /*
@@ -63,12 +65,16 @@ void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8
                          uint8_t *data_in, uint32_t data_in_len, uint32_t data_out_len, struct vblk_translation *t);
 
 /*
- * The SCSI answer to a request the device completed with status (VIRTIO_BLK_S_*) for a request of
- * type: GOOD for OK; CHECK CONDITION with MEDIUM ERROR, UNRECOVERED READ ERROR (03/11/00) for a
- * read's IOERR, WRITE ERROR (03/0c/00) for a write's or a flush's; ILLEGAL REQUEST, INVALID
- * COMMAND OPERATION CODE (05/20/00) for UNSUPP. Returns false for a status that is none of these
- * (the caller reports a transport FAILURE).
+ * The SCSI answer to a request of type and bytes of data that the device completed with status
+ * (VIRTIO_BLK_S_*) and used_len (the used length, already clipped by the virtqueue to the chain's
+ * writable bytes): GOOD for OK; CHECK CONDITION with MEDIUM ERROR, UNRECOVERED READ ERROR
+ * (03/11/00) for a read's IOERR, WRITE ERROR (03/0c/00) for a write's or a flush's; ILLEGAL
+ * REQUEST, INVALID COMMAND OPERATION CODE (05/20/00) for UNSUPP. t->moved is what an OK request
+ * moved: a read's data is the used length less the status byte (5.2.6: the device writes it
+ * last), at most bytes; a write's, all of it. Returns false when the answer cannot be believed:
+ * a used length that does not cover the status byte, or a status that is none of the three (the
+ * caller reports a transport FAILURE).
  */
-bool vblk_scsi_complete(uint8_t status, uint32_t type, struct vblk_translation *t);
+bool vblk_scsi_complete(uint8_t status, uint32_t used_len, uint32_t type, uint32_t bytes, struct vblk_translation *t);
 
 #endif

@@ -247,9 +247,7 @@ static unsigned vblk_in_flight(const struct hba *h, unsigned qi)
     return vrq_in_flight(&q->rq) + q->n_answered;
 }
 
-/* The device's answer into the command, believing only what fits: the used length must cover the
- * status byte (5.2.6: it is written last), the status must be one of the three, and a read's data
- * is what the used length says beyond the status byte, at most what was asked. */
+/* The device's answer into the command, believing only what vblk_scsi_complete does. */
 static void complete_from_device(struct hba *h, unsigned qi, unsigned slot_index, uint32_t used_len, struct hba_cmd *cmd)
 {
     const struct vblk_slot *slot = &vblk_of(h)->req[qi].slots[slot_index];
@@ -260,7 +258,7 @@ static void complete_from_device(struct hba *h, unsigned qi, unsigned slot_index
     uint8_t status = slot->status;
     struct vblk_translation t;
     memset(&t, 0, sizeof t);
-    if (used_len < 1 || !vblk_scsi_complete(status, slot->type, &t)) {
+    if (!vblk_scsi_complete(status, used_len, slot->type, slot->bytes, &t)) {
         cmd->response = HBA_RESPONSE_FAILURE;
         return;
     }
@@ -268,10 +266,7 @@ static void complete_from_device(struct hba *h, unsigned qi, unsigned slot_index
     cmd->status = t.status;
     cmd->sense_len = t.sense_len;
     memcpy(cmd->sense, t.sense, t.sense_len);
-    uint32_t moved = 0;
-    if (status == VIRTIO_BLK_S_OK)
-        moved = slot->type == VIRTIO_BLK_T_IN ? (used_len - 1 < slot->bytes ? used_len - 1 : slot->bytes) : slot->bytes;
-    cmd->residual = cmd->data_len - (moved < cmd->data_len ? moved : cmd->data_len);
+    cmd->residual = cmd->data_len - (t.moved < cmd->data_len ? t.moved : cmd->data_len);
 }
 
 static int vblk_reset(struct hba *h)

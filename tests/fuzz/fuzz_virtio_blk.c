@@ -1,6 +1,7 @@
 /*
- * virtio-blk's configuration as a device may write it (vblk_config_decode) and the SCSI commands
- * answered for the disk it describes (vblk_scsi_translate). Input: 4 bytes of features, a byte
+ * virtio-blk's configuration as a device may write it (vblk_config_decode), the SCSI commands
+ * answered for the disk it describes (vblk_scsi_translate) and the device's answers to the
+ * requests they make (vblk_scsi_complete: bytes 1-5 of the CDB stand for status and used length). Input: 4 bytes of features, a byte
  * of transfer-limit segments, the configuration image (VBLK_CFG_LEN bytes), a 2-byte data-in
  * length, then CDBs of 16 bytes each with their length in the first byte.
  */
@@ -55,6 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct virtq_buf segments[32];
             int n = vblk_segments(0x100000, t.bytes, c.size_max, t.type == VIRTIO_BLK_T_IN, segments, segs);
             FUZZ_CHECK(n >= 0 || c.size_max != 0);
+            /* The device's answer: any status byte and used length. */
+            uint8_t status = len > 1 ? cdb[1] : 0;
+            uint32_t used = len > 5 ? (uint32_t)cdb[2] << 24 | (uint32_t)cdb[3] << 16 | (uint32_t)cdb[4] << 8 | cdb[5] : 0;
+            bool believed = vblk_scsi_complete(status, used, t.type, t.bytes, &t);
+            FUZZ_CHECK(believed == (used >= 1 && status <= VIRTIO_BLK_S_UNSUPP));
+            FUZZ_CHECK(t.moved <= t.bytes && (status == VIRTIO_BLK_S_OK || t.moved == 0));
         }
         free(cdb);
     }

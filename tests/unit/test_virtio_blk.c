@@ -425,17 +425,35 @@ static void test_device_status(void **state)
     (void)state;
     struct vblk_translation t;
     memset(&t, 0, sizeof t);
-    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_OK, VIRTIO_BLK_T_IN, &t));
+    /* A read of 4096 bytes: the used length is the data and the status byte (QEMU's). */
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_OK, 4097, VIRTIO_BLK_T_IN, 4096, &t));
     assert_int_equal(t.status, SCSI_STATUS_GOOD);
     assert_int_equal(t.sense_len, 0);
-    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_IOERR, VIRTIO_BLK_T_IN, &t));
+    assert_int_equal(t.moved, 4096);
+    /* A device that says it wrote less: only that much is believed (a short transfer). */
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_OK, 1001, VIRTIO_BLK_T_IN, 4096, &t));
+    assert_int_equal(t.moved, 1000);
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_OK, 1, VIRTIO_BLK_T_IN, 4096, &t));
+    assert_int_equal(t.moved, 0);
+    /* ... or more than it could: never more than was asked. */
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_OK, UINT32_MAX, VIRTIO_BLK_T_IN, 4096, &t));
+    assert_int_equal(t.moved, 4096);
+    /* A write's used length is the status byte alone: OK moved it all. */
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_OK, 1, VIRTIO_BLK_T_OUT, 8192, &t));
+    assert_int_equal(t.moved, 8192);
+    /* No status byte written, or a status no device may write: not believed. */
+    assert_false(vblk_scsi_complete(VIRTIO_BLK_S_OK, 0, VIRTIO_BLK_T_IN, 4096, &t));
+    assert_false(vblk_scsi_complete(VIRTIO_BLK_S_OK, 0, VIRTIO_BLK_T_OUT, 4096, &t));
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_IOERR, 4097, VIRTIO_BLK_T_IN, 4096, &t));
     expect_sense(&t, SCSI_SENSE_MEDIUM_ERROR, 0x11, 0);
-    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_IOERR, VIRTIO_BLK_T_OUT, &t));
+    assert_int_equal(t.moved, 0);
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_IOERR, 1, VIRTIO_BLK_T_OUT, 4096, &t));
     expect_sense(&t, SCSI_SENSE_MEDIUM_ERROR, 0x0c, 0);
-    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_T_FLUSH, &t));
+    assert_int_equal(t.moved, 0);
+    assert_true(vblk_scsi_complete(VIRTIO_BLK_S_UNSUPP, 1, VIRTIO_BLK_T_FLUSH, 0, &t));
     expect_sense(&t, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0);
-    assert_false(vblk_scsi_complete(3, VIRTIO_BLK_T_IN, &t));
-    assert_false(vblk_scsi_complete(VBLK_STATUS_UNWRITTEN, VIRTIO_BLK_T_IN, &t));
+    assert_false(vblk_scsi_complete(3, 4097, VIRTIO_BLK_T_IN, 4096, &t));
+    assert_false(vblk_scsi_complete(VBLK_STATUS_UNWRITTEN, 4097, VIRTIO_BLK_T_IN, 4096, &t));
     assert_string_equal(vblk_status_name(VIRTIO_BLK_S_IOERR), "IOERR");
     assert_string_equal(vblk_status_name(7), "unknown");
 }
@@ -471,9 +489,9 @@ static int xlate_submit(struct hba *h, unsigned q, struct hba_cmd *cmd)
         x->requests[t.type & 15]++;
         if (t.type == VIRTIO_BLK_T_IN)
             memset(cmd->data, 0, t.bytes);
-        assert_true(vblk_scsi_complete(x->device_status, t.type, &t));
-        if (x->device_status == VIRTIO_BLK_S_OK)
-            t.data_in_len = t.type == VIRTIO_BLK_T_IN ? t.bytes : 0;
+        assert_true(vblk_scsi_complete(x->device_status, t.type == VIRTIO_BLK_T_IN ? t.bytes + 1 : 1, t.type, t.bytes,
+                                       &t));
+        t.data_in_len = t.type == VIRTIO_BLK_T_IN ? t.moved : 0;
     }
     cmd->status = t.status;
     cmd->sense_len = t.sense_len;
