@@ -294,7 +294,9 @@ static void synchronize_cache(const struct vblk_disk *d, const uint8_t *cdb, uns
 void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8_t *cdb, unsigned cdb_len,
                          uint8_t *data, uint32_t data_len, uint32_t data_out_len, struct vblk_translation *t)
 {
-    memset(t, 0, sizeof *t);
+    /* Not a memset of the whole answer: this runs for every I/O, and each path sets what it says. */
+    t->sense_len = 0;
+    t->data_in_len = 0;
     if (cdb_len == 0) {
         check_condition(t, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0, 0);
         return;

@@ -84,7 +84,7 @@ static int hba_start(struct vblk_hba *hba, const struct vblk_options *opts)
             snprintf(hba->base.error, sizeof hba->base.error, "the configuration changed on every read");
             return -1;
         }
-        first = hba->config;
+        memcpy(&first, &hba->config, sizeof first); /* padding too: decode zeroed it */
     }
     unsigned queues = hba->config.num_queues;
     if (queues > HBA_MAX_QUEUES)
@@ -252,14 +252,12 @@ static void complete_from_device(struct hba *h, unsigned qi, unsigned slot_index
 {
     const struct vblk_slot *slot = &vblk_of(h)->req[qi].slots[slot_index];
     cmd->complete_tsc = rdtsc();
-    cmd->status = 0;
-    cmd->sense_len = 0;
-    cmd->residual = cmd->data_len;
-    uint8_t status = slot->status;
     struct vblk_translation t;
-    memset(&t, 0, sizeof t);
-    if (!vblk_scsi_complete(status, used_len, slot->type, slot->bytes, &t)) {
+    if (!vblk_scsi_complete(slot->status, used_len, slot->type, slot->bytes, &t)) {
         cmd->response = HBA_RESPONSE_FAILURE;
+        cmd->status = 0;
+        cmd->sense_len = 0;
+        cmd->residual = cmd->data_len;
         return;
     }
     cmd->response = HBA_RESPONSE_OK;
