@@ -92,21 +92,34 @@ def check_images(topo, generation):
 
 def run_writer(topo, job_file, kill_after, append):
     """Boot the durable writer; kill it kill_after seconds after its first durable line. Returns
-    (the last durable generation it printed before it died, console)."""
-    first_durable = re.compile(DURABLE.encode())
-    deadline = None
+    (the last durable generation it printed before it died, console).
 
-    def power_cut(output):
-        nonlocal deadline
-        if deadline is None:
-            if first_durable.search(output):
-                deadline = time.monotonic() + kill_after
-            return False
-        return time.monotonic() >= deadline
+    The kill comes from a thread of its own that sleeps to the deadline: a kill decided where the
+    console is read would follow QEMU's output, that is the durable lines, and so land just after
+    a flush far more often than a uniform time does (on a loaded host every cut of a run found
+    the write cache empty)."""
+    first_durable = re.compile(DURABLE.encode())
+    deadline = []  # set once, from the console reader
+    done = []
+
+    def watch(output):
+        if not deadline and first_durable.search(output):
+            deadline.append(time.monotonic() + kill_after)
+        return False
+
+    def killer(proc):
+        while not done and proc.poll() is None:
+            if deadline and time.monotonic() >= deadline[0]:
+                proc.kill()
+                return
+            time.sleep(0.001)
 
     cmd = qemu.qemu_command(extra=topo.qemu_args(memory=MEMORY) + ["-initrd", job_file],
                             append=("progress=no " + append).strip(), memory=MEMORY)
-    _, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT, kill_when=power_cut)
+    try:
+        _, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT, kill_when=watch, alongside=killer)
+    finally:
+        done.append(True)
     generations = re.findall(DURABLE, console)
     return (int(generations[-1][0]) if generations else None), console
 

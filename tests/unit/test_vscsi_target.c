@@ -397,6 +397,13 @@ static void test_report_luns(void **state)
     cdb[2] = 3;
     r = run(7, 0, cdb, 12, NULL, 0, 4096);
     assert_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
+    /* a LUN that vanished is no longer listed */
+    lun_table_find(&table, 7, 1)->gone = true;
+    cdb[2] = 0;
+    r = run(7, 0, cdb, 12, NULL, 0, 4096);
+    assert_int_equal(scsi_get_be32(data_in), 16);
+    assert_int_equal(data_in[8 + 1], 0);
+    assert_int_equal(data_in[16], 0x41);
 }
 
 static void test_read_capacity(void **state)
@@ -627,6 +634,10 @@ static void test_fault_rules_errors_name_the_line(void **state)
     assert_int_equal(rules.rules[1].cmd, FAULT_CMD_IO);
     assert_int_equal(rules.rules[2].cmd, FAULT_CMD_ANY);
     assert_int_equal(rules.rules[2].after, 100);
+    parse_fails("shrink lun=1\n", "shrink needs blocks=N");
+    parse_ok("vanish lun=3 after=5\nshrink blocks=16\n");
+    assert_int_equal(rules.rules[0].action, FAULT_VANISH);
+    assert_int_equal(rules.rules[1].blocks, 16);
 }
 
 static void test_fault_rules_match_after_and_count(void **state)

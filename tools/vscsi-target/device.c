@@ -130,6 +130,8 @@ static void execute(struct device *d, unsigned ring, struct vring_chain *c, cons
 {
     const struct lun_target *tg = &d->luns->targets[target];
     struct lun *lun = lun_table_find(d->luns, target, (unsigned)lun_number);
+    if (lun && lun->gone)
+        lun = NULL;
     size_t out_len = (size_t)(c->readable_bytes - sizeof(*hdr));
     size_t in_cap = (size_t)(c->writable_bytes - sizeof(struct vscsi_resp_hdr));
     uint8_t *out = bounce(&d->bounce_out, &d->bounce_out_cap, out_len);
@@ -245,6 +247,16 @@ static void request(struct device *d, unsigned ring, struct vring_chain *c, uint
             d->dead = true;
             log_fault(d, fired[i], target, (unsigned)lun, scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE),
                       "the device answers nothing from now on");
+        }
+    }
+    struct lun *l = lun_table_find(d->luns, target, (unsigned)lun);
+    for (size_t i = 0; l && i < nfired; i++) {
+        if (fired[i]->action == FAULT_VANISH && !l->gone) {
+            l->gone = true; /* answered as a LUN that is not there, and no event says so */
+            log_fault(d, fired[i], target, (unsigned)lun, scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE), "the LUN is gone");
+        } else if (fired[i]->action == FAULT_SHRINK && l->blocks > fired[i]->blocks) {
+            l->blocks = fired[i]->blocks; /* no UNIT ATTENTION 2a/09, no event */
+            log_fault(d, fired[i], target, (unsigned)lun, scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE), "the LUN shrank");
         }
     }
     if (d->dead) {

@@ -23,6 +23,8 @@ static const char *const action_names[FAULT_ACTIONS] = {
     [FAULT_USED_IDX_JUMP] = "used-idx-jump",
     [FAULT_RESIDUAL] = "residual",
     [FAULT_DEAD] = "dead",
+    [FAULT_VANISH] = "vanish",
+    [FAULT_SHRINK] = "shrink",
 };
 
 static const struct {
@@ -51,6 +53,8 @@ static const enum fault_cmd default_cmd[FAULT_ACTIONS] = {
     [FAULT_USED_IDX_JUMP] = FAULT_CMD_IO,
     [FAULT_RESIDUAL] = FAULT_CMD_IO,
     [FAULT_DEAD] = FAULT_CMD_ANY,
+    [FAULT_VANISH] = FAULT_CMD_IO,
+    [FAULT_SHRINK] = FAULT_CMD_IO,
 };
 
 const char *fault_action_name(enum fault_action a)
@@ -173,6 +177,8 @@ static int parse_key(struct fault_rule *r, const char *key, const char *value, c
             slot = &r->length;
         else if (!strcmp(key, "last_lba") && r->action == FAULT_CAPACITY)
             slot = &r->last_lba, has = &r->has_last_lba;
+        else if (!strcmp(key, "blocks") && r->action == FAULT_SHRINK)
+            slot = &r->blocks, has = &r->has_last_lba; /* has_last_lba: the size was given */
         else if (!strcmp(key, "block_size") && r->action == FAULT_CAPACITY)
             slot = &r->block_size, has = &r->has_block_size;
         if (!slot)
@@ -219,6 +225,10 @@ static int check_rule(struct fault_rule *r, char *err, size_t errlen)
         if (r->used_id > 0xffffffffull)
             return fail(err, errlen, r->line, "id does not fit 32 bits");
         break;
+    case FAULT_SHRINK:
+        if (!r->has_last_lba || r->blocks == 0)
+            return fail(err, errlen, r->line, "shrink needs blocks=N (at least 1)");
+        break;
     case FAULT_USED_IDX_JUMP:
         if (r->has_extra && (r->extra == 0 || r->extra > 0xffff))
             return fail(err, errlen, r->line, "extra=%llu: the used index moves 1 to 65535 entries too far",
@@ -253,7 +263,8 @@ static int parse_line(char *line, unsigned lineno, struct fault_rules *out, char
             action = i;
     if (action < 0)
         return fail(err, errlen, lineno, "unknown fault %s (hang, hang-tmf, latency, corrupt, used-id, used-len, "
-                    "used-idx-jump, residual, report-luns-length, sense-len, capacity, inquiry-length, dead)", word);
+                    "used-idx-jump, residual, report-luns-length, sense-len, capacity, inquiry-length, dead, vanish, "
+                    "shrink)", word);
     if (out->count == FAULT_RULES_MAX)
         return fail(err, errlen, lineno, "more than %d rules", FAULT_RULES_MAX);
     struct fault_rule *r = &out->rules[out->count];

@@ -35,6 +35,8 @@ enum fault_action {
     FAULT_USED_IDX_JUMP,      /* the used index moves extra=N (default: the queue size) past the entries written */
     FAULT_RESIDUAL,           /* the residual is the data buffer's size plus extra=N (default 4096) */
     FAULT_DEAD,               /* from this command on the device answers nothing, not even after a reset */
+    FAULT_VANISH,             /* the LUN is gone from this command on, without an event (25/00 after it) */
+    FAULT_SHRINK,             /* the LUN shrinks to blocks=N from this command on, without an event */
     FAULT_ACTIONS
 };
 
@@ -72,6 +74,7 @@ struct fault_rule {
     uint64_t length;                   /* report-luns-length, sense-len, inquiry-length */
     unsigned page;                     /* inquiry-length */
     uint64_t last_lba, block_size;     /* capacity (with has_last_lba / has_block_size) */
+    uint64_t blocks;                   /* shrink */
     bool has_last_lba, has_block_size;
     /* state while the target runs */
     uint64_t seen, fired;

@@ -27,6 +27,7 @@ struct lun {
     uint8_t ua_asc, ua_ascq;
     struct block_store store; /* the medium */
     bool wce;                 /* a volatile write cache (the Caching page's WCE) in front of it */
+    bool gone;                /* a vanish fault took it away: commands see no LUN here */
     struct write_cache cache;
 };
 

@@ -172,19 +172,24 @@ static void report_luns(const struct lun_target *tg, const uint8_t *cdb, uint8_t
     uint32_t alloc = scsi_get_be32(cdb + 6);
     if (select > 2 || alloc < 16) /* SPC-5 6.35: SELECT REPORT 00h-02h, at least 16 bytes */
         return invalid_field(r);
-    /* 01h: well-known LUNs only, of which there are none; 00h and 02h: every LUN */
-    size_t count = select == 1 ? 0 : tg->count;
+    /* 01h: well-known LUNs only, of which there are none; 00h and 02h: every LUN still there */
+    size_t count = 0;
+    for (size_t i = 0; select != 1 && i < tg->count; i++)
+        count += !tg->luns[tg->present[i]]->gone;
     size_t limit = alloc < cap ? alloc : cap;
     uint8_t hdr[8] = {0};
     scsi_put_be32(hdr, (uint32_t)(count * 8));
     size_t n = limit < 8 ? limit : 8;
     memcpy(data_in, hdr, n);
-    for (size_t i = 0; i < count && n + 8 <= limit; i++, n += 8) {
+    for (size_t i = 0; select != 1 && i < tg->count && n + 8 <= limit; i++) {
         uint16_t l = tg->present[i];
+        if (tg->luns[l]->gone)
+            continue;
         uint8_t *e = data_in + n;
         memset(e, 0, 8);
         e[0] = l < 256 ? 0 : (uint8_t)(0x40 | l >> 8);
         e[1] = (uint8_t)l;
+        n += 8;
     }
     r->data_len = n;
 }
