@@ -311,7 +311,7 @@ CHECK(report_luns_matches_inventory)
 /* ---- what a LUN cannot do ---- */
 
 /* SAM-5 5.3.3 (the CONTROL byte): NACA set where the LUN has no ACA (NORMACA zero) ends in
- * INVALID FIELD IN CDB. */
+ * INVALID FIELD IN CDB. Sent on INQUIRY, which needs no medium. */
 CHECK(naca_without_aca)
 {
     struct answer a;
@@ -322,9 +322,9 @@ CHECK(naca_without_aca)
     if (l->buf[3] & 0x20)
         return check_skip(why, why_len, "the LUN supports ACA (NORMACA set)");
     uint8_t cdb[SCSI_CDB_MAX];
-    size_t len = scsi_cdb_test_unit_ready(cdb);
+    size_t len = scsi_cdb_inquiry(cdb, false, 0, 36);
     cdb[len - 1] = 0x04; /* NACA */
-    if (!check_send_good(l, cdb, len, 0, &a))
+    if (!check_send_good(l, cdb, len, 36, &a))
         return COMMAND_LOST(&a);
     if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0))
         return check_fail(&a, why, why_len, "CHECK CONDITION, ILLEGAL REQUEST 24/00 (NACA set, NORMACA zero)");
@@ -730,6 +730,10 @@ static int supported_opcodes(const struct check_lun *l, struct answer *a, char *
         *r = check_skip(why, why_len, "REPORT SUPPORTED OPERATION CODES is not offered (it is optional)");
         return 0;
     }
+    if ((l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY)) && a->v.outcome == HBA_OUTCOME_NOT_READY) {
+        *r = check_skip(why, why_len, "the LUN is not ready (no medium)");
+        return 0;
+    }
     uint32_t len = a->got >= 4 ? scsi_get_be32(l->buf) : 0;
     if (!check_good(a) || a->got < 4 || (len + 4 < a->got)) {
         *r = check_fail(a, why, why_len, "GOOD with COMMAND DATA LENGTH covering what was sent");
@@ -806,7 +810,7 @@ const struct check_def check_spc_commands[] = {
     { "spc.report_luns.unique", "SPC-5 6.35", "REPORT LUNS: no LUN listed twice", report_luns_unique, CHECK_PER_TARGET },
     { "spc.report_luns.matches_inventory", "SPC-5 6.35", "REPORT LUNS on a target's first LUN: exactly the LUNs discovery found there", report_luns_matches_inventory, CHECK_PER_TARGET },
     { "spc.invalid_opcode", "SPC-5 4.4.2.4", "opcode C3h: ILLEGAL REQUEST 20/00", invalid_opcode },
-    { "spc.cdb.naca_without_aca", "SAM-5 5.3.3", "TEST UNIT READY with NACA set where NORMACA is zero: ILLEGAL REQUEST 24/00", naca_without_aca },
+    { "spc.cdb.naca_without_aca", "SAM-5 5.3.3", "INQUIRY with NACA set where NORMACA is zero: ILLEGAL REQUEST 24/00", naca_without_aca },
     { "spc.absent_lun.inquiry", "SAM-5 5.9.5", "INQUIRY to a LUN REPORT LUNS does not list: GOOD, byte 0 7Fh", absent_lun_inquiry, CHECK_PER_TARGET },
     { "spc.absent_lun.test_unit_ready", "SAM-5 5.9.5", "TEST UNIT READY to that LUN: ILLEGAL REQUEST 25/00", absent_lun_test_unit_ready, CHECK_PER_TARGET },
     { "spc.absent_lun.request_sense", "SPC-5 6.39.1", "REQUEST SENSE to that LUN: GOOD, sense data ILLEGAL REQUEST 25/00", absent_lun_request_sense, CHECK_PER_TARGET },

@@ -298,7 +298,7 @@ static const struct fail_case fail_cases[] = {
     { "spc.report_luns.unique", { { ANY(SCSI_OP_REPORT_LUNS), BYTE(17, 0) } }, "(LUN 0 is listed twice)", 2 },
     { "spc.report_luns.matches_inventory", { { ANY(SCSI_OP_REPORT_LUNS), BYTE(9, 7) } }, "LUN 0, which discovery found" },
     { "spc.invalid_opcode", { { ANY(0xc3), GOOD } }, "20/00 (INVALID COMMAND OPERATION CODE)" },
-    { "spc.cdb.naca_without_aca", { { AT(SCSI_OP_TEST_UNIT_READY, 5, 4), GOOD } }, "(NACA set, NORMACA zero)" },
+    { "spc.cdb.naca_without_aca", { { AT(SCSI_OP_INQUIRY, 5, 4), GOOD } }, "(NACA set, NORMACA zero)" },
     { "spc.absent_lun.inquiry", { { ANY(SCSI_OP_INQUIRY), BYTE(0, 0) } }, "for LUN 16383, which is not listed" },
     { "spc.absent_lun.test_unit_ready", { { ANY(SCSI_OP_TEST_UNIT_READY), GOOD } }, "ILLEGAL REQUEST 25/00" },
     { "spc.absent_lun.request_sense", { { ANY(SCSI_OP_REQUEST_SENSE), BYTE(12, 0) } }, "sense data ILLEGAL REQUEST 25/00" },
