@@ -7,10 +7,13 @@
 #include "check/command.h"
 #include "drivers/hba/sync_command.h"
 
-/* Send one TMF to the LUN and wait for its answer in *t; a SKIP when none came. */
+/* Send one TMF to the LUN and wait for its answer in *t; a SKIP when none came, or when the
+ * transport has none to send. */
 static enum check_result tmf_answered(const struct check_lun *l, enum hba_tmf_kind kind, struct hba_cmd *task,
                                   struct hba_tmf *t, char *why, size_t why_len)
 {
+    if (l->hba->tmf_unsupported)
+        return check_skip(why, why_len, "the transport has no task management (virtio-blk)");
     *t = (struct hba_tmf){ .kind = kind, .target = l->info->target, .lun = l->info->lun, .task = task };
     char err[160];
     if (hba_tmf_wait(l->hba, t, l->timeout_cycles, err, sizeof err) != 0)

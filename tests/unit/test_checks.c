@@ -380,6 +380,20 @@ static const struct fail_case fail_cases[] = {
     { "virtio.scsi.residual", { { ANY(SCSI_OP_READ10), LENGTH(1024) } }, "residual 512" },
 };
 
+/* An HBA without task management (virtio-blk) SKIPs the TMF checks, sends none. */
+static void test_no_task_management_is_a_skip(void **state)
+{
+    struct fixture *x = *state;
+    fake_hba_add_lun(&x->f, 0, 0, 64);
+    x->f.base.tmf_unsupported = true;
+    struct check_totals t = run(x, "sam.tmf.*");
+    assert_int_equal(t.run, 7);
+    assert_int_equal(t.skipped, 7);
+    assert_non_null(strstr(x->out, "SKIP: sam.tmf.lun_reset_unit_attention 0:0:0 (the transport has no task management"));
+    for (unsigned k = 0; k < HBA_TMF_KIND_COUNT; k++)
+        assert_int_equal(x->f.tmfs[k], 0);
+}
+
 /* The checks that write: not run at all without check_writes=yes, SKIPped on a LUN luns= does not
  * name, run on one it names. */
 static void test_writes_only_where_allowed(void **state)
@@ -510,6 +524,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_lun_that_answers_nothing_right, setup, teardown),
         cmocka_unit_test(test_every_fail_path),
         cmocka_unit_test_setup_teardown(test_writes_only_where_allowed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_task_management_is_a_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_json, setup, teardown),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_list),
