@@ -96,12 +96,12 @@ void check_docs(FILE *out)
 
 /* Whether LUN k is the first usable one of its HBA, or of its target, in the inventory (which is
  * sorted by HBA, target, LUN): the LUN a per-HBA or per-target check runs on. */
-static bool usable(const struct lun_info *li, const bool *hba_ok, unsigned hba_count)
+static bool lun_usable(const struct lun_info *li, const bool *hba_ok, unsigned hba_count)
 {
     return li->hba < hba_count && hba_ok[li->hba] && !(li->flags & (LUN_FAILED | LUN_REMOVED | LUN_ABSENT));
 }
 
-static void keep(struct check_report *r, size_t check, size_t lun, enum check_result result, const char *why)
+static void keep_verdict(struct check_report *r, size_t check, size_t lun, enum check_result result, const char *why)
 {
     if (r->out_of_memory)
         return;
@@ -174,7 +174,7 @@ void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_cou
     const struct lun_info *prev = NULL; /* the last usable LUN before this one */
     for (size_t k = 0; k < inv->count; k++) {
         const struct lun_info *li = &inv->luns[k];
-        if (!usable(li, hba_ok, hba_count))
+        if (!lun_usable(li, hba_ok, hba_count))
             continue;
         bool first_of_hba = prev == NULL || prev->hba != li->hba;
         bool first_of_target = first_of_hba || prev->target != li->target;
@@ -199,7 +199,7 @@ void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_cou
                 first_fail[i] = k;
             totals->failed += r == CHECK_FAIL;
             totals->skipped += r == CHECK_SKIP;
-            keep(report, i, k, r, why);
+            keep_verdict(report, i, k, r, why);
         }
     }
     /* The same failure on thousands of LUNs is one finding: a line for each check that failed. */

@@ -90,7 +90,7 @@ CHECK(read10_transfer_length_zero)
     return CHECK_PASS;
 }
 
-CHECK(synchronize_cache)
+CHECK(synchronize_cache10)
 {
     if (!check_is_disk(l) || (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY)))
         return check_skip(why, why_len, "not a ready disk");
@@ -554,7 +554,7 @@ CHECK(write_past_the_end)
 
 /* SBC-4 4.11: a write-protected LUN (WP in the mode parameter header) refuses writes with DATA
  * PROTECT 27/xx. */
-CHECK(write_protected)
+CHECK(write_refused_when_protected)
 {
     if (!check_ready_disk(l))
         return NOT_A_READY_DISK();
@@ -681,14 +681,14 @@ const struct check_def check_sbc[] = {
     { "sbc.verify10.past_the_end", "SBC-4 5.31", "VERIFY(10) of the LBA after the last, when supported: ILLEGAL REQUEST 21/00", verify10_past_the_end },
     { "sbc.verify16.first_lba", "SBC-4 5.32", "VERIFY(16), BYTCHK 0, of LBA 0, when supported: GOOD", verify16_first_lba },
     { "sbc.verify16.past_the_end", "SBC-4 5.32", "VERIFY(16) of the LBA after the last, when supported: ILLEGAL REQUEST 21/00", verify16_past_the_end },
-    { "sbc.synchronize_cache", "SBC-4 5.24", "SYNCHRONIZE CACHE(10) of the whole LUN: GOOD", synchronize_cache },
+    { "sbc.synchronize_cache", "SBC-4 5.24", "SYNCHRONIZE CACHE(10) of the whole LUN: GOOD", synchronize_cache10 },
     { "sbc.synchronize_cache16", "SBC-4 5.25", "SYNCHRONIZE CACHE(16) of LBA 0, when supported: GOOD", synchronize_cache16 },
     { "sbc.synchronize_cache16.past_the_end", "SBC-4 5.25", "SYNCHRONIZE CACHE(16) of the LBA after the last: ILLEGAL REQUEST 21/00", synchronize_cache_past_the_end },
     { "sbc.write10.read_back", "SBC-4 5.40", "WRITE(10) of the last LBA: GOOD, and READ(16) brings it back", write10_read_back, .writes = true },
     { "sbc.write16.read_back", "SBC-4 5.42", "WRITE(16) of LBA 0: GOOD, and READ(16) brings it back", write16_read_back, .writes = true },
     { "sbc.write10.fua_read_back", "SBC-4 5.40", "WRITE(10) with FUA of LBA 1: GOOD, and READ(16) brings it back", write10_fua_read_back, .writes = true },
     { "sbc.write16.past_the_end", "SBC-4 4.5", "WRITE(16) of the LBA after the last: ILLEGAL REQUEST 21/00", write_past_the_end, .writes = true },
-    { "sbc.write.protected", "SBC-4 4.11", "on a write-protected LUN: WRITE(10) ends in DATA PROTECT 27/xx", write_protected, .writes = true },
+    { "sbc.write.protected", "SBC-4 4.11", "on a write-protected LUN: WRITE(10) ends in DATA PROTECT 27/xx", write_refused_when_protected, .writes = true },
     { "sbc.write_same10.read_back", "SBC-4 5.46", "WRITE SAME(10) of 2 blocks, when supported: GOOD, both read back as the one block", write_same10_read_back, .writes = true },
     { "sbc.write_same16.read_back", "SBC-4 5.47", "WRITE SAME(16) of 2 blocks, when supported: GOOD, both read back as the one block", write_same16_read_back, .writes = true },
     { "sbc.unmap.read_back", "SBC-4 5.30", "UNMAP of a written block where page B2 says LBPU: GOOD; zeros after it with LBPRZ", unmap_read_back, .writes = true },

@@ -193,7 +193,7 @@ CHECK(overrun)
 }
 
 /* virtio 1.2 5.6.6.1: the residual is what the buffers held beyond the transfer. */
-CHECK(residual)
+CHECK(residual_left)
 {
     if (!check_ready_disk(l))
         return NOT_A_READY_DISK();
@@ -224,6 +224,6 @@ const struct check_def check_task[] = {
     { "virtio.scsi.bad_target", "virtio 1.2 5.6.6.1", "REPORT LUNS to a target without LUNs: response BAD_TARGET", bad_target, CHECK_PER_HBA },
     { "virtio.scsi.config.bounds", "virtio 1.2 5.6.4", "every target and LUN found within max_target and max_lun", config_bounds, CHECK_PER_HBA },
     { "virtio.scsi.overrun", "virtio 1.2 5.6.6.1", "READ(10) of 2 blocks into room for 1: response OVERRUN", overrun },
-    { "virtio.scsi.residual", "virtio 1.2 5.6.6.1", "READ(10) of 1 block into room for 2: GOOD, residual one block", residual },
+    { "virtio.scsi.residual", "virtio 1.2 5.6.6.1", "READ(10) of 1 block into room for 2: GOOD, residual one block", residual_left },
 };
 const size_t check_task_count = sizeof check_task / sizeof check_task[0];

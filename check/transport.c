@@ -12,7 +12,7 @@
 #define VIRTIO_SCSI_CONFIG_LEN 36 /* struct virtio_scsi_config (5.6.4) */
 
 /* The record, or NULL with the SKIP (why) when the HBA is not virtio-pci or not modern. */
-static const struct virtio_pci_seen *seen(const struct check_lun *l, bool modern_only, char *why, size_t why_len)
+static const struct virtio_pci_seen *transport_seen(const struct check_lun *l, bool modern_only, char *why, size_t why_len)
 {
     const struct virtio_pci_seen *s = l->hba->virtio;
     if (s == NULL)
@@ -27,7 +27,7 @@ static const struct virtio_pci_seen *seen(const struct check_lun *l, bool modern
 /* 6.1: a device offers VIRTIO_F_VERSION_1 on the modern interface. */
 CHECK(version_1)
 {
-    const struct virtio_pci_seen *s = seen(l, true, why, why_len);
+    const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
         return CHECK_SKIP;
     if (!(s->device_features & VIRTIO_F_VERSION_1)) {
@@ -38,9 +38,9 @@ CHECK(version_1)
 }
 
 /* 4.1.4.4: notify_off_multiplier is an even power of 2, or 0. */
-CHECK(notify_off_multiplier)
+CHECK(notify_multiplier_ok)
 {
-    const struct virtio_pci_seen *s = seen(l, true, why, why_len);
+    const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
         return CHECK_SKIP;
     uint32_t m = s->caps.notify_off_multiplier;
@@ -55,7 +55,7 @@ CHECK(notify_off_multiplier)
  * enough for virtio-scsi's configuration (5.6.4). */
 CHECK(isr_capability)
 {
-    const struct virtio_pci_seen *s = seen(l, true, why, why_len);
+    const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
         return CHECK_SKIP;
     if (!s->caps.isr.present) {
@@ -67,7 +67,7 @@ CHECK(isr_capability)
 
 CHECK(device_cfg_capability)
 {
-    const struct virtio_pci_seen *s = seen(l, true, why, why_len);
+    const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
         return CHECK_SKIP;
     if (!s->caps.device.present || s->caps.device.length < VIRTIO_SCSI_CONFIG_LEN) {
@@ -82,7 +82,7 @@ CHECK(device_cfg_capability)
  * notification region 2-byte aligned. */
 CHECK(cap_alignment)
 {
-    const struct virtio_pci_seen *s = seen(l, true, why, why_len);
+    const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
         return CHECK_SKIP;
     const struct {
@@ -102,7 +102,7 @@ CHECK(cap_alignment)
 /* 2.7 (split virtqueues): a queue's size is a power of 2, at most 32768. */
 CHECK(queue_sizes)
 {
-    const struct virtio_pci_seen *s = seen(l, false, why, why_len);
+    const struct virtio_pci_seen *s = transport_seen(l, false, why, why_len);
     if (s == NULL)
         return CHECK_SKIP;
     unsigned read = 0;
@@ -123,7 +123,7 @@ CHECK(queue_sizes)
  * queues, so the transport has at least num_queues + 2. */
 CHECK(scsi_num_queues)
 {
-    const struct virtio_pci_seen *s = seen(l, true, why, why_len);
+    const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
         return CHECK_SKIP;
     if (s->device_request_queues == 0)
@@ -140,7 +140,7 @@ CHECK(scsi_num_queues)
 
 const struct check_def check_transport[] = {
     { "virtio.features.version_1", "virtio 1.2 6.1", "the modern interface offers VIRTIO_F_VERSION_1", version_1, CHECK_PER_HBA },
-    { "virtio.pci.notify_off_multiplier", "virtio 1.2 4.1.4.4", "notify_off_multiplier is 0 or an even power of 2", notify_off_multiplier, CHECK_PER_HBA },
+    { "virtio.pci.notify_off_multiplier", "virtio 1.2 4.1.4.4", "notify_off_multiplier is 0 or an even power of 2", notify_multiplier_ok, CHECK_PER_HBA },
     { "virtio.pci.isr_capability", "virtio 1.2 4.1.4.5", "an ISR status capability is there", isr_capability, CHECK_PER_HBA },
     { "virtio.pci.device_cfg_capability", "virtio 1.2 4.1.4.6", "a device configuration capability of at least 36 bytes (virtio-scsi's)", device_cfg_capability, CHECK_PER_HBA },
     { "virtio.pci.cap_alignment", "virtio 1.2 4.1.4.3", "common and device configurations 4-byte aligned, notification 2-byte aligned", cap_alignment, CHECK_PER_HBA },

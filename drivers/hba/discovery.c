@@ -114,7 +114,7 @@ static bool submit(struct scan *s, struct job *j)
     return true;
 }
 
-static void finish(struct job *j)
+static void job_finish(struct job *j)
 {
     free(j->report);
     j->report = NULL;
@@ -130,7 +130,7 @@ static void lun_failed(struct scan *s, struct job *j, const char *why)
         s->inv->luns[j->lun_index].flags |= LUN_FAILED;
         s->stats->luns_failed++;
     }
-    finish(j);
+    job_finish(j);
 }
 
 static void start_lun_step(struct scan *s, struct job *j, enum step step)
@@ -187,7 +187,7 @@ static void handle_report_luns(struct scan *s, struct job *j)
         printf("lunbench: HBA %u target %u: REPORT LUNS: skipped %zu entries in an addressing method we do not "
                "decode, %zu beyond 16384 entries, %zu duplicates\n", s->hba->index, j->target, r.skipped, r.dropped,
                duplicates);
-    finish(j);
+    job_finish(j);
 }
 
 static void handle_lun_data(struct scan *s, struct job *j)
@@ -207,7 +207,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
         if (inq.qualifier != 0 || inq.device_type == 0x1f) {
             l->flags |= LUN_ABSENT;
             s->stats->luns_absent++;
-            finish(j);
+            job_finish(j);
             return;
         }
         l->device_type = inq.device_type;
@@ -251,7 +251,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
         if (s->read_wp && l->device_type == SCSI_TYPE_DISK)
             start_lun_step(s, j, STEP_MODE_SENSE); /* a LUN joining a write job must know it */
         else
-            finish(j);
+            job_finish(j);
         return;
     }
     case STEP_MODE_SENSE: {
@@ -259,7 +259,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
         if (scsi_mode_sense6_write_protected(j->data, xfer, &wp) == 0 && wp)
             l->flags |= LUN_WRITE_PROTECTED;
         l->flags |= LUN_WP_KNOWN;
-        finish(j);
+        job_finish(j);
         return;
     }
     case STEP_REPORT_LUNS:
@@ -282,11 +282,11 @@ static void handle_completion(struct scan *s, struct job *j)
         return;
     case HBA_OUTCOME_GONE:
         if (j->step == STEP_REPORT_LUNS && c->response == HBA_RESPONSE_BAD_TARGET) {
-            finish(j); /* no target at this number: the normal answer for most of 0..255 */
+            job_finish(j); /* no target at this number: the normal answer for most of 0..255 */
             return;
         }
         if (s->wp_only != NULL) {
-            finish(j); /* gone since discovery: hotplug handling will hear of it */
+            job_finish(j); /* gone since discovery: hotplug handling will hear of it */
             return;
         }
         if (j->step != STEP_REPORT_LUNS) {
@@ -294,7 +294,7 @@ static void handle_completion(struct scan *s, struct job *j)
              * unplug during the scan. No device, not a failure. */
             s->inv->luns[j->lun_index].flags |= LUN_ABSENT;
             s->stats->luns_absent++;
-            finish(j);
+            job_finish(j);
             return;
         }
         break;
@@ -321,7 +321,7 @@ static void handle_completion(struct scan *s, struct job *j)
         if (j->step == STEP_READ_CAPACITY16 || j->step == STEP_READ_CAPACITY10) {
             /* Not an error of the scan: an empty CD drive, or a LUN still becoming ready. */
             s->inv->luns[j->lun_index].flags |= v.no_medium ? LUN_NO_MEDIUM : LUN_NOT_READY;
-            finish(j);
+            job_finish(j);
             return;
         }
         break;
@@ -332,7 +332,7 @@ static void handle_completion(struct scan *s, struct job *j)
         }
         if (j->step == STEP_MODE_SENSE) {
             s->inv->luns[j->lun_index].flags |= LUN_WP_KNOWN;
-            finish(j); /* MODE SENSE is optional for us: no write-protect bit then */
+            job_finish(j); /* MODE SENSE is optional for us: no write-protect bit then */
             return;
         }
         break;
@@ -341,7 +341,7 @@ static void handle_completion(struct scan *s, struct job *j)
     }
     if (j->step == STEP_MODE_SENSE && v.have_sense && v.sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
         s->inv->luns[j->lun_index].flags |= LUN_WP_KNOWN;
-        finish(j); /* any ILLEGAL REQUEST to MODE SENSE: no write-protect bit */
+        job_finish(j); /* any ILLEGAL REQUEST to MODE SENSE: no write-protect bit */
         return;
     }
     char why[160];

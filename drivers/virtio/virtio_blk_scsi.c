@@ -175,7 +175,7 @@ static void read_capacity(const struct vblk_disk *d, bool sixteen, const uint8_t
     answer(t, r, alloc < 32 ? alloc : 32, data, data_len);
 }
 
-static void report_luns(const uint8_t *cdb, uint8_t *data, uint32_t data_len, struct vblk_translation *t)
+static void answer_report_luns(const uint8_t *cdb, uint8_t *data, uint32_t data_len, struct vblk_translation *t)
 {
     uint8_t select = cdb[2];
     if (scsi_get_be32(cdb + 6) < 16) {
@@ -316,7 +316,7 @@ void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8
         return;
     }
     if (op == SCSI_OP_REPORT_LUNS && cdb_len >= 12) {
-        report_luns(cdb, data, data_len, t);
+        answer_report_luns(cdb, data, data_len, t);
         return;
     }
     if (lun != 0) {
