@@ -1,4 +1,5 @@
 /* Sending a check's commands and wording its verdicts (check/command.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,6 +71,16 @@ enum check_result check_fail(const struct answer *a, char *why, size_t why_len, 
     return CHECK_FAIL;
 }
 
+enum check_result check_failf(const struct answer *a, char *why, size_t why_len, const char *fmt, ...)
+{
+    char expected[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(expected, sizeof expected, fmt, ap);
+    va_end(ap);
+    return check_fail(a, why, why_len, expected);
+}
+
 enum check_result check_skip(char *why, size_t why_len, const char *reason)
 {
     snprintf(why, why_len, "%s", reason);
@@ -124,9 +135,7 @@ int check_vpd_page(const struct check_lun *l, uint8_t code, struct answer *a, ch
     }
     size_t page_len;
     if (!check_good(a) || scsi_vpd_header(l->buf, a->got, code, &page_len) != 0) {
-        char what[80];
-        snprintf(what, sizeof what, "GOOD with page %02x, as page 00 lists it", code);
-        *result = check_fail(a, why, why_len, what);
+        *result = check_failf(a, why, why_len, "GOOD with page %02x, as page 00 lists it", code);
         return -1;
     }
     return 1;

@@ -35,6 +35,9 @@ bool check_send_inquiry(const struct check_lun *l, bool evpd, uint8_t page, uint
 
 /* A FAIL line's detail: what was sent, what came back, what the clause wants. */
 enum check_result check_fail(const struct answer *a, char *why, size_t why_len, const char *expected);
+/* The same with the expectation formatted (printf). */
+enum check_result check_failf(const struct answer *a, char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 enum check_result check_skip(char *why, size_t why_len, const char *reason);
 
 /* CHECK CONDITION with this sense key and ASC/ASCQ. */

@@ -26,12 +26,9 @@ CHECK(readcap16_matches_readcap10)
     /* SBC-4 5.20.2: past 2^32 - 1 blocks, RETURNED LOGICAL BLOCK ADDRESS is FFFFFFFFh. */
     bool match = c16.blocks - 1 > 0xfffffffeull ? needs_16
                                                 : !needs_16 && c10.blocks == c16.blocks && c10.block_size == c16.block_size;
-    if (!match) {
-        char what[120];
-        snprintf(what, sizeof what, "the capacity of READ CAPACITY(16): %" PRIu64 " blocks of %" PRIu32, c16.blocks,
-                 c16.block_size);
-        return check_fail(&a10, why, why_len, what);
-    }
+    if (!match)
+        return check_failf(&a10, why, why_len, "the capacity of READ CAPACITY(16): %" PRIu64 " blocks of %" PRIu32,
+                           c16.blocks, c16.block_size);
     return CHECK_PASS;
 }
 
@@ -137,11 +134,8 @@ static enum check_result readcap16_length(const struct check_lun *l, uint32_t al
         return COMMAND_LOST(&a);
     if (a.v.outcome == HBA_OUTCOME_UNSUPPORTED)
         return check_skip(why, why_len, "no READ CAPACITY(16)");
-    if (!check_good(&a) || a.got != want) {
-        char what[96];
-        snprintf(what, sizeof what, "GOOD with exactly %u bytes, the residual the rest", (unsigned)want);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.got != want)
+        return check_failf(&a, why, why_len, "GOOD with exactly %u bytes, the residual the rest", (unsigned)want);
     return CHECK_PASS;
 }
 
@@ -173,11 +167,8 @@ CHECK(readcap16_lowest_aligned)
     if (!ready_capacity(l, &a, &c, why, why_len, &res))
         return res;
     uint16_t lowest = scsi_get_be16(l->buf + 14) & 0x3fff;
-    if (lowest >= (1u << c.full.lbppbe)) {
-        char what[96];
-        snprintf(what, sizeof what, "LOWEST ALIGNED LBA below 2^%u (it is %u)", c.full.lbppbe, lowest);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (lowest >= (1u << c.full.lbppbe))
+        return check_failf(&a, why, why_len, "LOWEST ALIGNED LBA below 2^%u (it is %u)", c.full.lbppbe, lowest);
     return CHECK_PASS;
 }
 
@@ -188,12 +179,9 @@ CHECK(readcap16_matches_inventory)
     enum check_result res;
     if (!ready_capacity(l, &a, &c, why, why_len, &res))
         return res;
-    if (c.blocks != l->info->blocks || c.block_size != l->info->block_size) {
-        char what[120];
-        snprintf(what, sizeof what, "%" PRIu64 " blocks of %u, as discovery read (nothing changed since)",
-                 l->info->blocks, (unsigned)l->info->block_size);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (c.blocks != l->info->blocks || c.block_size != l->info->block_size)
+        return check_failf(&a, why, why_len, "%" PRIu64 " blocks of %u, as discovery read (nothing changed since)",
+                           l->info->blocks, (unsigned)l->info->block_size);
     return CHECK_PASS;
 }
 
@@ -231,11 +219,8 @@ CHECK(lbp_lbprz_matches_readcap16)
     struct scsi_vpd_provisioning p;
     if (scsi_vpd_provisioning(l->buf, a.got, &p) != 0)
         return check_fail(&a, why, why_len, "page B2 at least 8 bytes");
-    if (p.lbprz != c.full.lbprz) {
-        char what[96];
-        snprintf(what, sizeof what, "LBPRZ %u, as READ CAPACITY(16) says", c.full.lbprz);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (p.lbprz != c.full.lbprz)
+        return check_failf(&a, why, why_len, "LBPRZ %u, as READ CAPACITY(16) says", c.full.lbprz);
     return CHECK_PASS;
 }
 
@@ -420,11 +405,9 @@ static enum check_result sbc_page_length(const struct check_lun *l, uint8_t code
     if (have <= 0)
         return r;
     unsigned len = scsi_get_be16(l->buf + 2);
-    if (at_least ? len < want : len != want) {
-        char what[80];
-        snprintf(what, sizeof what, "PAGE LENGTH %s%04xh (it is %04xh)", at_least ? "at least " : "", want, len);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (at_least ? len < want : len != want)
+        return check_failf(&a, why, why_len, "PAGE LENGTH %s%04xh (it is %04xh)", at_least ? "at least " : "",
+                           want, len);
     return CHECK_PASS;
 }
 
@@ -451,12 +434,9 @@ CHECK(block_limits_optimal_within_max)
     struct scsi_vpd_block_limits bl;
     if (scsi_vpd_block_limits(l->buf, a.got, &bl) != 0)
         return check_fail(&a, why, why_len, "page B0 with its 3Ch bytes");
-    if (bl.max_transfer_blocks != 0 && bl.optimal_transfer_blocks > bl.max_transfer_blocks) {
-        char what[112];
-        snprintf(what, sizeof what, "OPTIMAL TRANSFER LENGTH at most MAXIMUM TRANSFER LENGTH (%u > %u)",
-                 (unsigned)bl.optimal_transfer_blocks, (unsigned)bl.max_transfer_blocks);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (bl.max_transfer_blocks != 0 && bl.optimal_transfer_blocks > bl.max_transfer_blocks)
+        return check_failf(&a, why, why_len, "OPTIMAL TRANSFER LENGTH at most MAXIMUM TRANSFER LENGTH (%u > %u)",
+                           (unsigned)bl.optimal_transfer_blocks, (unsigned)bl.max_transfer_blocks);
     return CHECK_PASS;
 }
 

@@ -60,13 +60,11 @@ CHECK(mode_sense6_length)
      * the allocation length, and the transport's residual says how many came (virtio 1.2
      * 5.6.6.1: residual, the bytes not transferred). */
     unsigned sent = l->buf[0] + 1u;
-    if (a.got != sent) {
-        char what[160];
-        snprintf(what, sizeof what, "%u bytes: MODE DATA LENGTH %u plus one (%s)", sent, l->buf[0],
-                 a.got > sent && l->buf[sent] == 0xa5 ? "the bytes past it were never written: the residual is short"
-                                                      : "the transfer and the header disagree");
-        return check_fail(&a, why, why_len, what);
-    }
+    if (a.got != sent)
+        return check_failf(&a, why, why_len, "%u bytes: MODE DATA LENGTH %u plus one (%s)", sent, l->buf[0],
+                           a.got > sent && l->buf[sent] == 0xa5
+                               ? "the bytes past it were never written: the residual is short"
+                               : "the transfer and the header disagree");
     return CHECK_PASS;
 }
 
@@ -98,12 +96,10 @@ CHECK(request_sense_fixed_format)
     struct answer a;
     if (!request_sense(l, false, 252, &a))
         return COMMAND_LOST(&a);
-    if (!check_good(&a) || a.got < 18 || l->buf[0] != SCSI_SENSE_FIXED_CURRENT || l->buf[7] < 10) {
-        char what[120];
-        snprintf(what, sizeof what, "response code 70h, ADDITIONAL SENSE LENGTH at least 10 (they are %02xh and %u)",
-                 l->buf[0], l->buf[7]);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.got < 18 || l->buf[0] != SCSI_SENSE_FIXED_CURRENT || l->buf[7] < 10)
+        return check_failf(&a, why, why_len,
+                "response code 70h, ADDITIONAL SENSE LENGTH at least 10 (they are %02xh and %u)",
+                l->buf[0], l->buf[7]);
     return CHECK_PASS;
 }
 
@@ -115,11 +111,8 @@ CHECK(request_sense_transfer_length)
         return COMMAND_LOST(&a);
     if (!check_good(&a) || a.got < 8)
         return check_fail(&a, why, why_len, "GOOD with sense data");
-    if (l->buf[7] + 8u != a.got) {
-        char what[96];
-        snprintf(what, sizeof what, "%u bytes: ADDITIONAL SENSE LENGTH %u plus 8", l->buf[7] + 8u, l->buf[7]);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (l->buf[7] + 8u != a.got)
+        return check_failf(&a, why, why_len, "%u bytes: ADDITIONAL SENSE LENGTH %u plus 8", l->buf[7] + 8u, l->buf[7]);
     return CHECK_PASS;
 }
 
@@ -131,12 +124,9 @@ CHECK(request_sense_descriptor_format)
         return COMMAND_LOST(&a);
     if (check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0))
         return CHECK_PASS;
-    if (!check_good(&a) || a.got < 8 || l->buf[0] != SCSI_SENSE_DESC_CURRENT) {
-        char what[160];
-        snprintf(what, sizeof what, "descriptor-format sense (response code 72h; it is %02xh), or ILLEGAL REQUEST 24/00",
-                 l->buf[0]);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.got < 8 || l->buf[0] != SCSI_SENSE_DESC_CURRENT)
+        return check_failf(&a, why, why_len,
+                           "descriptor-format sense (response code 72h; it is %02xh), or ILLEGAL REQUEST 24/00", l->buf[0]);
     return CHECK_PASS;
 }
 
@@ -169,8 +159,8 @@ static bool send_report_luns(const struct check_lun *l, uint8_t select, uint32_t
 }
 
 /* REPORT LUNS with this SELECT REPORT, decoded: the LUNs (a list of the check's own), or NULL with
- * the SKIP or FAIL in *res. */
-static const uint16_t *lun_list(const struct check_lun *l, uint8_t select, struct answer *a,
+ * the SKIP or FAIL in *res; with whole, a list cut short by the check's buffer is a SKIP too. */
+static const uint16_t *lun_list(const struct check_lun *l, uint8_t select, bool whole, struct answer *a,
                                 struct scsi_report_luns *r, char *why, size_t why_len, enum check_result *res)
 {
     static uint16_t luns[CHECK_BUF / 8];
@@ -182,6 +172,10 @@ static const uint16_t *lun_list(const struct check_lun *l, uint8_t select, struc
         *res = check_fail(a, why, why_len, "GOOD with a LUN list whose length is a multiple of 8");
         return NULL;
     }
+    if (whole && r->truncated) {
+        *res = check_skip(why, why_len, "the target has more LUNs than one 4 KiB list holds");
+        return NULL;
+    }
     return luns;
 }
 
@@ -190,11 +184,9 @@ CHECK(report_luns_lists_this_lun)
     struct answer a;
     struct scsi_report_luns r;
     enum check_result res;
-    const uint16_t *luns = lun_list(l, 0, &a, &r, why, why_len, &res);
+    const uint16_t *luns = lun_list(l, 0, true, &a, &r, why, why_len, &res);
     if (luns == NULL)
         return res;
-    if (r.truncated)
-        return check_skip(why, why_len, "the target has more LUNs than one 4 KiB list holds");
     for (size_t i = 0; i < r.count; i++)
         if (luns[i] == l->info->lun)
             return CHECK_PASS;
@@ -207,7 +199,7 @@ static enum check_result select_report(const struct check_lun *l, uint8_t select
     struct answer a;
     struct scsi_report_luns r;
     enum check_result res;
-    return lun_list(l, select, &a, &r, why, why_len, &res) == NULL ? res : CHECK_PASS;
+    return lun_list(l, select, false, &a, &r, why, why_len, &res) == NULL ? res : CHECK_PASS;
 }
 
 CHECK(report_luns_select_report_1) { return select_report(l, 0x01, why, why_len); }
@@ -248,11 +240,8 @@ CHECK(report_luns_truncation)
         return check_skip(why, why_len, "the list has fewer than two LUNs: nothing to cut");
     if (!send_report_luns(l, 0, 16, &a))
         return COMMAND_LOST(&a);
-    if (!check_good(&a) || a.got != 16 || scsi_get_be32(l->buf) != whole) {
-        char what[96];
-        snprintf(what, sizeof what, "GOOD with exactly 16 bytes, LUN LIST LENGTH still %u", (unsigned)whole);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.got != 16 || scsi_get_be32(l->buf) != whole)
+        return check_failf(&a, why, why_len, "GOOD with exactly 16 bytes, LUN LIST LENGTH still %u", (unsigned)whole);
     return CHECK_PASS;
 }
 
@@ -261,16 +250,13 @@ CHECK(report_luns_unique)
     struct answer a;
     struct scsi_report_luns r;
     enum check_result res;
-    const uint16_t *luns = lun_list(l, 0, &a, &r, why, why_len, &res);
+    const uint16_t *luns = lun_list(l, 0, false, &a, &r, why, why_len, &res);
     if (luns == NULL)
         return res;
     for (size_t i = 0; i < r.count; i++)
         for (size_t k = 0; k < i; k++)
-            if (luns[i] == luns[k]) {
-                char what[64];
-                snprintf(what, sizeof what, "each LUN once (LUN %u is listed twice)", luns[i]);
-                return check_fail(&a, why, why_len, what);
-            }
+            if (luns[i] == luns[k])
+                return check_failf(&a, why, why_len, "each LUN once (LUN %u is listed twice)", luns[i]);
     return CHECK_PASS;
 }
 
@@ -280,11 +266,9 @@ CHECK(report_luns_matches_inventory)
     struct answer a;
     struct scsi_report_luns r;
     enum check_result res;
-    const uint16_t *luns = lun_list(l, 0, &a, &r, why, why_len, &res);
+    const uint16_t *luns = lun_list(l, 0, true, &a, &r, why, why_len, &res);
     if (luns == NULL)
         return res;
-    if (r.truncated)
-        return check_skip(why, why_len, "the target has more LUNs than one 4 KiB list holds");
     size_t on_target = 0;
     for (size_t i = 0; i < l->inv->count; i++) {
         const struct lun_info *o = &l->inv->luns[i];
@@ -294,17 +278,11 @@ CHECK(report_luns_matches_inventory)
         bool listed = false;
         for (size_t k = 0; k < r.count && !listed; k++)
             listed = luns[k] == o->lun;
-        if (!listed) {
-            char what[80];
-            snprintf(what, sizeof what, "LUN %u, which discovery found, in the list", o->lun);
-            return check_fail(&a, why, why_len, what);
-        }
+        if (!listed)
+            return check_failf(&a, why, why_len, "LUN %u, which discovery found, in the list", o->lun);
     }
-    if (on_target != r.count) {
-        char what[96];
-        snprintf(what, sizeof what, "%zu LUNs, as discovery found (the list has %zu)", on_target, r.count);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (on_target != r.count)
+        return check_failf(&a, why, why_len, "%zu LUNs, as discovery found (the list has %zu)", on_target, r.count);
     return CHECK_PASS;
 }
 
@@ -375,9 +353,7 @@ static bool send_absent(const struct check_lun *l, const uint8_t *cdb, size_t le
 static enum check_result absent_fail(const struct answer *a, uint16_t lun, const char *want, char *why,
                                      size_t why_len)
 {
-    char what[160];
-    snprintf(what, sizeof what, "for LUN %u, which is not listed: %s", lun, want);
-    return check_fail(a, why, why_len, what);
+    return check_failf(a, why, why_len, "for LUN %u, which is not listed: %s", lun, want);
 }
 
 /* SPC-5 6.7.2 and SAM-5 5.9.5 (incorrect logical unit selection): INQUIRY to a LUN that is not
@@ -474,21 +450,31 @@ static bool send_mode_sense(const struct check_lun *l, bool ten, uint8_t pc_page
             return check_skip(why, why_len, "MODE SENSE is not supported here");                                 \
     } while (0)
 
+/* send_mode_sense, or false with the SKIP (lost, or not supported on a device that need not) or
+ * FAIL in *res. */
+static bool mode_pages(const struct check_lun *l, bool ten, uint8_t pc_page, bool dbd, uint16_t alloc,
+                       struct answer *a, struct mode_data *m, char *why, size_t why_len, enum check_result *res)
+{
+    if (send_mode_sense(l, ten, pc_page, dbd, alloc, a, m))
+        return true;
+    if (a->error[0])
+        *res = COMMAND_LOST(a);
+    else if (!check_is_disk(l) && a->v.outcome == HBA_OUTCOME_UNSUPPORTED)
+        *res = check_skip(why, why_len, "MODE SENSE is not supported here");
+    else
+        *res = check_fail(a, why, why_len, "GOOD with the header");
+    return false;
+}
+
 CHECK(mode_sense10_length)
 {
     struct answer a;
     struct mode_data m;
-    if (!send_mode_sense(l, true, 0x3f, false, 1024, &a, &m)) {
-        if (a.error[0])
-            return COMMAND_LOST(&a);
-        MODE_UNSUPPORTED_SKIP(&a);
-        return check_fail(&a, why, why_len, "GOOD with an 8-byte header and descriptors that fit");
-    }
-    if (a.got != m.data_len) {
-        char what[112];
-        snprintf(what, sizeof what, "%u bytes: MODE DATA LENGTH %u plus two", m.data_len, m.data_len - 2);
-        return check_fail(&a, why, why_len, what);
-    }
+    enum check_result res;
+    if (!mode_pages(l, true, 0x3f, false, 1024, &a, &m, why, why_len, &res))
+        return res;
+    if (a.got != m.data_len)
+        return check_failf(&a, why, why_len, "%u bytes: MODE DATA LENGTH %u plus two", m.data_len, m.data_len - 2);
     return CHECK_PASS;
 }
 
@@ -509,12 +495,9 @@ CHECK(mode_sense6_dbd)
 {
     struct answer a;
     struct mode_data m;
-    if (!send_mode_sense(l, false, 0x3f, true, 255, &a, &m)) {
-        if (a.error[0])
-            return COMMAND_LOST(&a);
-        MODE_UNSUPPORTED_SKIP(&a);
-        return check_fail(&a, why, why_len, "GOOD with the header");
-    }
+    enum check_result res;
+    if (!mode_pages(l, false, 0x3f, true, 255, &a, &m, why, why_len, &res))
+        return res;
     if (m.bd_len != 0)
         return check_fail(&a, why, why_len, "BLOCK DESCRIPTOR LENGTH 0 (DBD set)");
     return CHECK_PASS;
@@ -537,12 +520,10 @@ CHECK(mode_sense6_block_descriptor)
         return check_skip(why, why_len, "no block descriptor (one is optional)");
     const uint8_t *bd = l->buf + m.header;
     uint32_t block = (uint32_t)bd[5] << 16 | (uint32_t)bd[6] << 8 | bd[7];
-    if (m.bd_len != 8 || block != l->info->block_size) {
-        char what[112];
-        snprintf(what, sizeof what, "one 8-byte descriptor with LOGICAL BLOCK LENGTH %u (it says %u in %u bytes)",
-                 (unsigned)l->info->block_size, (unsigned)block, m.bd_len);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (m.bd_len != 8 || block != l->info->block_size)
+        return check_failf(&a, why, why_len,
+                "one 8-byte descriptor with LOGICAL BLOCK LENGTH %u (it says %u in %u bytes)",
+                (unsigned)l->info->block_size, (unsigned)block, m.bd_len);
     return CHECK_PASS;
 }
 
@@ -571,21 +552,15 @@ CHECK(mode_sense_pages_ascending)
 {
     struct answer a;
     struct mode_data m;
-    if (!send_mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
-        if (a.error[0])
-            return COMMAND_LOST(&a);
-        MODE_UNSUPPORTED_SKIP(&a);
-        return check_fail(&a, why, why_len, "GOOD with the header");
-    }
+    enum check_result res;
+    if (!mode_pages(l, true, 0x3f, true, 2048, &a, &m, why, why_len, &res))
+        return res;
     uint8_t codes[64];
     unsigned n;
     unsigned bad = pages_walk(&m, codes, 64, &n);
-    if (bad) {
-        char what[96];
-        snprintf(what, sizeof what, "pages that fit, in ascending page code order (the page at byte %u)",
-                 m.header + m.bd_len + bad - 1);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (bad)
+        return check_failf(&a, why, why_len, "pages that fit, in ascending page code order (the page at byte %u)",
+                           m.header + m.bd_len + bad - 1);
     return CHECK_PASS;
 }
 
@@ -594,12 +569,9 @@ CHECK(mode_sense_unsupported_page)
 {
     struct answer a;
     struct mode_data m;
-    if (!send_mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
-        if (a.error[0])
-            return COMMAND_LOST(&a);
-        MODE_UNSUPPORTED_SKIP(&a);
-        return check_fail(&a, why, why_len, "GOOD with the header");
-    }
+    enum check_result res;
+    if (!mode_pages(l, true, 0x3f, true, 2048, &a, &m, why, why_len, &res))
+        return res;
     uint8_t codes[64];
     unsigned n;
     if (pages_walk(&m, codes, 64, &n))
@@ -612,11 +584,10 @@ CHECK(mode_sense_unsupported_page)
         }
     if (!send_mode_sense(l, true, code, true, 255, &a, &m) && a.error[0])
         return COMMAND_LOST(&a);
-    if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0)) {
-        char what[96];
-        snprintf(what, sizeof what, "CHECK CONDITION, ILLEGAL REQUEST 24/00 for page %02xh, which it does not list", code);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_sense_is(&a, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0))
+        return check_failf(&a, why, why_len,
+                "CHECK CONDITION, ILLEGAL REQUEST 24/00 for page %02xh, which it does not list",
+                code);
     return CHECK_PASS;
 }
 
@@ -625,12 +596,9 @@ CHECK(mode_sense6_matches_10)
 {
     struct answer a;
     struct mode_data m6, m10;
-    if (!send_mode_sense(l, false, 0x3f, true, 255, &a, &m6)) {
-        if (a.error[0])
-            return COMMAND_LOST(&a);
-        MODE_UNSUPPORTED_SKIP(&a);
-        return check_fail(&a, why, why_len, "GOOD with the header");
-    }
+    enum check_result res;
+    if (!mode_pages(l, false, 0x3f, true, 255, &a, &m6, why, why_len, &res))
+        return res;
     uint8_t six[255];
     unsigned six_len = m6.pages_len;
     memcpy(six, m6.pages, six_len);
@@ -650,23 +618,17 @@ static enum check_result mode_sense_pc(const struct check_lun *l, uint8_t pc, ch
 {
     struct answer a;
     struct mode_data m;
-    if (!send_mode_sense(l, true, 0x3f, true, 2048, &a, &m)) {
-        if (a.error[0])
-            return COMMAND_LOST(&a);
-        MODE_UNSUPPORTED_SKIP(&a);
-        return check_fail(&a, why, why_len, "GOOD with the header");
-    }
+    enum check_result res;
+    if (!mode_pages(l, true, 0x3f, true, 2048, &a, &m, why, why_len, &res))
+        return res;
     unsigned current = m.pages_len;
     if (!send_mode_sense(l, true, (uint8_t)(pc << 6 | 0x3f), true, 2048, &a, &m)) {
         if (a.error[0])
             return COMMAND_LOST(&a);
         return check_fail(&a, why, why_len, "GOOD, as for the current values");
     }
-    if (m.pages_len != current) {
-        char what[96];
-        snprintf(what, sizeof what, "%u bytes of pages, as for the current values", current);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (m.pages_len != current)
+        return check_failf(&a, why, why_len, "%u bytes of pages, as for the current values", current);
     return CHECK_PASS;
 }
 
@@ -702,11 +664,8 @@ static enum check_result page_length(const struct check_lun *l, uint8_t code, ui
             return check_skip(why, why_len, "the LUN has no such mode page");
         return check_fail(&a, why, why_len, "GOOD with the page");
     }
-    if (m.pages_len < 2 || (m.pages[0] & 0x3f) != code || m.pages[1] != want) {
-        char what[80];
-        snprintf(what, sizeof what, "page %02xh first, with PAGE LENGTH %02xh", code, want);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (m.pages_len < 2 || (m.pages[0] & 0x3f) != code || m.pages[1] != want)
+        return check_failf(&a, why, why_len, "page %02xh first, with PAGE LENGTH %02xh", code, want);
     return CHECK_PASS;
 }
 
@@ -784,11 +743,8 @@ CHECK(rsoc_lists_mandatory)
                                          SCSI_OP_REPORT_LUNS };
     for (size_t i = 0; i < sizeof mandatory; i++) {
         bool ok;
-        if (!opcode_listed(l, a.got, mandatory[i], &ok)) {
-            char what[80];
-            snprintf(what, sizeof what, "opcode %02xh, which SPC makes mandatory, in the list", mandatory[i]);
-            return check_fail(&a, why, why_len, what);
-        }
+        if (!opcode_listed(l, a.got, mandatory[i], &ok))
+            return check_failf(&a, why, why_len, "opcode %02xh, which SPC makes mandatory, in the list", mandatory[i]);
     }
     return CHECK_PASS;
 }

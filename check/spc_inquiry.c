@@ -36,11 +36,8 @@ CHECK(inquiry_ascii_fields)
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 36)
         return check_fail(&a, why, why_len, "GOOD with 36 bytes");
     for (unsigned i = 8; i < 36; i++)
-        if (l->buf[i] < 0x20 || l->buf[i] > 0x7e) {
-            char what[96];
-            snprintf(what, sizeof what, "bytes 8-35 in 0x20-0x7e (byte %u is 0x%02x)", i, l->buf[i]);
-            return check_fail(&a, why, why_len, what);
-        }
+        if (l->buf[i] < 0x20 || l->buf[i] > 0x7e)
+            return check_failf(&a, why, why_len, "bytes 8-35 in 0x20-0x7e (byte %u is 0x%02x)", i, l->buf[i]);
     return CHECK_PASS;
 }
 
@@ -64,12 +61,9 @@ CHECK(inquiry_transfer_length)
     if (a.v.outcome != HBA_OUTCOME_DONE || a.got < 5)
         return check_fail(&a, why, why_len, "GOOD with the standard data");
     unsigned have = l->buf[4] + 5u;
-    if (a.got != (have < 255 ? have : 255)) {
-        char what[120];
-        snprintf(what, sizeof what, "%u bytes: ADDITIONAL LENGTH %u plus 5 (the residual counts the rest)",
-                 have < 255 ? have : 255, l->buf[4]);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (a.got != (have < 255 ? have : 255))
+        return check_failf(&a, why, why_len, "%u bytes: ADDITIONAL LENGTH %u plus 5 (the residual counts the rest)",
+                           have < 255 ? have : 255, l->buf[4]);
     return CHECK_PASS;
 }
 
@@ -147,11 +141,8 @@ CHECK(inquiry_version)
     if (!check_good(&a) || a.got < 3)
         return check_fail(&a, why, why_len, "GOOD with the standard data");
     uint8_t v = l->buf[2];
-    if (v != 0 && (v < 3 || v > 7)) {
-        char what[96];
-        snprintf(what, sizeof what, "VERSION 00h or 03h-07h (it is %02xh)", v);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (v != 0 && (v < 3 || v > 7))
+        return check_failf(&a, why, why_len, "VERSION 00h or 03h-07h (it is %02xh)", v);
     return CHECK_PASS;
 }
 
@@ -177,11 +168,9 @@ CHECK(inquiry_device_type_matches)
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
         return COMMAND_LOST(&a);
-    if (!check_good(&a) || a.got < 1 || (l->buf[0] & 0x1f) != l->info->device_type) {
-        char what[96];
-        snprintf(what, sizeof what, "PERIPHERAL DEVICE TYPE %02xh, as discovery read it", l->info->device_type);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.got < 1 || (l->buf[0] & 0x1f) != l->info->device_type)
+        return check_failf(&a, why, why_len, "PERIPHERAL DEVICE TYPE %02xh, as discovery read it",
+                           l->info->device_type);
     return CHECK_PASS;
 }
 
@@ -200,16 +189,10 @@ static enum check_result left_aligned(const struct check_lun *l, unsigned from, 
     for (unsigned i = 0; i < len; i++)
         graphic += f[i] != ' ';
     for (unsigned i = 0; i < len; i++)
-        if (f[i] == 0) {
-            char what[96];
-            snprintf(what, sizeof what, "%s padded with spaces (byte %u is 00h)", field, from + i);
-            return check_fail(&a, why, why_len, what);
-        }
-    if (graphic > 0 && f[0] == ' ') {
-        char what[96];
-        snprintf(what, sizeof what, "%s left-aligned (byte %u is a space)", field, from);
-        return check_fail(&a, why, why_len, what);
-    }
+        if (f[i] == 0)
+            return check_failf(&a, why, why_len, "%s padded with spaces (byte %u is 00h)", field, from + i);
+    if (graphic > 0 && f[0] == ' ')
+        return check_failf(&a, why, why_len, "%s left-aligned (byte %u is a space)", field, from);
     return CHECK_PASS;
 }
 
@@ -290,11 +273,9 @@ CHECK(vpd_page_codes_match)
         if (!check_send_inquiry(l, true, pages[i], 255, &a))
             return COMMAND_LOST(&a);
         size_t page_len;
-        if (a.v.outcome != HBA_OUTCOME_DONE || scsi_vpd_header(l->buf, a.got, pages[i], &page_len) != 0) {
-            char what[80];
-            snprintf(what, sizeof what, "GOOD with page %02x's own PAGE CODE and a length that fits", pages[i]);
-            return check_fail(&a, why, why_len, what);
-        }
+        if (a.v.outcome != HBA_OUTCOME_DONE || scsi_vpd_header(l->buf, a.got, pages[i], &page_len) != 0)
+            return check_failf(&a, why, why_len, "GOOD with page %02x's own PAGE CODE and a length that fits",
+                               pages[i]);
     }
     return CHECK_PASS;
 }
@@ -330,11 +311,8 @@ CHECK(vpd_allocation_length)
     uint16_t whole = scsi_get_be16(l->buf + 2);
     if (!check_send_inquiry(l, true, SCSI_VPD_SUPPORTED_PAGES, 4, &a))
         return COMMAND_LOST(&a);
-    if (!check_good(&a) || a.got != 4 || scsi_get_be16(l->buf + 2) != whole) {
-        char what[96];
-        snprintf(what, sizeof what, "GOOD with exactly 4 bytes, PAGE LENGTH still %u", whole);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.got != 4 || scsi_get_be16(l->buf + 2) != whole)
+        return check_failf(&a, why, why_len, "GOOD with exactly 4 bytes, PAGE LENGTH still %u", whole);
     return CHECK_PASS;
 }
 
@@ -347,11 +325,8 @@ CHECK(vpd_transfer_length)
         return check_fail(&a, why, why_len, "GOOD with page 00");
     unsigned have = scsi_get_be16(l->buf + 2) + 4u;
     unsigned want = have < 255 ? have : 255;
-    if (a.got != want) {
-        char what[96];
-        snprintf(what, sizeof what, "%u bytes: PAGE LENGTH plus 4 (the residual counts the rest)", want);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (a.got != want)
+        return check_failf(&a, why, why_len, "%u bytes: PAGE LENGTH plus 4 (the residual counts the rest)", want);
     return CHECK_PASS;
 }
 
@@ -367,11 +342,8 @@ CHECK(vpd_peripheral_matches)
     uint8_t byte0 = l->buf[0];
     if (!check_send_inquiry(l, true, SCSI_VPD_SUPPORTED_PAGES, 255, &a))
         return COMMAND_LOST(&a);
-    if (!check_good(&a) || a.got < 1 || l->buf[0] != byte0) {
-        char what[96];
-        snprintf(what, sizeof what, "byte 0 of page 00 as in the standard data (%02xh)", byte0);
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.got < 1 || l->buf[0] != byte0)
+        return check_failf(&a, why, why_len, "byte 0 of page 00 as in the standard data (%02xh)", byte0);
     return CHECK_PASS;
 }
 
@@ -397,11 +369,8 @@ static enum check_result each_designator(const struct check_lun *l, char *why, s
             return check_fail(&a, why, why_len, "designators that fit the page");
         bool lun_name = false;
         const char *bad = fn(d, len, &lun_name);
-        if (bad != NULL) {
-            char what[160];
-            snprintf(what, sizeof what, "%s (the designator at byte %zu)", bad, off);
-            return check_fail(&a, why, why_len, what);
-        }
+        if (bad != NULL)
+            return check_failf(&a, why, why_len, "%s (the designator at byte %zu)", bad, off);
         any_lun_name |= lun_name;
         off += 4 + len;
     }

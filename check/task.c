@@ -68,12 +68,9 @@ static enum check_result reset_then_attention(const struct check_lun *l, enum hb
     uint8_t cdb[SCSI_CDB_MAX];
     if (!check_send(l, cdb, scsi_cdb_test_unit_ready(cdb), 0, &a))
         return COMMAND_LOST(&a);
-    if (a.v.outcome != HBA_OUTCOME_UNIT_ATTENTION || a.v.sense.asc != SCSI_ASC_POWER_ON_OR_RESET) {
-        char expected[120];
-        snprintf(expected, sizeof expected, "the first command after the %s: CHECK CONDITION, UNIT ATTENTION 29/xx",
-                 hba_tmf_name(kind));
-        return check_fail(&a, why, why_len, expected);
-    }
+    if (a.v.outcome != HBA_OUTCOME_UNIT_ATTENTION || a.v.sense.asc != SCSI_ASC_POWER_ON_OR_RESET)
+        return check_failf(&a, why, why_len, "the first command after the %s: CHECK CONDITION, UNIT ATTENTION 29/xx",
+                           hba_tmf_name(kind));
     if (!check_send(l, cdb, scsi_cdb_test_unit_ready(cdb), 0, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a))
@@ -202,14 +199,12 @@ CHECK(residual_left)
     struct answer a;
     if (!read_into(l, 1, 2, &a))
         return COMMAND_LOST(&a);
-    if (!check_good(&a) || a.cmd.residual != l->info->block_size) {
-        char what[160];
-        snprintf(what, sizeof what, "GOOD with residual %u (one block asked for, room for two; %s)",
-                 (unsigned)l->info->block_size,
-                 a.cmd.residual == a.cmd.data_len ? "the whole buffer is what lunbench reads when the device said that much or more"
-                                                  : "the residual is the device's");
-        return check_fail(&a, why, why_len, what);
-    }
+    if (!check_good(&a) || a.cmd.residual != l->info->block_size)
+        return check_failf(&a, why, why_len, "GOOD with residual %u (one block asked for, room for two; %s)",
+                           (unsigned)l->info->block_size,
+                           a.cmd.residual == a.cmd.data_len
+                               ? "the whole buffer is what lunbench reads when the device said that much or more"
+                               : "the residual is the device's");
     return CHECK_PASS;
 }
 

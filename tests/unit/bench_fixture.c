@@ -21,6 +21,20 @@ void bench_fixture_free(struct bench_fixture *x)
     x->inv = (struct inventory){ 0 };
 }
 
+void *bench_fixture_new(size_t size)
+{
+    void *x = calloc(1, size);
+    if (x != NULL)
+        bench_fixture_init(x);
+    return x;
+}
+
+void bench_fixture_delete(void *x)
+{
+    bench_fixture_free(x);
+    free(x);
+}
+
 void bench_fixture_discover(struct bench_fixture *x, uint64_t timeout, uint64_t (*now)(void))
 {
     struct discovery_stats st;

@@ -4,6 +4,7 @@
 #define TESTS_UNIT_BENCH_FIXTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bench/engine.h"
@@ -27,6 +28,25 @@ struct bench_fixture {
 /* A fake HBA 0 with 2 request queues of 64, the fake clock at 0. */
 void bench_fixture_init(struct bench_fixture *x);
 void bench_fixture_free(struct bench_fixture *x);
+/* A test's own fixture, size bytes that begin with a struct bench_fixture, zeroed and initialised:
+ * a cmocka setup's state (NULL when out of memory). bench_fixture_delete frees it. */
+void *bench_fixture_new(size_t size);
+void bench_fixture_delete(void *x);
+/* The cmocka setup and teardown of a test file whose struct fixture begins with its bench_fixture
+ * as member b. */
+#define BENCH_FIXTURE_SETUP_TEARDOWN(type)                                                                  \
+    _Static_assert(offsetof(type, b) == 0, "the bench_fixture comes first");                              \
+    static int setup(void **state)                                                                        \
+    {                                                                                                     \
+        *state = bench_fixture_new(sizeof(type));                                                         \
+        return *state ? 0 : -1;                                                                           \
+    }                                                                                                     \
+    static int teardown(void **state)                                                                     \
+    {                                                                                                     \
+        bench_fixture_delete(*state);                                                                     \
+        return 0;                                                                                         \
+    }
+
 /* Discover the fake's LUNs (the test fails if discovery does) and fill env: one HBA, the given
  * clock (fake_clock_now, or a test's guard around it), cmd_timeout_cycles = timeout. */
 void bench_fixture_discover(struct bench_fixture *x, uint64_t timeout, uint64_t (*now)(void));

@@ -12,6 +12,19 @@
 
 #define TIMEOUT 50000
 
+/* Keep text in the file the environment variable names, when it names one (make check-docs, the
+ * launcher's junit.xml test). */
+static void write_if_asked(const char *variable, const char *text, size_t len)
+{
+    const char *path = getenv(variable);
+    if (path == NULL)
+        return;
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+}
+
 struct fixture {
     struct fake_hba f;
     struct hba *hbas[1];
@@ -201,13 +214,7 @@ static void test_docs_are_current(void **state)
     FILE *out = open_memstream(&text, &len);
     check_docs(out);
     fclose(out);
-    const char *write_to = getenv("LUNBENCH_WRITE_CHECK_DOCS");
-    if (write_to != NULL) {
-        FILE *f = fopen(write_to, "w");
-        assert_non_null(f);
-        assert_int_equal(fwrite(text, 1, len, f), len);
-        fclose(f);
-    }
+    write_if_asked("LUNBENCH_WRITE_CHECK_DOCS", text, len);
     size_t have_len;
     uint8_t *have = test_read_file("docs/checks.md", &have_len);
     if (have_len != len || memcmp(have, text, len) != 0)
@@ -501,13 +508,7 @@ static void test_report_json(void **state)
     assert_non_null(strstr(summary, "\"failed\": 1,"));
     assert_non_null(strstr(summary, "\"skipped\": 1,"));
     assert_non_null(strstr(summary, "\"verdicts_complete\": true"));
-    const char *keep = getenv("LUNBENCH_WRITE_CHECK_REPORT");
-    if (keep != NULL) {
-        FILE *f = fopen(keep, "w");
-        assert_non_null(f);
-        assert_int_equal(fwrite(text, 1, len, f), len);
-        fclose(f);
-    }
+    write_if_asked("LUNBENCH_WRITE_CHECK_REPORT", text, len);
     free(text);
     check_report_free(&r);
 }

@@ -22,23 +22,7 @@ struct fixture {
     struct bench_fixture b;
 };
 
-static int setup(void **state)
-{
-    struct fixture *x = calloc(1, sizeof *x);
-    if (x == NULL)
-        return -1;
-    bench_fixture_init(&x->b);
-    *state = x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *x = *state;
-    bench_fixture_free(&x->b);
-    free(x);
-    return 0;
-}
+BENCH_FIXTURE_SETUP_TEARDOWN(struct fixture)
 
 /* n disk LUNs 0:0:0..n-1. */
 static void luns(struct fixture *x, unsigned n)

@@ -133,23 +133,7 @@ static uint64_t guarded_now(void)
     return t;
 }
 
-static int setup(void **state)
-{
-    struct fixture *x = calloc(1, sizeof *x);
-    if (x == NULL)
-        return -1;
-    bench_fixture_init(&x->b);
-    *state = x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *x = *state;
-    bench_fixture_free(&x->b);
-    free(x);
-    return 0;
-}
+BENCH_FIXTURE_SETUP_TEARDOWN(struct fixture)
 
 /* Discover the fake's LUNs, build the environment and the job, arm the script. */
 static void prepare(struct fixture *x, const char *job_text)

@@ -67,23 +67,7 @@ static void record(struct fake_hba *f, const struct hba_cmd *c, void *ctx)
     s->n++;
 }
 
-static int setup(void **state)
-{
-    struct fixture *x = calloc(1, sizeof *x);
-    if (x == NULL)
-        return -1;
-    bench_fixture_init(&x->b);
-    *state = x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *x = *state;
-    bench_fixture_free(&x->b);
-    free(x);
-    return 0;
-}
+BENCH_FIXTURE_SETUP_TEARDOWN(struct fixture)
 
 /* n LUNs, discovered, with every command recorded. */
 static void luns(struct fixture *x, unsigned n)

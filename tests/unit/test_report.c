@@ -27,12 +27,12 @@ static void sink(void *ctx, const char *buf, size_t len)
     x->json[x->len] = '\0';
 }
 
+/* One 4096-block LUN, discovered. */
 static int setup(void **state)
 {
-    struct fixture *x = calloc(1, sizeof *x);
+    struct fixture *x = bench_fixture_new(sizeof *x);
     if (x == NULL)
         return -1;
-    bench_fixture_init(&x->b);
     fake_hba_add_lun(&x->b.f, 0, 0, 4096);
     bench_fixture_discover(&x->b, 100000, fake_clock_now);
     *state = x;
@@ -41,9 +41,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *x = *state;
-    bench_fixture_free(&x->b);
-    free(x);
+    bench_fixture_delete(*state);
     return 0;
 }
 
