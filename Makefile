@@ -4,6 +4,8 @@
 #   make test    build, then run the host unit tests and the QEMU tests
 #   make bench   boot time, discovery time and the I/O matrix (tools/boot-time, tools/discovery-bench,
 #                tools/bench-matrix: summary.md and plots under build/bench/)
+#   make compare two or more sides on one job and topology, interleaved (tools/compare; options in
+#                COMPARE_ARGS, e.g. COMPARE_ARGS="lunbench blk --luns 8"; icount=yes): build/compare/
 #   make clean   remove build/ (keeps the newlib build: make distclean removes that too)
 
 BUILD      := build
@@ -44,7 +46,7 @@ IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf $(BUILD)/lunbench.efi
 # the QEMU tests run the ASan/UBSan build).
 VSCSI_TARGETS := $(BUILD)/vscsi-target $(BUILD)/vscsi-target-asan
 
-.PHONY: all deps run test unit-test qemu-test bench clean distclean
+.PHONY: all deps run test unit-test qemu-test bench compare clean distclean
 all: $(IMAGES) $(VSCSI_TARGETS)
 
 # Debian packages the build, run and tests need (installed when missing, as root).
@@ -267,6 +269,12 @@ bench: deps
 	$(PYTHON) tools/boot-time
 	$(PYTHON) tools/discovery-bench
 	$(PYTHON) tools/bench-matrix
+
+# make compare: lunbench against Linux + fio by default (1 null-co LUN, 4 KiB randread at QD1 and
+# QD32, 3 rounds); the linux and qemu=10 sides fetch their Debian packages into build/ once.
+compare: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tools/compare $(COMPARE_ARGS)$(if $(icount), icount=$(icount))
 
 clean:
 	rm -rf $(KOBJ) $(HOBJ) $(EFI) $(IMAGES) $(VSCSI_TARGETS) $(BUILD)/lunbench-uefi.elf
