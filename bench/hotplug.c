@@ -82,6 +82,25 @@ void hotplug_unit_attention(struct hotplug *hp, const struct target *t, enum hba
     }
 }
 
+/* The device dropped events on HBA h (virtio 1.2 5.6.6.3: EVENTS_MISSED): only a rescan knows what
+ * changed. Within HOTPLUG_RESCAN_GAP_MS of the last rescan it is deferred to the gap's end. */
+static void events_missed(struct hotplug *hp, unsigned h, uint64_t now)
+{
+    if (h >= HOTPLUG_HBAS)
+        return;
+    if (now < hp->rescan_not_before[h]) {
+        if (!hp->flood_told[h])
+            printf("lunbench: HBA %u: events dropped again within %u ms of a rescan (an event flood); its rescans "
+                   "now come at most every %u ms\n", h, HOTPLUG_RESCAN_GAP_MS, HOTPLUG_RESCAN_GAP_MS);
+        hp->flood_told[h] = true;
+        hp->rescan_deferred[h] = true;
+        return;
+    }
+    if (!hp->flood_told[h])
+        printf("lunbench: HBA %u: the device dropped events; rescanning its LUNs\n", h);
+    queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
+}
+
 void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t now, bool force)
 {
     const struct bench_env *env = set->env;
@@ -92,6 +111,10 @@ void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t no
     for (unsigned h = 0; h < env->hba_count; h++) {
         if (!env->hba_ok[h])
             continue;
+        if (hp->rescan_deferred[h] && now >= hp->rescan_not_before[h]) {
+            hp->rescan_deferred[h] = false;
+            queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
+        }
         unsigned n = hba_poll_events(env->hbas[h], events, 16);
         for (unsigned i = 0; i < n; i++) {
             const struct hba_event *ev = &events[i];
@@ -101,14 +124,17 @@ void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t no
                        ev->len, ev->raw_type);
                 continue;
             }
-            if (ev->events_missed) {
-                printf("lunbench: HBA %u: the device dropped events; rescanning its LUNs\n", h);
-                queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
-            }
-            if (ev->kind == HBA_EVENT_LUN_REMOVED)
+            if (ev->events_missed)
+                events_missed(hp, h, now);
+            if (ev->kind == HBA_EVENT_LUN_REMOVED) {
                 lun_removed(hp, set, (uint8_t)h, ev->target, ev->lun);
-            else if (ev->kind == HBA_EVENT_LUN_ADDED)
-                queue_change(hp, CHANGE_PROBE, (uint8_t)h, ev->target, ev->lun);
+            } else if (ev->kind == HBA_EVENT_LUN_ADDED) {
+                /* A LUN we have and did not lose needs no probe (and no drain of the job for
+                 * one): a flood of such events costs only the reading. */
+                const struct lun_info *known = find_lun(set, (uint8_t)h, ev->target, ev->lun, NULL);
+                if (known == NULL || (known->flags & LUN_REMOVED))
+                    queue_change(hp, CHANGE_PROBE, (uint8_t)h, ev->target, ev->lun);
+            }
             else if (ev->kind == HBA_EVENT_LUN_CHANGED)
                 queue_change(hp, CHANGE_CAPACITY, (uint8_t)h, ev->target, ev->lun);
         }
@@ -191,6 +217,8 @@ static void rescan(struct hotplug *hp, struct target_set *set, const struct chan
     struct hba *hba = env->hbas[c->hba];
     struct inventory fresh = { 0 };
     struct discovery_stats stats;
+    hp->rescans++;
+    hp->rescan_not_before[c->hba] = env->now() + env->tsc_hz / 1000 * HOTPLUG_RESCAN_GAP_MS;
     if (discovery_run(hba, &fresh, &stats, env->cmd_timeout_cycles) != 0) {
         printf("lunbench: HBA %u: rescan failed: %s\n", c->hba, hba->error);
         free(fresh.luns);

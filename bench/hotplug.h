@@ -17,6 +17,8 @@
 #include "drivers/hba/outcome.h"
 
 #define HOTPLUG_MAX_PENDING 64 /* changes waiting; more at once become one rescan of the HBA */
+#define HOTPLUG_RESCAN_GAP_MS 100 /* rescans for dropped events come at most this often per HBA */
+#define HOTPLUG_HBAS 256
 
 enum change_kind { CHANGE_PROBE, CHANGE_CAPACITY, CHANGE_RESCAN };
 
@@ -31,8 +33,13 @@ struct hotplug {
     struct change pending[HOTPLUG_MAX_PENDING];
     unsigned n_pending;
     uint64_t next_event_poll;
+    /* An event flood: EVENTS_MISSED again and again. Each asks for a rescan, and a rescan waits
+     * for nothing to be in flight, so rescanning at every one would starve the job's I/O: after
+     * a rescan the next one waits HOTPLUG_RESCAN_GAP_MS (deferred, not dropped). */
+    uint64_t rescan_not_before[HOTPLUG_HBAS];
+    bool rescan_deferred[HOTPLUG_HBAS], flood_told[HOTPLUG_HBAS];
     /* What happened, for the job's result. */
-    unsigned luns_removed, luns_added, capacity_changes, events;
+    unsigned luns_removed, luns_added, capacity_changes, events, rescans;
 };
 
 /* Read every HBA's events (at most every few ms, unless force): removals act now, the rest is

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bench/engine.h"
+#include "bench/hotplug.h"
 #include "bench/env.h"
 #include "bench/job.h"
 #include "drivers/hba/discovery.h"
@@ -624,6 +625,54 @@ static void test_events_missed_rescan_finds_both(void **state)
     assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
 }
 
+/* An event flood: every READ the device posts two events into a queue of one, so every event
+ * read says EVENTS_MISSED. */
+static bool act_flood(struct script *s, const struct hba_cmd *cmd)
+{
+    (void)cmd;
+    s->f->event_capacity = 1;
+    fake_hba_post_event(s->f, HBA_EVENT_NONE, 0, 0);
+    fake_hba_post_event(s->f, HBA_EVENT_NONE, 0, 0);
+    return true;
+}
+
+static bool act2_flood(struct script *s, const struct hba_cmd *cmd)
+{
+    act_flood(s, cmd);
+    return false; /* again on the next READ */
+}
+
+static void test_event_flood_rescans_at_most_every_gap(void **state)
+{
+    struct fixture *x = *state;
+    add_luns(x, 0, 4);
+    x->s.target = 0;
+    x->s.lun = 1;
+    x->s.act = act_flood;
+    x->s.act2 = act2_flood;
+    prepare(x, JOB_RANDREAD(8, ""));
+    uint64_t report_luns_before = x->b.f.ops[SCSI_OP_REPORT_LUNS];
+    uint64_t t0 = fake_clock_now();
+    assert_int_equal(run(x), 0);
+    uint64_t ticks = fake_clock_now() - t0;
+    const struct job_result *r = &x->b.r;
+    assert_true(x->s.fired);
+    /* every event read (one per event poll) asked for a rescan ... */
+    printf("flood: %u events in %llu ticks\n", r->events, (unsigned long long)ticks);
+    /* ... and rescans (REPORT LUNS to all 256 targets each) came at most once per gap */
+    uint64_t rescans = (x->b.f.ops[SCSI_OP_REPORT_LUNS] - report_luns_before) / 256;
+    uint64_t gap = (uint64_t)FAKE_HZ / 1000 * HOTPLUG_RESCAN_GAP_MS;
+    assert_true(rescans >= 1);
+    assert_true(r->events > 2 * rescans);
+    if (rescans > 1 + ticks / gap)
+        fail_msg("%llu rescans in %llu ticks: more than one per %llu-tick gap", (unsigned long long)rescans,
+                 (unsigned long long)ticks, (unsigned long long)gap);
+    assert_no_errors(r);
+    assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
+    assert_int_equal(r->luns_added, 0);
+    assert_int_equal(r->luns_removed, 0);
+}
+
 /* A LUN appears with no event at all; the next command to LUN 0:0:0 says 3f/0e. */
 static bool act_add_silent_ua_3f0e(struct script *s, const struct hba_cmd *cmd)
 {
@@ -835,6 +884,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lun_added_joins_luns_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lun_added_not_in_list_does_not_join, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_missed_rescan_finds_both, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_flood_rescans_at_most_every_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unit_attention_3f0e_rescan_finds_lun, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lun_comes_back_after_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lun_comes_back_smaller, setup, teardown),

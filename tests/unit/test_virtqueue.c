@@ -358,6 +358,51 @@ static void test_add_consume_reap(void **state)
     fx_free(&f);
 }
 
+/* A device that rewrites the descriptor table (addresses, lengths, flags and links inverted)
+ * before completing each chain: the driver walks its own copy, so the free list stays whole and
+ * every later chain goes out as posted (the sim's walk asserts no descriptor is handed out twice
+ * and no chain loops). */
+static void test_rewritten_descriptors_are_not_trusted(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, 8, false);
+    uint8_t hdr[19], data[256], resp[96];
+    struct virtq_completion out[8];
+    char err[160] = "";
+    int cookies[3];
+    for (unsigned round = 0; round < 100; round++) {
+        unsigned n = 1 + round % 3; /* chains of 3, 2 and 1 descriptors, so links cross */
+        for (unsigned k = 0; k < 2; k++) {
+            struct virtq_buf bufs[3] = { rbuf(hdr, sizeof hdr), rbuf(data, sizeof data), wbuf(resp, sizeof resp) };
+            assert_int_equal(virtq_add(&f.vq, bufs + 3 - n, n, &cookies[k]), 0);
+        }
+        kick(&f.vq, &f.s);
+        assert_int_equal(sim_consume(&f.s, 8), 2);
+        for (unsigned k = 0; k < 2; k++) {
+            const struct sim_chain *c = &f.s.chains[k];
+            assert_int_equal(c->n, n);
+            assert_int_equal(c->d[n - 1].addr, (uintptr_t)resp); /* as posted, whatever was there */
+            assert_int_equal(c->d[n - 1].len, sizeof resp);
+            for (unsigned i = 0; i < c->n; i++) {
+                struct sim_desc *d = (struct sim_desc *)(void *)(f.s.mem + 16 * (size_t)c->idx[i]);
+                d->addr = ~d->addr;
+                d->len = ~d->len;
+                d->flags ^= SIM_F_NEXT | SIM_F_WRITE;
+                d->next = (uint16_t)~d->next;
+            }
+        }
+        sim_complete(&f.s, 0, 8);
+        sim_complete(&f.s, 0, 8);
+        sim_publish(&f.s);
+        assert_int_equal(virtq_reap(&f.vq, out, 8, err, sizeof err), 2);
+        assert_ptr_equal(out[0].cookie, &cookies[0]);
+        assert_ptr_equal(out[1].cookie, &cookies[1]);
+        assert_int_equal(f.vq.num_free, 8);
+    }
+    fx_free(&f);
+}
+
 /* ---- 3. filling the queue, malformed chains ---- */
 
 static void test_fill_and_malformed(void **state)
@@ -994,6 +1039,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_layout),
         cmocka_unit_test(test_add_consume_reap),
+        cmocka_unit_test(test_rewritten_descriptors_are_not_trusted),
         cmocka_unit_test(test_fill_and_malformed),
         cmocka_unit_test(test_wrap_event_idx),
         cmocka_unit_test(test_wrap_no_event_idx),

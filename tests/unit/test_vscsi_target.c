@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "drivers/scsi/scsi.h"
 #include "drivers/virtio/virtio_scsi_wire.h"
@@ -36,6 +37,39 @@ static void test_sparse_store_round_trip(void **state)
     assert_int_equal(block_store_write(&s, (1 << 20) - 1, buf, 2), -1);
     assert_int_equal(block_store_read(&s, UINT64_MAX, back, 2), -1);
     block_store_free(&s);
+}
+
+/* A file store: two LUNs side by side in one file, each kept to its own range. */
+static void test_file_store_round_trip(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/vscsi-file-store-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    struct block_store a, b;
+    block_store_init(&a, BLOCK_STORE_FILE, 8192);
+    block_store_init(&b, BLOCK_STORE_FILE, 8192);
+    uint8_t buf[4096], back[4096];
+    memset(buf, 0x5a, sizeof(buf));
+    assert_int_equal(block_store_write(&a, 0, buf, 512), -1); /* not attached yet */
+    block_store_attach_file(&a, fd, 0);
+    block_store_attach_file(&b, fd, 8192);
+    assert_int_equal(block_store_write(&a, 4096, buf, 4096), 0);
+    memset(back, 0xff, sizeof(back));
+    assert_int_equal(block_store_read(&b, 0, back, 4096), 0); /* past the file's end: zeroes */
+    for (size_t i = 0; i < sizeof(back); i++)
+        assert_int_equal(back[i], 0);
+    assert_int_equal(block_store_read(&a, 4096, back, 4096), 0);
+    assert_memory_equal(back, buf, sizeof(buf));
+    assert_int_equal(block_store_write(&b, 4096, buf, 4097), -1); /* past b's own end */
+    assert_int_equal(block_store_discard(&a, 4096, 4096), 0);
+    assert_int_equal(block_store_read(&a, 4096, back, 4096), 0);
+    for (size_t i = 0; i < sizeof(back); i++)
+        assert_int_equal(back[i], 0);
+    block_store_free(&a);
+    block_store_free(&b);
+    close(fd);
 }
 
 static void test_sparse_store_discard_keeps_other_pages(void **state)
@@ -638,6 +672,24 @@ static void test_fault_rules_errors_name_the_line(void **state)
     parse_ok("vanish lun=3 after=5\nshrink blocks=16\n");
     assert_int_equal(rules.rules[0].action, FAULT_VANISH);
     assert_int_equal(rules.rules[1].blocks, 16);
+    parse_ok("desc-rewrite\ndesc-rewrite when=before cmd=any\nevent lun=1 n=64\nevent type=missed\n"
+             "power-cut after=1000\n");
+    assert_int_equal(rules.rules[0].action, FAULT_DESC_REWRITE);
+    assert_false(rules.rules[0].before);
+    assert_int_equal(rules.rules[0].cmd, FAULT_CMD_IO);
+    assert_true(rules.rules[1].before);
+    assert_int_equal(rules.rules[2].events, 64);
+    assert_int_equal(rules.rules[2].event_type, FAULT_EVENT_RESCAN);
+    assert_int_equal(rules.rules[3].events, 1);
+    assert_int_equal(rules.rules[3].event_type, FAULT_EVENT_MISSED);
+    assert_int_equal(rules.rules[4].action, FAULT_POWER_CUT);
+    assert_int_equal(rules.rules[4].cmd, FAULT_CMD_WRITE);
+    assert_int_equal(rules.rules[4].after, 1000);
+    parse_fails("desc-rewrite when=during\n", "bad when=during");
+    parse_fails("event type=hotplug\n", "bad type=hotplug");
+    parse_fails("event n=0\n", "1 to 1000000 events");
+    parse_fails("event n=1000001\n", "1 to 1000000 events");
+    parse_fails("power-cut n=3\n", "power-cut takes no key n");
 }
 
 static void test_fault_rules_match_after_and_count(void **state)
@@ -776,6 +828,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mode_sense, setup_table, teardown_table),
         cmocka_unit_test_setup_teardown(test_unmap_and_write_same, setup_table, teardown_table),
         cmocka_unit_test(test_fault_rules_parse),
+        cmocka_unit_test(test_file_store_round_trip),
         cmocka_unit_test(test_fault_rules_errors_name_the_line),
         cmocka_unit_test(test_fault_rules_match_after_and_count),
         cmocka_unit_test(test_fault_rules_hang_survives_and_tmf_holds),

@@ -68,7 +68,9 @@ class Hba:
                       (tools/vscsi-target, started beside QEMU by vscsi_target.Targets; guest
                       RAM becomes a shared memfd), its LUNs disks in the target's memory
       store           vscsi-target only: sparse (default: keeps what is written, so verify
-                      jobs work) or null (zeroes; writes dropped)
+                      jobs work), null (zeroes; writes dropped), or file:PATH (every LUN in
+                      that one file, LUN k in target then LUN order at byte k x size; it
+                      outlives the target)
       faults          vscsi-target only: a fault-rule file (docs/faults.md, "The
                       vscsi-target's faults")
       write_cache     vscsi-target only: none (default) or volatile: writes wait in the
@@ -159,8 +161,8 @@ class Hba:
         if write_cache not in (None, "none", "volatile"):
             raise ValueError("bad write_cache %r (none or volatile)" % write_cache)
         self.write_cache = write_cache or "none"
-        if store not in (None, "sparse", "null"):
-            raise ValueError("bad store %r (sparse or null)" % store)
+        if store not in (None, "sparse", "null") and not (store.startswith("file:") and len(store) > 5):
+            raise ValueError("bad store %r (sparse, null or file:PATH)" % store)
         self.store = store or "sparse"
         if faults is not None and not os.path.isfile(faults):
             raise ValueError("faults=%s: no such file" % faults)

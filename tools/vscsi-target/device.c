@@ -98,6 +98,9 @@ static void finish(struct device *d, unsigned ring, struct vring_chain *c, const
         } else if (r->action == FAULT_USED_LEN) {
             len = c->writable_bytes + r->extra;
             log_fault(d, r, target, lun, scsi_cdb_name(cdb, VSCSI_CDB_SIZE), "used length past the buffers");
+        } else if (r->action == FAULT_DESC_REWRITE && !r->before) {
+            vring_chain_rewrite(v, c); /* the data and the response are in place: only the table lies */
+            log_fault(d, r, target, lun, scsi_cdb_name(cdb, VSCSI_CDB_SIZE), "descriptors rewritten after use");
         }
     }
     vring_push(v, id, len > 0xffffffffull ? 0xffffffffu : (uint32_t)len);
@@ -214,6 +217,71 @@ static void remove_pending(struct device *d, size_t i)
     d->pending[i] = d->pending[--d->npending];
 }
 
+/* Put one event on the event queue (5.6.6.3): le32 event, u8 lun[8], le32 reason. No buffer there:
+ * the event is dropped, and the next one that finds a buffer carries EVENTS_MISSED. */
+static void send_event(struct device *d, uint32_t type, unsigned target, unsigned lun, uint32_t reason)
+{
+    struct vring *v = &d->rings[EVENT_QUEUE];
+    struct vring_chain c;
+    const char *why = NULL;
+    int rc = d->nrings > EVENT_QUEUE && v->started && !v->disabled ? vring_pop(v, &d->mem, &c, &why) : 0;
+    if (rc < 0) {
+        d->stats.bad_chains++;
+        vt_log("event queue: bad descriptor chain at head %u: %s; given back with length 0", c.head, why);
+        if (c.head < v->num)
+            vring_push(v, c.head, 0);
+        vring_chain_free(&c);
+    }
+    if (rc <= 0) {
+        d->events_dropped = true;
+        d->events_lost++;
+        return;
+    }
+    uint8_t rec[VSCSI_EVENT_LEN] = {0};
+    if (d->events_dropped)
+        type |= VSCSI_EVENT_MISSED_FLAG;
+    d->events_dropped = false;
+    memcpy(rec, &type, 4);
+    if (type != (VSCSI_EVENT_NO_EVENT | VSCSI_EVENT_MISSED_FLAG)) {
+        rec[4] = 1; /* 5.6.6.1's LUN form: {1, target, LUN (flat space above 255), 0, 0, 0, 0} */
+        rec[5] = (uint8_t)target;
+        rec[6] = (uint8_t)(lun > 255 ? 0x40 | lun >> 8 : 0);
+        rec[7] = (uint8_t)lun;
+    }
+    memcpy(rec + 12, &reason, 4);
+    size_t n = vring_chain_write(&c, 0, rec, sizeof(rec));
+    vring_push(v, c.head, (uint32_t)n);
+    vring_chain_free(&c);
+    d->events_sent++;
+}
+
+static void send_events(struct device *d, const struct fault_rule *r, unsigned target, unsigned lun, const uint8_t *cdb)
+{
+    uint64_t lost = d->events_lost;
+    for (uint64_t i = 0; i < r->events; i++) {
+        switch (r->event_type) {
+        case FAULT_EVENT_RESCAN:
+            send_event(d, VSCSI_EVENT_TRANSPORT_RESET, target, lun, VSCSI_EVENT_RESET_RESCAN);
+            break;
+        case FAULT_EVENT_REMOVED:
+            send_event(d, VSCSI_EVENT_TRANSPORT_RESET, target, lun, VSCSI_EVENT_RESET_REMOVED);
+            break;
+        case FAULT_EVENT_PARAM_CHANGE: /* 2a/09 CAPACITY DATA HAS CHANGED, reason = asc | ascq << 8 */
+            send_event(d, VSCSI_EVENT_PARAM_CHANGE, target, lun, 0x2a | 0x09 << 8);
+            break;
+        default: /* missed: a NO_EVENT that says events were dropped */
+            d->events_dropped = true;
+            send_event(d, VSCSI_EVENT_NO_EVENT, 0, 0, 0);
+            break;
+        }
+    }
+    vring_notify(&d->rings[EVENT_QUEUE]);
+    char what[96];
+    snprintf(what, sizeof(what), "%llu events sent, %llu dropped (no buffer)",
+             (unsigned long long)r->events - (d->events_lost - lost), (unsigned long long)(d->events_lost - lost));
+    log_fault(d, r, target, lun, scsi_cdb_name(cdb, VSCSI_CDB_SIZE), what);
+}
+
 static void request(struct device *d, unsigned ring, struct vring_chain *c, uint64_t now)
 {
     struct vscsi_req_hdr hdr;
@@ -237,7 +305,7 @@ static void request(struct device *d, unsigned ring, struct vring_chain *c, uint
         return answer_response(d, ring, c, VIRTIO_SCSI_S_BAD_TARGET); /* 5.6.6.1 */
     struct fault_rule *fired[DEVICE_FAULTS_PER_CMD];
     size_t nfired = 0;
-    if (d->faults && lun_table_find(d->luns, target, (unsigned)lun))
+    if (d->faults && !d->powered_off && lun_table_find(d->luns, target, (unsigned)lun))
         nfired = fault_rules_match(d->faults, target, (unsigned)lun, hdr.cdb, sizeof(hdr.cdb), fired,
                                    DEVICE_FAULTS_PER_CMD);
     uint64_t due = 0;
@@ -259,7 +327,22 @@ static void request(struct device *d, unsigned ring, struct vring_chain *c, uint
             log_fault(d, fired[i], target, (unsigned)lun, scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE), "the LUN shrank");
         }
     }
-    if (d->dead) {
+    for (size_t i = 0; i < nfired; i++) {
+        const char *cmd = scsi_cdb_name(hdr.cdb, VSCSI_CDB_SIZE);
+        if (fired[i]->action == FAULT_DESC_REWRITE && fired[i]->before) {
+            vring_chain_rewrite(&d->rings[ring], c); /* taken already: the device works from its copy */
+            log_fault(d, fired[i], target, (unsigned)lun, cmd, "descriptors rewritten before use");
+        } else if (fired[i]->action == FAULT_EVENT) {
+            send_events(d, fired[i], target, (unsigned)lun, hdr.cdb);
+        } else if (fired[i]->action == FAULT_POWER_CUT && !d->powered_off && !d->dead) {
+            char why[48];
+            snprintf(why, sizeof(why), "rule on line %u", fired[i]->line);
+            device_power_cut(d, why);
+            d->powered_off = true; /* this command and every later one: nothing answers */
+            log_fault(d, fired[i], target, (unsigned)lun, cmd, "power cut; nothing answers until QEMU reconnects");
+        }
+    }
+    if (d->dead || d->powered_off) {
         struct pending *p = add_pending(d, ring, c, hdr.id, target, (unsigned)lun, UINT64_MAX);
         if (p)
             p->dead = true;
@@ -469,8 +552,16 @@ static void control(struct device *d, struct vring_chain *c, bool *touched)
 
 void device_process(struct device *d, unsigned i, uint64_t now_ns)
 {
-    if (i >= d->nrings || i == EVENT_QUEUE) /* event buffers wait for events, of which there are none */
+    if (i >= d->nrings)
         return;
+    if (i == EVENT_QUEUE) {
+        /* Event buffers wait for events. Some were dropped for want of them: say so at once in a
+         * NO_EVENT with EVENTS_MISSED (as QEMU's device does when buffers come back). */
+        if (d->events_dropped && !d->dead && !d->powered_off)
+            send_event(d, VSCSI_EVENT_NO_EVENT, 0, 0, 0);
+        vring_notify(&d->rings[EVENT_QUEUE]);
+        return;
+    }
     struct vring *v = &d->rings[i];
     bool touched[DEVICE_MAX_RINGS] = {false};
     for (;;) {
@@ -487,7 +578,7 @@ void device_process(struct device *d, unsigned i, uint64_t now_ns)
             vring_chain_free(&c);
             continue;
         }
-        if (d->dead && i == CONTROL_QUEUE) { /* a dead device answers no TMF either */
+        if ((d->dead || d->powered_off) && i == CONTROL_QUEUE) { /* a dead device answers no TMF either */
             struct pending *p = add_pending(d, i, &c, 0, 0, 0, UINT64_MAX);
             if (p)
                 p->dead = p->tmf = true;
@@ -551,6 +642,14 @@ void device_power_cut(struct device *d, const char *why)
            (unsigned long long)(kept + lost), luns, (unsigned long long)kept, (unsigned long long)lost);
 }
 
+void device_power_on(struct device *d)
+{
+    if (!d->powered_off)
+        return;
+    d->powered_off = false;
+    vt_log("power back on for the next connection");
+}
+
 void device_report(const struct device *d)
 {
     char faults[512] = "";
@@ -566,9 +665,11 @@ void device_report(const struct device *d)
             pages += block_store_pages(&tg->luns[tg->present[i]]->store);
     }
     vt_log("totals: %llu commands, %llu control requests, %llu bad chains, %zu still pending; faults fired:%s; "
-           "%zu LUNs, table %zu KiB, %zu store pages (%zu KiB); %llu power cuts, %llu unflushed blocks lost",
+           "%zu LUNs, table %zu KiB, %zu store pages (%zu KiB); %llu power cuts, %llu unflushed blocks lost; "
+           "%llu events sent, %llu dropped",
            (unsigned long long)d->stats.commands, (unsigned long long)d->stats.tmfs,
            (unsigned long long)d->stats.bad_chains, d->npending, n ? faults : " none", d->luns->lun_count,
            lun_table_bytes(d->luns) >> 10, pages, pages * (BLOCK_STORE_PAGE >> 10),
-           (unsigned long long)d->power_cuts, (unsigned long long)d->blocks_lost);
+           (unsigned long long)d->power_cuts, (unsigned long long)d->blocks_lost,
+           (unsigned long long)d->events_sent, (unsigned long long)d->events_lost);
 }

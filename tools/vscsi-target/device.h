@@ -1,7 +1,7 @@
 /*
  * The virtio-scsi device the target is (virtio 1.2 5.6): queue 0 control (task management and
- * asynchronous-notification requests), queue 1 events (buffers are held: the target has no
- * events to report), queues 2.. requests. Commands go to the LUN table's disks through the SCSI
+ * asynchronous-notification requests), queue 1 events (buffers are held until an event rule has
+ * something to report), queues 2.. requests. Commands go to the LUN table's disks through the SCSI
  * emulation, with the fault rules deciding what goes wrong. A command a rule delays or holds
  * waits in the pending list until its time comes, a task-management function ends it, or the
  * ring stops.
@@ -53,6 +53,9 @@ struct device {
     unsigned fault_lines_logged;
     uint64_t power_cut_rng; /* which cached blocks a power cut lets reach the medium */
     bool dead;              /* a dead rule fired: every request on every queue is held from then on */
+    bool powered_off;       /* a power-cut rule fired: held like dead until QEMU disconnects */
+    bool events_dropped;    /* an event found no buffer: the next one carries EVENTS_MISSED (5.6.6.3) */
+    uint64_t events_sent, events_lost;
     uint64_t power_cuts, blocks_kept, blocks_lost;
 };
 
@@ -67,6 +70,8 @@ void device_drop_pending(struct device *d, int ring);
 /* A power cut (QEMU went away, or SIGUSR1): every LUN's volatile write cache is lost but for a
  * random part that reached the medium, and every LUN powers on again with a UNIT ATTENTION. */
 void device_power_cut(struct device *d, const char *why);
+/* QEMU went away: a powered-off device (a power-cut rule) has power again for the next one. */
+void device_power_on(struct device *d);
 /* The log line at exit: commands, TMFs, faults fired by kind, memory. */
 void device_report(const struct device *d);
 

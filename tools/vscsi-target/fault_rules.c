@@ -25,6 +25,9 @@ static const char *const action_names[FAULT_ACTIONS] = {
     [FAULT_DEAD] = "dead",
     [FAULT_VANISH] = "vanish",
     [FAULT_SHRINK] = "shrink",
+    [FAULT_DESC_REWRITE] = "desc-rewrite",
+    [FAULT_EVENT] = "event",
+    [FAULT_POWER_CUT] = "power-cut",
 };
 
 static const struct {
@@ -55,6 +58,9 @@ static const enum fault_cmd default_cmd[FAULT_ACTIONS] = {
     [FAULT_DEAD] = FAULT_CMD_ANY,
     [FAULT_VANISH] = FAULT_CMD_IO,
     [FAULT_SHRINK] = FAULT_CMD_IO,
+    [FAULT_DESC_REWRITE] = FAULT_CMD_IO,
+    [FAULT_EVENT] = FAULT_CMD_IO,
+    [FAULT_POWER_CUT] = FAULT_CMD_WRITE,
 };
 
 const char *fault_action_name(enum fault_action a)
@@ -155,6 +161,18 @@ static int parse_key(struct fault_rule *r, const char *key, const char *value, c
         if (v < 0)
             return fail(err, errlen, r->line, "bad tmf=%s (any, abort or lun-reset)", value);
         r->tmf = (unsigned)v;
+    } else if (!strcmp(key, "when") && r->action == FAULT_DESC_REWRITE) {
+        static const char *const whens[] = {"after", "before"};
+        int v = choice(value, whens, 2);
+        if (v < 0)
+            return fail(err, errlen, r->line, "bad when=%s (after or before)", value);
+        r->before = v == 1;
+    } else if (!strcmp(key, "type") && r->action == FAULT_EVENT) {
+        static const char *const types[] = {"rescan", "removed", "param-change", "missed"}; /* FAULT_EVENT_* */
+        int v = choice(value, types, 4);
+        if (v < 0)
+            return fail(err, errlen, r->line, "bad type=%s (rescan, removed, param-change or missed)", value);
+        r->event_type = (unsigned)v;
     } else if (!strcmp(key, "page") && r->action == FAULT_INQUIRY_LENGTH) {
         if (parse_u64(value, &lo) < 0 || lo > 0xff)
             return fail(err, errlen, r->line, "bad page=%s (a VPD page code, 0-0xff)", value);
@@ -179,6 +197,8 @@ static int parse_key(struct fault_rule *r, const char *key, const char *value, c
             slot = &r->last_lba, has = &r->has_last_lba;
         else if (!strcmp(key, "blocks") && r->action == FAULT_SHRINK)
             slot = &r->blocks, has = &r->has_last_lba; /* has_last_lba: the size was given */
+        else if (!strcmp(key, "n") && r->action == FAULT_EVENT)
+            slot = &r->events;
         else if (!strcmp(key, "block_size") && r->action == FAULT_CAPACITY)
             slot = &r->block_size, has = &r->has_block_size;
         if (!slot)
@@ -234,6 +254,11 @@ static int check_rule(struct fault_rule *r, char *err, size_t errlen)
             return fail(err, errlen, r->line, "extra=%llu: the used index moves 1 to 65535 entries too far",
                         (unsigned long long)r->extra);
         break;
+    case FAULT_EVENT:
+        if (r->events == 0 || r->events > FAULT_EVENTS_MAX)
+            return fail(err, errlen, r->line, "n=%llu: an event rule sends 1 to %d events",
+                        (unsigned long long)r->events, FAULT_EVENTS_MAX);
+        break;
     case FAULT_RESIDUAL:
         if (r->extra > 0xffffffffull)
             return fail(err, errlen, r->line, "extra does not fit the 32-bit residual");
@@ -264,7 +289,7 @@ static int parse_line(char *line, unsigned lineno, struct fault_rules *out, char
     if (action < 0)
         return fail(err, errlen, lineno, "unknown fault %s (hang, hang-tmf, latency, corrupt, used-id, used-len, "
                     "used-idx-jump, residual, report-luns-length, sense-len, capacity, inquiry-length, dead, vanish, "
-                    "shrink)", word);
+                    "shrink, desc-rewrite, event, power-cut)", word);
     if (out->count == FAULT_RULES_MAX)
         return fail(err, errlen, lineno, "more than %d rules", FAULT_RULES_MAX);
     struct fault_rule *r = &out->rules[out->count];
@@ -278,6 +303,7 @@ static int parse_line(char *line, unsigned lineno, struct fault_rules *out, char
     r->extra = 4096;
     r->length = action == FAULT_SENSE_LEN ? 4096 : 0;
     r->page = FAULT_NO_PAGE;
+    r->events = 1;
     while ((word = strtok_r(NULL, " \t\r", &save)) != NULL) {
         char *eq = strchr(word, '=');
         if (!eq || eq == word)

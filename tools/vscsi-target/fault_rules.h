@@ -37,6 +37,9 @@ enum fault_action {
     FAULT_DEAD,               /* from this command on the device answers nothing, not even after a reset */
     FAULT_VANISH,             /* the LUN is gone from this command on, without an event (25/00 after it) */
     FAULT_SHRINK,             /* the LUN shrinks to blocks=N from this command on, without an event */
+    FAULT_DESC_REWRITE,       /* the chain's descriptors are rewritten in the guest's table (when=before|after) */
+    FAULT_EVENT,              /* n=N events of type=rescan|removed|param-change|missed about the LUN */
+    FAULT_POWER_CUT,          /* the power fails: the volatile caches are lost, nothing answers until reconnect */
     FAULT_ACTIONS
 };
 
@@ -50,6 +53,9 @@ enum fault_cmd {
 /* What a held command outlives: nothing (an ABORT TASK ends it), ABORT TASK (a LOGICAL UNIT
  * RESET ends it), or both TMFs (only a device reset, which stops the rings, ends it). */
 enum { FAULT_SURVIVES_NONE, FAULT_SURVIVES_ABORT, FAULT_SURVIVES_LUN_RESET };
+/* The events an event rule sends (virtio 1.2 5.6.6.3). */
+enum { FAULT_EVENT_RESCAN, FAULT_EVENT_REMOVED, FAULT_EVENT_PARAM_CHANGE, FAULT_EVENT_MISSED };
+#define FAULT_EVENTS_MAX 1000000 /* n= at most: a flood, not a loop without end */
 /* The TMFs a hang-tmf rule holds. */
 enum { FAULT_TMF_ANY, FAULT_TMF_ABORT, FAULT_TMF_LUN_RESET };
 
@@ -75,6 +81,9 @@ struct fault_rule {
     unsigned page;                     /* inquiry-length */
     uint64_t last_lba, block_size;     /* capacity (with has_last_lba / has_block_size) */
     uint64_t blocks;                   /* shrink */
+    bool before;                       /* desc-rewrite: when=before (as the chain is taken), not after */
+    unsigned event_type;               /* event: FAULT_EVENT_* */
+    uint64_t events;                   /* event: n= */
     bool has_last_lba, has_block_size;
     /* state while the target runs */
     uint64_t seen, fired;

@@ -4,9 +4,12 @@
  * 256 targets x 16384 LUNs, and misbehaves as a fault-rule file says (docs/faults.md).
  *
  *   vscsi-target --socket PATH [--targets LIST] [--luns LIST] [--size BYTES] [--block-size 512|4096]
- *                [--store sparse|null] [--write-cache none|volatile] [--faults FILE] [--seed N] [--once]
+ *                [--store sparse|null|file:PATH] [--write-cache none|volatile] [--faults FILE] [--seed N]
+ *                [--once]
  *
- * LIST: numbers and ranges, 0-3,7. QEMU side:
+ * LIST: numbers and ranges, 0-3,7. --store file:PATH keeps the LUNs in one file (created, and
+ * extended to hold them all when shorter): LUN k, counting in target then LUN order, at byte
+ * k x size. QEMU side:
  *   -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem
  *   -chardev socket,id=vt0,path=PATH -device vhost-user-scsi-pci,chardev=vt0
  * It runs until SIGTERM or SIGINT (with --once: until QEMU disconnects), then logs its totals.
@@ -18,6 +21,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -39,7 +44,8 @@ static void usage_error(const char *fmt, const char *arg)
     fprintf(stderr, "vscsi-target: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nusage: vscsi-target --socket PATH [--targets LIST] [--luns LIST] [--size BYTES] "
-                    "[--block-size 512|4096] [--store sparse|null] [--write-cache none|volatile] [--faults FILE] "
+                    "[--block-size 512|4096] [--store sparse|null|file:PATH] [--write-cache none|volatile] "
+                    "[--faults FILE] "
                     "[--seed N] [--once]\n");
     exit(1);
 }
@@ -145,7 +151,7 @@ static int listen_on(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *socket_path = NULL, *targets_arg = "0", *luns_arg = "0", *faults_path = NULL;
+    const char *socket_path = NULL, *targets_arg = "0", *luns_arg = "0", *faults_path = NULL, *store_path = NULL;
     uint64_t size = 1ull << 30, seed = 0;
     bool seed_given = false, once = false, wce = false;
     uint32_t block_size = 512;
@@ -176,8 +182,11 @@ int main(int argc, char **argv)
                 kind = BLOCK_STORE_SPARSE;
             else if (!strcmp(val, "null"))
                 kind = BLOCK_STORE_NULL;
-            else
-                usage_error("--store %s: sparse or null", val);
+            else if (!strncmp(val, "file:", 5) && val[5]) {
+                kind = BLOCK_STORE_FILE;
+                store_path = val + 5;
+            } else
+                usage_error("--store %s: sparse, null or file:PATH", val);
         } else if (!strcmp(opt, "--write-cache")) {
             if (strcmp(val, "none") && strcmp(val, "volatile"))
                 usage_error("--write-cache %s: none or volatile", val);
@@ -225,6 +234,31 @@ int main(int argc, char **argv)
     }
     free(targets);
     free(luns);
+    int store_fd = -1;
+    if (kind == BLOCK_STORE_FILE) {
+        store_fd = open(store_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        struct stat st;
+        if (store_fd < 0 || fstat(store_fd, &st) < 0) {
+            fprintf(stderr, "vscsi-target: cannot open the store file %s: %s\n", store_path, strerror(errno));
+            return 1;
+        }
+        if (table.lun_count > UINT64_MAX / size) {
+            fprintf(stderr, "vscsi-target: %zu LUNs of %llu bytes do not fit one file\n", table.lun_count,
+                    (unsigned long long)size);
+            return 1;
+        }
+        uint64_t need = table.lun_count * size;
+        if ((uint64_t)st.st_size < need && ftruncate(store_fd, (off_t)need) < 0) {
+            fprintf(stderr, "vscsi-target: cannot extend %s to %llu bytes: %s\n", store_path,
+                    (unsigned long long)need, strerror(errno));
+            return 1;
+        }
+        uint64_t k = 0;
+        for (unsigned t = 0; t < LUN_TABLE_TARGETS; t++)
+            for (size_t j = 0; table.targets[t].luns && j < table.targets[t].count; j++)
+                block_store_attach_file(&table.targets[t].luns[table.targets[t].present[j]]->store, store_fd,
+                                        size * k++);
+    }
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -237,7 +271,7 @@ int main(int argc, char **argv)
     int lfd = listen_on(socket_path);
     vt_log("listening on %s: %zu targets x %zu LUNs (%zu LUNs) of %llu x %u bytes, %s store%s, %zu fault rules",
            socket_path, ntargets, nluns, table.lun_count, (unsigned long long)(size / block_size), block_size,
-           kind == BLOCK_STORE_SPARSE ? "sparse" : "null", wce ? ", volatile write cache" : "",
+           kind == BLOCK_STORE_SPARSE ? "sparse" : kind == BLOCK_STORE_NULL ? "null" : store_path, wce ? ", volatile write cache" : "",
            faults ? faults->count : 0);
     if (faults)
         vt_log("fault seed %llu", (unsigned long long)faults->seed);
@@ -314,6 +348,8 @@ int main(int argc, char **argv)
         close(u.fd);
     close(lfd);
     close(sfd);
+    if (store_fd >= 0)
+        close(store_fd);
     unlink(socket_path);
     return 0;
 }

@@ -361,6 +361,7 @@ void vhost_user_disconnect(struct vhost_user *u)
     struct device *d = u->dev;
     device_drop_pending(d, -1);
     device_power_cut(d, "QEMU disconnected"); /* the guest's machine is gone: so is its disks' power */
+    device_power_on(d);
     for (unsigned i = 0; i < DEVICE_MAX_RINGS; i++) {
         vring_close_fds(&d->rings[i]);
         vring_init(&d->rings[i], i);

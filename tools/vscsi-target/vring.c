@@ -35,6 +35,18 @@ void vring_chain_free(struct vring_chain *c)
 {
     free(c->seg);
     c->seg = NULL;
+    c->desc = NULL; /* in the same allocation */
+}
+
+void vring_chain_rewrite(struct vring *v, const struct vring_chain *c)
+{
+    for (unsigned i = 0; v->desc && i < c->ndesc; i++) {
+        struct vring_desc *d = &v->desc[c->desc[i]];
+        d->addr = ~d->addr;
+        d->len = ~d->len;
+        d->flags ^= VRING_DESC_F_NEXT | VRING_DESC_F_WRITE;
+        d->next = (uint16_t)~d->next;
+    }
 }
 
 int vring_pop(struct vring *v, const struct guest_mem *m, struct vring_chain *c, const char **why)
@@ -53,11 +65,13 @@ int vring_pop(struct vring *v, const struct guest_mem *m, struct vring_chain *c,
         *why = "the available ring names a descriptor past the queue size";
         return -1;
     }
-    c->seg = calloc(v->num, sizeof(*c->seg));
+    /* one allocation: the segments, then the descriptor numbers */
+    c->seg = calloc(v->num, sizeof(*c->seg) + sizeof(*c->desc));
     if (!c->seg) {
         *why = "out of memory";
         return -1;
     }
+    c->desc = (uint16_t *)(c->seg + v->num);
     unsigned n = 0, links = 0;
     uint16_t i = head;
     for (;;) {
@@ -66,6 +80,7 @@ int vring_pop(struct vring *v, const struct guest_mem *m, struct vring_chain *c,
             return -1;
         }
         struct vring_desc d = v->desc[i];
+        c->desc[c->ndesc++] = i;
         if (d.flags & 4) { /* VIRTQ_DESC_F_INDIRECT: not offered */
             *why = "an indirect descriptor (VIRTIO_F_INDIRECT_DESC was not offered)";
             return -1;

@@ -25,6 +25,8 @@ struct vring_chain {
     uint16_t head;
     struct vring_seg *seg;
     unsigned readable, writable;           /* segments: seg[0..readable) then writable ones */
+    uint16_t *desc;                        /* the descriptors walked, in order (ndesc of them) */
+    unsigned ndesc;
     uint64_t readable_bytes, writable_bytes;
 };
 
@@ -52,6 +54,10 @@ int vring_map(struct vring *v, const struct guest_mem *m, const char **why);
  * UINT16_MAX... see the caller). */
 int vring_pop(struct vring *v, const struct guest_mem *m, struct vring_chain *c, const char **why);
 void vring_chain_free(struct vring_chain *c);
+/* A fault: overwrite the chain's descriptors in the guest's table (addresses, lengths, flags and
+ * links all changed), as a device that writes there would. The chain's own segments, taken when it
+ * was popped, are what the device goes on using; a driver must not read the table back either. */
+void vring_chain_rewrite(struct vring *v, const struct vring_chain *c);
 /* Put (id, len) on the used ring: id and len as given, so that a fault can lie in them. */
 void vring_push(struct vring *v, uint32_t id, uint32_t len);
 /* Move the published used index n entries on without writing them (a fault: a driver must see
