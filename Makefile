@@ -41,6 +41,14 @@ KERNEL_ASM := boot/entry.S arch/x86_64/isr.S
 KOBJ := $(BUILD)/kernel
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(KOBJ)/%.o) $(KERNEL_ASM:%.S=$(KOBJ)/%.o)
 
+# What runs at CPL 0 (arch/x86_64/ring0.h): built without SSE, since kvm-pvm's emulator runs every
+# ring-0 instruction and has no SSE register moves, and without loop-to-memset rewriting. The
+# ring0-check rule proves they call nothing outside themselves and the assembly (no newlib).
+RING0_SRCS := arch/x86_64/ring0.c arch/x86_64/trap.c arch/x86_64/console.c arch/x86_64/serial.c \
+    arch/x86_64/machine_exit.c lib/io_insn.c
+RING0_OBJS := $(RING0_SRCS:%.c=$(KOBJ)/%.o)
+$(RING0_OBJS): KERNEL_CFLAGS += -mgeneral-regs-only -fno-tree-loop-distribute-patterns
+
 IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf $(BUILD)/lunbench.efi
 # The vhost-user virtio-scsi target QEMU attaches for --hba backend=vscsi-target (a host program;
 # the QEMU tests run the ASan/UBSan build).
@@ -66,8 +74,17 @@ $(KOBJ)/%.o: %.S
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
+$(KOBJ)/ring0-check: $(RING0_OBJS) $(KOBJ)/boot/entry.o $(KOBJ)/arch/x86_64/isr.o
+	@nm --defined-only $^ | awk 'NF == 3 { print $$3 }' | sort -u >$@.defined
+	@nm --undefined-only $(RING0_OBJS) | awk 'NF == 2 { print $$2 }' | sort -u >$@.needed
+	@missing=$$(comm -23 $@.needed $@.defined); if [ -n "$$missing" ]; then \
+	    echo "ring-0 code calls outside the ring-0 units (newlib? it may use SSE): $$missing" >&2; exit 1; fi
+	@if objdump -d $(RING0_OBJS) | grep -q '%[xy]mm'; then \
+	    echo "ring-0 code uses SSE registers:" >&2; objdump -d $(RING0_OBJS) | grep '%[xy]mm' >&2; exit 1; fi
+	@touch $@
+
 # Multiboot1 image: QEMU loads an ELF64 Multiboot kernel through the a.out-kludge header.
-$(BUILD)/lunbench.elf: $(KERNEL_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld
+$(BUILD)/lunbench.elf: $(KERNEL_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld $(KOBJ)/ring0-check
 	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,mb_entry -o $@ $(KOBJ)/boot/multiboot_header.o $(KERNEL_OBJS) $(KERNEL_LIBS)
 
 # PVH image: the same code with the PVH ELF note instead (an image with both loads as Multiboot).

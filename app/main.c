@@ -8,6 +8,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/ring0.h"
 #include "bench/job.h"
 #include "arch/x86_64/console.h"
 #include "lib/exit_status.h"
@@ -20,7 +21,7 @@
 
 #define FOUR_GIB 0x100000000ull
 
-extern char _load_start[], _kernel_end[], boot_stack_guard[];
+extern char _load_start[], _kernel_end[], boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
 
 static struct machine machine;
 static struct scan_result scan;
@@ -166,7 +167,6 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
 {
     struct machine *m = &machine;
     serial_init();
-    trap_init();
     const char *boot_error = boot_kind == BOOT_PVH    ? boot_info_from_pvh(&m->boot, info_addr)
                              : boot_kind == BOOT_UEFI ? boot_info_from_uefi(&m->boot, info_addr)
                                                       : boot_info_from_multiboot1(&m->boot, magic, info_addr);
@@ -178,6 +178,7 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     map_high_ram(&m->boot);
     if (paging_unmap_guard((uint64_t)(uintptr_t)boot_stack_guard) != 0)
         early_fail("cannot unmap the stack guard page");
+    ring0_set_user_stack(0, (uint64_t)(uintptr_t)boot_stack_bottom, (uint64_t)(uintptr_t)boot_stack_top);
 
     printf("lunbench %s: polled virtio-scsi and virtio-blk benchmark, x86-64\n", LUNBENCH_VERSION);
     report_boot(m);

@@ -1,7 +1,5 @@
 #include "arch/x86_64/console.h"
 
-#include <string.h>
-
 #include "arch/x86_64/serial.h"
 
 void console_write(const char *buf, size_t len)
@@ -17,7 +15,13 @@ void console_write(const char *buf, size_t len)
     serial_write(SERIAL_COM1, buf + start, len - start);
 }
 
-void console_puts(const char *s) { console_write(s, strlen(s)); }
+void console_puts(const char *s)
+{
+    size_t len = 0;
+    while (s[len] != '\0')
+        len++;
+    console_write(s, len);
+}
 
 void console_put_hex(uint64_t v)
 {
@@ -25,4 +29,15 @@ void console_put_hex(uint64_t v)
     for (int i = 0; i < 16; i++)
         buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
     console_write(buf, sizeof buf);
+}
+
+void console_put_dec(uint64_t v)
+{
+    char buf[20];
+    unsigned n = 0;
+    do {
+        buf[sizeof buf - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    console_write(buf + sizeof buf - n, n);
 }

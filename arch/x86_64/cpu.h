@@ -1,8 +1,11 @@
-/* Port I/O, MMIO, control registers, CPUID and the TSC: the only place with inline assembly. */
+/* Port I/O, MMIO, control registers, MSRs, CPUID, the TSC and the ring-0 call: the inline assembly
+ * (beside the descriptor-table instructions of arch/x86_64/ring0.c). */
 #ifndef ARCH_X86_64_CPU_H
 #define ARCH_X86_64_CPU_H
 
 #include <stdint.h>
+
+#include "arch/x86_64/ring0.h"
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
@@ -109,12 +112,48 @@ static inline uint64_t read_cr3(void)
 
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
 
+/* CPL 0 only (arch/x86_64/ring0.c). */
+static inline uint64_t read_msr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline void write_msr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+
+/* The privilege level this code runs at: 0 in the ring-0 part, 3 in the program. */
+static inline unsigned cpu_ring(void)
+{
+    uint16_t cs;
+    __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+    return cs & 3u;
+}
+
+/* Ask ring 0 for one of its operations (arch/x86_64/ring0.h). */
+static inline uint64_t ring0_call(enum ring0_call call, uint64_t arg)
+{
+    uint64_t result;
+    /* ud2 and the mark (segments.h says why); the #UD handler returns past them. */
+    __asm__ volatile("ud2\n\t.byte %c3, %c4"
+                     : "=a"(result)
+                     : "a"((uint64_t)call), "D"(arg), "i"(RING0_CALL_MARK0), "i"(RING0_CALL_MARK1)
+                     : "memory");
+    return result;
+}
 
 static inline _Noreturn void cpu_halt_forever(void)
 {
+    if (cpu_ring() == 0)
+        for (;;)
+            __asm__ volatile("cli; hlt");
     for (;;)
-        __asm__ volatile("cli; hlt");
+        ring0_call(RING0_HALT, 0);
 }
 
 #endif

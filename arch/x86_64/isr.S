@@ -1,8 +1,11 @@
 /*
  * Exception entry stubs for vectors 0-31. Each pushes a dummy error code where the CPU pushes
  * none (Intel SDM vol. 3, 6.15), then the vector, saves the general registers as a
- * struct trap_frame (arch/x86_64/trap.h) and calls trap_exception(frame).
+ * struct trap_frame (arch/x86_64/trap.h) and calls trap_exception(frame), which returns (to
+ * restore the frame, possibly changed, and iretq) only when it resolved the fault: a ring-0 call
+ * (arch/x86_64/ring0.h) or a port access it carried out.
  */
+
     .text
     .code64
 
@@ -54,7 +57,7 @@ ISR_ERR   29
 ISR_ERR   30
 ISR_NOERR 31
 
-isr_common:
+.macro SAVE_REGS
     pushq   %rax
     pushq   %rbx
     pushq   %rcx
@@ -70,12 +73,33 @@ isr_common:
     pushq   %r13
     pushq   %r14
     pushq   %r15
+.endm
+
+isr_common:
+    SAVE_REGS
     movq    %rsp, %rdi
+    movq    %rsp, %rbx                  /* callee-saved: the frame, past the alignment */
     andq    $~0xf, %rsp                 /* SysV stack alignment for the C handler */
-    call    trap_exception
-1:  cli
-    hlt
-    jmp     1b
+    call    trap_exception              /* returns only when it resolved the fault */
+
+    movq    %rbx, %rsp
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %r11
+    popq    %r10
+    popq    %r9
+    popq    %r8
+    popq    %rbp
+    popq    %rdi
+    popq    %rsi
+    popq    %rdx
+    popq    %rcx
+    popq    %rbx
+    popq    %rax
+    addq    $16, %rsp                   /* vector and error code */
+    iretq
 
     .section .rodata
     .align 8

@@ -6,12 +6,17 @@
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)
+#define PTE_USER (1ull << 2) /* the program runs in ring 3 (boot/entry.S) */
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
 #define PTE_LARGE (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull
 #define TABLE_POOL_PAGES 64
 #define PAGE_2M 0x200000ull
+
+/* The page tables boot/entry.S built, shared by every CPU; the program writes them from ring 3
+ * (they are user pages like every other) and asks ring 0 only to flush. */
+extern uint64_t boot_pml4[512];
 
 static uint64_t table_pool[TABLE_POOL_PAGES][512] __attribute__((aligned(4096)));
 static unsigned tables_used;
@@ -25,14 +30,14 @@ static uint64_t *next_level(uint64_t *table, unsigned index)
             return NULL;
         uint64_t *t = table_pool[tables_used++];
         memset(t, 0, 4096);
-        table[index] = (uint64_t)(uintptr_t)t | PTE_PRESENT | PTE_WRITE;
+        table[index] = (uint64_t)(uintptr_t)t | PTE_PRESENT | PTE_WRITE | PTE_USER;
     }
     return table_at(table[index]);
 }
 
 int paging_map_identity(uint64_t base, uint64_t len, int mmio)
 {
-    uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
+    uint64_t *pml4 = boot_pml4;
     for (uint64_t a = base & ~(PAGE_2M - 1); a < base + len; a += PAGE_2M) {
         uint64_t *pdpt = next_level(pml4, (a >> 39) & 511);
         uint64_t *pd = pdpt ? next_level(pdpt, (a >> 30) & 511) : NULL;
@@ -40,15 +45,14 @@ int paging_map_identity(uint64_t base, uint64_t len, int mmio)
             return -1;
         uint64_t *pde = &pd[(a >> 21) & 511];
         if (!(*pde & PTE_PRESENT))
-            *pde = a | PTE_PRESENT | PTE_WRITE | PTE_LARGE | (mmio ? PTE_PCD | PTE_PWT : 0);
+            *pde = a | PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_LARGE | (mmio ? PTE_PCD | PTE_PWT : 0);
     }
-    write_cr3(read_cr3());
-    return 0;
+    return 0; /* no flush: nothing was mapped there before, and absent entries are not cached */
 }
 
 int paging_unmap_guard(uint64_t addr)
 {
-    uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
+    uint64_t *pml4 = boot_pml4;
     uint64_t *pdpt = next_level(pml4, (addr >> 39) & 511);
     uint64_t *pd = pdpt ? next_level(pdpt, (addr >> 30) & 511) : NULL;
     if (pd == NULL)
@@ -59,13 +63,13 @@ int paging_unmap_guard(uint64_t addr)
             return -1;
         uint64_t *pt = table_pool[tables_used++];
         uint64_t region = *pde & ~(PAGE_2M - 1) & PTE_ADDR;
-        uint64_t flags = *pde & (PTE_WRITE | PTE_PWT | PTE_PCD);
+        uint64_t flags = *pde & (PTE_WRITE | PTE_USER | PTE_PWT | PTE_PCD);
         for (unsigned i = 0; i < 512; i++)
             pt[i] = (region + (uint64_t)i * 4096) | PTE_PRESENT | flags;
-        *pde = (uint64_t)(uintptr_t)pt | PTE_PRESENT | PTE_WRITE;
+        *pde = (uint64_t)(uintptr_t)pt | PTE_PRESENT | PTE_WRITE | PTE_USER;
     }
     uint64_t *pt = table_at(*pde);
     pt[(addr >> 12) & 511] = 0;
-    write_cr3(read_cr3());
+    ring0_call(RING0_FLUSH_TLB, 0); /* the 2 MiB translation may be cached */
     return 0;
 }

@@ -1,45 +1,13 @@
 #include "trap.h"
 
-#include <string.h>
-
 #include "cpu.h"
 #include "arch/x86_64/console.h"
 #include "lib/exit_status.h"
 #include "lib/options.h"
+#include "arch/x86_64/serial.h"
 #include "machine_exit.h"
+#include "ring0.h"
 
-struct __attribute__((packed)) tss64 {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-};
-
-struct __attribute__((packed)) idt_gate {
-    uint16_t offset_lo, selector;
-    uint8_t ist, type_attr;
-    uint16_t offset_mid;
-    uint32_t offset_hi, zero;
-};
-
-struct __attribute__((packed)) table_ptr {
-    uint16_t limit;
-    uint64_t base;
-};
-
-enum { SEL_CODE = 0x08, SEL_DATA = 0x10, SEL_TSS = 0x18 };
-enum { IST_EMERGENCY = 1 };
-
-extern const uint64_t isr_table[32];
-extern char boot_stack_bottom[], boot_stack_top[];
-
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[32] __attribute__((aligned(16)));
-static uint8_t emergency_stack[16384] __attribute__((aligned(16)));
 static volatile int in_exception;
 
 static const char *const vector_names[32] = {
@@ -52,42 +20,6 @@ static const char *const vector_names[32] = {
     "#VC VMM communication", "#SX security", "reserved 31",
 };
 
-void trap_init(void)
-{
-    uint64_t tss_base = (uint64_t)(uintptr_t)&tss;
-    uint64_t tss_limit = sizeof tss - 1;
-    memset(&tss, 0, sizeof tss);
-    tss.ist[IST_EMERGENCY - 1] = (uint64_t)(uintptr_t)(emergency_stack + sizeof emergency_stack);
-    tss.iomap_base = sizeof tss; /* no I/O permission bitmap */
-
-    gdt[0] = 0;
-    gdt[1] = 0x00AF9A000000FFFFull; /* 64-bit code */
-    gdt[2] = 0x00CF92000000FFFFull; /* data */
-    gdt[3] = (tss_limit & 0xffff) | (tss_base & 0xffffff) << 16 | 0x89ull << 40 | ((tss_limit >> 16) & 0xf) << 48 |
-             ((tss_base >> 24) & 0xff) << 56;
-    gdt[4] = tss_base >> 32;
-    struct table_ptr gdtr = { sizeof gdt - 1, (uint64_t)(uintptr_t)gdt };
-    /* CS and the data selectors keep their values, so no far jump is needed after the reload. */
-    __asm__ volatile("lgdt %0\n\t"
-                     "mov %1, %%ds\n\tmov %1, %%es\n\tmov %1, %%ss\n\t"
-                     "ltr %w2"
-                     :
-                     : "m"(gdtr), "r"((uint64_t)SEL_DATA), "r"((uint16_t)SEL_TSS)
-                     : "memory");
-
-    for (unsigned v = 0; v < 32; v++) {
-        uint64_t handler = isr_table[v];
-        /* #DF, NMI and #MC run on their own stack: the one they interrupt may be unusable. */
-        uint8_t ist = (v == 8 || v == 2 || v == 18) ? IST_EMERGENCY : 0;
-        idt[v] = (struct idt_gate){
-            .offset_lo = (uint16_t)handler, .selector = SEL_CODE, .ist = ist, .type_attr = 0x8e,
-            .offset_mid = (uint16_t)(handler >> 16), .offset_hi = (uint32_t)(handler >> 32), .zero = 0,
-        };
-    }
-    struct table_ptr idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
-    __asm__ volatile("lidt %0" : : "m"(idtr));
-}
-
 static void put_reg(const char *name, uint64_t v)
 {
     console_puts(" ");
@@ -96,19 +28,15 @@ static void put_reg(const char *name, uint64_t v)
     console_put_hex(v);
 }
 
-static bool in_range(uint64_t addr, const void *lo, const void *hi)
-{
-    return addr >= (uint64_t)(uintptr_t)lo && addr + 16 <= (uint64_t)(uintptr_t)hi;
-}
+static bool in_stack(uint64_t addr, struct cpu_stack s) { return s.hi != 0 && addr >= s.lo && addr + 16 <= s.hi; }
 
-/* Follow saved frame pointers while they stay 8-aligned inside a known stack. */
-static void backtrace(uint64_t rip, uint64_t rbp)
+/* Follow saved frame pointers while they stay 8-aligned inside one of this CPU's stacks. */
+static void backtrace(unsigned cpu, uint64_t rip, uint64_t rbp)
 {
     console_puts("  backtrace (addr2line -f -e build/lunbench.elf): ");
     console_put_hex(rip);
     for (int depth = 0; depth < 24 && rbp != 0 && (rbp & 7) == 0; depth++) {
-        if (!in_range(rbp, boot_stack_bottom, boot_stack_top) &&
-            !in_range(rbp, emergency_stack, emergency_stack + sizeof emergency_stack))
+        if (!in_stack(rbp, ring0_user_stack(cpu)) && !in_stack(rbp, ring0_kernel_stack(cpu)))
             break;
         const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
         if (frame[1] == 0)
@@ -124,12 +52,23 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 
 void trap_exception(struct trap_frame *f)
 {
+    if (f->vector == 6 && (f->cs & 3) == 3 && ring0_call_from(f))
+        return;
+    if (f->vector == 13 && f->error_code == 0 && (f->cs & 3) == 3 && ring0_emulate_port_io(f))
+        return;
     if (in_exception++) {
         console_puts("\nlunbench: exception inside the exception report; giving up\n");
         machine_exit(LUNBENCH_EXIT_CRASH);
     }
+    if (!serial_present(SERIAL_COM1))
+        serial_init(); /* a fault before kmain's first line still gets its report */
     uint64_t cr2 = read_cr2();
-    console_puts("\nlunbench: CPU exception ");
+    unsigned cpu = ring0_this_cpu();
+    console_puts("\nlunbench: CPU exception on CPU ");
+    console_put_dec(cpu);
+    console_puts(" in ring ");
+    console_put_dec(f->cs & 3);
+    console_puts(": ");
     console_puts(f->vector < 32 ? vector_names[f->vector] : "unknown");
     console_puts(", vector ");
     console_put_hex(f->vector);
@@ -164,10 +103,11 @@ void trap_exception(struct trap_frame *f)
     put_reg("r14", f->r14);
     put_reg("r15", f->r15);
     console_puts("\n");
-    if (cr2 >= (uint64_t)(uintptr_t)boot_stack_bottom - 4096 && cr2 < (uint64_t)(uintptr_t)boot_stack_bottom)
+    struct cpu_stack stack = ring0_user_stack(cpu);
+    if (f->vector == 14 && stack.lo != 0 && cr2 >= stack.lo - 4096 && cr2 < stack.lo)
         console_puts("  cr2 is in the guard page below the stack: stack overflow\n");
     /* rip first, then the return addresses of the chain of callers. */
-    backtrace(f->rip, f->rbp);
+    backtrace(cpu, f->rip, f->rbp);
     console_puts("lunbench: exit status 4 (crash)\n");
     machine_exit(LUNBENCH_EXIT_CRASH);
 }

@@ -1,4 +1,4 @@
-/* Descriptor tables and the exception report. */
+/* The exception report (the descriptor tables are arch/x86_64/ring0.c's). */
 #ifndef ARCH_X86_64_TRAP_H
 #define ARCH_X86_64_TRAP_H
 
@@ -12,11 +12,10 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-/* Load a GDT with a TSS (its IST gives #DF, NMI and #MC a stack of their own, so a stack
- * overflow still gets a report) and an IDT with a handler for vectors 0-31. */
-void trap_init(void);
-
-/* Called from isr.S: print the report and exit with LUNBENCH_EXIT_CRASH. */
+/* Called from isr.S at CPL 0, on this CPU's ring-0 stack (#DF, NMI and #MC on an emergency stack
+ * of their own, so a stack overflow still gets a report). A #GP from ring 3's port I/O where the
+ * hypervisor withholds IOPL (kvm-pvm) is carried out and returns; anything else: print the
+ * report and exit with LUNBENCH_EXIT_CRASH. */
 void trap_exception(struct trap_frame *frame);
 
 /* Raise an exception on purpose (the test-only fault= option). */
