@@ -3,7 +3,9 @@
 #   make run     build, then boot the default topology under QEMU (tools/lunbench-run)
 #   make test    build, then run the host unit tests and the QEMU tests
 #   make bench   boot time, discovery time and the I/O matrix (tools/boot-time, tools/discovery-bench,
-#                tools/bench-matrix: summary.md and plots under build/bench/)
+#                tools/bench-matrix: summary.md and plots under build/bench/), then the guest
+#                instructions per I/O under -icount against tools/icount-baseline.json (tools/icount-gate:
+#                fails when a figure rose more than 2%)
 #   make compare two or more sides on one job and topology, interleaved (tools/compare; options in
 #                COMPARE_ARGS, e.g. COMPARE_ARGS="lunbench blk --luns 8"; icount=yes): build/compare/
 #   make clean   remove build/ (keeps the newlib build: make distclean removes that too)
@@ -286,6 +288,7 @@ bench: deps
 	$(PYTHON) tools/boot-time
 	$(PYTHON) tools/discovery-bench
 	$(PYTHON) tools/bench-matrix
+	$(PYTHON) tools/icount-gate
 
 # make compare: lunbench against Linux + fio by default (1 null-co LUN, 4 KiB randread at QD1 and
 # QD32, 3 rounds); the linux and qemu=10 sides fetch their Debian packages into build/ once.

@@ -241,3 +241,29 @@ class TestCompareTool(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestIcountGate(unittest.TestCase):
+    gate = load_tool("icount-gate")
+
+    def test_verdicts(self):
+        v = self.gate.verdict
+        self.assertEqual(v(861, 861, 2), "same")
+        self.assertEqual(v(878, 861, 2), "same")      # 1.97 % above
+        self.assertEqual(v(879, 861, 2), "RAISED")    # 2.09 % above
+        self.assertEqual(v(840, 861, 2), "lowered")
+        self.assertEqual(v(840, None, 2), "new")
+
+    def test_discovery_is_shown_not_gated(self):
+        rows = self.gate.compare_figures({"luns-1/discovery_instr_per_lun": 900000, "luns-1/j/instr_per_io": 900},
+                                         {"luns-1/discovery_instr_per_lun": 300000, "luns-1/j/instr_per_io": 861}, 2)
+        self.assertEqual(rows, [("luns-1/discovery_instr_per_lun", 900000, 300000, "info"),
+                                ("luns-1/j/instr_per_io", 900, 861, "RAISED")])
+
+    def test_baseline_file_holds_the_gated_figures(self):
+        import json
+        with open(self.gate.BASELINE) as f:
+            figures = json.load(f)["figures"]
+        for n in (1, 1024):
+            for j in ("randread-4k-qd1", "randread-4k-qd32"):
+                self.assertGreater(figures["luns-%d/%s/instr_per_io" % (n, j)], 0)
