@@ -64,6 +64,10 @@ static const struct option_spec specs[] = {
     { "test_skip_flush", OPT_CHOICE, offsetof(struct options, test_skip_flush), yes_no_names, 0, 0,
       "test only: durable write jobs skip their SYNCHRONIZE CACHE yet call each pass durable (a broken driver "
       "the power-cut test must catch)" },
+    { "test_short_header", OPT_UINT, offsetof(struct options, test_short_header), NULL, 0, 1000000000,
+      "test only: the first read or no-data command from HBA 0's Nth command on goes out with its virtio-scsi "
+      "request header one byte short, once (QEMU's device then sets DEVICE_NEEDS_RESET: the recovery test); "
+      "0: never" },
     { "max_lines", OPT_UINT, offsetof(struct options, max_lines), NULL, 0, 1000000,
       "PCI table rows to print before eliding the rest; 0 prints all" },
 };

@@ -38,6 +38,7 @@ struct options {
     int check_writes;    /* mode=check: run the checks that write, on the LUNs luns= names */
     int progress;        /* enum yes_no: a line a second while a job runs */
     int test_skip_flush; /* enum yes_no, test only: durable jobs skip SYNCHRONIZE CACHE */
+    uint64_t test_short_header; /* test only: HBA 0's Nth command goes out with a header 1 byte short */
     /* Job options (fio names) given on the command line: they override every job's own. */
     char job_overrides[OPTIONS_MAX_JOB_OVERRIDES][OPTIONS_JOB_OVERRIDE_MAX];
     size_t job_override_count;

@@ -64,6 +64,7 @@ struct vscsi_hba {
     struct vscsi_tmf_slot tmf_slots[HBA_TMF_SLOTS];
     struct hba_tmf *tmf_lost[HBA_TMF_SLOTS]; /* handed back by the next tmf_poll as NO_ANSWER */
     unsigned n_tmf_lost;
+    uint64_t test_short_header; /* test only: see struct vscsi_options; 0 once spent */
 };
 
 struct vscsi_options {
@@ -72,6 +73,7 @@ struct vscsi_options {
     unsigned max_queues;     /* 0: all request queues */
     unsigned event_buffers;  /* event buffers to post (1..16); 0: 16 */
     uint64_t tsc_hz;
+    uint64_t test_short_header; /* test only (test_short_header=N): the Nth command's header 1 byte short */
 };
 
 /* Bring the HBA up: transport, features (INOUT, HOTPLUG, CHANGE, EVENT_IDX when offered),
