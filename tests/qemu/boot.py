@@ -185,14 +185,29 @@ def check_clat2csv(console, topology):
 def check_stamps(console, topology):
     """The write-verify job's stamps are in the raw image files: every block of the first MiB
     of every LUN carries the magic, its own LBA and its LUN's address (and a sample of them
-    the right CRC)."""
-    if topology is None or not topology.disk_dir:
+    the right CRC). A vscsi-target HBA with store=file:PATH keeps LUN k (target then LUN order)
+    at byte k x size of PATH; the file outlives the run, so there the stamps must also be of the
+    generation this boot wrote (its durable line), not left from an earlier one."""
+    if topology is None or not (topology.disk_dir or any(h.store.startswith("file:") for h in topology.hbas
+                                                          if h.vscsi_target)):
         return "no file-backed topology"
+    generations = re.findall(r"durable: generation (\d+)", console)
     for i, h in enumerate(topology.hbas):
-        for t in h.targets:
-            for lun in h.luns:
-                path = topology.disk_path(i, t, lun)
-                bad = stamp.check_image(path, h.block_size, (i, t, lun), 1 << 20)
+        in_store = h.vscsi_target and h.store.startswith("file:")
+        if h.vscsi_target and not in_store:
+            return "HBA %d: a vscsi-target HBA without store=file:PATH keeps no image to check" % i
+        if in_store and not generations:
+            return "no durable line: the generation this boot wrote is unknown"
+        k = 0
+        for t in sorted(h.targets):
+            for lun in sorted(h.luns):
+                if in_store:
+                    path, offset, newest = h.store[5:], k * h.size, int(generations[-1])
+                else:
+                    path, offset, newest = topology.disk_path(i, t, lun), 0, 0
+                k += 1
+                bad = stamp.check_image(path, h.block_size, (i, t, lun), 1 << 20, min_generation=newest,
+                                        offset=offset)
                 if bad:
                     return "%s block %d: %s" % (path, bad[0][0], bad[0][1])
     return None

@@ -21,6 +21,11 @@ Keys:
                target per trial kept across both boots, and QEMU's death is the power cut that
                drops every unflushed block (but a random half, which reaches the store first);
                then only lunbench's verifying boot checks the blocks
+  cut          kill (the default: QEMU is killed at a random moment) or rule (vscsi-target only:
+               the target's power-cut rule, `power-cut after=N` with N drawn from the seed, cuts
+               the power at the N+1st write, which makes a trial repeatable: the cache is lost
+               and nothing answers until QEMU goes; the writer must then end by itself, status
+               1, having named the HBA and LUNs that stopped answering)
   append       more lunbench options for the writing boot (test_skip_flush=yes: a driver that
                calls passes durable without flushing)
   expect_loss  yes: each trial must find lost blocks of the durable generation (the harness
@@ -37,13 +42,15 @@ from harness import Outcome, status_problem
 from lunbench import contract, qemu, stamp, vscsi_target
 from lunbench.topology import Hba, Topology
 
-KEYS = {"trials", "backend", "append", "expect_loss"}
+KEYS = {"trials", "backend", "append", "expect_loss", "cut"}
 MEMORY = "256"
 LUNS = 4
 REGION = 2 << 20      # bytes of each LUN the job writes, pass after pass
 BLOCK = 512           # logical block size of the LUNs
 BOOT_TIMEOUT = 120
 LATEST_KILL = 1.5     # seconds after the first durable line; the kill comes at a uniform time before
+PASS_WRITES = LUNS * REGION // 4096  # writes of one pass over every LUN (bs=4k)
+RULE_APPEND = "cmd_timeout_ms=300"   # cut = rule: a device that stops answering is given up on quickly
 DURABLE = r"durable: generation (\d+) \(pass (\d+)\)"
 VERIFY_LINE = re.compile(r"^  verify: (\d+) blocks checked, (\d+) failed$", re.M)
 
@@ -75,6 +82,10 @@ def config_errors(test):
     errors = [] if trials.isdigit() and int(trials) > 0 else ["trials = %r is not a positive number" % trials]
     if test.get("backend", "file") not in ("file", "vscsi-target"):
         errors.append("backend = %r is not file or vscsi-target" % test.get("backend"))
+    if test.get("cut", "kill") not in ("kill", "rule"):
+        errors.append("cut = %r is not kill or rule" % test.get("cut"))
+    if test.get("cut", "kill") == "rule" and test.get("backend", "file") != "vscsi-target":
+        errors.append("cut = rule needs backend = vscsi-target")
     if test.get("expect_loss", "no") not in ("yes", "no"):
         errors.append("expect_loss takes yes or no")
     return errors
@@ -91,8 +102,9 @@ def check_images(topo, generation):
 
 
 def run_writer(topo, job_file, kill_after, append):
-    """Boot the durable writer; kill it kill_after seconds after its first durable line. Returns
-    (the last durable generation it printed before it died, console).
+    """Boot the durable writer; kill it kill_after seconds after its first durable line (None: let
+    it end by itself). Returns (the last durable generation it printed before it died, console,
+    QEMU's exit code).
 
     The kill comes from a thread of its own that sleeps to the deadline: a kill decided where the
     console is read would follow QEMU's output, that is the durable lines, and so land just after
@@ -103,7 +115,7 @@ def run_writer(topo, job_file, kill_after, append):
     done = []
 
     def watch(output):
-        if not deadline and first_durable.search(output):
+        if not deadline and kill_after is not None and first_durable.search(output):
             deadline.append(time.monotonic() + kill_after)
         return False
 
@@ -117,20 +129,30 @@ def run_writer(topo, job_file, kill_after, append):
     cmd = qemu.qemu_command(extra=topo.qemu_args(memory=MEMORY) + ["-initrd", job_file],
                             append=("progress=no " + append).strip(), memory=MEMORY)
     try:
-        _, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT, kill_when=watch, alongside=killer)
+        rc, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT, kill_when=watch, alongside=killer)
     finally:
         done.append(True)
     generations = re.findall(DURABLE, console)
-    return (int(generations[-1][0]) if generations else None), console
+    return (int(generations[-1][0]) if generations else None), console, rc
 
 
-def trial(n, rng, work, backend="file", append="", expect_loss=False, dropped=None):
+def trial(n, rng, work, backend="file", append="", expect_loss=False, dropped=None, cut="kill"):
     """One power cut and its checks: (None or what failed, blocks checked, blocks bad). With the
     vscsi-target backend, the unflushed blocks the cut dropped are appended to dropped."""
     dropped = [] if dropped is None else dropped
     disks = os.path.join(work, "disks%d" % n)
+    kill_after = rng.uniform(0.0, LATEST_KILL)
+    faults = None
+    if cut == "rule":
+        # after one whole pass (so that a generation is durable) and within the next four
+        faults = os.path.join(work, "cut%d.rules" % n)
+        with open(faults, "w") as f:
+            f.write("power-cut after=%d\n" % rng.randrange(PASS_WRITES, 5 * PASS_WRITES))
+        kill_after = None
+        append = (append + " " + RULE_APPEND).strip()
     if backend == "vscsi-target":
-        hba = Hba(targets="1", luns=str(LUNS), size=str(REGION * 2), backend="vscsi-target", write_cache="volatile")
+        hba = Hba(targets="1", luns=str(LUNS), size=str(REGION * 2), backend="vscsi-target", write_cache="volatile",
+                  faults=faults)
         topo = Topology([hba])
         targets = vscsi_target.Targets(topo, os.path.join(work, "trial%d." % n), sanitized=True)
     else:
@@ -140,11 +162,17 @@ def trial(n, rng, work, backend="file", append="", expect_loss=False, dropped=No
     with open(write_job, "w") as f:
         f.write(WRITE_JOB)
     with targets:
-        durable, console = run_writer(topo, write_job, rng.uniform(0.0, LATEST_KILL), append)
+        durable, console, writer_rc = run_writer(topo, write_job, kill_after, append)
         with open(os.path.join(work, "writer%d.log" % n), "w") as f:
             f.write(console)
         if durable is None:
             return "no durable line before the kill (see writer%d.log)" % n, 0, 0
+        if cut == "rule":
+            # the device stopped answering: the writer must give up on it by itself, saying so
+            why = status_problem(writer_rc, console, contract.EXIT.ERRORS, BOOT_TIMEOUT)
+            if why or not re.search(r"^lunbench: HBA 0 \(\S+\) target 0 LUN \d: .*not answered", console, re.M):
+                return "the writer (writer%d.log) did not give up on the powered-off device: %s" % (
+                    n, why or "no line naming the LUN that stopped answering"), 0, 0
         read_job = os.path.join(work, "read%d.fio" % n)
         with open(read_job, "w") as f:
             f.write(READ_JOB % (durable, REGION, durable))
@@ -158,11 +186,12 @@ def trial(n, rng, work, backend="file", append="", expect_loss=False, dropped=No
     if backend == "vscsi-target":
         if targets.problems:
             return "; ".join(targets.problems), blocks, 0
-        cut = re.search(r"power cut \(QEMU disconnected\): \d+ unflushed blocks on \d+ LUNs: \d+ reached the medium, "
-                        r"(\d+) lost", targets.logs[0])
-        if not cut:
+        cause = r"rule on line 1" if cut == "rule" else r"QEMU disconnected"
+        found = re.search(r"power cut \(%s\): \d+ unflushed blocks on \d+ LUNs: \d+ reached the medium, "
+                          r"(\d+) lost" % cause, targets.logs[0])
+        if not found:
             return "the target logged no power cut (trial%d.vscsi-target-hba0.log)" % n, blocks, 0
-        dropped.append(int(cut.group(1)))
+        dropped.append(int(found.group(1)))
     if expect_loss:
         # the verifying boot must find blocks of the generation called durable lost or stale
         if m and int(m.group(2)) > 0 and int(m.group(1)) == blocks:
@@ -189,11 +218,11 @@ def run(test):
     lines = ["power-cut: %d trials, seed %d, work in %s" % (trials, seed, work)]
     problems = []
     checked = lost = 0
-    backend, append = test.get("backend", "file"), test.get("append", "")
+    backend, append, cut = test.get("backend", "file"), test.get("append", ""), test.get("cut", "kill")
     expect_loss = test.get("expect_loss", "no") == "yes"
     dropped = []  # per vscsi-target trial: unflushed blocks the cut lost (a cut right after a flush loses none)
     for n in range(trials):
-        why, blocks, bad = trial(n, rng, work, backend, append, expect_loss, dropped)
+        why, blocks, bad = trial(n, rng, work, backend, append, expect_loss, dropped, cut)
         checked += blocks
         lost += bad
         if why:

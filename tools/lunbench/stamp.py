@@ -33,13 +33,15 @@ def describe(s):
         s.magic, s.lba, s.generation, s.hba, s.target, s.lun)
 
 
-def check_image(path, block_size, address, length, min_generation=0, crc_every=64):
-    """Problems with the stamps of the first `length` bytes of an image file: [(lba, why)], empty
+def check_image(path, block_size, address, length, min_generation=0, crc_every=64, offset=0):
+    """Problems with the stamps of the first `length` bytes of an image file (from byte offset of
+    it: a LUN in a vscsi-target file store): [(lba, why)], empty
     when every block carries the magic, its own LBA, its LUN's address (hba, target, lun) and a
     generation >= min_generation. The CRC is recomputed for one block in crc_every (Python is
     slow at it; the guest checked every block), the blocks chosen by the LUN so that different
     LUNs cover different LBAs."""
     with open(path, "rb") as f:
+        f.seek(offset)
         data = f.read(length)
     problems = []
     if len(data) < length:
