@@ -143,7 +143,8 @@ class RealConfigTest(unittest.TestCase):
         self.assertEqual(kinds, set(run_tests.KINDS))
         self.assertTrue(all(t.groups for t in tests))
         self.assertEqual([t.name for t in run_tests.choose(tests, ["power-cut"], [])],
-                         ["power-cut", "power-cut-vscsi-target", "power-cut-vscsi-target-skipped-flush-is-caught"])
+                         ["power-cut", "power-cut-vscsi-target", "power-cut-vscsi-target-rule",
+                          "power-cut-vscsi-target-skipped-flush-is-caught"])
 
 
 if __name__ == "__main__":
