@@ -10,6 +10,7 @@
 #include "bench/buffer_fill.h"
 #include "bench/distribution.h"
 #include "bench/hotplug.h"
+#include "bench/io_log.h"
 #include "bench/io_shape.h"
 #include "bench/stamp.h"
 #include "bench/targets.h"
@@ -91,6 +92,7 @@ struct run {
     /* Per-second samples. */
     uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
     unsigned seconds;
+    struct io_log log; /* fio's log files (write_lat_log=, ...) */
 };
 
 static uint64_t xorshift(uint64_t *s) { return dist_xorshift(s); }
@@ -600,6 +602,8 @@ static void complete(struct run *run, struct slot *s)
     hist_add(&d->slat, slat);
     hist_add(&d->lat, clat + slat);
     lat_dist_add(&r->lat_dist, clat + slat);
+    io_log_io(&run->log, s->cmd.complete_tsc, s->dir, clat + slat, clat, slat, s->len,
+              (t->first_lba + s->unit * t->blocks_per_unit) * t->info->block_size, &d->clat);
     d->ios++;
     d->bytes += s->len;
     run->tick_ios[s->dir]++;
@@ -845,6 +849,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
     run->measure_start = run->start + job->ramp_time_ms * (hz / 1000);
     if (job->runtime_ms)
         run->run_end = run->measure_start + job->runtime_ms * (hz / 1000);
+    io_log_start(&run->log, job, env->log_channel, hz, run->measure_start);
 
     for (;;) {
         uint64_t now = env->now();
@@ -853,7 +858,9 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         submit_work(run, now);
         kick_dirty(run);
         poll_all(run);
-        tick(run, env->now());
+        uint64_t polled = env->now();
+        tick(run, polled);
+        io_log_poll(&run->log, polled);
         hotplug_poll_events(&run->hp, &run->set, env->now(), false);
         if (run->in_flight > 0)
             continue;
@@ -895,6 +902,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         if (run->phase == PHASE_RUN && run->stop_submitting) {
             uint64_t end = env->now();
             r->runtime_ns = end > run->measure_start ? cycles_to_ns(run, end - run->measure_start) : 0;
+            io_log_finish(&run->log, end);
             bool verify_back = job->verify && job->do_verify && job_does_dir(job, DIR_WRITE) && !r->stopped;
             run->phase = verify_back ? PHASE_VERIFY : PHASE_DONE;
             if (verify_back && env->progress)
@@ -905,6 +913,8 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         if (run->phase == PHASE_DONE || r->stopped)
             break;
     }
+    if (run->log.active)
+        io_log_finish(&run->log, env->now()); /* a job stopped early: what it logged */
     r->elapsed_ns = cycles_to_ns(run, env->now() - run->start);
     r->lun_count = run->set.n;
     r->luns_removed = run->hp.luns_removed;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench/log_frame.h"
 #include "drivers/hba/discovery.h"
 #include "drivers/hba/hba.h"
 
@@ -21,6 +22,7 @@ struct bench_env {
     uint64_t wall_clock_us;    /* the wall clock (µs since 1970) at TSC wall_clock_tsc: write */
     uint64_t wall_clock_tsc;   /* generations come from it, so they grow across jobs and boots */
     bool progress;             /* a line a second on the console while a job runs */
+    const struct log_channel *log_channel; /* fio's log files go there (COM2); NULL: nowhere */
     bool test_skip_flush;      /* test only (test_skip_flush=yes): durable passes without a flush */
 };
 

@@ -74,6 +74,23 @@ enum job_buffers { JOB_BUFFERS_RANDOM, JOB_BUFFERS_ZERO, JOB_BUFFERS_PATTERN };
 #define JOB_PATTERN_MAX 512 /* fio's MAX_PATTERN_SIZE */
 
 #define JOB_NAME_MAX 64
+
+/* fio's log files (write_lat_log=, write_bw_log=, write_iops_log=, write_hist_log=; bench/io_log.h):
+ * each named PREFIX_TYPE.N.log, N the job's number in its file (fio's thread_number), or
+ * PREFIX_TYPE.log with per_job_logs=0. */
+enum job_log_kind { JOB_LOG_LAT, JOB_LOG_BW, JOB_LOG_IOPS, JOB_LOG_HIST, JOB_LOG_KINDS };
+#define JOB_LOG_PREFIX_MAX 64
+struct job_logs {
+    bool on[JOB_LOG_KINDS];
+    char prefix[JOB_LOG_KINDS][JOB_LOG_PREFIX_MAX]; /* "": the job's name, as fio */
+    uint64_t avg_msec;        /* log_avg_msec: 0 logs every I/O */
+    uint64_t hist_msec;       /* log_hist_msec: 0 writes no histogram entries */
+    unsigned hist_coarseness; /* log_hist_coarseness: 0..6, each step halves the bins */
+    bool max_value;           /* log_max_value: an averaged entry is the window's largest value */
+    bool offset;              /* log_offset: each entry also gives the I/O's offset */
+    bool prio;                /* log_prio: the priority column as fio's 0x%04x (always 0x0000 here) */
+    bool per_job;             /* per_job_logs (default 1): the .N in the names */
+};
 #define JOB_MAX_OPTIONS 48
 #define JOB_KEY_MAX 32
 #define JOB_VALUE_MAX 96
@@ -135,6 +152,7 @@ struct job_spec {
     /* exitall: the jobs after this one do not run once it ends (fio terminates the others);
      * exitall_on_error: the same when it ends with an error. */
     bool exitall, exitall_on_error;
+    struct job_logs logs;
     enum job_buffers buffers;
     bool refill_buffers;   /* random data: new for every write */
     bool scramble_buffers; /* random data: a little of it changed for every write (fio's default) */
@@ -154,6 +172,7 @@ struct job_spec {
     size_t option_count;
     char source[64];         /* file name the job came from ("command line" for overrides only) */
     unsigned line;           /* of its [section] header */
+    unsigned number;         /* 1, 2, ...: its place among the file's jobs (fio's thread_number) */
 };
 
 void job_spec_defaults(struct job_spec *job);

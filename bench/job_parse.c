@@ -41,7 +41,6 @@ struct job_option_def {
 #define REFUSED(why) NULL, NULL, 0, false, why
 
 #define CONCURRENT "it needs jobs that run side by side, which come with issue 9 (lunbench runs them one after another)"
-#define NO_LOGS "fio's log files are not written yet (the JSON holds the per-second samples' statistics)"
 #define NO_LATENCY_TARGET "fio's search for the queue depth that meets a latency target is not implemented"
 #define NO_STEADYSTATE "steady-state detection is not implemented"
 
@@ -1354,6 +1353,82 @@ static int apply_luns(struct job_spec *job, const char *value, char *why, size_t
     return 0;
 }
 
+/* ---- log files (bench/io_log.h) ---- */
+
+/* A log file's name: tools/lunbench-run writes it under the run's directory, so a relative path
+ * of printable characters whose parts are not "." or "..". 0, or -1 with the reason. */
+static int job_log_name_check(const char *name, char *why, size_t why_len)
+{
+    size_t n = strlen(name);
+    bool ok = n > 0 && name[0] != '/';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = name[i] >= ' ' && name[i] <= '~' && name[i] != '\\';
+    for (const char *part = name; ok && *part != '\0';) {
+        size_t len = strcspn(part, "/");
+        ok = len > 0 && !(len == 1 && part[0] == '.') && !(len == 2 && part[0] == '.' && part[1] == '.');
+        part += len + (part[len] == '/');
+    }
+    if (!ok)
+        snprintf(why, why_len, "log name '%.60s': lunbench-run writes logs under the run's directory: a relative path "
+                 "of printable characters, no empty, '.' or '..' parts", name);
+    return ok ? 0 : -1;
+}
+
+/* HOWTO write_lat_log=str (and bw, iops, hist): bare, the job's name is the prefix (fio's
+ * make_log_name); fio appends _TYPE[.N].log either way. */
+static int log_prefix(struct job_spec *job, enum job_log_kind kind, const char *value, char *why, size_t why_len)
+{
+    if (value != NULL && strlen(value) >= JOB_LOG_PREFIX_MAX) {
+        snprintf(why, why_len, "a log name has at most %d characters", JOB_LOG_PREFIX_MAX - 1);
+        return -1;
+    }
+    if (value != NULL && value[0] != '\0' && job_log_name_check(value, why, why_len) != 0)
+        return -1;
+    job->logs.on[kind] = true;
+    snprintf(job->logs.prefix[kind], sizeof job->logs.prefix[kind], "%s", value != NULL ? value : "");
+    return 0;
+}
+
+static int apply_write_lat_log(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return log_prefix(job, JOB_LOG_LAT, value, why, why_len);
+}
+
+static int apply_write_bw_log(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return log_prefix(job, JOB_LOG_BW, value, why, why_len);
+}
+
+static int apply_write_iops_log(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return log_prefix(job, JOB_LOG_IOPS, value, why, why_len);
+}
+
+static int apply_write_hist_log(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return log_prefix(job, JOB_LOG_HIST, value, why, why_len);
+}
+
+static int apply_log_avg_msec(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, UINT32_MAX, &job->logs.avg_msec, why, why_len);
+}
+
+static int apply_log_hist_msec(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, UINT32_MAX, &job->logs.hist_msec, why, why_len);
+}
+
+/* HOWTO: "Integer ranging from 0 to 6"; each step halves fio's 1856 bins. */
+static int apply_log_hist_coarseness(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(value, 0, 6, &v, why, why_len) != 0)
+        return -1;
+    job->logs.hist_coarseness = (unsigned)v;
+    return 0;
+}
+
 /* fio_name: what fio's "job options" calls an alias (fio 3.33 prints bs for blocksize=). */
 static const struct job_option_def job_options[] = {
     { "name", NULL, apply_name },
@@ -1424,6 +1499,18 @@ static const struct job_option_def job_options[] = {
     { "lun_order", NULL, apply_lun_order },
     { "numjobs", NULL, apply_numjobs },
     { "timeout", "runtime", apply_runtime }, /* fio's old name for runtime */
+    /* fio's log files (bench/io_log.c). */
+    { "write_lat_log", NULL, apply_write_lat_log },
+    { "write_bw_log", NULL, apply_write_bw_log },
+    { "write_iops_log", NULL, apply_write_iops_log },
+    { "write_hist_log", NULL, apply_write_hist_log },
+    { "log_avg_msec", NULL, apply_log_avg_msec },
+    { "log_hist_msec", NULL, apply_log_hist_msec },
+    { "log_hist_coarseness", NULL, apply_log_hist_coarseness },
+    { "log_max_value", BOOL_FIELD(logs.max_value) },
+    { "log_offset", BOOL_FIELD(logs.offset) },
+    { "log_prio", BOOL_FIELD(logs.prio) },
+    { "per_job_logs", BOOL_FIELD(logs.per_job) },
     /* Refused, each with its reason. */
     { "startdelay", REFUSED(CONCURRENT) },
     { "flow", REFUSED(CONCURRENT) },
@@ -1443,13 +1530,6 @@ static const struct job_option_def job_options[] = {
     { "latency_window", REFUSED(NO_LATENCY_TARGET) },
     { "latency_percentile", REFUSED(NO_LATENCY_TARGET) },
     { "latency_run", REFUSED(NO_LATENCY_TARGET) },
-    { "write_bw_log", REFUSED(NO_LOGS) },
-    { "write_lat_log", REFUSED(NO_LOGS) },
-    { "write_iops_log", REFUSED(NO_LOGS) },
-    { "write_hist_log", REFUSED(NO_LOGS) },
-    { "log_avg_msec", REFUSED(NO_LOGS) },
-    { "log_offset", REFUSED(NO_LOGS) },
-    { "log_hist_msec", REFUSED(NO_LOGS) },
     { "steadystate", REFUSED(NO_STEADYSTATE) },
     { "ss", REFUSED(NO_STEADYSTATE) },
     { "ss_dur", REFUSED(NO_STEADYSTATE) },
@@ -1516,6 +1596,7 @@ void job_spec_defaults(struct job_spec *job)
     memcpy(job->percentiles, hist_default_percentiles, hist_default_percentiles_count * sizeof job->percentiles[0]);
     job->luns.kind = LUNSEL_ALL;
     job->lun_order = LUN_ORDER_ROUNDROBIN;
+    job->logs.per_job = true;
 }
 
 /* Keep key=value in the job's "job options": a later value replaces an earlier one in place. */
@@ -1728,6 +1809,13 @@ static int job_finish(const struct job_parser *ps, struct job_spec *job)
             return parser_fail(ps, line, msg);
         }
     }
+    for (int k = 0; k < JOB_LOG_KINDS; k++) {
+        char why[JOB_WHY_MAX];
+        if (job->logs.on[k] && job->logs.prefix[k][0] == '\0' && job_log_name_check(job->name, why, sizeof why) != 0) {
+            snprintf(msg, sizeof msg, "job '%s': its logs are named after it: %.150s", job->name, why);
+            return parser_fail(ps, job->line, msg);
+        }
+    }
     if (job->time_based && job->runtime_ms == 0) {
         /* fio's fixup_options logs "time_based requires a runtime" and drops time_based. */
         return parser_fail(ps, option_line(job, "time_based"),
@@ -1811,6 +1899,7 @@ int job_file_parse(const char *file_name, const char *text, size_t len, const ch
             strcpy(cur->name, name); /* a name= in [global] does not rename jobs (fio) */
             snprintf(cur->source, sizeof cur->source, "%s", file_name);
             cur->line = line_no;
+            cur->number = (unsigned)n;
             continue;
         }
         char *key, *value;

@@ -17,6 +17,10 @@ static void to_console(void *ctx, const char *buf, size_t len)
     console_write(buf, len);
 }
 
+bool results_com2_present(void) { return serial_present(SERIAL_COM2); }
+
+void results_com2_write(void *ctx, const char *buf, size_t len) { to_com2(ctx, buf, len); }
+
 const char *results_channel_name(void) { return serial_present(SERIAL_COM2) ? "COM2" : "COM1 between markers"; }
 
 void results_begin(struct json_writer *w)

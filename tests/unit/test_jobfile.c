@@ -955,9 +955,7 @@ static void test_rate_options(void **state)
         { "[a]\nstartdelay=4\n",
           "t.fio:2: option 'startdelay': not supported: it needs jobs that run side by side, which come with issue 9 "
           "(lunbench runs them one after another)" },
-        { "[a]\nwrite_bw_log\n",
-          "t.fio:2: option 'write_bw_log': not supported: fio's log files are not written yet (the JSON holds the "
-          "per-second samples' statistics)" },
+        { "[a]\nss=iops:1%\n", "t.fio:2: option 'ss': not supported: steady-state detection is not implemented" },
         { "[a]\nrandom_generator=lfsr\n",
           "t.fio:2: option 'random_generator': not supported: lunbench's offsets come from xorshift64; fio's "
           "tausworthe and lfsr sequences (and lfsr's every-block-once promise) are not implemented" },

@@ -15,6 +15,8 @@ nothing here:
                      a struct.Struct of its packed little-endian layout, a namedtuple of its fields
   HIST_PLAT_BITS, HIST_PLAT_GROUP_NR  the latency histogram's shape (histogram.h, fio's scheme):
                      2**HIST_PLAT_BITS buckets per power of two, HIST_PLAT_GROUP_NR groups
+  LOG_FRAME_TAG, LOG_FRAME_OPEN, LOG_FRAME_DATA, LOG_FRAME_CLOSE  how fio's log files travel on
+                     COM2 ahead of the JSON (log_frame.h), as bytes: the tag and the three kinds
 
 A source that is missing, found twice, or no longer in the shape parsed here raises
 ContractError at import, naming the file: a tool must not run on a guess.
@@ -101,6 +103,21 @@ def _int_define(filename, macro):
     return int(m.group(1))
 
 
+# A C string literal's escapes that the frame tag uses: octal (\036), and \\ and \".
+_C_ESCAPE = re.compile(r'\\([0-7]{1,3}|\\|")')
+
+
+def _bytes_define(filename, macro):
+    """A #define of a C string literal, as the bytes it stands for."""
+    path, text = find_source(filename, "#define " + macro)
+    m = re.search(r'^#define\s+%s\s+"((?:[^"\\]|\\.)+)"\s*$' % macro, text, re.M)
+    if not m or re.search(r'\\(?![0-7\\"])', m.group(1)):
+        raise ContractError("%s: #define %s is not a string literal with only octal, \\\\ and \\\" escapes" % (
+            _where(path), macro))
+    literal = _C_ESCAPE.sub(lambda e: chr(int(e.group(1), 8)) if e.group(1)[0].isdigit() else e.group(1), m.group(1))
+    return literal.encode("latin-1")
+
+
 # C fixed-width types -> struct module codes; the stamp uses nothing else.
 C_TYPES = {"uint8_t": "B", "uint16_t": "H", "uint32_t": "I", "uint64_t": "Q"}
 
@@ -134,6 +151,8 @@ RESULTS_END_MARKER = _string_define("results.h", "RESULTS_END_MARKER")
 STAMP_MAGIC, STAMP, Stamp = _stamp()
 HIST_PLAT_BITS = _int_define("histogram.h", "HIST_PLAT_BITS")
 HIST_PLAT_GROUP_NR = _int_define("histogram.h", "HIST_PLAT_GROUP_NR")
+LOG_FRAME_TAG, LOG_FRAME_OPEN, LOG_FRAME_DATA, LOG_FRAME_CLOSE = (
+    _bytes_define("log_frame.h", "LOG_FRAME_" + kind) for kind in ("TAG", "OPEN", "DATA", "CLOSE"))
 
 
 def exit_status_name(status):

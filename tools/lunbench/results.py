@@ -8,7 +8,7 @@ import json
 import math
 import re
 
-from . import contract
+from . import contract, log_frames
 
 _BETWEEN_MARKERS = re.compile(r"^%s\n(.*?)^%s$" % (re.escape(contract.RESULTS_BEGIN_MARKER),
                                                    re.escape(contract.RESULTS_END_MARKER)), re.M | re.S)
@@ -26,12 +26,19 @@ def from_console(console):
 
 
 def load_file(path):
-    """The JSON object in a results file (COM2's, or fio's own json+ output)."""
+    """The JSON object in a results file (COM2's, or fio's own json+ output). A COM2 capture that
+    still holds fio's log files in frames (log_frames) is read for its JSON alone."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as e:
         raise ResultsError("cannot read it: %s" % (e.strerror or e))
+    if log_frames.TAG in raw:
+        raw = log_frames.split(raw).json
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ResultsError("not UTF-8 text: %s" % e)
     if not text.strip():
         # QEMU creates the -serial file: at start; lunbench fills it only when it reports.
         raise ResultsError("empty file: lunbench wrote no results (did it finish? see console.log beside it)")
