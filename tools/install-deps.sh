@@ -14,6 +14,7 @@ packages=(
     clang libclang-rt-14-dev                  # libFuzzer targets (-fsanitize=fuzzer needs compiler-rt)
     fio fio-examples                          # fio_jsonplus_clat2csv reads our JSON; example job files
     gnuplot-nox cpio                          # result plots; cpio archives of job files
+    python3-pandas                            # fio's fiologparser_hist.py reads our histogram logs
 )
 
 missing=()

@@ -51,12 +51,14 @@ import time
 
 import boot
 import fio_examples
+import fio_logs
 import harness
 import hotplug
 import power_cut
 from lunbench import qemu
 
-KINDS = {"boot": boot, "hotplug": hotplug, "power-cut": power_cut, "fio-examples": fio_examples}
+KINDS = {"boot": boot, "hotplug": hotplug, "power-cut": power_cut, "fio-examples": fio_examples,
+         "fio-logs": fio_logs}
 COMMON_KEYS = {"kind", "groups", "alone"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 

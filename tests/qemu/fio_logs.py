@@ -1,0 +1,334 @@
+"""The fio-logs kind of QEMU test: a job file with fio's log options (write_lat_log=, ...) booted
+through tools/lunbench-run, which writes the log files the guest sends on COM2 into the run's
+directory; then fio's own tools read them. Keys:
+
+  job        the job file (relative to the repository root)
+  topology   HBAs, one per line, in lunbench-run's --hba syntax
+  files      the log files the run must write, exactly (fio's names)
+  checks     what else is asserted, any of:
+               every-io   every log has one line per accounted I/O of its job (the JSON's
+                          total_ios), and line by line lat = clat + slat, bw = bytes * 10^6 / clat,
+                          iops 1, the same time, direction, block size (and offset) in each
+               averaged   block size 0 on every line; a latency log's lines within 2 ms after
+                          each multiple of log_avg_msec (but the windows open at the job's end),
+                          a bw or iops log's lines log_avg_msec apart (up to 3 ms later)
+               fio-twin   fio itself (ioengine=null on /dev/null) runs the same job file: it must
+                          write files of the same names, whose lines have the same shape (the
+                          number of fields, the directions, block sizes and priority column)
+               plots      fio_generate_plots draws every lat/clat/slat/bw/iops log: its SVGs plot
+                          a point for each line (but a line with the time and value of the one
+                          before it, which gnuplot does not draw twice)
+               hist       fiologparser_hist.py (Debian's fio package) reads the clat_hist log:
+                          its sample count is the bins' in the file, at least 70% of the job's
+                          I/Os (fio writes nothing for the last, unfinished period) and no bin
+                          holds more than the JSON's json+ bin; its median is the bins' within 3%
+  timeout    seconds for the boot (default 120)
+Everything a run wrote is in build/test-logs/<test>.work/.
+"""
+import glob
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from harness import Outcome, Skip
+from lunbench import ROOT, contract
+
+KEYS = {"job", "topology", "files", "checks", "timeout"}
+CHECKS = {"every-io", "averaged", "fio-twin", "plots", "hist"}
+LAUNCHER = os.path.join(ROOT, "tools", "lunbench-run")
+HIST_PARSER = "/usr/share/doc/fio/fiologparser_hist.py.gz"
+PLOTTED = ("lat", "clat", "slat", "bw", "iops")
+HIST_BINS = contract.HIST_PLAT_GROUP_NR << contract.HIST_PLAT_BITS
+
+
+def config_errors(test):
+    errors = ["unknown check %r (one of %s)" % (c, ", ".join(sorted(CHECKS)))
+              for c in test.get("checks", "").split() if c not in CHECKS]
+    if not test.get("job") or not test.lines("files"):
+        errors.append("job and files are needed")
+    return errors
+
+
+def log_lines(path):
+    """Every line of a log as a list of its fields (strings), checking fio's ", " separators."""
+    with open(path, encoding="ascii") as f:
+        text = f.read()
+    if text and not text.endswith("\n"):
+        raise ValueError("%s: the last line has no newline" % os.path.basename(path))
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        fields = line.split(", ")
+        if not all(re.fullmatch(r"\d+|0x[0-9a-f]{4}", f) for f in fields):
+            raise ValueError("%s:%d: not fio's format: %r" % (os.path.basename(path), n, line[:80]))
+        rows.append(fields)
+    return rows
+
+
+def job_options(job_file):
+    """{job name: {option: value}} from a job file, [global] folded in (enough for the checks)."""
+    jobs, glob_opts, cur = {}, {}, None
+    with open(job_file) as f:
+        for raw in f:
+            line = re.split(r"[;#]", raw, 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("["):
+                name = line.strip("[]").strip()
+                cur = glob_opts if name == "global" else jobs.setdefault(name, dict(glob_opts))
+                continue
+            key, _, value = line.partition("=")
+            cur[key.strip()] = value.strip()
+    return jobs
+
+
+def shape(rows, hist):
+    """What fio's format fixes about a log's lines: fields per line, the directions, block sizes
+    and (not for a histogram) the priority column's values."""
+    if not rows:
+        return None
+    return (frozenset(len(r) for r in rows), frozenset(r[1 if hist else 2] for r in rows),
+            frozenset(r[2 if hist else 3] for r in rows), None if hist else frozenset(r[-1] for r in rows))
+
+
+LOG_OPTION = {"lat": "write_lat_log", "clat": "write_lat_log", "slat": "write_lat_log", "bw": "write_bw_log",
+              "iops": "write_iops_log"}
+
+
+def log_name(name, options, kind, number):
+    """HOWTO write_bw_log: PREFIX_TYPE.N.log (PREFIX_TYPE.log with per_job_logs=0), PREFIX the
+    option's value or the job's name."""
+    prefix = options.get(LOG_OPTION[kind]) or name
+    return "%s_%s.log" % (prefix, kind) if options.get("per_job_logs") == "0" else "%s_%s.%d.log" % (prefix, kind, number)
+
+
+def check_every_io(run_dir, job_file, doc, problems):
+    for number, ((name, options), job) in enumerate(zip(job_options(job_file).items(), doc["jobs"]), 1):
+        ios = job["read"]["total_ios"] + job["write"]["total_ios"]
+        logs = {}
+        for kind in LOG_OPTION:
+            path = os.path.join(run_dir, log_name(name, options, kind, number))
+            if LOG_OPTION[kind] in options and os.path.exists(path):
+                logs[kind] = log_lines(path)
+                if len(logs[kind]) != ios:
+                    problems.append("job %d: %s log has %d lines for %d I/Os" % (number, kind, len(logs[kind]), ios))
+        if not logs:
+            problems.append("job %d: no per-I/O logs found" % number)
+        if not logs or problems:
+            continue
+        some = next(iter(logs.values()))
+        for i in range(len(some)):
+            for kind, rows in logs.items():
+                if rows[i][:1] + rows[i][2:] != some[i][:1] + some[i][2:]:
+                    problems.append("job %d line %d: %s log says %s, another %s" % (number, i + 1, kind, rows[i], some[i]))
+                    return
+            if "lat" in logs and "clat" in logs and "slat" in logs and \
+                    int(logs["lat"][i][1]) != int(logs["clat"][i][1]) + int(logs["slat"][i][1]):
+                problems.append("job %d line %d: lat %s is not clat + slat" % (number, i + 1, logs["lat"][i][1]))
+                return
+            if "bw" in logs and "clat" in logs and \
+                    int(logs["bw"][i][1]) != int(logs["bw"][i][3]) * 1000000 // int(logs["clat"][i][1]):
+                problems.append("job %d line %d: bw %s is not bytes * 10^6 / clat" % (number, i + 1, logs["bw"][i][1]))
+                return
+            if "iops" in logs and logs["iops"][i][1] != "1":
+                problems.append("job %d line %d: iops %s is not 1" % (number, i + 1, logs["iops"][i][1]))
+                return
+
+
+def check_averaged(run_dir, job_file, files, problems):
+    jobs = list(job_options(job_file).values())
+    for name in files:
+        m = re.search(r"_(lat|clat|slat|bw|iops)\.(\d+)\.log$", name)
+        if not m:
+            continue
+        avg = int(jobs[int(m.group(2)) - 1].get("log_avg_msec", "0"))
+        rows = log_lines(os.path.join(run_dir, name))
+        if avg == 0 or not rows:
+            problems.append("%s: no lines, or no log_avg_msec" % name)
+            continue
+        off = [r for r in rows if r[3] != "0"]
+        if m.group(1) in ("lat", "clat", "slat"):
+            # A window closes at its first I/O past the window's end; the last lines are the
+            # windows still open at the job's end.
+            end = rows[-1][0]
+            off += [r for r in rows if r[0] != end and int(r[0]) % avg > 2]
+        else:
+            # fio's samples: each avg_msec after the last one, a direction's line per sample.
+            last = {}
+            for r in rows:
+                if r[2] in last and not avg <= int(r[0]) - last[r[2]] <= avg + 3:
+                    off.append(r)
+                last[r[2]] = int(r[0])
+        if off:
+            problems.append("%s: %d lines off the %d ms windows or with a block size, first %s" % (
+                name, len(off), avg, off[0]))
+
+
+def check_fio_twin(run_dir, job_file, files, work, problems):
+    if shutil.which("fio") is None:
+        raise Skip("fio is not installed (Debian's fio package)")
+    twin = os.path.join(work, "fio-twin")
+    os.makedirs(twin)
+    with open(job_file) as f:
+        text = f.read()
+    twin_job = os.path.join(twin, "twin.fio")
+    with open(twin_job, "w") as f:
+        f.write("[global]\nioengine=null\nfilename=/dev/null\nsize=64m\n" + text)
+    p = subprocess.run(["fio", "--output=fio.out", "twin.fio"], cwd=twin, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        problems.append("fio on the same job failed (%d): %s" % (p.returncode, (p.stderr or p.stdout).strip()[:200]))
+        return
+    theirs = sorted(os.path.relpath(path, twin) for path in glob.glob(os.path.join(twin, "**", "*.log"), recursive=True))
+    if theirs != sorted(files):
+        problems.append("fio writes %s, lunbench %s" % (" ".join(theirs), " ".join(sorted(files))))
+        return
+    for name in files:
+        hist = "_clat_hist" in name
+        ours, fios = shape(log_lines(os.path.join(run_dir, name)), hist), shape(log_lines(os.path.join(twin, name)), hist)
+        if ours != fios and None not in (ours, fios):
+            problems.append("%s: lunbench's lines %s, fio's %s (fields, directions, block sizes, priority)" % (
+                name, ours, fios))
+
+
+def svg_points(svg):
+    """Points of the first plotted line (line style 1), less the two of its key sample."""
+    paths = re.findall(r"<path stroke='rgb\(228,\s*26,\s*28\)'\s+d='([^']*)'", svg)
+    return sum(len(re.findall(r"[-\d.]+,[-\d.]+", d)) for d in paths) - 2
+
+
+def check_plots(run_dir, files, problems):
+    if shutil.which("fio_generate_plots") is None or shutil.which("gnuplot") is None:
+        raise Skip("fio_generate_plots or gnuplot is not installed (Debian's fio and gnuplot-nox)")
+    p = subprocess.run(["fio_generate_plots", "lunbench"], cwd=run_dir, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        problems.append("fio_generate_plots failed (%d): %s" % (p.returncode, (p.stdout + p.stderr).strip()[-200:]))
+        return
+    for kind in PLOTTED:
+        logs = [n for n in files if re.search(r"_%s(\.\d+)?\.log$" % kind, n)]
+        if len(logs) != 1:
+            continue
+        svg_path = os.path.join(run_dir, "lunbench-%s.svg" % kind)
+        if not os.path.exists(svg_path):
+            problems.append("fio_generate_plots drew no %s" % os.path.basename(svg_path))
+            continue
+        with open(svg_path) as f:
+            points = svg_points(f.read())
+        rows = log_lines(os.path.join(run_dir, logs[0]))
+        # gnuplot draws a point the same as the one before it (same time and value) only once.
+        distinct = sum(1 for i, r in enumerate(rows) if i == 0 or r[:2] != rows[i - 1][:2])
+        if points != distinct:
+            problems.append("lunbench-%s.svg plots %d points of %s's %d (%d lines)" % (
+                kind, points, logs[0], distinct, len(rows)))
+
+
+def pandas_python():
+    for python in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+        if os.path.exists(python) and subprocess.run([python, "-c", "import numpy, pandas"],
+                                                     capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+def check_hist(run_dir, doc, files, work, problems):
+    python = pandas_python()
+    if not os.path.exists(HIST_PARSER) or python is None:
+        raise Skip("fiologparser_hist.py needs Debian's fio and python3-pandas")
+    script = os.path.join(work, "fiologparser_hist.py")
+    with gzip.open(HIST_PARSER) as src, open(script, "wb") as dst:
+        dst.write(src.read())
+    for number, job in enumerate(doc["jobs"], 1):
+        hist = [n for n in files if n.endswith("_clat_hist.%d.log" % number)]
+        if not hist:
+            continue
+        path = os.path.join(run_dir, hist[0])
+        rows = log_lines(path)
+        in_file = sum(int(v) for r in rows for v in r[3:])
+        # One interval longer than the run: every line in it, unweighted.
+        p = subprocess.run([python, script, "--noweight", "-i", "100000", path], capture_output=True, text=True,
+                           timeout=120)
+        out = [line.split(", ") for line in p.stdout.strip().splitlines()]
+        if p.returncode != 0 or len(out) < 2 or out[0][:2] != ["end-time", "samples"]:
+            problems.append("fiologparser_hist.py on %s failed (%d): %s" % (hist[0], p.returncode,
+                                                                              (p.stderr or p.stdout)[-200:]))
+            continue
+        samples = sum(int(float(r[1])) for r in out[1:])
+        ios = job["read"]["total_ios"] + job["write"]["total_ios"]
+        if samples != in_file or not ios * 0.7 <= samples <= ios:
+            problems.append("fiologparser_hist.py counts %d samples; the file holds %d, the job did %d I/Os" % (
+                samples, in_file, ios))
+        # The lines are deltas of the job's histogram: no bin holds more than the JSON's json+ bins.
+        bins = [0] * HIST_BINS
+        for r in rows:
+            for i, v in enumerate(r[3:]):
+                bins[i] += int(v)
+        json_bins = {}
+        for d in ("read", "write"):
+            for value, count in job[d]["clat_ns"].get("bins", {}).items():
+                json_bins[int(value)] = json_bins.get(int(value), 0) + count
+        over = [i for i, n in enumerate(bins) if n > json_bins.get(bin_value(i), 0)]
+        if over:
+            problems.append("%s: bin %d (%d ns) holds %d I/Os, the JSON's %d" % (
+                hist[0], over[0], bin_value(over[0]), bins[over[0]], json_bins.get(bin_value(over[0]), 0)))
+        # Its median is the bins' (it interpolates within a bin: within 3%).
+        half, seen = in_file / 2, 0
+        for i, n in enumerate(bins):
+            seen += n
+            if seen >= half:
+                break
+        median = float(out[1][out[0].index("median")])
+        if abs(median - bin_value(i)) > 0.03 * bin_value(i):
+            problems.append("fiologparser_hist.py's median %.0f ns; the bins' is %d ns" % (median, bin_value(i)))
+
+
+def bin_value(index):
+    """fio's plat_idx_to_val (stat.c): the middle of latency bin index, in ns."""
+    bits = contract.HIST_PLAT_BITS
+    if index < 2 << bits:
+        return index
+    error_bits = (index >> bits) - 1
+    return (1 << (error_bits + bits)) + int(((index % (1 << bits)) + 0.5) * (1 << error_bits))
+
+
+def run(test):
+    work = test.work_dir()
+    job_file = os.path.join(ROOT, test.get("job"))
+    cmd = [sys.executable, LAUNCHER, "--job", job_file, "--results", work, "--no-plots",
+           "--timeout", test.get("timeout", "120")]
+    for spec in test.lines("topology"):
+        cmd += ["--hba", spec]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    with open(test.log, "w") as f:
+        f.write("$ %s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr))
+    runs = [d for d in glob.glob(os.path.join(work, "*")) if os.path.isdir(d)]
+    if p.returncode != 0 or len(runs) != 1:
+        return Outcome(["lunbench-run exited %d (see %s)" % (p.returncode, test.log)])
+    run_dir = runs[0]
+    problems = ["lunbench-run: " + line for line in p.stderr.splitlines() if "log files:" in line]
+    written = sorted(os.path.relpath(path, run_dir) for path in glob.glob(os.path.join(run_dir, "**", "*.log"),
+                                                                          recursive=True)
+                     if os.path.basename(path) != "console.log")
+    want = sorted(test.lines("files"))
+    if written != want:
+        problems.append("log files written: %s; expected %s" % (" ".join(written) or "none", " ".join(want)))
+        return Outcome(problems)
+    with open(os.path.join(run_dir, "results.json")) as f:
+        doc = json.load(f)  # the frames are gone from it: plain JSON
+    checks = test.get("checks", "").split()
+    try:
+        if "every-io" in checks:
+            check_every_io(run_dir, job_file, doc, problems)
+        if "averaged" in checks:
+            check_averaged(run_dir, job_file, want, problems)
+        if "fio-twin" in checks:
+            check_fio_twin(run_dir, job_file, want, work, problems)
+        if "plots" in checks:
+            check_plots(run_dir, want, problems)
+        if "hist" in checks:
+            check_hist(run_dir, doc, want, work, problems)
+    except ValueError as e:
+        problems.append(str(e))
+    lines = sum(len(log_lines(os.path.join(run_dir, n))) for n in want)
+    return Outcome(problems, note="%d log files, %d lines; checked %s" % (len(want), lines, " ".join(checks) or "names"))
