@@ -267,3 +267,10 @@ class TestIcountGate(unittest.TestCase):
         for n in (1, 1024):
             for j in ("randread-4k-qd1", "randread-4k-qd32"):
                 self.assertGreater(figures["luns-%d/%s/instr_per_io" % (n, j)], 0)
+
+
+class TestDepends(unittest.TestCase):
+    def test_first_of_each_alternative(self):
+        text = ("fio\n  Depends: libaio1\n |Depends: libc6\n  Depends: libc6-udeb\n  PreDepends: <debconf-2.0>\n"
+                "  Depends: zlib1g\n  Recommends: python3\n")
+        self.assertEqual(debian.parse_depends(text), ["libaio1", "libc6", "debconf-2.0", "zlib1g"])

@@ -13,9 +13,13 @@ tests share, each thing defined once.
   vscsi_target  our vhost-user virtio-scsi target (tools/vscsi-target) beside QEMU
   results    lunbench's JSON results: cut from the console, loaded from a file, read with checks
   junit      JUnit XML of a mode=check run (lunbench-run writes junit.xml beside results.json)
+  compare    tools/compare's arithmetic: figures per round, medians, min-max, ratios, the tables
+  fio_job    a lunbench job file translated for fio in the Linux guest
+  linux_guest  the Linux guest's kernel, busybox, fio and /init in an initramfs, from Debian packages
+  debian     Debian packages through a private apt configuration (build/apt/), QEMU 10 into build/qemu/
 
 The scripts beside this folder (lunbench-run, bench-matrix, boot-time, discovery-bench,
-plot-results, acpi-dump) are its entry points; they put tools/ on sys.path and import it.
+plot-results, acpi-dump, compare, icount-gate) are its entry points; they put tools/ on sys.path and import it.
 Standard library only.
 """
 import os

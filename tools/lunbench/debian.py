@@ -165,17 +165,22 @@ class Apt:
     def depends(self, package):
         """The packages package Depends or Pre-Depends on (the first of each alternative)."""
         self.update()
-        out = self.run(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
-                        "--no-breaks", "--no-replaces", "--no-enhances", package])
-        names = []
-        alternative = False
-        for line in out.splitlines():
-            m = re.match(r"\s*(\|)?(Pre)?Depends: <?([^>\s]+)>?", line)
-            if m:
-                if not alternative:
-                    names.append(m.group(3))
-                alternative = m.group(1) == "|"
-        return names
+        return parse_depends(self.run(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
+                                       "--no-breaks", "--no-replaces", "--no-enhances", package]))
+
+
+def parse_depends(text):
+    """The Depends and Pre-Depends of apt-cache depends' output, the first of each alternative
+    ("|Depends: a" then "Depends: b": a is taken, b is its alternative)."""
+    names = []
+    alternative = False
+    for line in text.splitlines():
+        m = re.match(r"\s*(\|)?(Pre)?Depends: <?([^>\s]+)>?", line)
+        if m:
+            if not alternative:
+                names.append(m.group(3))
+            alternative = m.group(1) == "|"
+    return names
 
 
 def unpack(deb, dest):
