@@ -2,6 +2,8 @@
 #   make         build the images (build/lunbench.elf, build/lunbench-pvh.elf, build/lunbench.efi)
 #   make run     build, then boot the default topology under QEMU (tools/lunbench-run)
 #   make test    build, then run the host unit tests and the QEMU tests
+#   make soak    the long runs: SOAK_ROUNDS rounds of random faults against write-and-verify jobs,
+#                then SOAK_POWER_CUT_TRIALS trials of every power-cut test (not part of make test)
 #   make bench   boot time, discovery time and the I/O matrix (tools/boot-time, tools/discovery-bench,
 #                tools/bench-matrix: summary.md and plots under build/bench/), then the guest
 #                instructions per I/O under -icount against tools/icount-baseline.json (tools/icount-gate:
@@ -211,6 +213,15 @@ POWER_CUT_TRIALS ?= 5
 power-cut: deps
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) tests/qemu/run_tests.py -g power-cut --power-cut-trials $(POWER_CUT_TRIALS)
+
+# The long runs (tests/qemu/soak.py, tests/qemu/power_cut.py): make soak SOAK_ROUNDS=200 SEED=7
+SOAK_ROUNDS ?= 50
+SOAK_POWER_CUT_TRIALS ?= 100
+.PHONY: soak
+soak: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tests/qemu/run_tests.py -g soak --soak-rounds $(SOAK_ROUNDS) $(if $(SEED),--seed $(SEED))
+	$(PYTHON) tests/qemu/run_tests.py -g power-cut --power-cut-trials $(SOAK_POWER_CUT_TRIALS) $(if $(SEED),--seed $(SEED))
 
 # ---- fuzzing (libFuzzer with clang; tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/) ----
 #   make fuzz         run each target for FUZZ_SECONDS; new inputs go to build/fuzz/corpus-<target>/

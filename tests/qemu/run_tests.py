@@ -2,7 +2,7 @@
 """Run lunbench's QEMU tests: the sections of tests/qemu/unittests.cfg, all or those chosen.
 
   python3 tests/qemu/run_tests.py [-j N] [-g GROUP]... [--list] [--power-cut-trials N]
-                                  [--seed S] [NAME_REGEX ...]
+                                  [--soak-rounds N] [--seed S] [NAME_REGEX ...]
 
 Every section is one test of one kind (its `kind` key, boot when it has none):
   boot       boots one lunbench image under QEMU (TCG) and checks QEMU's exit code against the
@@ -14,13 +14,16 @@ Every section is one test of one kind (its `kind` key, boot when it has none):
              lunbench and on the host (power_cut.py)
   fio-examples  fio's example job files booted unchanged, each run or left out with its reason
              (fio_examples.py)
+  soak       `rounds` of random low-rate faults of our target's against a write-and-verify
+             job, each round its own seed: no hang, no block lost (soak.py)
 unittests.cfg's header lists each kind's keys and the groups.
 
 Choosing tests: -g GROUP (repeatable) runs the tests in any of those groups; NAME_REGEX
 (repeatable) the tests whose name one of them matches (re.search); given both, a test must pass
 both. With neither, every test runs. --list prints the chosen tests with their kind and groups
 and runs nothing. --power-cut-trials N replaces the power-cut sections' `trials` (make power-cut
-POWER_CUT_TRIALS=N); --seed S fixes their random kill times.
+POWER_CUT_TRIALS=N); --soak-rounds N the soak sections' `rounds` (make soak); --seed S fixes
+their random kill times and the soak's first seed.
 
 -j N tests run at once (default 2: one per core of the machines this runs on, as QEMU under TCG
 keeps a core busy). Each test's console goes to build/test-logs/<test>.log, its other files
@@ -55,10 +58,11 @@ import fio_logs
 import harness
 import hotplug
 import power_cut
+import soak
 from lunbench import qemu
 
 KINDS = {"boot": boot, "hotplug": hotplug, "power-cut": power_cut, "fio-examples": fio_examples,
-         "fio-logs": fio_logs}
+         "fio-logs": fio_logs, "soak": soak}
 COMMON_KEYS = {"kind", "groups", "alone"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -128,12 +132,15 @@ def main():
     p.add_argument("-g", "--group", action="append", default=[], help="run the tests of this group (repeatable)")
     p.add_argument("--list", action="store_true", help="list the chosen tests; run nothing")
     p.add_argument("--power-cut-trials", type=int, metavar="N", help="trials of every power-cut test")
+    p.add_argument("--soak-rounds", type=int, metavar="N", help="rounds of every soak test")
     p.add_argument("--seed", type=int, help="power-cut kill times (default: from the clock; printed)")
     p.add_argument("--config", default=os.path.join(HERE, "unittests.cfg"))
     p.add_argument("names", nargs="*", metavar="NAME_REGEX", help="only tests whose name matches one of these")
     a = p.parse_args()
     if a.power_cut_trials is not None and a.power_cut_trials < 1:
         p.error("--power-cut-trials must be at least 1")
+    if a.soak_rounds is not None and a.soak_rounds < 1:
+        p.error("--soak-rounds must be at least 1")
     chosen = choose(load(a.config, a), a.group, a.names)
     if a.list:
         for t in chosen:
