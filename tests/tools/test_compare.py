@@ -274,3 +274,46 @@ class TestDepends(unittest.TestCase):
         text = ("fio\n  Depends: libaio1\n |Depends: libc6\n  Depends: libc6-udeb\n  PreDepends: <debconf-2.0>\n"
                 "  Depends: zlib1g\n  Recommends: python3\n")
         self.assertEqual(debian.parse_depends(text), ["libaio1", "libc6", "debconf-2.0", "zlib1g"])
+
+
+class TestGuestDiskMap(unittest.TestCase):
+    """/init's two awk programs, run with the host's awk on what the guest's ls -l would list."""
+    LS = (
+        "total 0\n"
+        "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sda -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:0/6:0:0:0/block/sda\n"
+        "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sdb -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:3/6:0:3:17/block/sdb\n"
+        "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 vda -> ../devices/pci0000:00/0000:00:11.0/virtio1/block/vda\n"
+        "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sdc -> ../devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sdc\n"
+        "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 loop0 -> ../devices/virtual/block/loop0\n")
+
+    def awk(self, program, args, stdin=""):
+        import subprocess
+        return subprocess.run(["awk"] + args + [program], input=stdin, capture_output=True, text=True)
+
+    def test_map_and_substitute(self):
+        with tempfile.TemporaryDirectory() as d:
+            slots = os.path.join(d, "slots")
+            with open(slots, "w") as f:
+                f.write("0000:00:10.0 0\n0000:00:11.0 1\n")
+            p = self.awk(linux_guest.MAP_AWK, ["-v", "slots=" + slots], self.LS)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            # the AHCI disk at 00:1f.2 is no HBA of the topology: left out
+            self.assertEqual(p.stdout.splitlines(), ["/dev/lun-0-0-0 /dev/sda", "/dev/lun-0-3-17 /dev/sdb",
+                                                     "/dev/lun-1-0-0 /dev/vda"])
+            lunmap, jobf = os.path.join(d, "lunmap"), os.path.join(d, "job.fio")
+            with open(lunmap, "w") as f:
+                f.write(p.stdout)
+            with open(jobf, "w") as f:
+                f.write("[a]\nfilename=/dev/lun-1-0-0:/dev/lun-0-3-17\niodepth=4\n")
+            import subprocess
+            q = subprocess.run(["awk", linux_guest.SUBST_AWK, lunmap, jobf], capture_output=True, text=True)
+            self.assertEqual((q.returncode, q.stdout), (0, "[a]\nfilename=/dev/vda:/dev/sdb\niodepth=4\n"))
+            with open(jobf, "w") as f:
+                f.write("[a]\nfilename=/dev/lun-2-0-0\n")
+            q = subprocess.run(["awk", linux_guest.SUBST_AWK, lunmap, jobf], capture_output=True, text=True)
+            self.assertEqual(q.returncode, 1)
+            self.assertIn("no disk for /dev/lun-2-0-0", q.stderr)
+
+    def test_discovery_line(self):
+        self.assertEqual(linux_guest.discovery("x\nlinux-fio: disks 4096 1.50 39.75\r\nmore"), (4096, 38.25))
+        self.assertIsNone(linux_guest.discovery("linux-fio: 3 disks\n"))

@@ -7,8 +7,9 @@ configuration (debian.Apt) and unpacked with dpkg -x, never installed on the hos
   - busybox-static as the shell and tools of /init;
   - fio and the shared libraries it needs, found by following each ELF file's DT_NEEDED
     (readelf -d) through the unpacked packages (fio's Depends and theirs, the lib* ones).
-/init loads the modules, names each disk /dev/lun-H-T-L by where it sits (the root-bus PCI slot
-maps to lunbench's HBA index, the SCSI address gives target and LUN), runs fio on the job files
+/init loads the modules, waits for the disks (the guest time that took is its discovery), maps
+each /dev/lun-H-T-L of the job to its sdX or vdX by where it sits (the root-bus PCI slot maps to
+lunbench's HBA index, the SCSI address gives target and LUN), runs fio on the job files
 given as a second initramfs (job-io_uring.fio, else job-libaio.fio when io_uring does not
 start), writes fio's JSON to the second serial port and powers off.
 """
@@ -28,6 +29,8 @@ INTERP = "lib64/ld-linux-x86-64.so.2"
 FOLLOW = re.compile(r"^(lib|zlib1g$|gcc-\d+-base$)")
 # the markers /init prints around its results
 EXIT_LINE = "linux-fio: exit status "
+# "linux-fio: disks N T0 T1": N block devices, found between uptimes T0 and T1 (s): discovery
+DISKS_LINE = "linux-fio: disks "
 
 
 def module_depends(path):
@@ -98,6 +101,34 @@ def library_closure(binary, root):
     return sorted(found.values())
 
 
+# awk, over `ls -l /sys/block/` (sda -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:0/
+# 6:0:0:0/block/sda): "/dev/lun-H-T-L /dev/sdX" per disk; -v slots=FILE maps "0000:00:10.0 H"
+MAP_AWK = r"""
+  BEGIN { while ((getline line < slots) > 0) { split(line, f, " "); hba[f[1]] = f[2] } }
+  / -> / {
+    dev = $(NF - 2); path = $NF
+    if (!match(path, /pci0000:00\/0000:00:[0-9a-f][0-9a-f]\.[0-7]/)) next
+    slot = substr(path, RSTART + 11, 12)
+    if (!(slot in hba)) next
+    if (dev ~ /^sd/) { n = split(path, p, "/"); split(p[n - 2], a, ":"); t = a[3]; l = a[4] }
+    else if (dev ~ /^vd/) { t = 0; l = 0 }
+    else next
+    print "/dev/lun-" hba[slot] "-" t "-" l, "/dev/" dev
+  }"""
+# awk, over the map then a job file: filename= lists with each /dev/lun-H-T-L replaced by its
+# device; exit status 1 (after saying which) when a name has no disk
+SUBST_AWK = r"""NR == FNR { dev[$1] = $2; next }
+       /^filename=/ {
+         n = split(substr($0, 10), f, ":"); s = ""
+         for (i = 1; i <= n; i++) {
+           if (!(f[i] in dev)) { print "linux-fio: no disk for " f[i] | "cat 1>&2"; bad = 1 }
+           s = s (i > 1 ? ":" : "") dev[f[i]]
+         }
+         print "filename=" s; next }
+       { print }
+       END { exit bad }"""
+
+
 INIT = r"""#!/bin/busybox sh
 # /init of the Linux guest of tools/compare (tools/lunbench/linux_guest.py writes it)
 /bin/busybox --install -s /bin
@@ -105,49 +136,47 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "linux-fio: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPU(s)"
-for m in $(cat /modules/order); do insmod /modules/$m.ko || echo "linux-fio: insmod $m failed"; done
 . /job/params
-# Each disk as /dev/lun-H-T-L: H from the root-bus PCI slot (job/slots: "0000:00:10.0 0"),
-# T and L from the SCSI address (a virtio-blk disk is 0 0).
-name_disks() {
-  for b in /sys/block/sd* /sys/block/vd*; do
-    [ -e "$b/dev" ] || continue
-    p=$(readlink -f $b/device)
-    slot=$(echo "$p" | sed -n 's,^/sys/devices/pci0000:00/\(0000:00:[0-9a-f][0-9a-f]\.[0-7]\).*,\1,p')
-    h=$(sed -n "s/^$slot //p" /job/slots)
-    [ -n "$h" ] || continue
-    case $(basename $b) in
-      sd*) t=$(basename $p | cut -d: -f3); l=$(basename $p | cut -d: -f4) ;;
-      *) t=0; l=0 ;;
-    esac
-    [ -e /dev/lun-$h-$t-$l ] || mknod /dev/lun-$h-$t-$l b $(sed 's/:/ /' $b/dev)
-  done
-}
+t0=$(cut -d' ' -f1 /proc/uptime)
+for m in $(cat /modules/order); do insmod /modules/$m.ko || echo "linux-fio: insmod $m failed"; done
+# discovery: until every disk is a block device (a cheap count: no process per disk)
 i=0
 while :; do
-  name_disks
-  n=$(ls /dev/lun-* 2>/dev/null | wc -l)
+  n=$(ls /sys/block | grep -c -e '^sd' -e '^vd')
   [ "$n" -ge "$DISKS" ] && break
   i=$((i + 1))
-  if [ $i -ge 1200 ]; then echo "linux-fio: $n of $DISKS disks after 120 s"; break; fi
+  if [ $i -ge 3000 ]; then echo "linux-fio: $n of $DISKS disks after 300 s"; break; fi
   sleep 0.1
 done
-echo "linux-fio: $n disks"
+t1=$(cut -d' ' -f1 /proc/uptime)
+echo "%(disks)s$n $t0 $t1"
+# lun-H-T-L -> sdX/vdX in one pass over /sys/block's links: H from the root-bus PCI function
+# (job/slots: "0000:00:10.0 0"), T and L from the SCSI address H:C:T:L (a virtio-blk disk: 0 0)
+ls -l /sys/block/ | awk -v slots=/job/slots '%(map)s' > /tmp/lunmap
+# the job with each /dev/lun-H-T-L replaced by its device (fio's filename= list is ':'-separated)
+subst() {
+  awk '%(subst)s' /tmp/lunmap "$1"
+}
+probe=$(awk -v p="$PROBE" '$1 == p { print $2 }' /tmp/lunmap)
 engine=io_uring
-if ! fio --name=probe --filename=$PROBE --ioengine=io_uring --direct=1 --rw=read --bs=4k --size=4k \
+if ! fio --name=probe --filename=$probe --ioengine=io_uring --direct=1 --rw=read --bs=4k --size=4k \
      --output-format=terse > /tmp/probe 2>&1; then
   echo "linux-fio: io_uring did not start ($(tail -n 1 /tmp/probe)); libaio"
   engine=libaio
 fi
 echo "linux-fio: ioengine=$engine"
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-fio --eta=never --output-format=json --output=/tmp/fio.json /job/job-$engine.fio
-rc=$?
-cat /tmp/fio.json > /dev/ttyS1
+if subst /job/job-$engine.fio > /tmp/job.fio; then
+  stty -F /dev/ttyS1 raw -echo 2>/dev/null
+  fio --eta=never --output-format=json --output=/tmp/fio.json /tmp/job.fio
+  rc=$?
+  cat /tmp/fio.json > /dev/ttyS1
+else
+  rc=2
+fi
 echo "linux-fio: fio exit code $rc"
-echo "%s$rc"
+echo "%(exit)s$rc"
 poweroff -f
-""" % EXIT_LINE
+""" % {"disks": DISKS_LINE, "exit": EXIT_LINE, "map": MAP_AWK, "subst": SUBST_AWK}
 
 
 def kernel_package(apt):
@@ -263,3 +292,11 @@ def job_initramfs(path, base, jobs, slots, disks, probe):
                 shutil.copyfileobj(f, out)
     os.remove(path + ".job")
     return path
+
+
+def discovery(console):
+    """(disks, guest seconds from loading the modules to the last disk) from /init's line, or None."""
+    m = re.search(r"^%s(\d+) ([\d.]+) ([\d.]+)\s*$" % re.escape(DISKS_LINE), console, re.M)
+    if not m:
+        return None
+    return int(m.group(1)), float(m.group(3)) - float(m.group(2))
