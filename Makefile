@@ -138,8 +138,9 @@ $(BUILD)/lunbench.efi: $(EFI)/stub.o $(EFI_SHARED) $(EFI)/kernel_blob.o
 VSCSI_SRCS := $(sort $(wildcard tools/vscsi-target/*.c)) drivers/scsi/scsi_cdb.c
 VSCSI_HDRS := $(wildcard tools/vscsi-target/*.h) drivers/scsi/scsi.h drivers/virtio/virtio_scsi_wire.h \
     drivers/virtio/virtqueue.h
-# The parts without system calls, unit-tested on the host (tests/unit/test_vscsi_target.c).
-VSCSI_PURE := $(addprefix tools/vscsi-target/,block_map.c block_store.c write_cache.c lun_table.c scsi_emul.c fault_rules.c)
+# The parts unit-tested on the host (tests/unit/test_vscsi_target.c): no sockets, no guest.
+VSCSI_PURE := $(addprefix tools/vscsi-target/,block_map.c block_store.c write_cache.c lun_table.c scsi_emul.c fault_rules.c \
+    guard_buf.c)
 VSCSI_CFLAGS := -std=gnu11 -g $(WARNINGS) -I.
 
 $(BUILD)/vscsi-target: $(VSCSI_SRCS) $(VSCSI_HDRS)

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "drivers/scsi/scsi.h"
@@ -10,6 +12,7 @@
 #include "test_support.h"
 #include "tools/vscsi-target/block_store.h"
 #include "tools/vscsi-target/fault_rules.h"
+#include "tools/vscsi-target/guard_buf.h"
 #include "tools/vscsi-target/lun_table.h"
 #include "tools/vscsi-target/scsi_emul.h"
 
@@ -37,6 +40,38 @@ static void test_sparse_store_round_trip(void **state)
     assert_int_equal(block_store_write(&s, (1 << 20) - 1, buf, 2), -1);
     assert_int_equal(block_store_read(&s, UINT64_MAX, back, 2), -1);
     block_store_free(&s);
+}
+
+/* The byte after a guard buffer, and the byte before its first page, are a SIGSEGV. */
+static int child_touches(uint8_t *p)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGSEGV, SIG_DFL);
+        *(volatile uint8_t *)p = 1;
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static void test_guard_buf_ends_at_a_guard_page(void **state)
+{
+    (void)state;
+    struct guard_buf g = {0};
+    for (size_t need = 0; need < 3 * 4096 + 2; need += 4097) {
+        uint8_t *p = guard_buf_get(&g, need);
+        assert_non_null(p);
+        if (need)
+            memset(p, 0xab, need); /* all of it is there */
+        assert_int_equal(child_touches(p + need), SIGSEGV);
+    }
+    uint8_t *p = guard_buf_get(&g, 10);
+    assert_int_equal(child_touches(g.base - 1), SIGSEGV);
+    assert_int_equal(child_touches(p), 0);
+    guard_buf_free(&g);
+    assert_null(g.base);
 }
 
 /* A file store: two LUNs side by side in one file, each kept to its own range. */
@@ -829,6 +864,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unmap_and_write_same, setup_table, teardown_table),
         cmocka_unit_test(test_fault_rules_parse),
         cmocka_unit_test(test_file_store_round_trip),
+        cmocka_unit_test(test_guard_buf_ends_at_a_guard_page),
         cmocka_unit_test(test_fault_rules_errors_name_the_line),
         cmocka_unit_test(test_fault_rules_match_after_and_count),
         cmocka_unit_test(test_fault_rules_hang_survives_and_tmf_holds),

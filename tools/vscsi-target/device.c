@@ -36,23 +36,11 @@ void device_free(struct device *d)
 {
     device_drop_pending(d, -1);
     free(d->pending);
-    free(d->bounce_in);
-    free(d->bounce_out);
+    guard_buf_free(&d->bounce_in);
+    guard_buf_free(&d->bounce_out);
     for (unsigned i = 0; i < DEVICE_MAX_RINGS; i++)
         vring_close_fds(&d->rings[i]);
     guest_mem_clear(&d->mem);
-}
-
-static uint8_t *bounce(uint8_t **buf, size_t *cap, size_t need)
-{
-    if (need > *cap) {
-        uint8_t *p = realloc(*buf, need);
-        if (!p)
-            return NULL;
-        *buf = p;
-        *cap = need;
-    }
-    return *buf ? *buf : (uint8_t *)"";
 }
 
 /* The request's LUN field (5.6.6.1): {1, target, LUN in SAM-5 single-level form, 0, 0, 0, 0}. Returns
@@ -137,8 +125,9 @@ static void execute(struct device *d, unsigned ring, struct vring_chain *c, cons
         lun = NULL;
     size_t out_len = (size_t)(c->readable_bytes - sizeof(*hdr));
     size_t in_cap = (size_t)(c->writable_bytes - sizeof(struct vscsi_resp_hdr));
-    uint8_t *out = bounce(&d->bounce_out, &d->bounce_out_cap, out_len);
-    uint8_t *in = bounce(&d->bounce_in, &d->bounce_in_cap, in_cap);
+    /* The emulation works on copies that end at a guard page: an overrun of its is a crash. */
+    uint8_t *out = guard_buf_get(&d->bounce_out, out_len);
+    uint8_t *in = guard_buf_get(&d->bounce_in, in_cap);
     if (!out || !in) {
         vt_log("out of memory for a %zu/%zu-byte transfer", out_len, in_cap);
         return answer_response(d, ring, c, VIRTIO_SCSI_S_TARGET_FAILURE);

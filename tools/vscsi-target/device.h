@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "tools/vscsi-target/fault_rules.h"
+#include "tools/vscsi-target/guard_buf.h"
 #include "tools/vscsi-target/guest_mem.h"
 #include "tools/vscsi-target/lun_table.h"
 #include "tools/vscsi-target/vring.h"
@@ -47,8 +48,7 @@ struct device {
     unsigned nrings;
     struct pending *pending;
     size_t npending, pending_cap;
-    uint8_t *bounce_in, *bounce_out;
-    size_t bounce_in_cap, bounce_out_cap;
+    struct guard_buf bounce_in, bounce_out; /* what the SCSI emulation reads and writes, guard-paged */
     struct device_stats stats;
     unsigned fault_lines_logged;
     uint64_t power_cut_rng; /* which cached blocks a power cut lets reach the medium */

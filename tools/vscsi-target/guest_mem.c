@@ -1,6 +1,8 @@
 /* Guest memory regions and bounds-checked translation (guest_mem.h). */
 #include "tools/vscsi-target/guest_mem.h"
 
+#include "tools/vscsi-target/guard_buf.h"
+
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -9,7 +11,7 @@
 void guest_mem_clear(struct guest_mem *m)
 {
     for (unsigned i = 0; i < m->count; i++)
-        munmap(m->regions[i].map, m->regions[i].map_len);
+        munmap(m->regions[i].map - m->regions[i].guard, m->regions[i].map_len + 2 * m->regions[i].guard);
     memset(m, 0, sizeof(*m));
 }
 
@@ -31,20 +33,29 @@ int guest_mem_set(struct guest_mem *m, const struct guest_region_desc *d, const 
             rc = -1;
             break;
         }
-        size_t len = (size_t)(r->mmap_offset + r->size);
-        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
-        if (p == MAP_FAILED) {
+        size_t len = (size_t)(r->mmap_offset + r->size), total = 0;
+        /* Inside a reservation with an inaccessible page on either side: a copy that ran past a
+         * region's end would fault rather than touch whatever the host mapped next to it. */
+        uint8_t *p = guard_reserve(len, &total);
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        if (p && mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fds[i], 0) == MAP_FAILED) {
+            munmap(p - page, total);
+            p = NULL;
+        }
+        if (!p) {
             *why = "mmap of a region failed (is the guest RAM a memfd with share=on?)";
             rc = -1;
             break;
         }
+        /* The reserved pages past len (when it is not a page multiple) stay inaccessible too. */
         struct guest_region *g = &m->regions[m->count++];
         g->gpa = r->gpa;
         g->size = r->size;
         g->uva = r->uva;
         g->mmap_offset = r->mmap_offset;
         g->map = p;
-        g->map_len = len;
+        g->map_len = total - 2 * page;
+        g->guard = page;
     }
     for (unsigned i = 0; i < count; i++)
         if (fds[i] >= 0)

@@ -3,7 +3,8 @@
  * descriptor (the memfd behind -object memory-backend-memfd,share=on) mapped here. Addresses
  * come in two kinds: guest-physical (in descriptors) and QEMU's own virtual addresses (in
  * SET_VRING_ADDR). Every translation is checked to lie wholly inside one region: nothing the
- * guest or QEMU writes can make the target touch memory outside the mappings.
+ * guest or QEMU writes can make the target touch memory outside the mappings; and a guard page
+ * before and after each mapping turns a bug that did into a crash.
  */
 #ifndef TOOLS_VSCSI_TARGET_GUEST_MEM_H
 #define TOOLS_VSCSI_TARGET_GUEST_MEM_H
@@ -16,7 +17,8 @@
 struct guest_region {
     uint64_t gpa, size, uva, mmap_offset;
     uint8_t *map; /* the mapping of the whole fd range [0, mmap_offset + size) */
-    size_t map_len;
+    size_t map_len; /* bytes from map, rounded up to pages */
+    size_t guard;   /* the inaccessible bytes before map and after map + map_len */
 };
 
 struct guest_mem {
