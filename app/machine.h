@@ -3,6 +3,7 @@
 #define APP_MACHINE_H
 
 #include "arch/x86_64/cpu_info.h"
+#include "arch/x86_64/ring0.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/boot_info.h"
 #include "drivers/acpi/acpi.h"
@@ -72,6 +73,13 @@ int check_mode_run(const struct machine *m, const struct scan_result *scan);
 int bench_mode_run(struct machine *m, struct scan_result *r);
 
 /* app/report.c */
+/* cpu_check=yes (app/cpu_check.c): read this CPU's state in both rings; judge and print it. */
+struct cpu_check_state {
+    struct cpu_state ring3, ring0;
+};
+void cpu_check_read(struct cpu_check_state *s);
+unsigned cpu_check_report(unsigned cpu, const struct cpu_check_state *s);
+
 void report_boot(const struct machine *m);
 void report_memory(const struct machine *m);
 void report_cpu(const struct machine *m);

@@ -230,12 +230,20 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
         finish(LUNBENCH_EXIT_USAGE);
     }
     report_cpu(m);
+    bool cpu_state_bad = false;
+    if (m->options.cpu_check) {
+        struct cpu_check_state state;
+        cpu_check_read(&state);
+        cpu_state_bad = cpu_check_report(0, &state) != 0;
+    }
 
     platform_setup_pci(m);
     report_pci(m);
     if (m->options.mode == MODE_INFO)
-        finish(m->have_pci ? LUNBENCH_EXIT_OK : LUNBENCH_EXIT_ERRORS);
+        finish(m->have_pci && !cpu_state_bad ? LUNBENCH_EXIT_OK : LUNBENCH_EXIT_ERRORS);
     int status = discover(m, &scan);
+    if (cpu_state_bad && status == LUNBENCH_EXIT_OK)
+        status = LUNBENCH_EXIT_ERRORS;
     if (m->options.mode == MODE_LIST) {
         report_inventory_json(m, &scan);
         finish(status);

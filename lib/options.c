@@ -57,6 +57,9 @@ static const struct option_spec specs[] = {
       "PCI configuration access: auto (ECAM if ACPI gives one, else ports 0xCF8/0xCFC), ecam, legacy" },
     { "clock", OPT_CHOICE, offsetof(struct options, clock), clock_names, 0, 0,
       "TSC frequency source: auto (cpuid, hypervisor leaf, PIT, HPET in that order) or one of them" },
+    { "cpu_check", OPT_CHOICE, offsetof(struct options, cpu_check), yes_no_names, 0, 0,
+      "check every CPU's segment registers, TR, LDTR and GDT in ring 3 and ring 0 against the rules hardware "
+      "VMX enforces on entry (a violation is an error)" },
     { "dump", OPT_CHOICE, offsetof(struct options, dump), dump_names, 0, 0,
       "debug dumps: acpi (hex dump of every ACPI table, for tests/data/acpi)" },
     { "fault", OPT_CHOICE, offsetof(struct options, fault), fault_names, 0, 0,

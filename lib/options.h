@@ -23,6 +23,7 @@ struct options {
     int pci;   /* enum pci_access_choice */
     int clock; /* enum clock_choice */
     int dump;  /* enum dump_choice */
+    int cpu_check; /* check each CPU's segment state against hardware VMX's rules at boot */
     int fault; /* enum fault_choice: test-only, makes the kernel fault on purpose */
     uint64_t max_lines; /* PCI table rows to print before eliding; 0 = all */
     int list_luns;      /* enum yes_no: a console line per LUN in mode=list */

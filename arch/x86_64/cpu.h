@@ -135,6 +135,15 @@ static inline unsigned cpu_ring(void)
     return cs & 3u;
 }
 
+/* The selectors this code runs with (unprivileged reads: the ring-3 half of cpu_check). TR and
+ * LDTR come from ring 0 (RING0_CPU_STATE): str and sldt fault in ring 3 where UMIP is on. */
+static inline void cpu_read_selectors(struct cpu_state *s)
+{
+    __asm__ volatile("mov %%cs, %0\n\tmov %%ss, %1\n\tmov %%ds, %2\n\tmov %%es, %3"
+                     : "=r"(s->cs), "=r"(s->ss), "=r"(s->ds), "=r"(s->es));
+    __asm__ volatile("mov %%fs, %0\n\tmov %%gs, %1" : "=r"(s->fs), "=r"(s->gs));
+}
+
 /* Ask ring 0 for one of its operations (arch/x86_64/ring0.h). */
 static inline uint64_t ring0_call(enum ring0_call call, uint64_t arg)
 {

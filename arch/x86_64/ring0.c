@@ -87,10 +87,8 @@ static void read_state(struct cpu_state *s)
 {
     struct table_ptr gdtr, idtr;
     __asm__ volatile("sgdt %0\n\tsidt %1" : "=m"(gdtr), "=m"(idtr));
-    __asm__ volatile("mov %%cs, %0\n\tmov %%ss, %1\n\tmov %%ds, %2\n\tmov %%es, %3"
-                     : "=r"(s->cs), "=r"(s->ss), "=r"(s->ds), "=r"(s->es));
-    __asm__ volatile("mov %%fs, %0\n\tmov %%gs, %1\n\tstr %2\n\tsldt %3"
-                     : "=r"(s->fs), "=r"(s->gs), "=r"(s->tr), "=r"(s->ldtr));
+    cpu_read_selectors(s);
+    __asm__ volatile("str %0\n\tsldt %1" : "=r"(s->tr), "=r"(s->ldtr));
     s->gdt_limit = gdtr.limit;
     s->gdt_base = gdtr.base;
     s->idt_limit = idtr.limit;
