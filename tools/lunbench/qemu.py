@@ -11,6 +11,7 @@ Each goes on the command line once: qemu_command refuses a command that names th
 the CPU, the machine (or another option QEMU takes once) twice, since QEMU would quietly take
 one of them (or, for -accel, try each in turn) and run something neither asked for.
 """
+import functools
 import os
 import re
 import resource
@@ -19,7 +20,7 @@ import subprocess
 import threading
 import time
 
-from . import ROOT, contract
+from . import ROOT, contract, kvm
 from .qmp import QmpError
 
 BUILD = os.path.join(ROOT, "build")
@@ -93,6 +94,10 @@ def qemu_command(image="multiboot", machine="q35", firmware="seabios", strict_bo
     if machine.startswith("microvm") and firmware == "seabios":
         firmware = "microvm"
     accel = ACCEL if accel is None else accel
+    if accel == "kvm":
+        problem = kvm.kvm_problem() or kvm.cpu_host_problem(EXTRA_ARGS, qemu_major(qemu), os.path.isdir(kvm.PVM_MODULE))
+        if problem:
+            raise ValueError(problem)
     cmd = [qemu or QEMU, "-M", machine, "-m", str(memory), "-display", "none"]
     if nodefaults:
         cmd.append("-nodefaults")
@@ -226,6 +231,14 @@ def qemu_version(binary=None):
     if proc.returncode != 0 or not lines:
         return None, "%s --version: exit code %d" % (binary, proc.returncode)
     return lines[0], None
+
+
+@functools.lru_cache(maxsize=None)
+def qemu_major(binary=None):
+    """QEMU's major version (7 for "QEMU emulator version 7.2.22"), or None when unknown."""
+    line, _ = qemu_version(binary)
+    m = re.search(r"version (\d+)\.", line or "")
+    return int(m.group(1)) if m else None
 
 
 def accelerator_asked(accel=None):
