@@ -1,18 +1,11 @@
 /* cpu_check=yes: each CPU's segment state, as ring 3 and ring 0 see it, against hardware VMX's
  * entry rules (lib/vmx_guest_state.h). A CPU reads its own state (cpu_check_read, also on the
- * application processors); the boot CPU judges and prints. */
+ * application processors: ring0_read_rings); the boot CPU judges and prints. */
 #include <stdio.h>
 
 #include "arch/x86_64/cpu.h"
 #include "lib/vmx_guest_state.h"
 #include "machine.h"
-
-void cpu_check_read(struct cpu_check_state *s)
-{
-    ring0_call(RING0_CPU_STATE, (uint64_t)(uintptr_t)&s->ring0);
-    s->ring3 = s->ring0; /* TR, LDTR and the GDT are the CPU's, whatever the ring */
-    cpu_read_selectors(&s->ring3);
-}
 
 struct printer {
     unsigned cpu;
@@ -41,7 +34,7 @@ static unsigned judge(unsigned cpu, const char *ring, const struct cpu_state *s)
     return n;
 }
 
-unsigned cpu_check_report(unsigned cpu, const struct cpu_check_state *s)
+unsigned cpu_check_report(unsigned cpu, const struct cpu_rings *s)
 {
     unsigned n = judge(cpu, "ring 0", &s->ring0);
     /* kvm-pvm runs ring 3 natively on the host's own user segments (Linux's 0x33 and 0x2b), not

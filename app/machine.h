@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu_info.h"
 #include "arch/x86_64/ring0.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/boot_info.h"
 #include "drivers/acpi/acpi.h"
@@ -24,6 +25,8 @@ struct machine {
     struct cpu_info cpu;
     struct tsc_clock tsc;
     char tsc_error[120];
+    struct smp_report smp;
+    char smp_error[160]; /* "" when every CPU asked for started */
     bool have_pci;
     struct pci_config_access pci_access;
     char pci_access_source[64]; /* "ACPI MCFG", "DSDT _CBA", "no ECAM" ... */
@@ -47,6 +50,9 @@ struct scan_result {
 };
 
 /* app/platform.c */
+/* Start the application processors the MADT lists (options.cpus of them); 0, or -1 with
+ * m->smp_error set. The CPU report prints what started. */
+int platform_start_cpus(struct machine *m);
 /* The PCI functions lunbench drives: virtio-scsi HBAs and virtio-blk disks. */
 bool platform_hba_match(uint16_t vendor, uint16_t device);
 void platform_find_acpi(struct machine *m);
@@ -73,16 +79,14 @@ int check_mode_run(const struct machine *m, const struct scan_result *scan);
 int bench_mode_run(struct machine *m, struct scan_result *r);
 
 /* app/report.c */
-/* cpu_check=yes (app/cpu_check.c): read this CPU's state in both rings; judge and print it. */
-struct cpu_check_state {
-    struct cpu_state ring3, ring0;
-};
-void cpu_check_read(struct cpu_check_state *s);
-unsigned cpu_check_report(unsigned cpu, const struct cpu_check_state *s);
+/* cpu_check=yes (app/cpu_check.c): judge and print a CPU's state in both rings; the number of
+ * violations. */
+unsigned cpu_check_report(unsigned cpu, const struct cpu_rings *s);
 
 void report_boot(const struct machine *m);
 void report_memory(const struct machine *m);
 void report_cpu(const struct machine *m);
+void report_cpus(const struct machine *m);
 void report_pci(const struct machine *m);
 
 #endif

@@ -231,10 +231,17 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     }
     report_cpu(m);
     bool cpu_state_bad = false;
+    if (m->tsc.hz != 0 && platform_start_cpus(m) != 0)
+        cpu_state_bad = true; /* a CPU asked for did not start: said in the CPU report */
+    report_cpus(m);
     if (m->options.cpu_check) {
-        struct cpu_check_state state;
-        cpu_check_read(&state);
-        cpu_state_bad = cpu_check_report(0, &state) != 0;
+        struct cpu_rings self;
+        ring0_read_rings(&self);
+        unsigned violations = cpu_check_report(0, &self);
+        for (unsigned c = 1; c < smp_cpu_count(); c++)
+            violations += cpu_check_report(c, &smp_cpu(c)->state);
+        if (violations != 0)
+            cpu_state_bad = true;
     }
 
     platform_setup_pci(m);

@@ -166,3 +166,46 @@ void platform_setup_pci(struct machine *m)
     };
     m->have_pci = pci_enumerate(&m->pci_access, &window, platform_hba_match, &m->pci, m->pci_error, sizeof m->pci_error) == 0;
 }
+
+/* The trampoline page must be RAM nobody else holds: below the kernel, so never the heap, and
+ * (the loaders place modules above the kernel) no module. */
+static bool trampoline_page_free(const struct boot_info *b)
+{
+    for (size_t i = 0; i < b->module_count; i++)
+        if (b->modules[i].start < AP_TRAMPOLINE_BASE + 4096 && b->modules[i].end > AP_TRAMPOLINE_BASE)
+            return false;
+    for (size_t i = 0; i < b->memmap_count; i++) {
+        const struct memmap_entry *e = &b->memmap[i];
+        if (e->type == MEMMAP_RAM && e->base <= AP_TRAMPOLINE_BASE && e->base + e->length >= AP_TRAMPOLINE_BASE + 4096)
+            return true;
+    }
+    return false;
+}
+
+int platform_start_cpus(struct machine *m)
+{
+    m->smp_error[0] = '\0';
+    unsigned wanted = (unsigned)m->options.cpus;
+    if (!m->have_acpi || m->acpi.cpu_count <= 1 || wanted == 1) {
+        m->smp = (struct smp_report){ .listed = m->have_acpi ? m->acpi.cpu_count : 0, .started = 1,
+                                      .skipped = m->have_acpi && m->acpi.cpu_count > 1 ? m->acpi.cpu_count - 1 : 0 };
+        if (wanted > 1) {
+            snprintf(m->smp_error, sizeof m->smp_error, "cpus=%u: %s", wanted,
+                     m->have_acpi ? "the MADT lists one CPU" : "no ACPI MADT to find the other CPUs in");
+            return -1;
+        }
+        return 0;
+    }
+    if (!trampoline_page_free(&m->boot)) {
+        snprintf(m->smp_error, sizeof m->smp_error, "the application processors' start page 0x%x is not free RAM in the "
+                 "memory map: only the boot CPU runs", AP_TRAMPOLINE_BASE);
+        m->smp = (struct smp_report){ .listed = m->acpi.cpu_count, .started = 1, .skipped = m->acpi.cpu_count - 1 };
+        return -1;
+    }
+    unsigned listed = m->acpi.cpu_count < ACPI_MAX_CPUS ? m->acpi.cpu_count : ACPI_MAX_CPUS;
+    int rc = smp_start(m->acpi.cpu_apic_id, m->acpi.cpu_x2apic, listed, wanted, m->acpi.lapic_base, m->tsc.hz, &m->smp,
+                       m->smp_error, sizeof m->smp_error);
+    if (rc == 0 && wanted > m->smp.started)
+        snprintf(m->smp_error, sizeof m->smp_error, "cpus=%u: the MADT lists %u CPUs", wanted, m->acpi.cpu_count);
+    return rc == 0 && m->smp_error[0] == '\0' ? 0 : -1;
+}

@@ -239,6 +239,97 @@ user_entry:
 4:  pause
     jmp     4b
 
+    /*
+     * An application processor, from the trampoline below in 32-bit protected mode (flat
+     * segments, paging off): the same steps as the boot CPU, on its own GDT, TSS and stacks. Its
+     * CPU number comes from its APIC ID (cpu_by_apic, filled by arch/x86_64/smp.c before the
+     * SIPI), so all of them may run this at once: nothing here needs a stack until long mode.
+     */
+    .code32
+    .globl ap_entry32
+ap_entry32:
+    cld
+    movl    $1, %eax
+    cpuid                               /* EBX 31:24: the initial APIC ID */
+    shrl    $24, %ebx
+    movzbl  cpu_by_apic(%ebx), %ebx
+    INSTALL_GDT
+    movl    $boot_pml4, %eax
+    movl    %eax, %cr3
+    movl    %cr4, %eax
+    orl     $0x20, %eax                 /* CR4.PAE */
+    movl    %eax, %cr4
+    movl    $0xC0000080, %ecx           /* IA32_EFER.LME */
+    rdmsr
+    orl     $0x100, %eax
+    wrmsr
+    movl    %cr0, %eax
+    orl     $0x80000001, %eax
+    movl    %eax, %cr0
+    ljmp    $SEL_KERNEL_CODE, $ap_long_entry
+
+    .code64
+ap_long_entry:
+    LONG_MODE_CPU_STATE
+    movl    %ebx, %eax                  /* this CPU's ring-0 stack: the top of cpu_kstack[cpu] */
+    incl    %eax
+    imull   $KSTACK_SIZE, %eax
+    movabsq $cpu_kstack, %rsp
+    addq    %rax, %rsp
+    xorl    %ebp, %ebp
+    movl    %ebx, %edi
+    call    ring0_cpu_init              /* rbx survives: callee-saved */
+    movabsq $ap_user_entry, %rcx
+    movabsq $ap_stack_top, %rdx
+    movq    (%rdx,%rbx,8), %rdx
+    ENTER_RING3
+
+ap_user_entry:
+    movw    $SEL_USER_DATA, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    xorl    %ebp, %ebp
+    movl    %ebx, %edi
+    call    smp_ap_main                 /* never returns */
+5:  pause
+    jmp     5b
+
+    /*
+     * The real-mode start of an application processor, copied to AP_TRAMPOLINE_BASE: CS is
+     * AP_TRAMPOLINE_BASE >> 4 and IP 0 after the SIPI (SDM vol. 3, 8.4.4). A GDT of its own with
+     * flat 32-bit segments takes it to protected mode and into ap_entry32 above.
+     */
+    .code16
+    .globl ap_trampoline, ap_trampoline_end
+ap_trampoline:
+    cli
+    movw    %cs, %ax
+    movw    %ax, %ds
+    lgdtl   trampoline_gdtr - ap_trampoline
+    movl    %cr0, %eax
+    orl     $1, %eax                    /* CR0.PE */
+    movl    %eax, %cr0
+    ljmpl   $0x08, $(AP_TRAMPOLINE_BASE + trampoline32 - ap_trampoline)
+    .code32
+trampoline32:
+    movw    $0x10, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %ss
+    movl    $ap_entry32, %eax
+    jmp     *%eax
+    .align 8
+trampoline_gdt:
+    .quad   0
+    .quad   0x00CF9B000000FFFF          /* 0x08: flat 32-bit code, accessed */
+    .quad   0x00CF93000000FFFF          /* 0x10: flat data, accessed */
+trampoline_gdtr:
+    .word   3 * 8 - 1
+    .long   AP_TRAMPOLINE_BASE + trampoline_gdt - ap_trampoline
+ap_trampoline_end:
+
     .section .rodata
     .align 16
 gdt_template:                           /* accessed bits preset (arch/x86_64/segments.h) */

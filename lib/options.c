@@ -57,6 +57,8 @@ static const struct option_spec specs[] = {
       "PCI configuration access: auto (ECAM if ACPI gives one, else ports 0xCF8/0xCFC), ecam, legacy" },
     { "clock", OPT_CHOICE, offsetof(struct options, clock), clock_names, 0, 0,
       "TSC frequency source: auto (cpuid, hypervisor leaf, PIT, HPET in that order) or one of them" },
+    { "cpus", OPT_UINT, offsetof(struct options, cpus), NULL, 0, 64,
+      "CPUs to start, the boot CPU included; 0 starts every CPU the ACPI MADT lists (up to 64)" },
     { "cpu_check", OPT_CHOICE, offsetof(struct options, cpu_check), yes_no_names, 0, 0,
       "check every CPU's segment registers, TR, LDTR and GDT in ring 3 and ring 0 against the rules hardware "
       "VMX enforces on entry (a violation is an error)" },

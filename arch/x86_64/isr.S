@@ -101,8 +101,25 @@ isr_common:
     addq    $16, %rsp                   /* vector and error code */
     iretq
 
+    /* The wake-up IPI (VECTOR_WAKE): RING0_WAIT's hlt ends; tell the local APIC it is done. */
+isr_wake:
+    pushq   %rax
+    movq    lapic_eoi_register(%rip), %rax
+    movl    $0, (%rax)
+    popq    %rax
+    iretq
+
+    /* The local APIC's spurious vector: no EOI (SDM vol. 3, 10.9). */
+isr_spurious:
+    iretq
+
     .section .rodata
     .align 8
+    .globl isr_wake_entry, isr_spurious_entry
+isr_wake_entry:
+    .quad   isr_wake
+isr_spurious_entry:
+    .quad   isr_spurious
     .globl isr_table
 isr_table:
     .irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31

@@ -41,12 +41,14 @@ uint8_t cpu_gdtr[CPU_MAX][1 << GDTR_SLOT_SHIFT] __attribute__((aligned(16)));
 uint8_t cpu_kstack[CPU_MAX][KSTACK_SIZE] __attribute__((aligned(4096)));
 static uint8_t emergency_stack[CPU_MAX][EMERGENCY_STACK] __attribute__((aligned(16)));
 static struct cpu_stack user_stack[CPU_MAX];
-static uint8_t apic_to_cpu[APIC_IDS];
+uint8_t cpu_by_apic[APIC_IDS]; /* read by boot/entry.S's AP entry */
+uint64_t lapic_eoi_register;   /* written by isr_wake (isr.S) */
 static uint64_t io_emulated; /* in/out ring 0 carried out for ring 3 */
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 extern const uint64_t isr_table[32];
+extern const uint64_t isr_wake_entry, isr_spurious_entry;
 
 static void set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 {
@@ -64,6 +66,9 @@ static void build_idt(void)
         uint8_t ist = (v == 8 || v == 2 || v == 18) ? IST_EMERGENCY : 0;
         set_gate(v, isr_table[v], ist);
     }
+    /* The only interrupts ever enabled: inside RING0_WAIT. */
+    set_gate(VECTOR_WAKE, isr_wake_entry, 0);
+    set_gate(VECTOR_SPURIOUS, isr_spurious_entry, 0);
 }
 
 void ring0_cpu_init(unsigned cpu)
@@ -168,14 +173,23 @@ struct cpu_stack ring0_kernel_stack(unsigned cpu)
     return (struct cpu_stack){ (uint64_t)(uintptr_t)cpu_kstack[cpu], (uint64_t)(uintptr_t)(cpu_kstack[cpu] + KSTACK_SIZE) };
 }
 
+void ring0_set_lapic(uint64_t base) { lapic_eoi_register = base + 0xb0; /* EOI (SDM vol. 3, 10.8.5) */ }
+
+void ring0_read_rings(struct cpu_rings *s)
+{
+    ring0_call(RING0_CPU_STATE, (uint64_t)(uintptr_t)&s->ring0);
+    s->ring3 = s->ring0; /* TR, LDTR and the GDT are the CPU's, whatever the ring */
+    cpu_read_selectors(&s->ring3);
+}
+
 void ring0_set_cpu_apic(unsigned cpu, uint32_t apic_id)
 {
     if (apic_id < APIC_IDS && cpu < CPU_MAX)
-        apic_to_cpu[apic_id] = (uint8_t)cpu;
+        cpu_by_apic[apic_id] = (uint8_t)cpu;
 }
 
 unsigned ring0_this_cpu(void)
 {
     uint32_t apic_id = cpuid(1, 0).ebx >> 24; /* initial APIC ID (xAPIC range) */
-    return apic_to_cpu[apic_id];
+    return cpu_by_apic[apic_id];
 }

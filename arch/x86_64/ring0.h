@@ -57,6 +57,16 @@ void ring0_set_user_stack(unsigned cpu, uint64_t lo, uint64_t hi);
 struct cpu_stack ring0_user_stack(unsigned cpu);
 struct cpu_stack ring0_kernel_stack(unsigned cpu);
 
+/* Where the local APIC is (xAPIC MMIO), for the wake-up IPI's EOI. */
+void ring0_set_lapic(uint64_t base);
+
+/* This CPU's state in both rings (ring 3 reads its selectors; ring 0, through RING0_CPU_STATE,
+ * the rest), for cpu_check=yes. Called in ring 3. */
+struct cpu_rings {
+    struct cpu_state ring3, ring0;
+};
+void ring0_read_rings(struct cpu_rings *s);
+
 /* Which CPU this is, from its APIC ID (CPUID; unprivileged, so also usable in ring 3): the CPU
  * numbering SMP bring-up set with ring0_set_cpu_apic; 0 for an APIC ID it never set. */
 void ring0_set_cpu_apic(unsigned cpu, uint32_t apic_id);

@@ -29,6 +29,12 @@
 #define CPU_MAX            64  /* CPUs lunbench starts; -smp above that leaves the rest parked */
 #define KSTACK_SIZE        16384 /* each CPU's ring-0 stack (exceptions, ring-0 calls) */
 
+/* Application processors start in real mode at this page (the SIPI vector is its page number):
+ * boot/entry.S's trampoline is copied there (arch/x86_64/smp.c checks the memory map has it free). */
+#define AP_TRAMPOLINE_BASE 0x8000
+#define VECTOR_WAKE        0xf0 /* the IPI that wakes a sleeping CPU (RING0_WAIT) */
+#define VECTOR_SPURIOUS    0xff /* the local APIC's spurious-interrupt vector */
+
 #define RFLAGS_IOPL3       0x3000 /* ring 3 may use in/out (the serial ports, PCI 0xcf8) */
 
 /* The ring-0 call (arch/x86_64/ring0.h): ud2 and these two bytes, never executed. Not syscall or

@@ -137,17 +137,36 @@ static void parse_hpet(const uint8_t *t, uint32_t len, struct acpi_info *info)
     }
 }
 
-static void parse_madt(const uint8_t *t, uint32_t len, struct acpi_info *info)
+static void add_cpu(struct acpi_info *info, uint32_t apic_id, bool x2apic)
 {
+    /* A firmware may list a CPU both ways (x2APIC IDs below 255 are also xAPIC entries): once. */
+    unsigned listed = info->cpu_count < ACPI_MAX_CPUS ? info->cpu_count : ACPI_MAX_CPUS;
+    for (unsigned i = 0; i < listed; i++)
+        if (info->cpu_apic_id[i] == apic_id)
+            return;
+    if (info->cpu_count < ACPI_MAX_CPUS) {
+        info->cpu_apic_id[info->cpu_count] = apic_id;
+        info->cpu_x2apic[info->cpu_count] = x2apic;
+    }
+    info->cpu_count++;
+}
+
+void acpi_parse_madt(const uint8_t *t, uint32_t len, struct acpi_info *info)
+{
+    if (len < 44)
+        return;
+    info->lapic_base = le32(t + 36);
     /* Interrupt controller structures follow the 44-byte fixed part (5.2.12). */
     for (uint32_t off = 44; off + 2 <= len;) {
         uint8_t type = t[off], entry_len = t[off + 1];
         if (entry_len < 2 || off + entry_len > len)
             break;
         if (type == 0 && entry_len >= 8 && (le32(t + off + 4) & 1u))
-            info->cpu_count++; /* processor local APIC, enabled */
+            add_cpu(info, t[off + 3], false); /* processor local APIC, enabled (5.2.12.2) */
         else if (type == 9 && entry_len >= 16 && (le32(t + off + 8) & 1u))
-            info->cpu_count++; /* processor local x2APIC, enabled */
+            add_cpu(info, le32(t + off + 4), true); /* processor local x2APIC, enabled (5.2.12.12) */
+        else if (type == 5 && entry_len >= 12)
+            info->lapic_base = le64(t + off + 4); /* local APIC address override (5.2.12.8) */
         off += entry_len;
     }
 }
@@ -196,7 +215,7 @@ int acpi_parse(const struct acpi_memory *mem, uint64_t rsdp_addr, struct acpi_in
     if ((ref = acpi_find_table(info, "HPET")) && (t = map_table(mem, ref->addr, &len)))
         parse_hpet(t, len, info);
     if ((ref = acpi_find_table(info, "APIC")) && (t = map_table(mem, ref->addr, &len)))
-        parse_madt(t, len, info);
+        acpi_parse_madt(t, len, info);
     if ((ref = acpi_find_table(info, "DSDT")) && (t = map_table(mem, ref->addr, &len))) {
         info->have_s5 = acpi_aml_find_s5(t + SDT_HEADER_LEN, len - SDT_HEADER_LEN, &info->s5_slp_typ_a,
                                          &info->s5_slp_typ_b);

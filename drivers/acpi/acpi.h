@@ -1,7 +1,7 @@
 /*
  * ACPI tables: find and check the RSDP, walk the RSDT/XSDT, and pull out what the kernel uses:
- * MCFG (ECAM for PCI), FADT (power-off registers, DSDT), HPET (a calibration clock), MADT (CPU
- * count), and from the DSDT the \_S5 sleep type and a host bridge's _CBA (microvm's ECAM, which
+ * MCFG (ECAM for PCI), FADT (power-off registers, DSDT), HPET (a calibration clock), MADT (the
+ * CPUs' APIC IDs), and from the DSDT the \_S5 sleep type and a host bridge's _CBA (microvm's ECAM, which
  * has no MCFG). Tables are reached through struct acpi_memory so the parser also runs on the
  * host against tables dumped from QEMU (tests/data/acpi).
  */
@@ -29,6 +29,7 @@ enum { ACPI_GAS_MEMORY = 0, ACPI_GAS_IO = 1 };
 
 #define ACPI_MAX_TABLES 32
 #define ACPI_MAX_MCFG 8
+#define ACPI_MAX_CPUS 256
 
 struct acpi_table_ref {
     char signature[5];
@@ -71,6 +72,11 @@ struct acpi_info {
     uint64_t hpet_base;
 
     unsigned cpu_count; /* enabled processors in the MADT; 0 when there is no MADT */
+    /* Their APIC IDs in MADT order (the first ACPI_MAX_CPUS; the boot CPU need not be first), and
+     * the local APICs' address (5.2.12: the fixed part, or a type 5 override). */
+    uint32_t cpu_apic_id[ACPI_MAX_CPUS];
+    bool cpu_x2apic[ACPI_MAX_CPUS]; /* listed as a local x2APIC (type 9) */
+    uint64_t lapic_base;
 };
 
 /* Check the "RSD PTR " signature and checksums of an RSDP at addr (ACPI 6.4, 5.2.5.3). */
@@ -88,6 +94,9 @@ bool acpi_checksum_ok(const uint8_t *p, size_t len);
  * an unreadable RSDT/XSDT).
  */
 int acpi_parse(const struct acpi_memory *mem, uint64_t rsdp_addr, struct acpi_info *info, char *err, size_t err_len);
+
+/* The MADT's body (len bytes, checksum already checked): CPU count, APIC IDs, LAPIC address. */
+void acpi_parse_madt(const uint8_t *table, uint32_t len, struct acpi_info *info);
 
 /* The table with this signature whose checksum passed, or NULL. */
 const struct acpi_table_ref *acpi_find_table(const struct acpi_info *info, const char *signature);

@@ -861,9 +861,63 @@ static void test_checksum_basics(void **state)
     }
 }
 
+/* A MADT as QEMU writes one for -smp 4 with a hole (CPU 2 absent: maxcpus), and what firmware
+ * may add: an x2APIC entry for an ID already listed, one beyond 254, an address override. */
+static void test_madt_cpus_and_apic_ids(void **state)
+{
+    (void)state;
+    uint8_t t[200] = { 0 };
+    uint32_t len = 44;
+    put32(t + 36, 0xfee00000);
+    const uint8_t lapics[][8] = {
+        { 0, 8, 0, 0, 1, 0, 0, 0 }, { 0, 8, 1, 1, 1, 0, 0, 0 }, { 0, 8, 2, 2, 0, 0, 0, 0 }, /* disabled */
+        { 0, 8, 3, 3, 1, 0, 0, 0 },
+    };
+    for (unsigned i = 0; i < 4; i++, len += 8)
+        memcpy(t + len, lapics[i], 8);
+    uint8_t x2[16] = { 9, 16, 0, 0 };
+    put32(x2 + 4, 3); /* the same CPU as APIC ID 3 */
+    put32(x2 + 8, 1);
+    memcpy(t + len, x2, 16);
+    len += 16;
+    put32(x2 + 4, 300);
+    memcpy(t + len, x2, 16);
+    len += 16;
+    struct acpi_info info;
+    memset(&info, 0, sizeof info);
+    acpi_parse_madt(t, len, &info);
+    assert_int_equal(info.cpu_count, 4);
+    assert_int_equal(info.cpu_apic_id[0], 0);
+    assert_int_equal(info.cpu_apic_id[1], 1);
+    assert_int_equal(info.cpu_apic_id[2], 3);
+    assert_int_equal(info.cpu_apic_id[3], 300);
+    assert_false(info.cpu_x2apic[2]);
+    assert_true(info.cpu_x2apic[3]);
+    assert_int_equal(info.lapic_base, 0xfee00000);
+    /* Type 5 overrides the 32-bit address; an entry running past the table ends the walk. */
+    uint8_t over[12] = { 5, 12, 0, 0 };
+    put32(over + 4, 0x00000000);
+    put32(over + 8, 0x1); /* 0x1_0000_0000 */
+    memcpy(t + len, over, 12);
+    memset(&info, 0, sizeof info);
+    acpi_parse_madt(t, len + 12, &info);
+    assert_int_equal(info.lapic_base, 0x100000000ull);
+    t[len + 1] = 40;
+    memset(&info, 0, sizeof info);
+    acpi_parse_madt(t, len + 12, &info);
+    assert_int_equal(info.lapic_base, 0xfee00000);
+    assert_int_equal(info.cpu_count, 4);
+    /* Shorter than its fixed part: nothing. */
+    memset(&info, 0, sizeof info);
+    acpi_parse_madt(t, 43, &info);
+    assert_int_equal(info.cpu_count, 0);
+    assert_int_equal(info.lapic_base, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_madt_cpus_and_apic_ids),
         cmocka_unit_test_setup_teardown(test_pc_seabios, setup_pc, teardown),
         cmocka_unit_test_setup_teardown(test_q35_seabios, setup_q35, teardown),
         cmocka_unit_test_setup_teardown(test_q35_qboot, setup_q35_qboot, teardown),
