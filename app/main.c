@@ -79,6 +79,26 @@ static void map_high_ram(const struct boot_info *b)
     }
 }
 
+static void raise_fault(void *arg) { trap_trigger(*(const int *)arg); }
+
+/* fault= on an application processor: its report must name it. */
+static void fault_on_cpu(const struct machine *m)
+{
+    unsigned cpu = (unsigned)m->options.fault_cpu;
+    if (cpu >= smp_cpu_count()) {
+        printf("lunbench: fault_cpu=%u: only %u CPU%s running\n", cpu, smp_cpu_count(), smp_cpu_count() == 1 ? "" : "s");
+        finish(LUNBENCH_EXIT_USAGE);
+    }
+    printf("lunbench: fault=%s: raising it on CPU %u now\n", options_value_name("fault", m->options.fault), cpu);
+    fflush(stdout);
+    smp_run(cpu, raise_fault, (void *)&m->options.fault);
+    uint64_t start = rdtsc();
+    while (!smp_done(cpu) && rdtsc() - start < m->tsc.hz * 5)
+        cpu_pause();
+    printf("lunbench: fault=%s did not fault on CPU %u\n", options_value_name("fault", m->options.fault), cpu);
+    finish(LUNBENCH_EXIT_ERRORS);
+}
+
 /* Bring up one HBA of either kind at PCI function d as HBA h. 0, or -1 (the reason in its error). */
 static int hba_bring_up(struct machine *m, struct scan_result *r, unsigned h, const struct pci_device *d)
 {
@@ -196,7 +216,7 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
         printf("lunbench: bad command line: longer than %d bytes\n", BOOT_CMDLINE_MAX - 1);
         finish(LUNBENCH_EXIT_USAGE);
     }
-    if (m->options.fault != FAULT_NONE) {
+    if (m->options.fault != FAULT_NONE && m->options.fault_cpu == 0) {
         printf("lunbench: fault=%s: raising it now\n", options_value_name("fault", m->options.fault));
         fflush(stdout);
         trap_trigger(m->options.fault);
@@ -234,6 +254,8 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     if (m->tsc.hz != 0 && platform_start_cpus(m) != 0)
         cpu_state_bad = true; /* a CPU asked for did not start: said in the CPU report */
     report_cpus(m);
+    if (m->options.fault != FAULT_NONE && m->options.fault_cpu != 0)
+        fault_on_cpu(m);
     if (m->options.cpu_check) {
         struct cpu_rings self;
         ring0_read_rings(&self);

@@ -85,14 +85,17 @@ void report_cpus(const struct machine *m)
     const struct smp_report *r = &m->smp;
     printf("CPUs: %u started of %u in the MADT", r->started, r->listed);
     if (r->skipped)
-        printf(" (%u not started: cpus=, above %d, or x2APIC-only IDs)", r->skipped, CPU_MAX);
+        printf(" (%u not started: cpus=, above %d, x2APIC-only IDs, or late)", r->skipped, CPU_MAX);
     if (r->started > 1) {
         printf(", in %.1f ms; APIC IDs", m->tsc.hz ? (double)r->start_cycles * 1e3 / (double)m->tsc.hz : 0.0);
         for (unsigned c = 0; c < smp_cpu_count(); c++)
             printf(" %u", smp_cpu(c)->apic_id);
     }
     printf("\n");
-    if (r->started > 1)
+    if (r->tsc_unmeasured)
+        printf("TSC: %u CPU%s not measured against CPU 0 (a round trip over 20 ms: a busy host)\n", r->tsc_unmeasured,
+               r->tsc_unmeasured == 1 ? "" : "s");
+    if (r->worst_skew_cpu != 0)
         printf("TSC: CPUs agree within %lld cycles (largest offset: CPU %u, measured to +-%llu)\n",
                (long long)(r->worst_skew < 0 ? -r->worst_skew : r->worst_skew), r->worst_skew_cpu,
                (unsigned long long)r->worst_skew_uncertainty);

@@ -66,6 +66,8 @@ static const struct option_spec specs[] = {
       "debug dumps: acpi (hex dump of every ACPI table, for tests/data/acpi)" },
     { "fault", OPT_CHOICE, offsetof(struct options, fault), fault_names, 0, 0,
       "test only: raise an exception on purpose (ud, pf, gp, de, stack overflow)" },
+    { "fault_cpu", OPT_UINT, offsetof(struct options, fault_cpu), NULL, 0, 63,
+      "test only: the CPU that raises fault= (0, the boot CPU, by default; another once it is started)" },
     { "test_skip_flush", OPT_CHOICE, offsetof(struct options, test_skip_flush), yes_no_names, 0, 0,
       "test only: durable write jobs skip their SYNCHRONIZE CACHE yet call each pass durable (a broken driver "
       "the power-cut test must catch)" },

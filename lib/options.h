@@ -26,6 +26,7 @@ struct options {
     int cpus;      /* CPUs to start, the boot CPU included; 0: every one the MADT lists (up to 64) */
     int cpu_check; /* check each CPU's segment state against hardware VMX's rules at boot */
     int fault; /* enum fault_choice: test-only, makes the kernel fault on purpose */
+    int fault_cpu; /* the CPU that raises it */
     uint64_t max_lines; /* PCI table rows to print before eliding; 0 = all */
     int list_luns;      /* enum yes_no: a console line per LUN in mode=list */
     int virtio;         /* enum virtio_choice */

@@ -30,7 +30,8 @@ struct smp_report {
     unsigned started;          /* of which running, the boot CPU included */
     unsigned skipped;          /* not started: above CPU_MAX, x2APIC-only IDs, or wanted= fewer */
     uint64_t start_cycles;     /* INIT to the last one running */
-    unsigned worst_skew_cpu;   /* the CPU whose TSC is furthest from CPU 0's */
+    unsigned tsc_unmeasured;   /* CPUs whose first TSC round trip took over 20 ms */
+    unsigned worst_skew_cpu;   /* the CPU whose TSC is furthest from CPU 0's (0: none measured) */
     int64_t worst_skew;
     uint64_t worst_skew_uncertainty;
 };
