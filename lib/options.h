@@ -23,10 +23,10 @@ struct options {
     int pci;   /* enum pci_access_choice */
     int clock; /* enum clock_choice */
     int dump;  /* enum dump_choice */
-    int cpus;      /* CPUs to start, the boot CPU included; 0: every one the MADT lists (up to 64) */
+    uint64_t cpus;      /* CPUs to start, the boot CPU included; 0: every one the MADT lists (up to 64) */
     int cpu_check; /* check each CPU's segment state against hardware VMX's rules at boot */
     int fault; /* enum fault_choice: test-only, makes the kernel fault on purpose */
-    int fault_cpu; /* the CPU that raises it */
+    uint64_t fault_cpu; /* the CPU that raises it (OPT_UINT) */
     uint64_t max_lines; /* PCI table rows to print before eliding; 0 = all */
     int list_luns;      /* enum yes_no: a console line per LUN in mode=list */
     int virtio;         /* enum virtio_choice */
