@@ -111,34 +111,96 @@ static int find_job_file(const struct machine *m, const struct scan_result *scan
     return 0;
 }
 
+/* fio's log files (and status_interval's documents) reach the launcher on COM2, in frames ahead
+ * of the JSON. */
+static const struct log_channel com2_logs = { results_com2_write, NULL };
+
+/* fio's JSON document of jobs[0..n). */
+static void write_document(struct json_writer *w, const struct machine *m, const struct scan_result *scan,
+                           const struct job_spec *jobs, const struct job_result *results, size_t n)
+{
+    json_object_begin(w, NULL);
+    json_string(w, "fio version", "lunbench-" LUNBENCH_VERSION);
+    uint64_t now = rtc_unix_time();
+    json_uint(w, "timestamp", now);
+    json_uint(w, "timestamp_ms", now * 1000);
+    char when[40];
+    rtc_format(now, when, sizeof when);
+    json_string(w, "time", when);
+    json_object_begin(w, "global options");
+    json_object_end(w);
+    json_array_begin(w, "jobs");
+    for (size_t i = 0; i < n; i++)
+        bench_json_job(w, &jobs[i], &results[i], m->tsc.hz);
+    json_array_end(w);
+    json_object_begin(w, "lunbench");
+    report_inventory_members(w, m, scan);
+    json_object_end(w);
+    json_object_end(w);
+}
+
 static void write_results(const struct machine *m, const struct scan_result *scan, const struct job_spec *jobs,
                           const struct job_result *results, size_t n)
 {
     struct json_writer w;
     results_begin(&w);
-    json_object_begin(&w, NULL);
-    json_string(&w, "fio version", "lunbench-" LUNBENCH_VERSION);
-    uint64_t now = rtc_unix_time();
-    json_uint(&w, "timestamp", now);
-    json_uint(&w, "timestamp_ms", now * 1000);
-    char when[40];
-    rtc_format(now, when, sizeof when);
-    json_string(&w, "time", when);
-    json_object_begin(&w, "global options");
-    json_object_end(&w);
-    json_array_begin(&w, "jobs");
-    for (size_t i = 0; i < n; i++)
-        bench_json_job(&w, &jobs[i], &results[i], m->tsc.hz);
-    json_array_end(&w);
-    json_object_begin(&w, "lunbench");
-    report_inventory_members(&w, m, scan);
-    json_object_end(&w);
-    json_object_end(&w);
+    write_document(&w, m, scan, jobs, results, n);
     results_end(&w);
 }
 
-/* fio's log files reach the launcher on COM2, in frames ahead of the JSON. */
-static const struct log_channel com2_logs = { results_com2_write, NULL };
+/* status_interval=N: fio's periodic JSON, a whole document of the jobs so far, each sent as a
+ * frame of the file status-interval.json (tools/lunbench-run writes them one after another, as
+ * fio prints them). */
+#define STATUS_FILE "status-interval.json"
+
+struct status_dump {
+    const struct machine *m;
+    const struct scan_result *scan;
+    const struct job_spec *jobs;
+    const struct job_result *results; /* the finished jobs', then the running one's (so far) */
+    size_t current;                   /* the running job's index */
+    char *text;
+    size_t len, cap;
+    bool failed;
+};
+
+static void status_append(void *ctx, const char *buf, size_t len)
+{
+    struct status_dump *d = ctx;
+    if (d->len + len > d->cap) {
+        size_t cap = (d->len + len) * 2;
+        char *grown = realloc(d->text, cap);
+        if (grown == NULL) {
+            d->failed = true;
+            return;
+        }
+        d->text = grown;
+        d->cap = cap;
+    }
+    memcpy(d->text + d->len, buf, len);
+    d->len += len;
+}
+
+static void status_write(void *ctx, const struct job_spec *job, const struct job_result *r)
+{
+    struct status_dump *d = ctx;
+    (void)job;
+    if (r != &d->results[d->current])
+        return; /* not the job this boot is running */
+    d->len = 0;
+    d->failed = false;
+    struct json_writer w;
+    json_init(&w, status_append, d, 3);
+    write_document(&w, d->m, d->scan, d->jobs, d->results, d->current + 1);
+    status_append(d, "\n", 1);
+    if (d->failed) {
+        printf("lunbench: status_interval: out of memory for a status document; none sent\n");
+        return;
+    }
+    log_frame_open(&com2_logs, STATUS_FILE); /* the launcher appends each to the last */
+    log_frame_data(&com2_logs, STATUS_FILE, d->text, d->len);
+    log_frame_close(&com2_logs, STATUS_FILE, d->len);
+}
 
 int bench_mode_run(struct machine *m, struct scan_result *scan)
 {
@@ -162,6 +224,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         .wall_clock_us = rtc_unix_time() * 1000000u, .wall_clock_tsc = rdtsc(),
         .progress = m->options.progress == OPT_YES,
         .log_channel = results_com2_present() ? &com2_logs : NULL,
+        .status_interval_ms = results_com2_present() ? m->options.status_interval * 1000 : 0,
         .test_skip_flush = m->options.test_skip_flush == OPT_YES,
     };
     /* Every job is checked against the LUNs before any I/O. */
@@ -177,12 +240,19 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         return LUNBENCH_EXIT_ERRORS;
     }
     printf("bench: %zu job%s from %s\n", n, n == 1 ? "" : "s", name);
+    struct status_dump dump = { .m = m, .scan = scan, .jobs = jobs, .results = results };
+    env.status = status_write;
+    env.status_ctx = &dump;
+    if (m->options.status_interval != 0 && env.status_interval_ms == 0)
+        printf("lunbench: status_interval=%" PRIu64 ": no status documents: they travel on the second serial port "
+               "(COM2), which this machine lacks (tools/lunbench-run gives QEMU one)\n", m->options.status_interval);
     bool errors = false;
     for (size_t i = 0; i < n; i++) {
         char bs[48];
         job_bs_text(&jobs[i], bs, sizeof bs);
         printf("bench: job '%s' starting: rw=%s bs=%s iodepth=%u\n", jobs[i].name, job_rw_name(jobs[i].rw), bs,
                jobs[i].iodepth);
+        dump.current = i;
         if (bench_run_job(&jobs[i], &env, &results[i]) != 0)
             errors = true;
         bench_report_job(&jobs[i], &results[i], m->tsc.hz);
@@ -201,6 +271,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
                    " device resets\n", h, scan->seams[h]->name, st->aborts, st->lun_resets, st->hba_resets);
     }
     write_results(m, scan, jobs, results, n);
+    free(dump.text);
     free(results);
     return errors ? LUNBENCH_EXIT_ERRORS : LUNBENCH_EXIT_OK;
 }

@@ -93,6 +93,7 @@ struct run {
     uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
     unsigned seconds;
     struct io_log log; /* fio's log files (write_lat_log=, ...) */
+    uint64_t next_status; /* when env->status is due next (status_interval) */
 };
 
 static uint64_t xorshift(uint64_t *s) { return dist_xorshift(s); }
@@ -795,6 +796,24 @@ static uint64_t cycles_to_ns(const struct run *run, uint64_t cycles)
     return (uint64_t)((unsigned __int128)cycles * 1000000000u / run->env->tsc_hz);
 }
 
+/* fio's --status-interval: the job's results so far, cumulative from its start (fio's dumps are
+ * running totals, not per-interval values), every status_interval_ms from the job's start. */
+static void status_due(struct run *run, uint64_t now)
+{
+    const struct bench_env *env = run->env;
+    if (env->status_interval_ms == 0 || env->status == NULL || now < run->next_status)
+        return;
+    uint64_t period = env->status_interval_ms * (env->tsc_hz / 1000);
+    if (run->next_status == 0) {
+        run->next_status = run->start + period;
+        return;
+    }
+    run->r->runtime_ns = now > run->measure_start ? cycles_to_ns(run, now - run->measure_start) : 0;
+    env->status(env->status_ctx, run->job, run->r);
+    run->r->runtime_ns = 0; /* set for good at the end of the accounted period */
+    run->next_status += period;
+}
+
 /* A durable job finished writing a pass and flushed every LUN: say whether that pass is durable. */
 static void end_pass(struct run *run)
 {
@@ -861,6 +880,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
         uint64_t polled = env->now();
         tick(run, polled);
         io_log_poll(&run->log, polled);
+        status_due(run, polled);
         hotplug_poll_events(&run->hp, &run->set, env->now(), false);
         if (run->in_flight > 0)
             continue;

@@ -7,9 +7,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench/job.h"
 #include "bench/log_frame.h"
 #include "drivers/hba/discovery.h"
 #include "drivers/hba/hba.h"
+
+struct job_result; /* bench/engine.h */
 
 struct bench_env {
     struct hba **hbas;         /* hbas[i]->index == i */
@@ -23,6 +26,11 @@ struct bench_env {
     uint64_t wall_clock_tsc;   /* generations come from it, so they grow across jobs and boots */
     bool progress;             /* a line a second on the console while a job runs */
     const struct log_channel *log_channel; /* fio's log files go there (COM2); NULL: nowhere */
+    /* fio's --status-interval: every status_interval_ms of a job, status() with its cumulative
+     * results so far (r->runtime_ns the accounted time up to now); 0: never. */
+    uint64_t status_interval_ms;
+    void (*status)(void *ctx, const struct job_spec *job, const struct job_result *r);
+    void *status_ctx;
     bool test_skip_flush;      /* test only (test_skip_flush=yes): durable passes without a flush */
 };
 

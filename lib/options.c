@@ -40,6 +40,9 @@ static const struct option_spec specs[] = {
       "disk or its first MBR or GPT partition), or esp:/PATH on the UEFI image's own volume" },
     { "progress", OPT_CHOICE, offsetof(struct options, progress), yes_no_names, 0, 0,
       "mode=bench: print a line a second while a job runs" },
+    { "status_interval", OPT_UINT, offsetof(struct options, status_interval), NULL, 0, 86400,
+      "mode=bench: fio's --status-interval: every N seconds of a job, a whole JSON document of the jobs so far, "
+      "values cumulative from each job's start (lunbench-run writes them to status-interval.json); 0: none" },
     { "list_luns", OPT_CHOICE, offsetof(struct options, list_luns), yes_no_names, 0, 0,
       "mode=list: also print a line per LUN on the console" },
     { "virtio", OPT_CHOICE, offsetof(struct options, virtio), virtio_names, 0, 0,

@@ -40,6 +40,7 @@ struct options {
     int check_list;      /* mode=check: list the checks, run none */
     int check_writes;    /* mode=check: run the checks that write, on the LUNs luns= names */
     int progress;        /* enum yes_no: a line a second while a job runs */
+    uint64_t status_interval; /* seconds between fio's periodic JSON documents; 0: none */
     int test_skip_flush; /* enum yes_no, test only: durable jobs skip SYNCHRONIZE CACHE */
     uint64_t test_short_header; /* test only: HBA 0's Nth command goes out with a header 1 byte short */
     /* Job options (fio names) given on the command line: they override every job's own. */

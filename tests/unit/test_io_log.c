@@ -3,7 +3,8 @@
  * format, one line per I/O (lat = clat + slat, bw = bytes over clat, iops 1, the offset where the
  * I/O went), averaged windows (log_avg_msec, log_max_value), histogram lines (log_hist_msec,
  * log_hist_coarseness) whose bins add up to the job's histogram, and no frames without a
- * channel. Time is the fake clock (a tick a microsecond). */
+ * channel; and status_interval's periodic results. Time is the fake clock (a tick a
+ * microsecond). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,6 +389,45 @@ static void test_histogram(void **state)
     }
 }
 
+/* status_interval: every 10 ms of a 55 ms job, the job's results so far, cumulative: the I/Os
+ * grow, the accounted time is the time since the job's start. */
+struct status_seen {
+    unsigned calls;
+    uint64_t ios[8], runtime_ns[8];
+};
+
+static void status_record(void *ctx, const struct job_spec *job, const struct job_result *r)
+{
+    struct status_seen *s = ctx;
+    assert_string_equal(job->name, "j");
+    if (s->calls < 8) {
+        s->ios[s->calls] = r->dir[DIR_READ].ios;
+        s->runtime_ns[s->calls] = r->runtime_ns;
+    }
+    s->calls++;
+}
+
+static void test_status_interval(void **state)
+{
+    struct fixture *x = *state;
+    struct status_seen seen = { 0 };
+    x->b.env.status_interval_ms = 10;
+    x->b.env.status = status_record;
+    x->b.env.status_ctx = &seen;
+    assert_int_equal(run(x, "[j]\nrw=randread\niodepth=2\nruntime=55ms\ntime_based\n"), 0);
+    assert_int_equal(seen.calls, 5);
+    for (unsigned i = 0; i < 5; i++) {
+        assert_in_range(seen.runtime_ns[i], (i + 1) * 10000000ull, (i + 1) * 10000000ull + 100000);
+        assert_true(seen.ios[i] > (i ? seen.ios[i - 1] : 0));
+    }
+    assert_true(seen.ios[4] < x->b.r.dir[DIR_READ].ios);
+    assert_in_range(x->b.r.runtime_ns, 55000000, 55100000); /* the final value is the job's own */
+    x->b.env.status_interval_ms = 0;
+    seen.calls = 0;
+    assert_int_equal(run(x, "[j]\nrw=randread\nruntime=25ms\ntime_based\n"), 0);
+    assert_int_equal(seen.calls, 0);
+}
+
 /* No channel (no COM2): the job runs, and nothing is sent. */
 static void test_no_channel(void **state)
 {
@@ -409,6 +449,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_every_io, setup, teardown),
         cmocka_unit_test_setup_teardown(test_averaged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_histogram, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_interval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_channel, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

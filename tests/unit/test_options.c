@@ -41,6 +41,9 @@ static void test_values_are_stored(void **state)
     assert_int_equal(o.dump, DUMP_ACPI);
     assert_string_equal(options_value_name("clock", o.clock), "hpet");
     assert_string_equal(options_value_name("nosuch", 0), "?");
+    assert_int_equal(o.status_interval, 0);
+    assert_int_equal(parse("status_interval=5", &o, err, sizeof err), 0);
+    assert_int_equal(o.status_interval, 5);
 }
 
 static void test_errors_name_the_word(void **state)
@@ -55,6 +58,7 @@ static void test_errors_name_the_word(void **state)
         { "max_lines=-1", "bad value '-1' for option 'max_lines' (a whole number from 0 to 1000000)" },
         { "max_lines=12x", "bad value '12x' for option 'max_lines' (a whole number from 0 to 1000000)" },
         { "max_lines=1000001", "bad value '1000001' for option 'max_lines' (a whole number from 0 to 1000000)" },
+        { "status_interval=1d", "bad value '1d' for option 'status_interval' (a whole number from 0 to 86400)" },
         { "max_lines=99999999999999999999999", "bad value '99999999999999999999999' for option 'max_lines' (a whole number from 0 to 1000000)" },
         { "clock=pit clock=hpet", "option 'clock' is given more than once" },
         { "clock=", "option 'clock' has an empty value" },
