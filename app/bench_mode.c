@@ -1,5 +1,6 @@
 /* mode=bench: find the job file (the -initrd module, or the built-in default), check every job,
- * run them one after another, report each, then write fio's JSON. */
+ * run them as fio does (side by side until a stonewall, numjobs clones beside their job), report
+ * each job or group_reporting group with fio's group lines, then write fio's JSON. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,10 @@
 #include "arch/x86_64/rtc.h"
 #include "bench/default_job.h"
 #include "bench/engine.h"
-#include "bench/report.h"
+#include "bench/group_report.h"
+#include "bench/job_plan.h"
 #include "bench/targets.h"
+#include "bench/worker.h"
 #include "fs/archive.h"
 #include "lib/exit_status.h"
 #include "rt/results.h"
@@ -21,6 +24,7 @@
 #endif
 
 #define MAX_JOBS 32
+#define MAX_INSTANCES 128 /* jobs and their numjobs clones */
 #define MAX_FILES 64
 
 /* Where the job file comes from: jobfile=H:T:L:/PATH (a FAT file system on a LUN), jobfile=esp:/PATH
@@ -115,9 +119,11 @@ static int find_job_file(const struct machine *m, const struct scan_result *scan
  * of the JSON. */
 static const struct log_channel com2_logs = { results_com2_write, NULL };
 
-/* fio's JSON document of jobs[0..n). */
+/* fio's JSON document of instances [0, n): the "jobs" array holds one entry per instance, or per
+ * group_reporting group. */
 static void write_document(struct json_writer *w, const struct machine *m, const struct scan_result *scan,
-                           const struct job_spec *jobs, const struct job_result *results, size_t n)
+                           const struct job_spec *specs, const struct job_instance *plan,
+                           const struct job_result *results, size_t n)
 {
     json_object_begin(w, NULL);
     json_string(w, "fio version", "lunbench-" LUNBENCH_VERSION);
@@ -130,8 +136,7 @@ static void write_document(struct json_writer *w, const struct machine *m, const
     json_object_begin(w, "global options");
     json_object_end(w);
     json_array_begin(w, "jobs");
-    for (size_t i = 0; i < n; i++)
-        bench_json_job(w, &jobs[i], &results[i], m->tsc.hz);
+    bench_json_entries(w, specs, plan, results, n, m->tsc.hz);
     json_array_end(w);
     json_object_begin(w, "lunbench");
     report_inventory_members(w, m, scan);
@@ -139,12 +144,12 @@ static void write_document(struct json_writer *w, const struct machine *m, const
     json_object_end(w);
 }
 
-static void write_results(const struct machine *m, const struct scan_result *scan, const struct job_spec *jobs,
-                          const struct job_result *results, size_t n)
+static void write_results(const struct machine *m, const struct scan_result *scan, const struct job_spec *specs,
+                          const struct job_instance *plan, const struct job_result *results, size_t n)
 {
     struct json_writer w;
     results_begin(&w);
-    write_document(&w, m, scan, jobs, results, n);
+    write_document(&w, m, scan, specs, plan, results, n);
     results_end(&w);
 }
 
@@ -156,9 +161,10 @@ static void write_results(const struct machine *m, const struct scan_result *sca
 struct status_dump {
     const struct machine *m;
     const struct scan_result *scan;
-    const struct job_spec *jobs;
-    const struct job_result *results; /* the finished jobs', then the running one's (so far) */
-    size_t current;                   /* the running job's index */
+    const struct job_spec *specs;
+    const struct job_instance *plan;
+    const struct job_result *results; /* the finished waves', then the running wave's (so far) */
+    size_t first, end;                /* the running wave's instances */
     char *text;
     size_t len, cap;
     bool failed;
@@ -181,17 +187,23 @@ static void status_append(void *ctx, const char *buf, size_t len)
     d->len += len;
 }
 
+/* Every instance of the running wave is due at its own times; the first of them still running
+ * (end_ns 0 until it ends) sends the document. A group_reporting group of the running wave shows
+ * its first member until the wave ends and the group is merged. */
 static void status_write(void *ctx, const struct job_spec *job, const struct job_result *r)
 {
     struct status_dump *d = ctx;
     (void)job;
-    if (r != &d->results[d->current])
-        return; /* not the job this boot is running */
+    size_t sender = d->first;
+    while (sender + 1 < d->end && d->results[sender].end_ns != 0)
+        sender++;
+    if (r != &d->results[sender])
+        return;
     d->len = 0;
     d->failed = false;
     struct json_writer w;
     json_init(&w, status_append, d, 3);
-    write_document(&w, d->m, d->scan, d->jobs, d->results, d->current + 1);
+    write_document(&w, d->m, d->scan, d->specs, d->plan, d->results, d->end);
     status_append(d, "\n", 1);
     if (d->failed) {
         printf("lunbench: status_interval: out of memory for a status document; none sent\n");
@@ -234,35 +246,77 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
             return LUNBENCH_EXIT_USAGE;
         }
     }
-    struct job_result *results = calloc(n, sizeof *results);
-    if (results == NULL) {
-        printf("lunbench: out of memory for the results of %zu jobs\n", n);
+    static struct job_instance plan[MAX_INSTANCES];
+    struct job_spec *specs = calloc(MAX_INSTANCES, sizeof *specs);
+    size_t count = 0;
+    if (specs == NULL) {
+        printf("lunbench: out of memory for the job instances\n");
         return LUNBENCH_EXIT_ERRORS;
     }
+    if (job_plan(jobs, n, plan, specs, MAX_INSTANCES, &count, err, sizeof err) != 0) {
+        printf("lunbench: %s\n", err);
+        free(specs);
+        return LUNBENCH_EXIT_USAGE;
+    }
+    struct job_result *results = calloc(count, sizeof *results);
+    struct bench_queues *queues = malloc(sizeof *queues);
+    struct hotplug *hp = malloc(sizeof *hp);
+    const struct job_spec **wave = calloc(count, sizeof *wave);
+    if (results == NULL || queues == NULL || hp == NULL || wave == NULL) {
+        printf("lunbench: out of memory for the results of %zu jobs\n", count);
+        free(results);
+        free(queues);
+        free(hp);
+        free(wave);
+        free(specs);
+        return LUNBENCH_EXIT_ERRORS;
+    }
+    bench_queues_all(queues, &env);
+    hotplug_init(hp, &env);
+    struct bench_worker worker = { .env = &env, .queues = queues, .hp = hp, .owns_hotplug = true };
     printf("bench: %zu job%s from %s\n", n, n == 1 ? "" : "s", name);
-    struct status_dump dump = { .m = m, .scan = scan, .jobs = jobs, .results = results };
+    if (count != n)
+        printf("bench: %zu job instances with the numjobs clones\n", count);
+    struct status_dump dump = { .m = m, .scan = scan, .specs = specs, .plan = plan, .results = results };
     env.status = status_write;
     env.status_ctx = &dump;
     if (m->options.status_interval != 0 && env.status_interval_ms == 0)
         printf("lunbench: status_interval=%" PRIu64 ": no status documents: they travel on the second serial port "
                "(COM2), which this machine lacks (tools/lunbench-run gives QEMU one)\n", m->options.status_interval);
     bool errors = false;
-    for (size_t i = 0; i < n; i++) {
-        char bs[48];
-        job_bs_text(&jobs[i], bs, sizeof bs);
-        printf("bench: job '%s' starting: rw=%s bs=%s iodepth=%u\n", jobs[i].name, job_rw_name(jobs[i].rw), bs,
-               jobs[i].iodepth);
-        dump.current = i;
-        if (bench_run_job(&jobs[i], &env, &results[i]) != 0)
-            errors = true;
-        bench_report_job(&jobs[i], &results[i], m->tsc.hz);
-        for (int k = 0; k < ERR_KINDS; k++)
-            errors |= results[i].errors[k] != 0;
-        if (i + 1 < n && bench_job_ends_the_run(&jobs[i], &results[i])) {
-            printf("bench: job '%s' ended the run (%s): %zu job%s not run\n", jobs[i].name,
-                   jobs[i].exitall ? "exitall" : "exitall_on_error", n - i - 1, n - i - 1 == 1 ? "" : "s");
-            n = i + 1; /* the JSON lists the jobs that ran */
+    size_t ran = 0;
+    for (size_t first = 0; first < count;) {
+        size_t end = job_plan_wave_end(plan, count, first);
+        for (size_t i = first; i < end; i++) {
+            wave[i - first] = &specs[i];
+            if (plan[i].clone != 0)
+                continue;
+            char bs[48];
+            job_bs_text(&specs[i], bs, sizeof bs);
+            printf("bench: job '%s' starting: rw=%s bs=%s iodepth=%u", specs[i].name, job_rw_name(specs[i].rw), bs,
+                   specs[i].iodepth);
+            if (specs[i].numjobs > 1)
+                printf(", numjobs=%u", specs[i].numjobs);
+            printf(" (g=%u)\n", plan[i].groupid);
         }
+        dump.first = first;
+        dump.end = end;
+        size_t ended_by;
+        if (bench_worker_run(&worker, wave, &results[first], end - first, &ended_by) != 0)
+            errors = true;
+        for (size_t i = first; i < end; i++)
+            for (int k = 0; k < ERR_KINDS; k++)
+                errors |= results[i].errors[k] != 0;
+        bench_groups_merge(specs, plan, results, first, end);
+        bench_groups_report(specs, plan, results, first, end, m->tsc.hz);
+        ran = end;
+        if (ended_by < end - first && end < count) {
+            const struct job_spec *j = &specs[first + ended_by];
+            printf("bench: job '%s' ended the run (%s): %zu job%s not run\n", j->name,
+                   j->exitall ? "exitall" : "exitall_on_error", count - end, count - end == 1 ? "" : "s");
+            break; /* the JSON lists the jobs that ran */
+        }
+        first = end;
     }
     for (unsigned h = 0; h < scan->hba_count; h++) {
         const struct hba_stats *st = &scan->seams[h]->stats;
@@ -270,8 +324,12 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
             printf("HBA %u (%s): recovery: %" PRIu64 " ABORT TASK, %" PRIu64 " LOGICAL UNIT RESET, %" PRIu64
                    " device resets\n", h, scan->seams[h]->name, st->aborts, st->lun_resets, st->hba_resets);
     }
-    write_results(m, scan, jobs, results, n);
+    write_results(m, scan, specs, plan, results, ran);
     free(dump.text);
     free(results);
+    free(queues);
+    free(hp);
+    free(wave);
+    free(specs);
     return errors ? LUNBENCH_EXIT_ERRORS : LUNBENCH_EXIT_OK;
 }

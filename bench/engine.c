@@ -1,6 +1,7 @@
 #include "bench/engine.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,8 +33,11 @@ struct retry {
     bool verify_read;
 };
 
+struct run;
+
 struct slot {
     struct hba_cmd cmd;
+    struct run *run;       /* the instance it belongs to: a worker's polls hand completions back by it */
     uint8_t *buf;
     unsigned target;
     uint64_t unit, nunits; /* where the I/O starts and how many of the job's units it covers */
@@ -49,13 +53,14 @@ struct slot {
  * end_fsync=1 and fsync_on_close=1 flush every LUN the job wrote, once each, after its I/O. */
 enum phase { PHASE_RUN, PHASE_FLUSH, PHASE_END_SYNC, PHASE_VERIFY, PHASE_DONE };
 
-/* The state of one running job. */
+/* The state of one running job instance (struct bench_instance to the worker). */
 struct run {
     const struct job_spec *job;
     const struct bench_env *env;
+    struct bench_common *common; /* shared with the worker's other instances */
     struct job_result *r;
     struct target_set set;
-    struct hotplug hp;
+    unsigned hp_removed, hp_added, hp_capacity, hp_events; /* the hotplug counts when it started */
     struct slot *slots;
     unsigned n_slots, in_flight;
     unsigned *free_slots, n_free;
@@ -88,7 +93,6 @@ struct run {
     struct retry retries[MAX_RETRIES];
     unsigned n_retries;
     bool involved[HBA_MAX];
-    bool dirty[HBA_MAX][HBA_MAX_QUEUES];
     /* Per-second samples. */
     uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
     unsigned seconds;
@@ -136,6 +140,27 @@ static int pick_target(struct run *run)
     return -1;
 }
 
+/* The next request queue of t's HBA that this instance's worker may use (round-robin over them,
+ * per LUN); marked for the worker's next kick. UINT_MAX when the worker has none of that HBA. */
+static unsigned pick_queue(struct run *run, struct target *t)
+{
+    unsigned n = t->hba->num_queues;
+    uint64_t mask = run->common->queues->mask[t->info->hba];
+    for (unsigned k = 0; k < n; k++) {
+        unsigned q = t->next_queue++ % n;
+        if (mask & (1ull << q))
+            return q;
+    }
+    return UINT_MAX;
+}
+
+/* Submitted to queue q: it is kicked once after this round of submissions, at r's cost. */
+static void mark_dirty(struct run *run, unsigned hba, unsigned q)
+{
+    if (run->common->dirty[hba][q] == NULL)
+        run->common->dirty[hba][q] = run->r;
+}
+
 static void bitmap_set(uint8_t *b, uint64_t i) { b[i / 8] |= (uint8_t)(1u << (i % 8)); }
 static bool bitmap_get(const uint8_t *b, uint64_t i) { return b[i / 8] & (1u << (i % 8)); }
 
@@ -169,14 +194,16 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     } else if (dir == DIR_WRITE) {
         buffer_fill_write(run->job, s->buf, len, lba * (l->block_size / 512), &run->data_rng);
     }
-    unsigned q = t->next_queue++ % t->hba->num_queues;
+    unsigned q = pick_queue(run, t);
+    if (q == UINT_MAX)
+        return false;
     uint64_t before = run->env->now();
     if (hba_submit(t->hba, q, c) != 0)
         return false;
     uint64_t after = run->env->now();
     s->slat_cycles = after - before;
     run->r->submit_cycles += after - before;
-    run->dirty[l->hba][q] = true;
+    mark_dirty(run, l->hba, q);
     s->busy = true;
     s->target = target_index;
     s->unit = unit;
@@ -267,10 +294,10 @@ static bool submit_flush(struct run *run, unsigned slot_index, unsigned target_i
     c->dir = HBA_DIR_NONE;
     c->timeout_cycles = run->env->cmd_timeout_cycles;
     c->user = s;
-    unsigned q = t->next_queue++ % t->hba->num_queues;
-    if (hba_submit(t->hba, q, c) != 0)
+    unsigned q = pick_queue(run, t);
+    if (q == UINT_MAX || hba_submit(t->hba, q, c) != 0)
         return false;
-    run->dirty[t->info->hba][q] = true;
+    mark_dirty(run, t->info->hba, q);
     s->busy = true;
     s->flush = true;
     s->sync = counted;
@@ -332,8 +359,9 @@ static void submit_work(struct run *run, uint64_t now)
 {
     while (run->n_free > 0) {
         unsigned slot = run->free_slots[run->n_free - 1];
-        if (run->hp.n_pending > 0)
-            return; /* drain: a hotplug change is applied with nothing in flight, before any retry */
+        if (run->common->hp->n_pending > 0)
+            return; /* drain: a hotplug change is applied with nothing in flight (on every instance),
+                       before any retry */
         if (run->n_retries > 0) {
             /* I/Os that met a UNIT ATTENTION go again, unless their LUN is gone or busy, or its
              * region shrank below them (the change the attention told of is applied by now). */
@@ -504,11 +532,11 @@ static bool after_hotplug(struct run *run, struct slot *s, const struct hba_verd
     if (!t->removed && c->recovery == HBA_RECOVERY_NONE && v->outcome == HBA_OUTCOME_CANCELLED) {
         /* We asked for no abort or reset: an unplug cancelled it. QEMU posts the REMOVED event
          * before it cancels the LUN's requests, so read the events now, then judge. */
-        hotplug_poll_events(&run->hp, &run->set, run->env->now(), true);
+        hotplug_poll_events(run->common->hp, run->env->now(), true);
     }
     if (t->removed || v->outcome == HBA_OUTCOME_GONE) {
         if (!t->removed)
-            hotplug_lun_gone(&run->hp, &run->set, t,
+            hotplug_lun_gone(run->common->hp, &run->set, t,
                              c->response != HBA_RESPONSE_OK ? hba_response_name(c->response) : "LOGICAL UNIT NOT SUPPORTED");
         bool failed = v->outcome != HBA_OUTCOME_DONE;
         run->r->removed_ios += failed;
@@ -517,7 +545,7 @@ static bool after_hotplug(struct run *run, struct slot *s, const struct hba_verd
     if (v->outcome != HBA_OUTCOME_UNIT_ATTENTION)
         return false;
     run->r->ua_retries++;
-    hotplug_unit_attention(&run->hp, t, v->change);
+    hotplug_unit_attention(run->common->hp, t, v->change);
     if (run->n_retries < MAX_RETRIES)
         run->retries[run->n_retries++] = (struct retry){ s->target, s->unit, s->nunits, s->dir, s->verify_read };
     return true;
@@ -662,52 +690,6 @@ static void tick(struct run *run, uint64_t now)
     run->next_tick += hz;
 }
 
-static void kick_dirty(struct run *run)
-{
-    for (unsigned h = 0; h < run->env->hba_count; h++) {
-        struct hba *hba = run->env->hbas[h];
-        for (unsigned q = 0; q < hba->num_queues; q++) {
-            if (!run->dirty[h][q])
-                continue;
-            uint64_t before = run->env->now();
-            hba_kick(hba, q);
-            run->r->submit_cycles += run->env->now() - before;
-            run->dirty[h][q] = false;
-        }
-    }
-}
-
-static void poll_all(struct run *run)
-{
-    struct hba_cmd *done[256];
-    for (unsigned h = 0; h < run->env->hba_count; h++) {
-        if (!run->involved[h])
-            continue;
-        struct hba *hba = run->env->hbas[h];
-        for (unsigned q = 0; q < hba->num_queues; q++) {
-            if (hba_in_flight(hba, q) == 0)
-                continue;
-            uint64_t before = run->env->now(), recovery = hba->stats.recovery_cycles;
-            unsigned n = hba_poll(hba, q, done, sizeof done / sizeof done[0]);
-            if (n == 0)
-                continue; /* waiting for the device is not the driver's cost */
-            /* Recovery's share is measured from the last command's completion time, which for a
-             * command lost in an HBA reset lies before this poll: never let it exceed the poll. */
-            uint64_t spent = run->env->now() - before, recovering = hba->stats.recovery_cycles - recovery;
-            run->r->reap_cycles += spent > recovering ? spent - recovering : 0;
-            run->r->driver_ios += n;
-            for (unsigned i = 0; i < n; i++)
-                complete(run, done[i]->user);
-        }
-        if (hba->broken && !run->r->stopped) {
-            run->r->stopped = true;
-            snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "HBA %u (%s) stopped working: %s", h,
-                     hba->name, hba->error);
-            run->stop_submitting = true;
-        }
-    }
-}
-
 /* Every LUN wrote its whole region for this pass and nothing is in flight. */
 static bool pass_complete(const struct run *run)
 {
@@ -746,6 +728,7 @@ static int setup(struct run *run, char *err, size_t err_len)
     if (run->slots == NULL || run->free_slots == NULL)
         return -1;
     for (unsigned i = 0; i < run->n_slots; i++) {
+        run->slots[i].run = run;
         run->slots[i].buf = memalign(4096, job->bs_max);
         if (run->slots[i].buf == NULL) {
             snprintf(err, err_len, "job '%s': out of memory for %u buffers of %" PRIu32 " bytes", job->name,
@@ -831,8 +814,10 @@ static void end_pass(struct run *run)
         run->stop_submitting = true; /* loops= passes are the whole job without time_based */
 }
 
-int bench_run_job(const struct job_spec *job, const struct bench_env *env, struct job_result *r)
+struct bench_instance *bench_instance_start(const struct job_spec *job, struct bench_common *common,
+                                            struct job_result *r)
 {
+    const struct bench_env *env = common->env;
     memset(r, 0, sizeof *r);
     for (int d = 0; d < DIR_COUNT; d++) {
         hist_init(&r->dir[d].clat);
@@ -843,104 +828,174 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
     }
     lat_dist_init(&r->lat_dist);
     hist_init(&r->sync.lat);
+    r->members = 1;
     struct run *run = calloc(1, sizeof *run);
     if (run == NULL) {
         snprintf(r->stop_reason, sizeof r->stop_reason, "job '%s': out of memory for its state", job->name);
         r->stopped = true;
-        return -1;
+        return NULL;
     }
-    *run = (struct run){ .job = job, .env = env, .r = r };
-    if (setup(run, r->stop_reason, sizeof r->stop_reason) != 0) {
+    *run = (struct run){ .job = job, .env = env, .common = common, .r = r };
+    int rc = setup(run, r->stop_reason, sizeof r->stop_reason);
+    if (rc == 0 && hotplug_attach(common->hp, &run->set) != 0) {
+        snprintf(r->stop_reason, sizeof r->stop_reason, "job '%s': more than %u jobs at once", job->name,
+                 HOTPLUG_MAX_SETS);
+        rc = -1;
+    }
+    if (rc != 0) {
         teardown(run);
         free(run);
         r->stopped = true;
-        return -1;
+        return NULL;
     }
+    const struct hotplug *hp = common->hp;
+    run->hp_removed = hp->luns_removed;
+    run->hp_added = hp->luns_added;
+    run->hp_capacity = hp->capacity_changes;
+    run->hp_events = hp->events;
     mark_involved(run);
 
     uint64_t hz = env->tsc_hz;
     run->start = env->now();
+    r->start_ns = cycles_to_ns(run, run->start);
     /* Wall-clock microseconds: generations grow across jobs and boots, so a block left by an
      * earlier run can never pass for this one's. */
     uint64_t per_us = hz / 1000000u ? hz / 1000000u : 1;
     run->generation = env->wall_clock_us + (run->start - env->wall_clock_tsc) / per_us;
+    r->job_start_ms = run->generation / 1000;
     run->durable = job->verify && job->rw == JOB_WRITE;
     run->measure_start = run->start + job->ramp_time_ms * (hz / 1000);
     if (job->runtime_ms)
         run->run_end = run->measure_start + job->runtime_ms * (hz / 1000);
     io_log_start(&run->log, job, env->log_channel, hz, run->measure_start);
+    return (struct bench_instance *)run;
+}
 
-    for (;;) {
-        uint64_t now = env->now();
-        if (run->phase == PHASE_RUN && run->run_end && now >= run->run_end)
-            run->stop_submitting = true;
-        submit_work(run, now);
-        kick_dirty(run);
-        poll_all(run);
-        uint64_t polled = env->now();
-        tick(run, polled);
-        io_log_poll(&run->log, polled);
-        status_due(run, polled);
-        hotplug_poll_events(&run->hp, &run->set, env->now(), false);
-        if (run->in_flight > 0)
-            continue;
-        if (run->hp.n_pending > 0) {
-            hotplug_apply_changes(&run->hp, &run->set);
-            r->lun_count = run->set.n;
-            mark_involved(run);
-            continue;
-        }
-        if (run->phase == PHASE_RUN && !run->stop_submitting && run->set.live == 0 && run->n_retries == 0) {
-            /* Every LUN of the job was removed or taken out: nothing is left to run on. */
-            r->stopped = true;
-            snprintf(r->stop_reason, sizeof r->stop_reason, "no LUN of the job is left (%u removed or taken out)",
-                     run->set.n);
-            run->stop_submitting = true;
-        }
-        if (run->phase == PHASE_RUN && run->durable && !run->stop_submitting && pass_complete(run)) {
-            run->phase = PHASE_FLUSH;
-            run->flush_target = run->flushes_done = run->flush_failures = 0;
-            continue;
-        }
-        if (run->phase == PHASE_FLUSH && run->flushes_done == run->set.n) {
-            end_pass(run);
-            continue;
-        }
-        if (run->phase == PHASE_RUN && run->syncs_due > 0 && !r->stopped)
-            continue; /* the next submit_work sends them: nothing is in flight */
-        if (run->phase == PHASE_END_SYNC && run->flushes_done == run->set.n) {
-            run->phase = PHASE_RUN; /* stop_submitting stays set: on to the job's end */
-            continue;
-        }
-        if (run->phase == PHASE_RUN && run->stop_submitting && run->end_sync_passes < job->end_syncs &&
-            job_does_dir(job, DIR_WRITE) && !r->stopped) {
-            run->end_sync_passes++;
-            run->phase = PHASE_END_SYNC;
-            run->flush_target = run->flushes_done = run->flush_failures = 0;
-            continue;
-        }
-        if (run->phase == PHASE_RUN && run->stop_submitting) {
-            uint64_t end = env->now();
-            r->runtime_ns = end > run->measure_start ? cycles_to_ns(run, end - run->measure_start) : 0;
-            io_log_finish(&run->log, end);
-            bool verify_back = job->verify && job->do_verify && job_does_dir(job, DIR_WRITE) && !r->stopped;
-            run->phase = verify_back ? PHASE_VERIFY : PHASE_DONE;
-            if (verify_back && env->progress)
-                printf("lunbench: job '%s': reading back what it wrote to verify it\n", job->name);
-        }
-        if (run->phase == PHASE_VERIFY && run->verify_target == run->set.n && run->n_retries == 0)
-            run->phase = PHASE_DONE;
-        if (run->phase == PHASE_DONE || r->stopped)
-            break;
+static struct run *run_of(struct bench_instance *in) { return (struct run *)in; }
+
+void bench_instance_submit(struct bench_instance *in, uint64_t now)
+{
+    struct run *run = run_of(in);
+    if (run->phase == PHASE_RUN && run->run_end && now >= run->run_end)
+        run->stop_submitting = true;
+    submit_work(run, now);
+}
+
+void bench_instance_complete(struct hba_cmd *cmd, uint64_t reap_cycles)
+{
+    struct slot *s = cmd->user;
+    struct run *run = s->run;
+    run->r->reap_cycles += reap_cycles;
+    run->r->driver_ios++;
+    complete(run, s);
+}
+
+void bench_instance_tick(struct bench_instance *in, uint64_t now)
+{
+    struct run *run = run_of(in);
+    tick(run, now);
+    io_log_poll(&run->log, now);
+    status_due(run, now);
+}
+
+unsigned bench_instance_in_flight(const struct bench_instance *in) { return ((const struct run *)in)->in_flight; }
+
+bool bench_instance_involves(const struct bench_instance *in, unsigned hba)
+{
+    return hba < HBA_MAX && ((const struct run *)in)->involved[hba];
+}
+
+void bench_instance_stop(struct bench_instance *in, const char *reason)
+{
+    struct run *run = run_of(in);
+    if (run->r->stopped)
+        return;
+    run->r->stopped = true;
+    snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "%s", reason);
+    run->stop_submitting = true;
+}
+
+void bench_instance_terminate(struct bench_instance *in)
+{
+    struct run *run = run_of(in);
+    run->stop_submitting = true;
+    run->end_sync_passes = run->job->end_syncs; /* fio terminates the job: no end_fsync */
+}
+
+void bench_instance_luns_changed(struct bench_instance *in)
+{
+    struct run *run = run_of(in);
+    run->r->lun_count = run->set.n;
+    mark_involved(run);
+}
+
+bool bench_instance_advance(struct bench_instance *in)
+{
+    struct run *run = run_of(in);
+    const struct job_spec *job = run->job;
+    const struct bench_env *env = run->env;
+    struct job_result *r = run->r;
+    if (run->in_flight > 0 || run->common->hp->n_pending > 0)
+        return false; /* a hotplug change waits until every instance has drained */
+    if (run->phase == PHASE_RUN && !run->stop_submitting && run->set.live == 0 && run->n_retries == 0) {
+        /* Every LUN of the job was removed or taken out: nothing is left to run on. */
+        r->stopped = true;
+        snprintf(r->stop_reason, sizeof r->stop_reason, "no LUN of the job is left (%u removed or taken out)",
+                 run->set.n);
+        run->stop_submitting = true;
     }
+    if (run->phase == PHASE_RUN && run->durable && !run->stop_submitting && pass_complete(run)) {
+        run->phase = PHASE_FLUSH;
+        run->flush_target = run->flushes_done = run->flush_failures = 0;
+        return false;
+    }
+    if (run->phase == PHASE_FLUSH && run->flushes_done == run->set.n) {
+        end_pass(run);
+        return false;
+    }
+    if (run->phase == PHASE_RUN && run->syncs_due > 0 && !r->stopped)
+        return false; /* the next submit_work sends them: nothing is in flight */
+    if (run->phase == PHASE_END_SYNC && run->flushes_done == run->set.n) {
+        run->phase = PHASE_RUN; /* stop_submitting stays set: on to the job's end */
+        return false;
+    }
+    if (run->phase == PHASE_RUN && run->stop_submitting && run->end_sync_passes < job->end_syncs &&
+        job_does_dir(job, DIR_WRITE) && !r->stopped) {
+        run->end_sync_passes++;
+        run->phase = PHASE_END_SYNC;
+        run->flush_target = run->flushes_done = run->flush_failures = 0;
+        return false;
+    }
+    if (run->phase == PHASE_RUN && run->stop_submitting) {
+        uint64_t end = env->now();
+        r->runtime_ns = end > run->measure_start ? cycles_to_ns(run, end - run->measure_start) : 0;
+        io_log_finish(&run->log, end);
+        bool verify_back = job->verify && job->do_verify && job_does_dir(job, DIR_WRITE) && !r->stopped;
+        run->phase = verify_back ? PHASE_VERIFY : PHASE_DONE;
+        if (verify_back && env->progress)
+            printf("lunbench: job '%s': reading back what it wrote to verify it\n", job->name);
+    }
+    if (run->phase == PHASE_VERIFY && run->verify_target == run->set.n && run->n_retries == 0)
+        run->phase = PHASE_DONE;
+    return run->phase == PHASE_DONE || r->stopped;
+}
+
+int bench_instance_finish(struct bench_instance *in)
+{
+    struct run *run = run_of(in);
+    struct job_result *r = run->r;
+    const struct hotplug *hp = run->common->hp;
     if (run->log.active)
-        io_log_finish(&run->log, env->now()); /* a job stopped early: what it logged */
-    r->elapsed_ns = cycles_to_ns(run, env->now() - run->start);
+        io_log_finish(&run->log, run->env->now()); /* a job stopped early: what it logged */
+    uint64_t end = run->env->now();
+    r->elapsed_ns = cycles_to_ns(run, end - run->start);
+    r->end_ns = cycles_to_ns(run, end);
     r->lun_count = run->set.n;
-    r->luns_removed = run->hp.luns_removed;
-    r->luns_added = run->hp.luns_added;
-    r->capacity_changes = run->hp.capacity_changes;
-    r->events = run->hp.events;
+    r->luns_removed = hp->luns_removed - run->hp_removed;
+    r->luns_added = hp->luns_added - run->hp_added;
+    r->capacity_changes = hp->capacity_changes - run->hp_capacity;
+    r->events = hp->events - run->hp_events;
+    hotplug_detach(run->common->hp, &run->set);
     teardown(run);
     free(run);
     return r->stopped ? -1 : 0;

@@ -7,10 +7,9 @@
 
 #define EVENT_POLL_MS 2
 
-static struct lun_info *find_lun(const struct target_set *set, uint8_t hba, uint8_t target, uint16_t lun,
-                                 size_t *index)
+static struct lun_info *find_lun(const struct hotplug *hp, uint8_t hba, uint8_t target, uint16_t lun, size_t *index)
 {
-    struct inventory *inv = set->env->inv;
+    struct inventory *inv = hp->env->inv;
     for (size_t k = 0; k < inv->count; k++) {
         struct lun_info *l = &inv->luns[k];
         if (l->hba == hba && l->target == target && l->lun == lun) {
@@ -20,6 +19,31 @@ static struct lun_info *find_lun(const struct target_set *set, uint8_t hba, uint
         }
     }
     return NULL;
+}
+
+void hotplug_init(struct hotplug *hp, const struct bench_env *env)
+{
+    memset(hp, 0, sizeof *hp);
+    hp->env = env;
+}
+
+int hotplug_attach(struct hotplug *hp, struct target_set *set)
+{
+    if (hp->n_sets == HOTPLUG_MAX_SETS)
+        return -1;
+    hp->sets[hp->n_sets++] = set;
+    return 0;
+}
+
+void hotplug_detach(struct hotplug *hp, struct target_set *set)
+{
+    for (unsigned i = 0; i < hp->n_sets; i++) {
+        if (hp->sets[i] != set)
+            continue;
+        memmove(&hp->sets[i], &hp->sets[i + 1], (hp->n_sets - i - 1) * sizeof hp->sets[0]);
+        hp->n_sets--;
+        return;
+    }
 }
 
 static void queue_change(struct hotplug *hp, enum change_kind kind, uint8_t hba, uint8_t target, uint16_t lun)
@@ -37,19 +61,28 @@ static void queue_change(struct hotplug *hp, enum change_kind kind, uint8_t hba,
     hp->pending[hp->n_pending++] = (struct change){ kind, hba, target, lun };
 }
 
-static void lun_removed(struct hotplug *hp, struct target_set *set, uint8_t hba, uint8_t target, uint16_t lun)
+/* Every running job's target for inventory entry l stops getting I/O; names each job (or, when no
+ * job runs on it, says so under the first). */
+static void lun_removed(struct hotplug *hp, uint8_t hba, uint8_t target, uint16_t lun)
 {
-    struct lun_info *l = find_lun(set, hba, target, lun, NULL);
+    struct lun_info *l = find_lun(hp, hba, target, lun, NULL);
     if (l == NULL || (l->flags & LUN_REMOVED))
         return;
     l->flags |= LUN_REMOVED;
     hp->luns_removed++;
-    struct target *t = targets_find(set, l);
-    printf("lunbench: job '%s': LUN %u:%u:%u removed (hotplug); %u command%s in flight on it%s\n", set->job->name, hba,
-           target, lun, t ? t->in_flight : 0, t && t->in_flight == 1 ? "" : "s", t ? "" : " (not in this job)");
-    if (t != NULL && !t->removed) {
-        t->removed = true;
-        targets_share_iodepth(set);
+    bool named = false;
+    for (unsigned i = 0; i < hp->n_sets; i++) {
+        struct target_set *set = hp->sets[i];
+        struct target *t = targets_find(set, l);
+        if (t == NULL && (named || i + 1 < hp->n_sets))
+            continue;
+        printf("lunbench: job '%s': LUN %u:%u:%u removed (hotplug); %u command%s in flight on it%s\n", set->job->name,
+               hba, target, lun, t ? t->in_flight : 0, t && t->in_flight == 1 ? "" : "s", t ? "" : " (not in this job)");
+        named = true;
+        if (t != NULL && !t->removed) {
+            t->removed = true;
+            targets_share_iodepth(set);
+        }
     }
 }
 
@@ -60,11 +93,19 @@ void hotplug_lun_gone(struct hotplug *hp, struct target_set *set, struct target 
     printf("lunbench: job '%s': LUN %u:%u:%u is gone (%s); no more I/O to it\n", set->job->name, t->info->hba,
            t->info->target, t->info->lun, why);
     t->removed = true;
-    if (!(t->info->flags & LUN_REMOVED)) {
-        t->info->flags |= LUN_REMOVED;
-        hp->luns_removed++;
-    }
     targets_share_iodepth(set);
+    if (t->info->flags & LUN_REMOVED)
+        return;
+    t->info->flags |= LUN_REMOVED;
+    hp->luns_removed++;
+    /* The other running jobs on the LUN stop sending to it too. */
+    for (unsigned i = 0; i < hp->n_sets; i++) {
+        struct target *other = hp->sets[i] == set ? NULL : targets_find(hp->sets[i], t->info);
+        if (other == NULL || other->removed)
+            continue;
+        other->removed = true;
+        targets_share_iodepth(hp->sets[i]);
+    }
 }
 
 void hotplug_unit_attention(struct hotplug *hp, const struct target *t, enum hba_change change)
@@ -101,9 +142,9 @@ static void events_missed(struct hotplug *hp, unsigned h, uint64_t now)
     queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
 }
 
-void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t now, bool force)
+void hotplug_poll_events(struct hotplug *hp, uint64_t now, bool force)
 {
-    const struct bench_env *env = set->env;
+    const struct bench_env *env = hp->env;
     if (!force && now < hp->next_event_poll)
         return;
     hp->next_event_poll = now + env->tsc_hz / 1000 * EVENT_POLL_MS;
@@ -127,11 +168,11 @@ void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t no
             if (ev->events_missed)
                 events_missed(hp, h, now);
             if (ev->kind == HBA_EVENT_LUN_REMOVED) {
-                lun_removed(hp, set, (uint8_t)h, ev->target, ev->lun);
+                lun_removed(hp, (uint8_t)h, ev->target, ev->lun);
             } else if (ev->kind == HBA_EVENT_LUN_ADDED) {
-                /* A LUN we have and did not lose needs no probe (and no drain of the job for
+                /* A LUN we have and did not lose needs no probe (and no drain of the jobs for
                  * one): a flood of such events costs only the reading. */
-                const struct lun_info *known = find_lun(set, (uint8_t)h, ev->target, ev->lun, NULL);
+                const struct lun_info *known = find_lun(hp, (uint8_t)h, ev->target, ev->lun, NULL);
                 if (known == NULL || (known->flags & LUN_REMOVED))
                     queue_change(hp, CHANGE_PROBE, (uint8_t)h, ev->target, ev->lun);
             }
@@ -141,14 +182,14 @@ void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t no
     }
 }
 
-/* A LUN appeared: probe it, add it to the inventory and, when the job selects it, to the job. */
-static void probe(struct hotplug *hp, struct target_set *set, const struct change *c)
+/* A LUN appeared: probe it, add it to the inventory and to every running job that selects it. */
+static void probe(struct hotplug *hp, const struct change *c)
 {
-    const struct bench_env *env = set->env;
+    const struct bench_env *env = hp->env;
     struct hba *hba = env->hbas[c->hba];
     struct inventory *inv = env->inv;
     size_t index;
-    struct lun_info *known = find_lun(set, c->hba, c->target, c->lun, &index);
+    struct lun_info *known = find_lun(hp, c->hba, c->target, c->lun, &index);
     if (known != NULL && !(known->flags & LUN_REMOVED))
         return; /* already here: a rescan found it before its event was read */
     struct lun_info found;
@@ -159,31 +200,59 @@ static void probe(struct hotplug *hp, struct target_set *set, const struct chang
     }
     if (rc == 0)
         return; /* nothing there (yet): a later event or UNIT ATTENTION tells again */
-    targets_repoint(set); /* the inventory may have moved */
+    for (unsigned i = 0; i < hp->n_sets; i++)
+        targets_repoint(hp->sets[i]); /* the inventory may have moved */
     if (known) {
         /* Back after a removal: the same address, maybe another device. */
         known = &inv->luns[index];
         uint32_t errors = known->errors;
         *known = found;
         known->errors = errors;
-        struct target *t = targets_find(set, known);
-        if (t != NULL)
-            targets_renew(set, t);
+        for (unsigned i = 0; i < hp->n_sets; i++) {
+            struct target *t = targets_find(hp->sets[i], known);
+            if (t != NULL)
+                targets_renew(hp->sets[i], t);
+        }
     } else {
         index = inv->count - 1; /* discovery_probe_lun appended it: rc 1 means it did */
     }
     hp->luns_added++;
     const struct lun_info *l = &inv->luns[index];
-    bool joins = targets_find(set, l) == NULL && targets_selects(set, l) && targets_add(set, index) == 0;
-    printf("lunbench: job '%s': LUN %u:%u:%u added (hotplug): %s %s %s, %" PRIu64 " blocks of %" PRIu32 "%s\n",
-           set->job->name, l->hba, l->target, l->lun, scsi_device_type_name(l->device_type), l->vendor, l->product,
-           l->blocks, l->block_size, joins ? "; it joins the job" : "");
+    for (unsigned i = 0; i < hp->n_sets || i == 0; i++) {
+        struct target_set *set = i < hp->n_sets ? hp->sets[i] : NULL;
+        bool joins = set && targets_find(set, l) == NULL && targets_selects(set, l) && targets_add(set, index) == 0;
+        if (i == 0)
+            printf("lunbench: job '%s': LUN %u:%u:%u added (hotplug): %s %s %s, %" PRIu64 " blocks of %" PRIu32 "%s\n",
+                   set ? set->job->name : "", l->hba, l->target, l->lun, scsi_device_type_name(l->device_type),
+                   l->vendor, l->product, l->blocks, l->block_size, joins ? "; it joins the job" : "");
+        else if (joins)
+            printf("lunbench: job '%s': LUN %u:%u:%u joins the job\n", set->job->name, l->hba, l->target, l->lun);
+        if (set == NULL)
+            break;
+    }
 }
 
-static void capacity(struct hotplug *hp, struct target_set *set, const struct change *c)
+/* Keep a running job's region of LUN l inside its new capacity. */
+static void shrink_region(struct target_set *set, const struct lun_info *l)
 {
-    const struct bench_env *env = set->env;
-    struct lun_info *l = find_lun(set, c->hba, c->target, c->lun, NULL);
+    struct target *t = targets_find(set, l);
+    if (t == NULL)
+        return;
+    uint64_t end_units = l->blocks > t->first_lba ? (l->blocks - t->first_lba) / t->blocks_per_unit : 0;
+    if (end_units < t->units)
+        t->units = end_units;
+    if (t->units == 0 && !t->removed) {
+        printf("lunbench: job '%s': LUN %u:%u:%u is now too small for its region; no more I/O to it\n",
+               set->job->name, l->hba, l->target, l->lun);
+        t->removed = true;
+        targets_share_iodepth(set);
+    }
+}
+
+static void capacity(struct hotplug *hp, const struct change *c)
+{
+    const struct bench_env *env = hp->env;
+    struct lun_info *l = find_lun(hp, c->hba, c->target, c->lun, NULL);
     if (l == NULL)
         return;
     struct lun_info now;
@@ -192,28 +261,17 @@ static void capacity(struct hotplug *hp, struct target_set *set, const struct ch
         return; /* the event and the UNIT ATTENTION both tell of one change: report it once */
     hp->capacity_changes++;
     printf("lunbench: job '%s': LUN %u:%u:%u capacity changed: %" PRIu64 " -> %" PRIu64 " blocks of %" PRIu32 "\n",
-           set->job->name, c->hba, c->target, c->lun, l->blocks, now.blocks, now.block_size);
+           hp->n_sets ? hp->sets[0]->job->name : "", c->hba, c->target, c->lun, l->blocks, now.blocks, now.block_size);
     l->blocks = now.blocks;
     l->block_size = now.block_size;
-    struct target *t = targets_find(set, l);
-    if (t == NULL)
-        return;
-    /* Keep the job's region inside the new capacity. */
-    uint64_t end_units = now.blocks > t->first_lba ? (now.blocks - t->first_lba) / t->blocks_per_unit : 0;
-    if (end_units < t->units)
-        t->units = end_units;
-    if (t->units == 0) {
-        printf("lunbench: job '%s': LUN %u:%u:%u is now too small for its region; no more I/O to it\n",
-               set->job->name, c->hba, c->target, c->lun);
-        t->removed = true;
-        targets_share_iodepth(set);
-    }
+    for (unsigned i = 0; i < hp->n_sets; i++)
+        shrink_region(hp->sets[i], l);
 }
 
 /* Rescan one HBA (events were missed, or the LUN inventory changed) and reconcile. */
-static void rescan(struct hotplug *hp, struct target_set *set, const struct change *c)
+static void rescan(struct hotplug *hp, const struct change *c)
 {
-    const struct bench_env *env = set->env;
+    const struct bench_env *env = hp->env;
     struct hba *hba = env->hbas[c->hba];
     struct inventory fresh = { 0 };
     struct discovery_stats stats;
@@ -231,17 +289,17 @@ static void rescan(struct hotplug *hp, struct target_set *set, const struct chan
         for (size_t f = 0; f < fresh.count && !present; f++)
             present = fresh.luns[f].target == l->target && fresh.luns[f].lun == l->lun;
         if (l->hba == c->hba && !present)
-            lun_removed(hp, set, l->hba, l->target, l->lun);
+            lun_removed(hp, l->hba, l->target, l->lun);
     }
     for (size_t f = 0; f < fresh.count; f++) {
         const struct lun_info *l = &fresh.luns[f];
         struct change add = { CHANGE_PROBE, (uint8_t)c->hba, l->target, l->lun };
-        probe(hp, set, &add);
+        probe(hp, &add);
     }
     free(fresh.luns);
 }
 
-void hotplug_apply_changes(struct hotplug *hp, struct target_set *set)
+void hotplug_apply_changes(struct hotplug *hp)
 {
     /* Copy out first: applying a change may queue another (a probe that finds a LUN gone). */
     struct change work[HOTPLUG_MAX_PENDING];
@@ -250,9 +308,9 @@ void hotplug_apply_changes(struct hotplug *hp, struct target_set *set)
     hp->n_pending = 0;
     for (unsigned i = 0; i < n; i++) {
         switch (work[i].kind) {
-        case CHANGE_PROBE: probe(hp, set, &work[i]); break;
-        case CHANGE_CAPACITY: capacity(hp, set, &work[i]); break;
-        case CHANGE_RESCAN: rescan(hp, set, &work[i]); break;
+        case CHANGE_PROBE: probe(hp, &work[i]); break;
+        case CHANGE_CAPACITY: capacity(hp, &work[i]); break;
+        case CHANGE_RESCAN: rescan(hp, &work[i]); break;
         }
     }
 }

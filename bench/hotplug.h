@@ -29,7 +29,14 @@ struct change {
     uint16_t lun;
 };
 
+#define HOTPLUG_MAX_SETS 256 /* jobs running at the same time that one hotplug serves */
+
+/* One per set of jobs running at the same time (the engine's worker 0 owns it): every change
+ * reaches every running job's LUN set. */
 struct hotplug {
+    const struct bench_env *env;
+    struct target_set *sets[HOTPLUG_MAX_SETS]; /* the running jobs' LUNs */
+    unsigned n_sets;
     struct change pending[HOTPLUG_MAX_PENDING];
     unsigned n_pending;
     uint64_t next_event_poll;
@@ -38,18 +45,25 @@ struct hotplug {
      * a rescan the next one waits HOTPLUG_RESCAN_GAP_MS (deferred, not dropped). */
     uint64_t rescan_not_before[HOTPLUG_HBAS];
     bool rescan_deferred[HOTPLUG_HBAS], flood_told[HOTPLUG_HBAS];
-    /* What happened, for the job's result. */
+    /* What happened since the start; a job's result holds what happened while it ran. */
     unsigned luns_removed, luns_added, capacity_changes, events, rescans;
 };
 
+void hotplug_init(struct hotplug *hp, const struct bench_env *env);
+/* A job starts or ends: its LUN set gets (no longer gets) the changes. 0, or -1 when
+ * HOTPLUG_MAX_SETS sets are attached. */
+int hotplug_attach(struct hotplug *hp, struct target_set *set);
+void hotplug_detach(struct hotplug *hp, struct target_set *set);
+
 /* Read every HBA's events (at most every few ms, unless force): removals act now, the rest is
  * queued. */
-void hotplug_poll_events(struct hotplug *hp, struct target_set *set, uint64_t now, bool force);
+void hotplug_poll_events(struct hotplug *hp, uint64_t now, bool force);
 /* What a UNIT ATTENTION on target t said changed: a capacity to read again, or the HBA to rescan. */
 void hotplug_unit_attention(struct hotplug *hp, const struct target *t, enum hba_change change);
-/* A command found t's LUN gone (why: "BAD_TARGET", ...): no more I/O to it. */
+/* A command of the job whose LUNs are set found t's LUN gone (why: "BAD_TARGET", ...): no more
+ * I/O to it, in that job and every other. */
 void hotplug_lun_gone(struct hotplug *hp, struct target_set *set, struct target *t, const char *why);
-/* Apply the queued changes; the caller has nothing in flight on any HBA. */
-void hotplug_apply_changes(struct hotplug *hp, struct target_set *set);
+/* Apply the queued changes; the caller has nothing in flight on any HBA (no job has). */
+void hotplug_apply_changes(struct hotplug *hp);
 
 #endif

@@ -114,6 +114,11 @@ uint64_t io_shape_offset(struct io_shape *s, struct target *t, int dir, uint64_t
         }
         if (pos + *n > span)
             pos = span - *n;
+        /* HOWTO blockalign: a random offset is a multiple of it (lo, a zone's start, is too only
+         * where zonesize is; fio aligns within the file the same way). */
+        uint64_t align = job->blockalign[dir] / job->bs;
+        if (align > 1)
+            pos -= pos % align;
     } else {
         pos = t->seq_pos >= lo && t->seq_pos <= hi ? (t->seq_pos - lo) % span : 0;
         if (pos != 0 && job->seq_add != 0) {

@@ -91,6 +91,7 @@ struct job_logs {
     bool prio;                /* log_prio: the priority column as fio's 0x%04x (always 0x0000 here) */
     bool per_job;             /* per_job_logs (default 1): the .N in the names */
 };
+#define JOB_NUMJOBS_MAX 64
 #define JOB_MAX_OPTIONS 48
 #define JOB_KEY_MAX 32
 #define JOB_VALUE_MAX 96
@@ -116,6 +117,8 @@ struct job_spec {
     int64_t seq_add;         /* rw=read:N: bytes skipped after each sequential I/O (< 0: back) */
     uint64_t seq_nr;         /* rw=randread:N: I/Os per new random offset (sequential between) */
     unsigned percentage_random[JOB_DDIRS]; /* random jobs: percent of I/Os at a random offset */
+    uint64_t blockalign[JOB_DDIRS]; /* blockalign= (ba=): random offsets are multiples of this many
+                                       bytes (a multiple of bs); 0: of bs, fio's default */
     struct job_distribution dist[JOB_DDIRS];
     uint64_t loops;          /* runs of the whole job (fio's loops=); default 1 */
     /* zonemode=strided: zone_size bytes done in each zone of zone_range bytes, zone_skip bytes
@@ -153,6 +156,11 @@ struct job_spec {
      * exitall_on_error: the same when it ends with an error. */
     bool exitall, exitall_on_error;
     struct job_logs logs;
+    /* fio's job grouping: stonewall (wait_for_previous) starts the job once the jobs before it have
+     * ended, in a new reporting group; new_group starts a new group without waiting;
+     * group_reporting reports a group as one entry; numjobs runs that many clones side by side. */
+    bool stonewall, new_group, group_reporting;
+    unsigned numjobs;        /* 1..JOB_NUMJOBS_MAX, default 1 */
     enum job_buffers buffers;
     bool refill_buffers;   /* random data: new for every write */
     bool scramble_buffers; /* random data: a little of it changed for every write (fio's default) */

@@ -40,7 +40,8 @@ struct job_option_def {
 #define FLAG_FIELD(name) NULL, NULL, offsetof(struct job_spec, name), true
 #define REFUSED(why) NULL, NULL, 0, false, why
 
-#define CONCURRENT "it needs jobs that run side by side, which come with issue 9 (lunbench runs them one after another)"
+#define CONCURRENT "fio's coordination of jobs that run side by side (start delays, flows, wait_for, exit_what, " \
+                   "offset_increment) is not implemented"
 #define NO_LATENCY_TARGET "fio's search for the queue depth that meets a latency target is not implemented"
 #define NO_STEADYSTATE "steady-state detection is not implemented"
 
@@ -336,14 +337,10 @@ static int apply_filename(struct job_spec *job, const char *value, char *why, si
 
 static int apply_numjobs(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    (void)job;
     uint64_t v;
-    if (uint_value(value, 0, UINT64_MAX, &v, why, why_len) != 0)
+    if (uint_value(value, 1, JOB_NUMJOBS_MAX, &v, why, why_len) != 0)
         return -1;
-    if (v != 1) {
-        snprintf(why, why_len, "only 1 is supported (give the job a second section instead)");
-        return -1;
-    }
+    job->numjobs = (unsigned)v;
     return 0;
 }
 
@@ -1127,6 +1124,11 @@ static int apply_rate(struct job_spec *job, const char *value, char *why, size_t
     return per_direction_u64(job, value, job->rate_bytes, true, why, why_len);
 }
 
+static int apply_blockalign(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return per_direction_u64(job, value, job->blockalign, true, why, why_len);
+}
+
 static int apply_rate_iops_min(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return per_direction_u64(job, value, job->rate_iops_min, false, why, why_len);
@@ -1459,6 +1461,8 @@ static const struct job_option_def job_options[] = {
     { "blocksize_unaligned", NULL, apply_bs_unaligned },
     { "bs_unaligned", "blocksize_unaligned", apply_bs_unaligned },
     { "percentage_random", NULL, apply_percentage_random },
+    { "blockalign", NULL, apply_blockalign },
+    { "ba", "blockalign", apply_blockalign },
     { "random_distribution", NULL, apply_random_distribution },
     { "loops", NULL, apply_loops },
     { "zonemode", NULL, apply_zonemode },
@@ -1519,9 +1523,9 @@ static const struct job_option_def job_options[] = {
     { "flow_watermark", REFUSED(CONCURRENT) },
     { "wait_for", REFUSED(CONCURRENT) },
     { "exit_what", REFUSED(CONCURRENT) },
-    { "offset_increment", REFUSED("it spreads numjobs clones over the region: " CONCURRENT) },
-    { "cpus_allowed", REFUSED("CPU placement of fio's processes: " CONCURRENT) },
-    { "cpus_allowed_policy", REFUSED("CPU placement of fio's processes: " CONCURRENT) },
+    { "offset_increment", REFUSED(CONCURRENT) },
+    { "cpus_allowed", REFUSED("CPU placement of jobs comes with lunbench's SMP support (issue 9)") },
+    { "cpus_allowed_policy", REFUSED("CPU placement of jobs comes with lunbench's SMP support (issue 9)") },
     { "numa_cpu_nodes", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "random_generator", REFUSED("lunbench's offsets come from xorshift64; fio's tausworthe and lfsr sequences (and "
@@ -1550,10 +1554,10 @@ static const struct job_option_def job_options[] = {
     { "randrepeat", NULL, apply_ignored_bool },
     { "gtod_reduce", NULL, apply_ignored_bool },
     { "thread", NULL, apply_ignored_flag },
-    { "group_reporting", NULL, apply_ignored_flag },
-    { "stonewall", NULL, apply_ignored_flag },
-    { "wait_for_previous", "stonewall", apply_ignored_flag },
-    { "new_group", NULL, apply_ignored_flag },
+    { "group_reporting", FLAG_FIELD(group_reporting) },
+    { "stonewall", FLAG_FIELD(stonewall) },
+    { "wait_for_previous", "stonewall", NULL, offsetof(struct job_spec, stonewall), true },
+    { "new_group", FLAG_FIELD(new_group) },
     { "norandommap", NULL, apply_ignored_flag },
     { "iodepth_batch", NULL, apply_ignored_uint },
     { "iodepth_batch_submit", "iodepth_batch", apply_ignored_uint },
@@ -1578,6 +1582,7 @@ void job_spec_defaults(struct job_spec *job)
     memset(job, 0, sizeof *job);
     job->rw = JOB_READ;
     job->rwmixread = 50;
+    job->numjobs = 1;
     job->bs = job->bs_max = 4096;
     for (int d = 0; d < JOB_DDIRS; d++) {
         job->bsz[d] = (struct job_block_sizes){ .min = 4096, .max = 4096 };
@@ -1743,6 +1748,13 @@ static int job_sizes_finish(const struct job_parser *ps, struct job_spec *job)
     }
     job->bs = unit;
     job->bs_max = largest;
+    for (int d = 0; d < JOB_DDIRS; d++) {
+        if (job_does_dir(job, d) && job->blockalign[d] % unit != 0) {
+            snprintf(msg, sizeof msg, "option 'blockalign': %" PRIu64 " is not a multiple of the job's smallest block "
+                     "size %" PRIu32, job->blockalign[d], unit);
+            return parser_fail(ps, option_line(job, "blockalign"), msg);
+        }
+    }
     if (job->seq_add % (int64_t)unit != 0) {
         snprintf(msg, sizeof msg, "option 'rw': the skip of %" PRId64 " bytes is not a multiple of the block size %"
                  PRIu32, job->seq_add, unit);

@@ -79,6 +79,8 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
     printf("%s: (rw=%s, bs=%s, iodepth=%u, %u LUN%s): err=%" PRIu64 "%s%s\n", job->name, job_rw_name(job->rw),
            bs, job->iodepth, r->lun_count, r->lun_count == 1 ? "" : "s", errors, r->stopped ? ", stopped: " : "",
            r->stopped ? r->stop_reason : "");
+    if (r->members > 1)
+        printf("  (groupid=%u, jobs=%u): group_reporting, one entry for the group\n", r->groupid, r->members);
     for (int d = 0; d < DIR_COUNT; d++) {
         const struct dir_result *dr = &r->dir[d];
         if (dr->ios == 0 && dr->errors == 0)
@@ -185,8 +187,19 @@ static void json_lat(struct json_writer *w, const char *key, const struct histog
     json_object_end(w);
 }
 
+/* fio's bw_agg: the entry's mean bandwidth as a percentage of its group's aggregate (at most 100). */
+static double bw_agg(const struct dir_result *d, uint64_t group_agg_bw)
+{
+    if (d->ios == 0)
+        return 0.0;
+    if (group_agg_bw == 0 || d->bw_samples.n == 0)
+        return 100.0;
+    double p = d->bw_samples.mean * 100.0 / ((double)group_agg_bw / 1024.0);
+    return p > 100.0 ? 100.0 : p;
+}
+
 static void json_ddir(struct json_writer *w, const char *key, const struct dir_result *d, const struct job_spec *job,
-                      uint64_t runtime_ns)
+                      uint64_t runtime_ns, uint64_t group_agg_bw)
 {
     /* What fio prints for a measurement the job disabled: zeros. */
     struct histogram off;
@@ -211,7 +224,7 @@ static void json_ddir(struct json_writer *w, const char *key, const struct dir_r
     const struct sample_stats *iops = job->disable_bw ? &no_samples : &d->iops_samples;
     json_uint(w, "bw_min", bw->n ? (uint64_t)bw->min : 0);
     json_uint(w, "bw_max", bw->n ? (uint64_t)bw->max : 0);
-    json_double(w, "bw_agg", d->ios ? 100.0 : 0.0);
+    json_double(w, "bw_agg", bw_agg(d, group_agg_bw));
     json_double(w, "bw_mean", bw->n ? bw->mean : 0.0);
     json_double(w, "bw_dev", sample_stats_stddev(bw));
     json_uint(w, "bw_samples", bw->n);
@@ -239,7 +252,8 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
         errors += r->errors[k];
     json_object_begin(w, NULL);
     json_string(w, "jobname", job->name);
-    json_uint(w, "groupid", 0);
+    json_uint(w, "groupid", r->groupid);
+    json_uint(w, "job_start", r->job_start_ms);
     json_uint(w, "error", errors ? 5 : 0); /* fio reports an errno; EIO for failed I/O */
     json_uint(w, "eta", 0);
     json_uint(w, "elapsed", (r->elapsed_ns + 999999999) / 1000000000);
@@ -247,8 +261,8 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
     for (size_t i = 0; i < job->option_count; i++)
         json_string(w, job->options[i].key, job->options[i].value);
     json_object_end(w);
-    json_ddir(w, "read", &r->dir[DIR_READ], job, r->runtime_ns);
-    json_ddir(w, "write", &r->dir[DIR_WRITE], job, r->runtime_ns);
+    json_ddir(w, "read", &r->dir[DIR_READ], job, r->runtime_ns, r->group_agg_bw[DIR_READ]);
+    json_ddir(w, "write", &r->dir[DIR_WRITE], job, r->runtime_ns, r->group_agg_bw[DIR_WRITE]);
     struct dir_result none;
     memset(&none, 0, sizeof none);
     hist_init(&none.clat);
@@ -256,7 +270,7 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
     hist_init(&none.lat);
     sample_stats_init(&none.iops_samples);
     sample_stats_init(&none.bw_samples);
-    json_ddir(w, "trim", &none, job, 0);
+    json_ddir(w, "trim", &none, job, 0, 0);
     json_object_begin(w, "sync");
     json_uint(w, "total_ios", r->sync.ios);
     json_lat(w, "lat_ns", &r->sync.lat, job, true);
@@ -284,6 +298,9 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
     json_uint(w, "latency_window", 0);
     json_object_begin(w, "lunbench");
     json_uint(w, "luns", r->lun_count);
+    json_uint(w, "jobs", r->members); /* more than 1: a group_reporting entry */
+    json_uint(w, "start_ns", r->start_ns); /* guest time (the TSC) from its start to its end */
+    json_uint(w, "end_ns", r->end_ns);
     json_object_begin(w, "errors");
     static const char *const kinds[ERR_KINDS] = { "response", "check_condition", "other_status", "short_transfer",
                                                   "verify" };

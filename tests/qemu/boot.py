@@ -244,8 +244,72 @@ def check_stall_isolation(console, topology):
     return None
 
 
+def guest_spans(console):
+    """([(jobname, start_ns, end_ns)] of every JSON entry, by the guest's own clock), or (None, why)
+    where there are not two entries or more."""
+    try:
+        doc = results.from_console(console)
+        if doc is None or not doc.get("jobs"):
+            return None, "no fio JSON with jobs"
+        spans = [(j["jobname"], j["lunbench"]["start_ns"], j["lunbench"]["end_ns"]) for j in doc["jobs"]]
+    except (ValueError, KeyError) as e:
+        return None, "the JSON: %s" % e
+    return (spans, None) if len(spans) >= 2 else (None, "%d job entries, not 2 or more" % len(spans))
+
+
+def check_jobs_overlap(console, topology):
+    """The jobs ran at the same time, by the guest's clock: every two overlap, and the whole file
+    took less than 1.5 times its longest job (two 3 s jobs: about 3 s, not 6)."""
+    spans, why = guest_spans(console)
+    if spans is None:
+        return why
+    for i, a in enumerate(spans):
+        for b in spans[i + 1:]:
+            if not (a[1] < b[2] and b[1] < a[2]):
+                return "jobs %r and %r do not overlap: %s, %s" % (a[0], b[0], a[1:3], b[1:3])
+    whole = max(s[2] for s in spans) - min(s[1] for s in spans)
+    longest = max(s[2] - s[1] for s in spans)
+    if whole >= 1.5 * longest:
+        return "the jobs took %.2f s together, %.2f s the longest alone" % (whole / 1e9, longest / 1e9)
+    return None
+
+
+def check_jobs_serial(console, topology):
+    """Each job started after the one before it ended, by the guest's clock (stonewall)."""
+    spans, why = guest_spans(console)
+    if spans is None:
+        return why
+    for a, b in zip(spans, spans[1:]):
+        if b[1] < a[2]:
+            return "job %r started at %d ns, before %r ended at %d ns" % (b[0], b[1], a[0], a[2])
+    return None
+
+
+def check_four_clones(console, topology):
+    """tests/qemu/data/jobs/numjobs.fio: four entries named 'clones' in group 0, one entry each
+    (that ran side by side), then one group_reporting entry 'grouped' of 4 jobs in group 1 whose
+    I/Os are counted in it."""
+    doc = results.from_console(console)
+    if doc is None or not doc.get("jobs"):
+        return "no fio JSON with jobs"
+    jobs = doc["jobs"]
+    names = [(j["jobname"], j["groupid"], j["lunbench"]["jobs"]) for j in jobs]
+    if names != [("clones", 0, 1)] * 4 + [("grouped", 1, 4)]:
+        return "entries (jobname, groupid, jobs) %s" % names
+    for j in jobs[:4]:
+        if j["read"]["total_ios"] <= 0:
+            return "a clone did no I/O"
+    ends = [j["lunbench"]["end_ns"] for j in jobs[:4]]
+    if max(j["lunbench"]["start_ns"] for j in jobs[:4]) >= min(ends):
+        return "the clones did not run side by side"
+    if jobs[4]["write"]["total_ios"] <= 0 or jobs[4]["lunbench"]["start_ns"] < max(ends):
+        return "the grouped job did no I/O, or started before the clones ended"
+    return None
+
+
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-json": check_fio_json,
-          "junit": check_junit, "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation}
+          "junit": check_junit, "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation,
+          "jobs-overlap": check_jobs_overlap, "jobs-serial": check_jobs_serial, "four-clones": check_four_clones}
 # What a check runs besides QEMU: without it the test is skipped, not failed.
 CHECK_NEEDS = {"clat2csv": "fio_jsonplus_clat2csv", "tsc": "gcc"}
 

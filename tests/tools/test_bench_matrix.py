@@ -127,7 +127,7 @@ class JobFileTest(unittest.TestCase):
         self.assertEqual(sections, ["global", "randread-4k-qd1", "randread-4k-qd32", "randwrite-4k-qd1",
                                     "randwrite-4k-qd32", "read-128k-qd1", "read-128k-qd32"])
         glob = text.split("[global]\n", 1)[1].split("\n\n", 1)[0].splitlines()
-        self.assertEqual(glob, ["bs=4k", "runtime=1", "time_based", "luns=all"])
+        self.assertEqual(glob, ["bs=4k", "runtime=1", "time_based", "luns=all", "stonewall"])
         self.assertIn("[read-128k-qd32]\nrw=read\nbs=128k\niodepth=32\n", text)
         self.assertIn("[randwrite-4k-qd1]\nrw=randwrite\niodepth=1\n", text)
 

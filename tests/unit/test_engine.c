@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bench/engine.h"
+#include "bench/worker.h"
 #include "bench/stamp.h"
 #include "bench/targets.h"
 #include "drivers/hba/discovery.h"

@@ -14,6 +14,7 @@
 
 #include "bench/engine.h"
 #include "bench/hotplug.h"
+#include "bench/worker.h"
 #include "bench/env.h"
 #include "bench/job.h"
 #include "drivers/hba/discovery.h"

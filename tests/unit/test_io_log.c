@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench/engine.h"
+#include "bench/worker.h"
 #include "bench/io_log.h"
 #include "bench/log_frame.h"
 #include "tests/unit/bench_fixture.h"

@@ -10,6 +10,7 @@
 
 #include "bench/distribution.h"
 #include "bench/engine.h"
+#include "bench/worker.h"
 #include "bench/targets.h"
 #include "drivers/scsi/scsi.h"
 #include "tests/unit/bench_fixture.h"
@@ -120,6 +121,24 @@ static void test_bssplit_mix(void **state)
         assert_int_equal(x->seen.lba[i] % 8, 0);
         assert_true(x->seen.lba[i] * 512 + x->seen.len[i] <= LUN_BLOCKS * 512ull);
     }
+}
+
+/* blockalign (jesd219.fio's ba=4k beside 512-byte I/Os): random offsets are multiples of it, while
+ * without it a 512-byte job's offsets fall on every sector. */
+static void test_blockalign(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 1);
+    assert_int_equal(run(x, "[j]\nrw=randread\nbssplit=512/50:4k/50\nblockalign=4k\nnumber_ios=2000\ntime_based\n"
+                            "runtime=600\n"), 0);
+    assert_int_equal(x->seen.n, 2000);
+    for (unsigned i = 0; i < x->seen.n; i++)
+        assert_int_equal(x->seen.lba[i] % 8, 0);
+    assert_int_equal(run(x, "[j]\nrw=randread\nbs=512\nnumber_ios=2000\ntime_based\nruntime=600\n"), 0);
+    unsigned unaligned = 0;
+    for (unsigned i = 0; i < x->seen.n; i++)
+        unaligned += x->seen.lba[i] % 8 != 0;
+    assert_true(unaligned > 1000);
 }
 
 /* Per direction: reads 4k, writes 8k/50:32k/50. */
@@ -565,6 +584,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bssplit_mix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bssplit_per_direction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blockalign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bsrange_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rw_backwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rw_skip_forward, setup, teardown),

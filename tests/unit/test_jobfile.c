@@ -12,7 +12,6 @@
 static struct job_spec jobs[MAX_TEST_JOBS];
 
 #define NOT_FILENAME "lunbench picks LUNs with luns=, not filename= (see docs/jobs.md)"
-#define ONLY_ONE_JOB "(give the job a second section instead)"
 static char err[300];
 
 static int parse_with(const char *name, const char *text, size_t len, const char *const *ov, size_t n_ov,
@@ -357,7 +356,10 @@ static void test_errors(void **state)
         { "[job]\nBS=4k\n", "t.fio:2: unknown option 'BS'" },
         { "[job]\nbs 4k\n", "t.fio:2: unknown option 'bs 4k'" },
         { "[job]\ninclude other.fio\n", "t.fio:2: 'include' is not supported: put the options in the job file itself" },
-        { "[job]\nnumjobs=4\n", "t.fio:2: option 'numjobs': only 1 is supported " ONLY_ONE_JOB },
+        { "[job]\nnumjobs=65\n", "t.fio:2: option 'numjobs': must be 1..64, not 65" },
+        { "[job]\nnumjobs=0\n", "t.fio:2: option 'numjobs': must be 1..64, not 0" },
+        { "[job]\nbs=4k\nblockalign=6k\n", "t.fio:3: option 'blockalign': 6144 is not a multiple of the job's smallest "
+          "block size 4096" },
         { "; nothing\n[global]\nrw=read\n", "t.fio: no job sections" },
         { "", "t.fio: no job sections" },
         { "bs=4k\n[job]\n", "t.fio:1: option 'bs' is outside any [section]" },
@@ -577,8 +579,9 @@ static void test_option_check_for_the_command_line(void **state)
     assert_string_equal(err, "option 'time_based': must be 0 or 1, not ''");
     assert_int_equal(job_option_check("nosuch", "1", err, sizeof err), -1);
     assert_string_equal(err, "unknown option 'nosuch'");
-    assert_int_equal(job_option_check("numjobs", "8", err, sizeof err), -1);
-    assert_string_equal(err, "option 'numjobs': only 1 is supported " ONLY_ONE_JOB);
+    assert_int_equal(job_option_check("numjobs", "8", err, sizeof err), 0);
+    assert_int_equal(job_option_check("numjobs", "65", err, sizeof err), -1);
+    assert_string_equal(err, "option 'numjobs': must be 1..64, not 65");
     /* A short buffer gets a cut, terminated message. */
     char small[12];
     assert_int_equal(job_option_check("bs", "4x", small, sizeof small), -1);
@@ -611,7 +614,7 @@ static void test_our_job_files(void **state)
     } cases[] = {
         { "tests/data/jobs/bad-bs.fio", "tests/data/jobs/bad-bs.fio:6: option 'bs': bad size '4x'" },
         { "tests/data/jobs/bad-numjobs.fio",
-          "tests/data/jobs/bad-numjobs.fio:3: option 'numjobs': only 1 is supported " ONLY_ONE_JOB },
+          "tests/data/jobs/bad-numjobs.fio:3: option 'numjobs': must be 1..64, not 0" },
         { "tests/data/jobs/bad-filename.fio",
           "tests/data/jobs/bad-filename.fio:2: option 'filename': " NOT_FILENAME },
         { "tests/data/jobs/no-jobs.fio", "tests/data/jobs/no-jobs.fio: no job sections" },
@@ -953,8 +956,8 @@ static void test_rate_options(void **state)
           "I/O and verify, counting each, not 'none'" },
         { "[a]\nexitall=2\n", "t.fio:2: option 'exitall': must be 0 or 1, not '2'" },
         { "[a]\nstartdelay=4\n",
-          "t.fio:2: option 'startdelay': not supported: it needs jobs that run side by side, which come with issue 9 "
-          "(lunbench runs them one after another)" },
+          "t.fio:2: option 'startdelay': not supported: fio's coordination of jobs that run side by side (start "
+          "delays, flows, wait_for, exit_what, offset_increment) is not implemented" },
         { "[a]\nss=iops:1%\n", "t.fio:2: option 'ss': not supported: steady-state detection is not implemented" },
         { "[a]\nrandom_generator=lfsr\n",
           "t.fio:2: option 'random_generator': not supported: lunbench's offsets come from xorshift64; fio's "
@@ -1001,9 +1004,9 @@ static void test_fio_examples(void **state)
           NULL, "write-and-verify", JOB_RANDWRITE, 4096, 16, 1 },
         { "aio-read.fio", "aio-read.fio:8: option 'directory': " NOT_FILENAME,
           NULL, "file1", JOB_RANDREAD, 128 * 1024, 4, 4 },
-        /* numjobs=4 is refused as soon as it is read; filename= only at the end of the job. */
-        { "fio-rand-RW.fio", "fio-rand-RW.fio:11: option 'numjobs': only 1 is supported " ONLY_ONE_JOB,
-          "fio-rand-RW.fio:11: option 'numjobs': only 1 is supported " ONLY_ONE_JOB },
+        /* numjobs=4: four clones of the one job (a name= in [global] renames no job, as in fio). */
+        { "fio-rand-RW.fio", "fio-rand-RW.fio:5: option 'filename': " NOT_FILENAME, NULL, "file1", JOB_RANDRW,
+          4096, 16, 1 },
     };
     for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
         const struct fio_example *e = &examples[i];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench/engine.h"
+#include "bench/worker.h"
 #include "bench/report.h"
 #include "tests/unit/bench_fixture.h"
 #include "tests/unit/fake_hba.h"
@@ -15,17 +16,7 @@
 struct fixture {
     struct bench_fixture b;
     char json[JSON_MAX];
-    size_t len;
 };
-
-static void sink(void *ctx, const char *buf, size_t len)
-{
-    struct fixture *x = ctx;
-    assert_true(x->len + len < JSON_MAX);
-    memcpy(x->json + x->len, buf, len);
-    x->len += len;
-    x->json[x->len] = '\0';
-}
 
 /* One 4096-block LUN, discovered. */
 static int setup(void **state)
@@ -51,8 +42,8 @@ static void run_json(struct fixture *x, const char *text)
     bench_fixture_parse(&x->b, text);
     assert_int_equal(bench_run_job(&x->b.job, &x->b.env, &x->b.r), 0);
     struct json_writer w;
-    x->len = 0;
-    json_init(&w, sink, x, 0);
+    struct test_text out = { x->json, JSON_MAX, 0 };
+    json_init(&w, test_text_sink, &out, 0);
     bench_json_job(&w, &x->b.job, &x->b.r, FAKE_HZ);
     assert_false(w.error);
 }

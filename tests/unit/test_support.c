@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 uint8_t *test_read_file(const char *path, size_t *len)
 {
@@ -17,4 +18,13 @@ uint8_t *test_read_file(const char *path, size_t *len)
     fclose(f);
     *len = (size_t)size;
     return buf;
+}
+
+void test_text_sink(void *ctx, const char *data, size_t len)
+{
+    struct test_text *t = ctx;
+    assert_true(t->len + len < t->cap);
+    memcpy(t->buf + t->len, data, len);
+    t->len += len;
+    t->buf[t->len] = '\0';
 }

@@ -9,8 +9,6 @@ Only what fio needs is changed (docs/jobs.md has what lunbench reads):
   - ioengine= is the guest's engine (io_uring, else libaio) and direct=1 (lunbench has no page
     cache: every I/O goes to the device, which is what O_DIRECT asks of Linux); a job's own
     ioengine=, direct= and buffered= are dropped;
-  - lunbench runs jobs one after another: every job section after the first gets stonewall
-    (fio would run them side by side).
 Everything else is passed through as written.
 """
 import re
@@ -96,7 +94,6 @@ def translate(text, luns, engine, where="job file"):
            "[global]", "ioengine=%s" % engine, "direct=1"]
     defaults = {}
     selected = {}
-    jobs = 0
     for name, opts in parse(text, where):
         out += ["", "[%s]" % name]
         own = {}
@@ -120,8 +117,5 @@ def translate(text, luns, engine, where="job file"):
             if order not in ORDER:
                 raise JobError("%s:%d: lun_order=%s: roundrobin or random" % (where, n, order))
             out.append("file_service_type=%s" % ORDER[order])
-        if jobs:
-            out.append("stonewall")
-        jobs += 1
         selected[name] = chosen
     return "\n".join(out) + "\n", selected
