@@ -16,6 +16,7 @@ tests share, each thing defined once.
   compare    tools/compare's arithmetic: figures per round, medians, min-max, ratios, the tables
   fio_job    a lunbench job file translated for fio in the Linux guest
   linux_guest  the Linux guest's kernel, busybox, fio and /init in an initramfs, from Debian packages
+  scripts    the tools without .py suffix loaded as modules (one reuses another's machinery)
   debian     Debian packages through a private apt configuration (build/apt/), QEMU 10 into build/qemu/
 
 The scripts beside this folder (lunbench-run, bench-matrix, boot-time, discovery-bench,
