@@ -318,3 +318,17 @@ class TestGuestDiskMap(unittest.TestCase):
     def test_discovery_line(self):
         self.assertEqual(linux_guest.discovery("x\nlinux-fio: disks 4096 1.50 39.75\r\nmore"), (4096, 38.25))
         self.assertIsNone(linux_guest.discovery("linux-fio: 3 disks\n"))
+
+
+class TestUpdateProblems(unittest.TestCase):
+    def test_unreachable_mirror_is_named(self):
+        text = ("Err:1 http://127.0.0.1:9/debian bookworm InRelease\n  Could not connect to 127.0.0.1:9\n"
+                "Hit:2 http://deb.debian.org/debian bookworm-updates InRelease\n"
+                "W: Failed to fetch http://127.0.0.1:9/debian/dists/bookworm/InRelease  Could not connect\n"
+                "W: Some index files failed to download. They have been ignored, or old ones used instead.\n"
+                "Reading package lists...\n")
+        self.assertEqual(debian.update_problems(text), [
+            "Err:1 http://127.0.0.1:9/debian bookworm InRelease",
+            "W: Failed to fetch http://127.0.0.1:9/debian/dists/bookworm/InRelease  Could not connect",
+            "W: Some index files failed to download. They have been ignored, or old ones used instead."])
+        self.assertEqual(debian.update_problems("Hit:1 http://deb.debian.org/debian bookworm InRelease\n"), [])

@@ -103,6 +103,7 @@ class Apt:
         self.mirror = mirror or system_mirror()
         self.conf = os.path.join(root, "apt.conf")
         self.updated = False
+        self.problems = []  # what apt-get update could not fetch
 
     def write_config(self):
         for d in ("sources.list.d", "apt.conf.d", "preferences.d", "state", "lists/partial",
@@ -128,11 +129,16 @@ class Apt:
         if self.updated:
             return
         self.write_config()
-        try:
-            self.run(["apt-get", "update", "-q"])
-        except DebianError as e:
-            raise DebianError("cannot read the package lists of %s (private apt configuration in %s): %s"
-                              % (self.mirror, self.root, e))
+        where = "the package lists of %s (private apt configuration in %s)" % (self.mirror, self.root)
+        # apt-get update exits 0 when a mirror cannot be reached (it warns "Failed to fetch"):
+        # what it fetched is checked instead, and its Err/W lines name why
+        proc = subprocess.run(["apt-get", "update", "-q"], env=self.env(), capture_output=True, text=True)
+        text = proc.stdout + proc.stderr
+        self.problems = update_problems(text)
+        lists = glob.glob(os.path.join(self.root, "lists", "*_dists_bookworm_main_binary-amd64_Packages*"))
+        if proc.returncode != 0 or not lists:
+            raise DebianError("cannot read %s: %s" % (where, "; ".join(self.problems) or text.strip()[-400:]
+                                                      or "exit code %d" % proc.returncode))
         self.updated = True
 
     def version(self, package, suite=None):
@@ -167,6 +173,13 @@ class Apt:
         self.update()
         return parse_depends(self.run(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
                                        "--no-breaks", "--no-replaces", "--no-enhances", package]))
+
+
+def update_problems(text):
+    """apt-get update's lines that say what it could not fetch ("Err:", "W: Failed to fetch",
+    "E: ..."), each on one line."""
+    return [line.strip() for line in text.splitlines()
+            if re.match(r"^\s*(Err:|E: |W: (Failed to fetch|Some index files failed))", line)]
 
 
 def parse_depends(text):
@@ -227,7 +240,8 @@ def install_qemu(version, root=None, apt=None, log=print):
         suite = QEMU_SUITES[version]
         found = apt.version("qemu-system-x86", suite)
         if not found or not re.match(r"^(\d+:)?%s\." % re.escape(version), found):
-            raise DebianError("qemu=%s: %s has qemu-system-x86 %s" % (version, suite, found or "none"))
+            raise DebianError("qemu=%s: %s has qemu-system-x86 %s%s" % (
+                version, suite, found or "none", " (apt-get update: %s)" % "; ".join(apt.problems) if apt.problems else ""))
         log("compare: installing QEMU %s from %s into %s" % (found, suite, root))
         staging = root + ".new"
         shutil.rmtree(staging, ignore_errors=True)
