@@ -9,6 +9,8 @@ void io_shape_init(struct io_shape *s, const struct job_spec *job, uint64_t *rng
     s->job = job;
     s->rng = rng;
     s->seq_left = job->seq_nr;
+    taus88_seed(&s->taus32, (uint32_t)job->randseed); /* fio's init_rand_seed takes an unsigned int */
+    taus258_seed(&s->taus64, job->randseed);
 }
 
 void io_shape_free(struct io_shape *s)
@@ -55,6 +57,31 @@ static const struct dist_state *dist_for(struct io_shape *s, int dir, uint64_t n
         return NULL;
     dist_init(s->dist[dir][slot], &s->job->dist[dir], n, s->job->bs, s->rng);
     return s->dist[dir][slot];
+}
+
+/* A uniform random place among span units. fio's tausworthe generators scale their value to the
+ * region (get_next_rand_offset: lastb * (r / (max + 1.0))); its lfsr visits every unit of the
+ * region once before any comes again (each LUN its own register, seeded from randseed). */
+static uint64_t uniform_offset(struct io_shape *s, struct target *t, uint64_t span)
+{
+    uint64_t pos;
+    switch (s->job->random_generator) {
+    case JOB_RNG_TAUSWORTHE:
+        pos = (uint64_t)((double)span * ((double)taus88_next(&s->taus32) / 4294967296.0));
+        break;
+    case JOB_RNG_TAUSWORTHE64:
+        pos = (uint64_t)((double)span * ((double)taus258_next(&s->taus64) / 18446744073709551616.0));
+        break;
+    case JOB_RNG_LFSR:
+        if (t->lfsr.n != span)
+            lfsr_init(&t->lfsr, span, s->job->randseed);
+        pos = lfsr_next(&t->lfsr);
+        break;
+    default:
+        pos = dist_xorshift(s->rng) % span;
+        break;
+    }
+    return pos < span ? pos : span - 1; /* a double product may round up to span */
 }
 
 /* Whether this I/O goes to a random offset: random patterns, less percentage_random, and
@@ -107,7 +134,7 @@ uint64_t io_shape_offset(struct io_shape *s, struct target *t, int dir, uint64_t
     uint64_t pos;
     if (next_is_random(s, dir)) {
         if (job->dist[dir].kind == JOB_DIST_RANDOM) {
-            pos = dist_xorshift(s->rng) % span;
+            pos = uniform_offset(s, t, span);
         } else {
             const struct dist_state *ds = dist_for(s, dir, span);
             pos = ds != NULL ? dist_next(ds, s->rng) : dist_xorshift(s->rng) % span;

@@ -1,7 +1,8 @@
 /*
  * Each new I/O's size and place in its LUN's region, as fio's options make them: the block size
  * of its direction (bs, bsrange, bssplit), then a random offset (random_distribution,
- * percentage_random, rw=randread:N) or the next sequential one (rw=read:N's skip), inside the
+ * percentage_random, rw=randread:N; uniform ones from random_generator's generator) or the next
+ * sequential one (rw=read:N's skip), inside the
  * current zone with zonemode=strided. Sizes and offsets are in the job's units (its smallest
  * block size); the target keeps the sequential cursor and the zone. Pure code.
  */
@@ -13,12 +14,15 @@
 #include "bench/distribution.h"
 #include "bench/job.h"
 #include "bench/targets.h"
+#include "lib/tausworthe.h"
 
 #define IO_SHAPE_DIST_CACHE 8 /* distribution states kept per direction, by region size */
 
 struct io_shape {
     const struct job_spec *job;
     uint64_t *rng;       /* the run's generator (xorshift64) */
+    struct taus88 taus32;   /* random_generator=tausworthe: uniform offsets */
+    struct taus258 taus64;  /* random_generator=tausworthe64 */
     uint64_t seq_left;   /* rw=randread:N: I/Os until the next random offset */
     /* random_distribution: a state per region size seen (zipf's zetan is costly to compute). */
     struct dist_state *dist[JOB_DDIRS][IO_SHAPE_DIST_CACHE];

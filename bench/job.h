@@ -68,6 +68,10 @@ struct job_distribution {
 
 enum job_rate_process { JOB_RATE_LINEAR, JOB_RATE_POISSON };
 
+/* random_generator=: what draws uniform random offsets. Without it, lunbench's own xorshift64;
+ * fio's tausworthe (taus88), tausworthe64 (lfsr258) or lfsr (every unit once per pass). */
+enum job_random_generator { JOB_RNG_XORSHIFT, JOB_RNG_TAUSWORTHE, JOB_RNG_TAUSWORTHE64, JOB_RNG_LFSR };
+
 /* What writes carry (unless verify= stamps them): fio's random data (the default), zeros
  * (zero_buffers) or buffer_pattern repeated. */
 enum job_buffers { JOB_BUFFERS_RANDOM, JOB_BUFFERS_ZERO, JOB_BUFFERS_PATTERN };
@@ -139,6 +143,7 @@ struct job_spec {
     uint64_t rate_iops_min[JOB_DDIRS]; /* the job fails when a second's rate falls below these */
     uint64_t rate_bytes_min[JOB_DDIRS];
     enum job_rate_process rate_process;
+    enum job_random_generator random_generator;
     /* SYNCHRONIZE CACHE, counted in fio's "sync" object: after every fsync_blocks (fsync=) or
      * fdatasync_blocks (fdatasync=) writes to a LUN, once its writes are done; end_syncs passes
      * over every LUN the job wrote at its end (end_fsync=1, fsync_on_close=1: one each). */

@@ -1156,6 +1156,24 @@ static int apply_rate_process(struct job_spec *job, const char *value, char *why
 
 /* io_submit_mode=offload hands submission to fio's I/O threads so that a rate holds whatever the
  * device does; lunbench's one polling loop submits on time either way, so both are the same. */
+/* HOWTO random_generator: tausworthe, lfsr, tausworthe64 (bench/io_shape.c draws with them). */
+static int apply_random_generator(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    static const struct {
+        const char *name;
+        enum job_random_generator g;
+    } names[] = { { "tausworthe", JOB_RNG_TAUSWORTHE }, { "tausworthe64", JOB_RNG_TAUSWORTHE64 }, { "lfsr", JOB_RNG_LFSR } };
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(value, names[i].name) == 0) {
+            job->random_generator = names[i].g;
+            return 0;
+        }
+    snprintf(why, why_len, "'%s' is not one of tausworthe, lfsr, tausworthe64", value);
+    return -1;
+}
+
 static int apply_io_submit_mode(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     (void)job;
@@ -1503,6 +1521,7 @@ static const struct job_option_def job_options[] = {
     { "lun_order", NULL, apply_lun_order },
     { "numjobs", NULL, apply_numjobs },
     { "timeout", "runtime", apply_runtime }, /* fio's old name for runtime */
+    { "random_generator", NULL, apply_random_generator },
     /* fio's log files (bench/io_log.c). */
     { "write_lat_log", NULL, apply_write_lat_log },
     { "write_bw_log", NULL, apply_write_bw_log },
@@ -1528,8 +1547,6 @@ static const struct job_option_def job_options[] = {
     { "cpus_allowed_policy", REFUSED("CPU placement of jobs comes with lunbench's SMP support (issue 9)") },
     { "numa_cpu_nodes", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
-    { "random_generator", REFUSED("lunbench's offsets come from xorshift64; fio's tausworthe and lfsr sequences (and "
-                                  "lfsr's every-block-once promise) are not implemented") },
     { "latency_target", REFUSED(NO_LATENCY_TARGET) },
     { "latency_window", REFUSED(NO_LATENCY_TARGET) },
     { "latency_percentile", REFUSED(NO_LATENCY_TARGET) },
@@ -1827,6 +1844,12 @@ static int job_finish(const struct job_parser *ps, struct job_spec *job)
             snprintf(msg, sizeof msg, "job '%s': its logs are named after it: %.150s", job->name, why);
             return parser_fail(ps, job->line, msg);
         }
+    }
+    for (int d = 0; d < JOB_DDIRS && job->random_generator == JOB_RNG_LFSR; d++) {
+        if (job->dist[d].kind != JOB_DIST_RANDOM)
+            return parser_fail(ps, option_line(job, "random_generator"),
+                               "option 'random_generator': lfsr draws every block once, evenly: it goes with "
+                               "random_distribution=random only");
     }
     if (job->time_based && job->runtime_ms == 0) {
         /* fio's fixup_options logs "time_based requires a runtime" and drops time_based. */

@@ -7,6 +7,7 @@
 #ifndef BENCH_TARGETS_H
 #define BENCH_TARGETS_H
 
+#include "lib/lfsr.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,7 @@ struct target {
     uint8_t *written;        /* verify: a bit per unit */
     uint64_t writes;         /* new writes submitted to it (fsync=N counts them) */
     bool sync_due;           /* fsync=N: a SYNCHRONIZE CACHE once its writes in flight are done */
+    struct lfsr lfsr;        /* random_generator=lfsr: over the units of lfsr.n (0: not set up) */
 };
 
 struct target_set {

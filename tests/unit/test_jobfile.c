@@ -959,9 +959,11 @@ static void test_rate_options(void **state)
           "t.fio:2: option 'startdelay': not supported: fio's coordination of jobs that run side by side (start "
           "delays, flows, wait_for, exit_what, offset_increment) is not implemented" },
         { "[a]\nss=iops:1%\n", "t.fio:2: option 'ss': not supported: steady-state detection is not implemented" },
-        { "[a]\nrandom_generator=lfsr\n",
-          "t.fio:2: option 'random_generator': not supported: lunbench's offsets come from xorshift64; fio's "
-          "tausworthe and lfsr sequences (and lfsr's every-block-once promise) are not implemented" },
+        { "[a]\nrandom_generator=xorshift\n",
+          "t.fio:2: option 'random_generator': 'xorshift' is not one of tausworthe, lfsr, tausworthe64" },
+        { "[a]\nrw=randread\nrandom_generator=lfsr\nrandom_distribution=zipf:1.2\n",
+          "t.fio:3: option 'random_generator': lfsr draws every block once, evenly: it goes with "
+          "random_distribution=random only" },
         { "[a]\nignore_error=EIO\n",
           "t.fio:2: option 'ignore_error': not supported: lunbench counts every failed I/O by its SCSI outcome and "
           "goes on (fio's continue_on_error=all); fio's errno lists do not map onto SCSI sense" },
