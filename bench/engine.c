@@ -13,6 +13,7 @@
 #include "bench/hotplug.h"
 #include "bench/io_log.h"
 #include "bench/io_shape.h"
+#include "bench/latency_target.h"
 #include "bench/stamp.h"
 #include "bench/targets.h"
 #include "drivers/hba/outcome.h"
@@ -98,6 +99,7 @@ struct run {
     unsigned seconds;
     struct io_log log; /* fio's log files (write_lat_log=, ...) */
     uint64_t next_status; /* when env->status is due next (status_interval) */
+    struct latency_target lt; /* latency_target: the queue depth it allows */
 };
 
 static uint64_t xorshift(uint64_t *s) { return dist_xorshift(s); }
@@ -427,7 +429,7 @@ static void submit_work(struct run *run, uint64_t now)
             t->verify_unit++;
             continue;
         }
-        if (run->stop_submitting || !think_allows(run, now))
+        if (run->stop_submitting || !think_allows(run, now) || !latency_target_allows(&run->lt, run->in_flight))
             return;
         if (run->pending_dir < 0) {
             run->pending_dir = choose_dir(run);
@@ -633,6 +635,7 @@ static void complete(struct run *run, struct slot *s)
     lat_dist_add(&r->lat_dist, clat + slat);
     io_log_io(&run->log, s->cmd.complete_tsc, s->dir, clat + slat, clat, slat, s->len,
               (t->first_lba + s->unit * t->blocks_per_unit) * t->info->block_size, &d->clat);
+    latency_target_io(&run->lt, clat + slat, s->cmd.complete_tsc, r->dir[DIR_READ].ios + r->dir[DIR_WRITE].ios);
     d->ios++;
     d->bytes += s->len;
     run->tick_ios[s->dir]++;
@@ -797,6 +800,51 @@ static void status_due(struct run *run, uint64_t now)
     run->next_status += period;
 }
 
+/* The accounted period starts again at now: latency_target found its depth, and fio's results
+ * are those of a last window at it (fio's reset_all_stats). */
+static void restart_accounting(struct run *run, uint64_t now)
+{
+    struct job_result *r = run->r;
+    for (int d = 0; d < DIR_COUNT; d++) {
+        struct dir_result *dr = &r->dir[d];
+        dr->ios = dr->bytes = dr->errors = 0;
+        hist_init(&dr->clat);
+        hist_init(&dr->slat);
+        hist_init(&dr->lat);
+        sample_stats_init(&dr->iops_samples);
+        sample_stats_init(&dr->bw_samples);
+    }
+    lat_dist_init(&r->lat_dist);
+    memset(r->iodepth_level, 0, sizeof r->iodepth_level);
+    memset(run->tick_ios, 0, sizeof run->tick_ios);
+    memset(run->tick_bytes, 0, sizeof run->tick_bytes);
+    run->measure_start = now;
+    run->next_tick = 0;
+    run->seconds = 0;
+}
+
+/* latency_target: a window that passed is judged; the depth found restarts the results, and its
+ * last window ends the job; an I/O over the target at depth 1 stops it (fio's ETIMEDOUT). */
+static void latency_due(struct run *run, uint64_t now)
+{
+    struct latency_target *lt = &run->lt;
+    if (!lt->on || now < run->measure_start)
+        return;
+    latency_target_check(lt, now, run->r->dir[DIR_READ].ios + run->r->dir[DIR_WRITE].ios);
+    if (lt->reset) {
+        lt->reset = false;
+        restart_accounting(run, now);
+    }
+    if (lt->done)
+        run->stop_submitting = true;
+    if (lt->fatal && !run->r->stopped) {
+        run->r->stopped = true;
+        snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "a latency over latency_target=%" PRIu64
+                 " us at queue depth 1 (fio: \"latency exceeds specified max\")", run->job->latency_target_us);
+        run->stop_submitting = true;
+    }
+}
+
 /* A durable job finished writing a pass and flushed every LUN: say whether that pass is durable. */
 static void end_pass(struct run *run)
 {
@@ -868,6 +916,7 @@ struct bench_instance *bench_instance_start(const struct job_spec *job, struct b
     if (job->runtime_ms)
         run->run_end = run->measure_start + job->runtime_ms * (hz / 1000);
     io_log_start(&run->log, job, env->log_channel, hz, run->measure_start);
+    latency_target_init(&run->lt, job, hz, run->measure_start, 0);
     return (struct bench_instance *)run;
 }
 
@@ -896,6 +945,7 @@ void bench_instance_tick(struct bench_instance *in, uint64_t now)
     tick(run, now);
     io_log_poll(&run->log, now);
     status_due(run, now);
+    latency_due(run, now);
 }
 
 unsigned bench_instance_in_flight(const struct bench_instance *in) { return ((const struct run *)in)->in_flight; }
@@ -987,6 +1037,7 @@ int bench_instance_finish(struct bench_instance *in)
     const struct hotplug *hp = run->common->hp;
     if (run->log.active)
         io_log_finish(&run->log, run->env->now()); /* a job stopped early: what it logged */
+    r->latency_depth = run->lt.on ? run->lt.qd : 0;
     uint64_t end = run->env->now();
     r->elapsed_ns = cycles_to_ns(run, end - run->start);
     r->end_ns = cycles_to_ns(run, end);

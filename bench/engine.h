@@ -54,6 +54,7 @@ struct job_result {
     uint64_t removed_ios, ua_retries;
     unsigned luns_removed, luns_added, capacity_changes, events;
     unsigned luns_retired;           /* stalled again after a LOGICAL UNIT RESET: taken out */
+    unsigned latency_depth;          /* latency_target: the queue depth it found (fio's latency_depth) */
     bool stopped;                    /* ended early: every selected LUN failed, or an HBA broke */
     char stop_reason[400];
     /* When it ran, in the guest's time: ns of the TSC (since the CPU's reset), and fio's job_start

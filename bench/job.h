@@ -144,6 +144,11 @@ struct job_spec {
     uint64_t rate_bytes_min[JOB_DDIRS];
     enum job_rate_process rate_process;
     enum job_random_generator random_generator;
+    /* latency_target (bench/latency_target.h): 0 off; the window; the percent of each window's
+     * I/Os that must meet it (default 100); latency_run: keep adjusting for the whole runtime. */
+    uint64_t latency_target_us, latency_window_us;
+    double latency_percentile;
+    bool latency_run;
     /* SYNCHRONIZE CACHE, counted in fio's "sync" object: after every fsync_blocks (fsync=) or
      * fdatasync_blocks (fdatasync=) writes to a LUN, once its writes are done; end_syncs passes
      * over every LUN the job wrote at its end (end_fsync=1, fsync_on_close=1: one each). */

@@ -42,7 +42,6 @@ struct job_option_def {
 
 #define CONCURRENT "fio's coordination of jobs that run side by side (start delays, flows, wait_for, exit_what, " \
                    "offset_increment) is not implemented"
-#define NO_LATENCY_TARGET "fio's search for the queue depth that meets a latency target is not implemented"
 #define NO_STEADYSTATE "steady-state detection is not implemented"
 
 /* ---- values ---- */
@@ -1174,6 +1173,31 @@ static int apply_random_generator(struct job_spec *job, const char *value, char 
     return -1;
 }
 
+/* HOWTO latency_target, latency_window: times, a plain number microseconds. */
+static int apply_latency_target(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return time_us_value(value, &job->latency_target_us, why, why_len);
+}
+
+static int apply_latency_window(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return time_us_value(value, &job->latency_window_us, why, why_len);
+}
+
+/* HOWTO latency_percentile: "The percentage of I/Os that must fall within the criteria". */
+static int apply_latency_percentile(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    double v;
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (dist_float(value, strlen(value), &v) != 0 || v <= 0.0 || v > 100.0) {
+        snprintf(why, why_len, "must be a percentage above 0, at most 100, not '%s'", value);
+        return -1;
+    }
+    job->latency_percentile = v;
+    return 0;
+}
+
 static int apply_io_submit_mode(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     (void)job;
@@ -1522,6 +1546,10 @@ static const struct job_option_def job_options[] = {
     { "numjobs", NULL, apply_numjobs },
     { "timeout", "runtime", apply_runtime }, /* fio's old name for runtime */
     { "random_generator", NULL, apply_random_generator },
+    { "latency_target", NULL, apply_latency_target },
+    { "latency_window", NULL, apply_latency_window },
+    { "latency_percentile", NULL, apply_latency_percentile },
+    { "latency_run", BOOL_FIELD(latency_run) },
     /* fio's log files (bench/io_log.c). */
     { "write_lat_log", NULL, apply_write_lat_log },
     { "write_bw_log", NULL, apply_write_bw_log },
@@ -1547,10 +1575,6 @@ static const struct job_option_def job_options[] = {
     { "cpus_allowed_policy", REFUSED("CPU placement of jobs comes with lunbench's SMP support (issue 9)") },
     { "numa_cpu_nodes", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
-    { "latency_target", REFUSED(NO_LATENCY_TARGET) },
-    { "latency_window", REFUSED(NO_LATENCY_TARGET) },
-    { "latency_percentile", REFUSED(NO_LATENCY_TARGET) },
-    { "latency_run", REFUSED(NO_LATENCY_TARGET) },
     { "steadystate", REFUSED(NO_STEADYSTATE) },
     { "ss", REFUSED(NO_STEADYSTATE) },
     { "ss_dur", REFUSED(NO_STEADYSTATE) },
@@ -1619,6 +1643,7 @@ void job_spec_defaults(struct job_spec *job)
     job->luns.kind = LUNSEL_ALL;
     job->lun_order = LUN_ORDER_ROUNDROBIN;
     job->logs.per_job = true;
+    job->latency_percentile = 100.0;
 }
 
 /* Keep key=value in the job's "job options": a later value replaces an earlier one in place. */

@@ -276,6 +276,12 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
     json_lat(w, "lat_ns", &r->sync.lat, job, true);
     json_object_end(w);
     json_uint(w, "job_runtime", r->runtime_ns / 1000000);
+    if (job->latency_target_us != 0) { /* fio's stat.c: only where latency_target was set */
+        json_uint(w, "latency_depth", r->latency_depth);
+        json_uint(w, "latency_target", job->latency_target_us * 1000);
+        json_double(w, "latency_percentile", job->latency_percentile);
+        json_uint(w, "latency_window", job->latency_window_us);
+    }
     json_double(w, "usr_cpu", 100.0); /* one CPU, polling all the time */
     json_double(w, "sys_cpu", 0.0);
     json_uint(w, "ctx", 0);

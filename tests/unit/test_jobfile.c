@@ -967,9 +967,10 @@ static void test_rate_options(void **state)
         { "[a]\nignore_error=EIO\n",
           "t.fio:2: option 'ignore_error': not supported: lunbench counts every failed I/O by its SCSI outcome and "
           "goes on (fio's continue_on_error=all); fio's errno lists do not map onto SCSI sense" },
-        { "[a]\nlatency_target=500000\n",
-          "t.fio:2: option 'latency_target': not supported: fio's search for the queue depth that meets a latency "
-          "target is not implemented" },
+        { "[a]\nlatency_percentile=100.5\n",
+          "t.fio:2: option 'latency_percentile': must be a percentage above 0, at most 100, not '100.5'" },
+        { "[a]\nlatency_target=5x\n", "t.fio:2: option 'latency_target': bad time '5x' (a whole number of "
+          "microseconds, or with us, ms, s, m, h or d)" },
         { "[a]\nzonemode=zbd\n",
           "t.fio:2: option 'zonemode': zbd is not supported: lunbench drives no zoned block devices (ZBC)" },
         { "[a]\nzonemode=striped\n", "t.fio:2: option 'zonemode': bad value 'striped' (none, strided)" },

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bench/engine.h"
+#include "bench/worker.h"
 #include "lib/lfsr.h"
 #include "lib/tausworthe.h"
 #include "tests/unit/bench_fixture.h"
