@@ -12,6 +12,7 @@
 #include "bench/job_plan.h"
 #include "bench/result_merge.h"
 #include "bench/worker.h"
+#include "drivers/scsi/scsi.h"
 #include "tests/unit/bench_fixture.h"
 #include "tests/unit/fake_hba.h"
 #include "tests/unit/test_support.h"
@@ -288,6 +289,52 @@ static void test_each_instance_keeps_its_iodepth(void **state)
     assert_true(a->runtime_ns > b->runtime_ns);
 }
 
+/* A LUN unplugged while two jobs drive it (its REMOVED event, or no event at all) stops in both:
+ * neither sends it anything more and both count it removed. */
+struct unplug_script {
+    unsigned reads, at;
+    bool event, done;
+};
+
+static void unplug_on_read(struct fake_hba *f, const struct hba_cmd *c, void *ctx)
+{
+    struct unplug_script *u = ctx;
+    if (u->done || c->lun != 1 || c->cdb[0] != SCSI_OP_READ10 || ++u->reads < u->at)
+        return;
+    u->done = true;
+    fake_hba_unplug(f, 0, 1, u->event);
+}
+
+static void unplug_under_two_jobs(struct fixture *x, bool event)
+{
+    plan(x, "[global]\nrw=randread\nbs=4k\niodepth=8\ntime_based\nruntime=200ms\n[a]\n[b]\n");
+    struct unplug_script u = { .at = 100, .event = event };
+    x->b.f.on_submit = unplug_on_read;
+    x->b.f.ctx = &u;
+    run_plan(x);
+    assert_true(u.done);
+    uint64_t reads_at_unplug = x->b.f.luns[1]->reads;
+    for (int i = 0; i < 2; i++) {
+        const struct job_result *r = &x->results[i];
+        /* With the event nothing is an error. Without one, the commands in flight on the LUN when
+         * it vanished come back ABORTED and count as errors (as with one job: nothing told the
+         * engine the LUN was going); every later one finds it gone. */
+        assert_true(r->errors[ERR_RESPONSE] <= (event ? 0u : 8u));
+        for (int k = 0; k < ERR_KINDS; k++)
+            if (k != ERR_RESPONSE)
+                assert_int_equal(r->errors[k], 0);
+        assert_false(r->stopped);
+        assert_int_equal(r->luns_removed, 1);
+        assert_true(r->dir[DIR_READ].ios > 1000); /* the other three LUNs went on */
+    }
+    /* Nothing reached the LUN after it was gone (the fake counts only what a present LUN ran). */
+    assert_int_equal(x->b.f.luns[1]->reads, reads_at_unplug);
+    assert_true(x->b.inv.luns[1].flags & LUN_REMOVED);
+}
+
+static void test_unplug_stops_in_every_job(void **state) { unplug_under_two_jobs(*state, true); }
+static void test_unplug_without_event_stops_in_every_job(void **state) { unplug_under_two_jobs(*state, false); }
+
 /* exitall on a job beside another: fio terminates the other one when it ends. */
 static void test_exitall_terminates_the_others(void **state)
 {
@@ -321,6 +368,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_reporting_merges_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_reporting_keeps_groups_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_instance_keeps_its_iodepth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unplug_stops_in_every_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unplug_without_event_stops_in_every_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exitall_terminates_the_others, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_refuses_too_many, setup, teardown),
     };
