@@ -120,6 +120,19 @@ class TopologyTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "bad HBA option"):
             Hba.from_spec("lunz=4")
 
+    def test_shared_iothreads(self):
+        topo = Topology([Hba.from_spec("luns=1"), Hba.from_spec("luns=1"), Hba.from_spec("device=blk,disks=1")],
+                        iothreads=2)
+        args = topo.qemu_args()
+        self.assertEqual([args[k + 1] for k, a in enumerate(args) if a == "-object"], ["iothread,id=iot0", "iothread,id=iot1"])
+        devices = [args[k + 1] for k, a in enumerate(args) if a == "-device" and "virtio-" in args[k + 1]]
+        self.assertEqual([d.split("iothread=")[1].split(",")[0] for d in devices], ["iot0", "iot1", "iot0"])
+        one_each = Topology([Hba.from_spec("luns=1,iothread=yes"), Hba.from_spec("luns=1")]).qemu_args()
+        self.assertIn("iothread,id=io0", one_each)
+        self.assertEqual(sum("iothread=" in a for a in one_each), 1)
+        with self.assertRaises(ValueError):
+            Topology([Hba.from_spec("luns=1")], iothreads=-1)
+
     def test_arguments_and_inventory(self):
         topo = Topology([Hba(luns="2", type="mixed", block_size="4096", size="64M")], disk_dir="/tmp/d")
         args = topo.qemu_args()

@@ -262,10 +262,16 @@ class Hba:
 class Topology:
     """The HBAs of one QEMU run, in PCI order; disk_dir holds the raw images of file-backed LUNs."""
 
-    def __init__(self, hbas, disk_dir=None):
+    def __init__(self, hbas, disk_dir=None, iothreads=0):
+        """iothreads > 0: that many iothreads shared by every device, device i on iothread
+        i % iothreads (QEMU 7.2 runs a device on one iothread), in place of iothread=yes's one
+        per HBA."""
         if not hbas:
             raise ValueError("a topology needs at least one HBA")
+        if iothreads < 0:
+            raise ValueError("iothreads must be 0 or more, not %d" % iothreads)
         self.hbas = hbas
+        self.iothreads = iothreads
         self.disk_dir = disk_dir
         self.socket_dir = None  # made on first use: vhost-user sockets of backend=vscsi-target HBAs
 
@@ -322,6 +328,8 @@ class Topology:
         if self.vscsi_target_hbas() and memory is None:
             raise ValueError("a backend=vscsi-target HBA needs the guest memory size for its shared memfd")
         args = self.memory_args(memory)
+        for k in range(self.iothreads):
+            args += ["-object", "iothread,id=iot%d" % k]
         for i, h, disk in self.devices():
             if h.device == "blk":
                 args += self.blk_args(i, h, disk)
@@ -337,10 +345,8 @@ class Topology:
                 props += ",num_queues=%d" % h.num_queues
             if h.queue_size:
                 props += ",virtqueue_size=%d" % h.queue_size
-            if h.iothread:
-                args += ["-object", "iothread,id=io%d" % i]
-                props += ",iothread=io%d" % i
-            args += ["-device", props]
+            extra, props = self.iothread_args(i, h, props)
+            args += extra + ["-device", props]
             if h.vscsi_target:
                 continue  # the target process has the LUNs
             k = 0
@@ -391,10 +397,17 @@ class Topology:
             props += ",logical_block_size=%d,physical_block_size=%d" % (h.block_size, h.block_size)
         if disk in h.media_error_luns:
             props += ",rerror=report,werror=report"
+        extra, props = self.iothread_args(i, h, props)
+        return args + extra + ["-device", props]
+
+    def iothread_args(self, i, h, props):
+        """(the -object arguments, props with iothread=) of device i: a shared iothread of
+        iothreads=, else its own with iothread=yes, else none."""
+        if self.iothreads:
+            return [], props + ",iothread=iot%d" % (i % self.iothreads)
         if h.iothread:
-            args += ["-object", "iothread,id=io%d" % i]
-            props += ",iothread=io%d" % i
-        return args + ["-device", props]
+            return ["-object", "iothread,id=io%d" % i], props + ",iothread=io%d" % i
+        return [], props
 
     def lun_nodes(self, h, i, t, lun, node, kind):
         """The -object/-blockdev arguments of one LUN, bottom up; the top node is named `node`.
