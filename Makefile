@@ -4,6 +4,7 @@
 #   make test    build, then run the host unit tests and the QEMU tests
 #   make soak    the long runs: SOAK_ROUNDS rounds of random faults against write-and-verify jobs,
 #                then SOAK_POWER_CUT_TRIALS trials of every power-cut test (not part of make test)
+#   make scale   mode=list of 1,048,576 LUNs on one HBA, the inventory checked exactly (not in make test)
 #   make bench   boot time, discovery time and the I/O matrix (tools/boot-time, tools/discovery-bench,
 #                tools/bench-matrix: summary.md and plots under build/bench/), then the guest
 #                instructions per I/O under -icount against tools/icount-baseline.json (tools/icount-gate:
@@ -215,6 +216,12 @@ power-cut: deps
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) tests/qemu/run_tests.py -g power-cut --power-cut-trials $(POWER_CUT_TRIALS)
 
+# The 1,048,576-LUN inventory (256 targets x 4096 LUNs on one vscsi-target HBA; minutes under TCG)
+.PHONY: scale
+scale: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tests/qemu/run_tests.py -g scale
+
 # The long runs (tests/qemu/soak.py, tests/qemu/power_cut.py): make soak SOAK_ROUNDS=200 SEED=7
 SOAK_ROUNDS ?= 50
 SOAK_POWER_CUT_TRIALS ?= 100
@@ -234,7 +241,7 @@ FUZZ := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 20000
 FUZZ_TARGETS := virtqueue report_luns inquiry sense read_capacity scsi_event options jobfile archive acpi \
-    virtio_pci_caps fat virtio_blk
+    virtio_pci_caps fat virtio_blk fault_rules
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -I. -fsanitize=address,undefined -fno-sanitize-recover=all \
     -fno-omit-frame-pointer
 # -timeout: a parser that loops on a device's lie is a finding too. -max_len: an ECAM config space
@@ -253,6 +260,13 @@ $(FUZZ)/obj/%.o: %.c
 $(FUZZ)/libpure.a: $(FUZZ_PURE_OBJS)
 	@rm -f $@
 	@ar rcs $@ $^
+
+# The vscsi-target's rule parser is host code outside the kernel's pure folders: linked in directly.
+$(FUZZ)/fuzz_fault_rules: tests/fuzz/fuzz_fault_rules.c tests/fuzz/fuzz_input.h tools/vscsi-target/fault_rules.c \
+    tools/vscsi-target/fault_rules.h $(FUZZ)/libpure.a
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $< tools/vscsi-target/fault_rules.c \
+	    $(FUZZ)/libpure.a -lm
 
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(FUZZ)/libpure.a
 	@echo "  FUZZ    $@"

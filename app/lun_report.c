@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "drivers/hba/inventory_runs.h"
 #include "rt/results.h"
 #include "machine.h"
 
@@ -206,8 +207,11 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
         json_object_end(w);
     }
     json_array_end(w);
-    json_array_begin(w, "luns");
-    for (size_t i = 0; i < r->inv.count; i++) {
+    /* inventory=runs: a row per run of alike LUNs (drivers/hba/inventory_runs.h), with its count */
+    bool runs = m->options.inventory == INVENTORY_RUNS;
+    json_array_begin(w, runs ? "lun_runs" : "luns");
+    for (size_t i = 0, n; i < r->inv.count; i += n) {
+        n = runs ? inventory_run_length(&r->inv, i) : 1;
         const struct lun_info *l = &r->inv.luns[i];
         json_object_begin(w, NULL);
         json_uint(w, "hba", l->hba);
@@ -215,6 +219,8 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             json_string(w, "kind", r->seams[l->hba]->kind);
         json_uint(w, "target", l->target);
         json_uint(w, "lun", l->lun);
+        if (runs)
+            json_uint(w, "count", n);
         json_uint(w, "type", l->device_type);
         json_string(w, "vendor", l->vendor);
         json_string(w, "product", l->product);

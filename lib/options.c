@@ -17,6 +17,7 @@ struct option_spec {
 
 static const char *const mode_names[] = { "bench", "list", "info", "check", NULL };
 static const char *const yes_no_names[] = { "no", "yes", NULL };
+static const char *const inventory_names[] = { "luns", "runs", NULL };
 static const char *const virtio_names[] = { "auto", "legacy", NULL };
 static const char *const pci_names[] = { "auto", "ecam", "legacy", NULL };
 static const char *const clock_names[] = { "auto", "cpuid", "hypervisor", "pit", "hpet", NULL };
@@ -43,6 +44,9 @@ static const struct option_spec specs[] = {
     { "status_interval", OPT_UINT, offsetof(struct options, status_interval), NULL, 0, 86400,
       "mode=bench: fio's --status-interval: every N seconds of a job, a whole JSON document of the jobs so far, "
       "values cumulative from each job's start (lunbench-run writes them to status-interval.json); 0: none" },
+    { "inventory", OPT_CHOICE, offsetof(struct options, inventory), inventory_names, 0, 0,
+      "the JSON inventory: luns (a row per LUN) or runs (\"lun_runs\": a row per run of consecutive LUNs alike "
+      "in all else, with a count; for huge topologies)" },
     { "list_luns", OPT_CHOICE, offsetof(struct options, list_luns), yes_no_names, 0, 0,
       "mode=list: also print a line per LUN on the console" },
     { "virtio", OPT_CHOICE, offsetof(struct options, virtio), virtio_names, 0, 0,

@@ -14,6 +14,7 @@ enum dump_choice { DUMP_NONE, DUMP_ACPI };
 enum fault_choice { FAULT_NONE, FAULT_UD, FAULT_PF, FAULT_GP, FAULT_DE, FAULT_STACK };
 enum virtio_choice { VIRTIO_AUTO, VIRTIO_LEGACY };
 enum yes_no { OPT_NO, OPT_YES };
+enum inventory_form { INVENTORY_LUNS, INVENTORY_RUNS };
 
 #define OPTIONS_MAX_JOB_OVERRIDES 16
 #define OPTIONS_JOB_OVERRIDE_MAX 128
@@ -29,6 +30,7 @@ struct options {
     uint64_t fault_cpu; /* the CPU that raises it (OPT_UINT) */
     uint64_t max_lines; /* PCI table rows to print before eliding; 0 = all */
     int list_luns;      /* enum yes_no: a console line per LUN in mode=list */
+    int inventory;      /* enum inventory_form: the JSON inventory a row per LUN, or per run of alike LUNs */
     int virtio;         /* enum virtio_choice */
     uint64_t cmd_timeout_ms;
     uint64_t queue_size; /* request queue size; 0 = the device's */

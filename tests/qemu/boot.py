@@ -87,11 +87,15 @@ def check_inventory(console, topology):
     kinds = ["virtio-blk" if h.device == "blk" else "virtio-scsi" for _, h, _ in topology.devices()]
     if [h.get("kind") for h in hbas] != kinds:
         return "HBA kinds %s reported, %s attached" % ([h.get("kind") for h in hbas], kinds)
-    for l in doc["luns"]:
+    try:
+        rows = results.inventory_luns(doc)
+    except results.ResultsError as e:
+        return str(e)
+    for l in rows:
         if l.get("kind") != kinds[l["hba"]]:
             return "LUN %d:%d:%d has kind %r, its HBA is a %s" % (l["hba"], l["target"], l["lun"], l.get("kind"),
                                                                    kinds[l["hba"]])
-    got = sorted((l["hba"], l["target"], l["lun"], l["type"], l["blocks"], l["block_size"]) for l in doc["luns"])
+    got = sorted((l["hba"], l["target"], l["lun"], l["type"], l["blocks"], l["block_size"]) for l in rows)
     want = topology.expected_luns()
     if got != want:
         missing = sorted(set(want) - set(got))[:5]

@@ -73,3 +73,24 @@ def number(obj, path, where):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ResultsError("%s: \"%s\" is %r, not a number" % (where, ".".join(path), value))
     return value
+
+
+def inventory_luns(inventory, where="the inventory"):
+    """The LUN rows of an inventory object (the JSON's "lunbench"): its "luns" as they are, or,
+    from lunbench's inventory=runs, each "lun_runs" row expanded into "count" rows with
+    consecutive "lun" numbers. ResultsError for a run whose count is not a positive whole number
+    or that runs past LUN 16383."""
+    if "lun_runs" not in inventory:
+        return field(inventory, ["luns"], where, list)
+    rows = []
+    for i, run in enumerate(field(inventory, ["lun_runs"], where, list)):
+        count, first = run.get("count"), run.get("lun")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ResultsError("%s: lun_runs[%d] has count %r" % (where, i, count))
+        if isinstance(first, bool) or not isinstance(first, int) or first < 0 or first + count > 16384:
+            raise ResultsError("%s: lun_runs[%d] covers LUNs %r..%r, past 16383" % (where, i, first, count))
+        for k in range(count):
+            row = dict(run, lun=first + k)
+            del row["count"]
+            rows.append(row)
+    return rows
