@@ -106,6 +106,11 @@ void report_luns(const struct machine *m, const struct scan_result *r)
     double per_lun = inv->count ? (double)lun_commands / (double)inv->count : 0.0;
     printf("discovery: %" PRIu64 " commands (%.2f a LUN besides REPORT LUNS), %" PRIu64 " UNIT ATTENTION retries, %u LUN%s "
            "without medium, %u failed\n", commands, per_lun, ua, no_medium, no_medium == 1 ? "" : "s", failed);
+    /* What lunbench keeps of each LUN: its inventory row (the allocation grows by doubling). */
+    char held[32];
+    printf("discovery: the inventory takes %s for %zu LUN%s (%zu bytes a LUN)\n",
+           size_text((uint64_t)inv->capacity * sizeof *inv->luns, held), inv->count, inv->count == 1 ? "" : "s",
+           sizeof *inv->luns);
     if (m->options.list_luns != OPT_YES)
         return;
     printf("  H:T:L        type    vendor   product           rev   blocks x size\n");
