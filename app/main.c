@@ -31,6 +31,9 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr);
 
 static _Noreturn void finish(int status)
 {
+    /* The heap's high-water mark: what a topology needs of the guest's RAM (the launcher's default
+     * --memory grows with the LUN count from such figures). */
+    printf("memory: %.1f MiB of the %.1f MiB heap used\n", (double)heap_used() / (1 << 20), (double)heap_size() / (1 << 20));
     printf("lunbench: exit status %d (%s)\n", status, exit_status_name(status));
     exit(status);
 }

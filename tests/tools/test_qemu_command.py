@@ -9,7 +9,7 @@ from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from lunbench import qemu  # noqa: E402
+from lunbench import qemu, scripts  # noqa: E402
 from lunbench.parse import parse_count_or_list, parse_counts, parse_number_list, parse_size  # noqa: E402
 from lunbench.qmp import QmpError  # noqa: E402
 from lunbench.topology import Hba, Topology  # noqa: E402
@@ -119,6 +119,12 @@ class TopologyTest(unittest.TestCase):
             Hba.from_spec("luns=0;300;x")  # the error shows the list as it was written
         with self.assertRaisesRegex(ValueError, "bad HBA option"):
             Hba.from_spec("lunz=4")
+
+    def test_default_memory_grows_with_the_luns(self):
+        run = scripts.load("lunbench-run")
+        self.assertEqual(run.default_memory_mib(1), 256)
+        self.assertEqual(run.default_memory_mib(1024 * 1024), 256)  # 128 MiB of LUNs + 64 still fit
+        self.assertEqual(run.default_memory_mib(4 * 1024 * 1024), 64 + 512)  # 256 x 16384 LUNs
 
     def test_shared_iothreads(self):
         topo = Topology([Hba.from_spec("luns=1"), Hba.from_spec("luns=1"), Hba.from_spec("device=blk,disks=1")],
