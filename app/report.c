@@ -83,6 +83,10 @@ void report_cpu(const struct machine *m)
 void report_cpus(const struct machine *m)
 {
     const struct smp_report *r = &m->smp;
+    if (r->started == 0) { /* platform_start_cpus never ran */
+        printf("CPUs: only the boot CPU runs: starting the others needs the TSC frequency (for their delays)\n");
+        return;
+    }
     printf("CPUs: %u started of %u in the MADT", r->started, r->listed);
     if (r->skipped)
         printf(" (%u not started: cpus=, above %d, x2APIC-only IDs, or late)", r->skipped, CPU_MAX);
