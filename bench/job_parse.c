@@ -29,16 +29,18 @@ typedef int (*job_apply_fn)(struct job_spec *job, const char *value, char *why, 
 struct job_option_def {
     const char *name;
     const char *fio_name; /* the name fio prints in "job options" when name is an alias */
-    job_apply_fn apply;   /* NULL: a bool option (0 or 1) stored at bool_field, or refused */
-    size_t bool_field;
+    job_apply_fn apply;   /* NULL: a bool option (0 or 1) or a time stored at field, or refused */
+    size_t field;
     bool bare;            /* the bool option may stand alone for 1 (fio's "set" options) */
     const char *refused;  /* fio's option, refused for this reason */
+    bool time_us;         /* field is a uint64_t time in microseconds (time_us_value), not a bool */
 };
 
 #define BOOL_FIELD(name) NULL, NULL, offsetof(struct job_spec, name)
 #define BOOL_ALIAS(fio, name) fio, NULL, offsetof(struct job_spec, name)
 #define FLAG_FIELD(name) NULL, NULL, offsetof(struct job_spec, name), true
 #define REFUSED(why) NULL, NULL, 0, false, why
+#define TIME_FIELD(name) NULL, NULL, offsetof(struct job_spec, name), false, NULL, true
 
 #define CONCURRENT "fio's coordination of jobs that run side by side (start delays, flows, wait_for, exit_what, " \
                    "offset_increment) is not implemented"
@@ -831,18 +833,6 @@ static int time_us_value(const char *value, uint64_t *us, char *why, size_t why_
     return -1;
 }
 
-static int apply_thinktime(struct job_spec *job, const char *value, char *why, size_t why_len)
-{
-    return time_us_value(value, &job->thinktime_us, why, why_len);
-}
-
-/* HOWTO thinktime_spin: part of the think time spent busy instead of asleep. lunbench never
- * sleeps (it polls), so all of the think time is spent like this; the value is checked. */
-static int apply_thinktime_spin(struct job_spec *job, const char *value, char *why, size_t why_len)
-{
-    return time_us_value(value, &job->thinktime_spin_us, why, why_len);
-}
-
 static int apply_thinktime_blocks(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return uint_value(value, 1, UINT32_MAX, &job->thinktime_blocks, why, why_len);
@@ -1173,17 +1163,6 @@ static int apply_random_generator(struct job_spec *job, const char *value, char 
     return -1;
 }
 
-/* HOWTO latency_target, latency_window: times, a plain number microseconds. */
-static int apply_latency_target(struct job_spec *job, const char *value, char *why, size_t why_len)
-{
-    return time_us_value(value, &job->latency_target_us, why, why_len);
-}
-
-static int apply_latency_window(struct job_spec *job, const char *value, char *why, size_t why_len)
-{
-    return time_us_value(value, &job->latency_window_us, why, why_len);
-}
-
 /* HOWTO latency_percentile: "The percentage of I/Os that must fall within the criteria". */
 static int apply_latency_percentile(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
@@ -1512,8 +1491,10 @@ static const struct job_option_def job_options[] = {
     { "zonerange", NULL, apply_zonerange },
     { "zoneskip", NULL, apply_zoneskip },
     { "fsync", NULL, apply_fsync },
-    { "thinktime", NULL, apply_thinktime },
-    { "thinktime_spin", NULL, apply_thinktime_spin },
+    { "thinktime", TIME_FIELD(thinktime_us) },
+    /* HOWTO thinktime_spin: part of the think time spent busy instead of asleep. lunbench never
+     * sleeps (it polls), so all of the think time is spent like this; the value is checked. */
+    { "thinktime_spin", TIME_FIELD(thinktime_spin_us) },
     { "thinktime_blocks", NULL, apply_thinktime_blocks },
     { "thinktime_blocks_type", NULL, apply_thinktime_blocks_type },
     /* What the report shows (bench/report.c). */
@@ -1546,8 +1527,9 @@ static const struct job_option_def job_options[] = {
     { "numjobs", NULL, apply_numjobs },
     { "timeout", "runtime", apply_runtime }, /* fio's old name for runtime */
     { "random_generator", NULL, apply_random_generator },
-    { "latency_target", NULL, apply_latency_target },
-    { "latency_window", NULL, apply_latency_window },
+    /* HOWTO latency_target, latency_window: times, a plain number microseconds. */
+    { "latency_target", TIME_FIELD(latency_target_us) },
+    { "latency_window", TIME_FIELD(latency_window_us) },
     { "latency_percentile", NULL, apply_latency_percentile },
     { "latency_run", BOOL_FIELD(latency_run) },
     /* fio's log files (bench/io_log.c). */
@@ -1691,8 +1673,10 @@ static int job_option_set(struct job_spec *job, const char *key, const char *val
         snprintf(msg, msg_len, "option '%s': not supported: %s", key, def->refused);
         return -1;
     }
+    char *field = (char *)job + def->field;
     int rc = def->apply != NULL ? def->apply(job, value, why, sizeof why)
-                                : bool_value(value, def->bare, (bool *)((char *)job + def->bool_field), why, sizeof why);
+             : def->time_us    ? time_us_value(value, (uint64_t *)field, why, sizeof why)
+                               : bool_value(value, def->bare, (bool *)field, why, sizeof why);
     if (rc != 0 ||
         job_option_record(job, def->fio_name != NULL ? def->fio_name : def->name, value, line, why, sizeof why) != 0) {
         snprintf(msg, msg_len, "option '%s': %s", key, why);

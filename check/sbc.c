@@ -205,6 +205,30 @@ CHECK(readcap16_lbpme_has_page)
     return CHECK_PASS;
 }
 
+/* Page B0 (SBC-4 6.6.4) or B2 (6.6.6) read and decoded: true, or false with *r the verdict (the
+ * page's absence or refusal as check_vpd_page judges it, or a FAIL for a page too short). */
+static bool block_limits_page(const struct check_lun *l, struct answer *a, struct scsi_vpd_block_limits *bl,
+                              char *why, size_t why_len, enum check_result *r)
+{
+    if (check_vpd_page(l, SCSI_VPD_BLOCK_LIMITS, a, why, why_len, r) <= 0)
+        return false;
+    if (scsi_vpd_block_limits(l->buf, a->got, bl) == 0)
+        return true;
+    *r = check_fail(a, why, why_len, "page B0 with its 3Ch bytes");
+    return false;
+}
+
+static bool provisioning_page(const struct check_lun *l, struct answer *a, struct scsi_vpd_provisioning *p,
+                              char *why, size_t why_len, enum check_result *r)
+{
+    if (check_vpd_page(l, SCSI_VPD_LOGICAL_BLOCK_PROVISIONING, a, why, why_len, r) <= 0)
+        return false;
+    if (scsi_vpd_provisioning(l->buf, a->got, p) == 0)
+        return true;
+    *r = check_fail(a, why, why_len, "page B2 at least 8 bytes");
+    return false;
+}
+
 CHECK(lbp_lbprz_matches_readcap16)
 {
     struct answer a;
@@ -213,12 +237,9 @@ CHECK(lbp_lbprz_matches_readcap16)
     if (!ready_capacity(l, &a, &c, why, why_len, &res))
         return res;
     enum check_result r;
-    int have = check_vpd_page(l, SCSI_VPD_LOGICAL_BLOCK_PROVISIONING, &a, why, why_len, &r);
-    if (have <= 0)
-        return r;
     struct scsi_vpd_provisioning p;
-    if (scsi_vpd_provisioning(l->buf, a.got, &p) != 0)
-        return check_fail(&a, why, why_len, "page B2 at least 8 bytes");
+    if (!provisioning_page(l, &a, &p, why, why_len, &r))
+        return r;
     if (p.lbprz != c.full.lbprz)
         return check_failf(&a, why, why_len, "LBPRZ %u, as READ CAPACITY(16) says", c.full.lbprz);
     return CHECK_PASS;
@@ -428,12 +449,9 @@ CHECK(block_limits_optimal_within_max)
         return check_skip(why, why_len, "not a disk");
     struct answer a;
     enum check_result r;
-    int have = check_vpd_page(l, SCSI_VPD_BLOCK_LIMITS, &a, why, why_len, &r);
-    if (have <= 0)
-        return r;
     struct scsi_vpd_block_limits bl;
-    if (scsi_vpd_block_limits(l->buf, a.got, &bl) != 0)
-        return check_fail(&a, why, why_len, "page B0 with its 3Ch bytes");
+    if (!block_limits_page(l, &a, &bl, why, why_len, &r))
+        return r;
     if (bl.max_transfer_blocks != 0 && bl.optimal_transfer_blocks > bl.max_transfer_blocks)
         return check_failf(&a, why, why_len, "OPTIMAL TRANSFER LENGTH at most MAXIMUM TRANSFER LENGTH (%u > %u)",
                            (unsigned)bl.optimal_transfer_blocks, (unsigned)bl.max_transfer_blocks);
@@ -448,12 +466,9 @@ CHECK(block_limits_max_transfer_honoured)
         return NOT_A_READY_DISK();
     struct answer a;
     enum check_result r;
-    int have = check_vpd_page(l, SCSI_VPD_BLOCK_LIMITS, &a, why, why_len, &r);
-    if (have <= 0)
-        return r;
     struct scsi_vpd_block_limits bl;
-    if (scsi_vpd_block_limits(l->buf, a.got, &bl) != 0)
-        return check_fail(&a, why, why_len, "page B0 with its 3Ch bytes");
+    if (!block_limits_page(l, &a, &bl, why, why_len, &r))
+        return r;
     uint32_t fits = CHECK_BUF / l->info->block_size;
     uint32_t blocks = bl.max_transfer_blocks == 0 || bl.max_transfer_blocks > fits ? fits : bl.max_transfer_blocks;
     if (blocks > l->info->blocks)
@@ -598,12 +613,9 @@ CHECK(unmap_read_back)
         return check_skip(why, why_len, "blocks larger than the check's buffer");
     struct answer a;
     enum check_result r;
-    int have = check_vpd_page(l, SCSI_VPD_LOGICAL_BLOCK_PROVISIONING, &a, why, why_len, &r);
-    if (have <= 0)
-        return r;
     struct scsi_vpd_provisioning p;
-    if (scsi_vpd_provisioning(l->buf, a.got, &p) != 0)
-        return check_fail(&a, why, why_len, "page B2 at least 8 bytes");
+    if (!provisioning_page(l, &a, &p, why, why_len, &r))
+        return r;
     if (!p.lbpu)
         return check_skip(why, why_len, "page B2 does not offer UNMAP (LBPU clear)");
     if (!write_block(l, true, 3, 0, &a))

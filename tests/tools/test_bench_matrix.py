@@ -10,8 +10,6 @@ itself is not.
 Run from the repository root: python3 -m unittest discover -s tests/tools -v
 """
 import contextlib
-import importlib.machinery
-import importlib.util
 import io
 import os
 import re
@@ -24,18 +22,10 @@ from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from lunbench import scripts  # noqa: E402
 
-
-def load_tool(name):
-    """Import a tool that has no .py suffix as a module."""
-    loader = importlib.machinery.SourceFileLoader(name.replace("-", "_"), os.path.join(ROOT, "tools", name))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-bench_matrix = load_tool("bench-matrix")
+bench_matrix = scripts.load("bench-matrix")
 
 # FAKE_QEMU_MODE: ok, drop-cycles (job 0 without driver_cycles_per_io), rename (a job renamed),
 # crash (status 4), silent (status 0, nothing on COM2).

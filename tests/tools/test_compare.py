@@ -3,8 +3,6 @@ private apt configuration, the Linux guest's module order. No network, no QEMU.
 
 Run from the repository root: python3 -m unittest discover -s tests/tools -v
 """
-import importlib.machinery
-import importlib.util
 import os
 import sys
 import tempfile
@@ -13,18 +11,11 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from lunbench import compare, debian, fio_job, linux_guest  # noqa: E402
+from lunbench import compare, debian, fio_job, linux_guest, scripts  # noqa: E402
 
 
-def load_tool(name):
-    loader = importlib.machinery.SourceFileLoader(name.replace("-", "_"), os.path.join(ROOT, "tools", name))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
 
-
-compare_tool = load_tool("compare")
+compare_tool = scripts.load("compare")
 LUNS = [(0, 0, 0), (0, 0, 1), (0, 1, 0), (1, 0, 0)]
 
 
@@ -245,7 +236,7 @@ if __name__ == "__main__":
 
 
 class TestIcountGate(unittest.TestCase):
-    gate = load_tool("icount-gate")
+    gate = scripts.load("icount-gate")
 
     def test_verdicts(self):
         v = self.gate.verdict
