@@ -185,6 +185,8 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
                 vscsi_json(w, r->vscsi[i]);
             const struct discovery_stats *d = &r->stats[i];
             const struct hba_stats *st = &h->stats;
+            struct hba_queue_stats queues;
+            hba_queue_totals(h, &queues);
             json_uint(w, "targets", d->targets);
             json_uint(w, "commands", d->commands);
             json_uint(w, "lun_commands", d->lun_commands);
@@ -196,10 +198,10 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             json_uint(w, "other_retries", d->other_retries);
             json_uint(w, "report_luns_regrows", d->report_luns_regrows);
             json_uint(w, "max_in_flight", d->max_in_flight);
-            json_uint(w, "submitted", st->submitted);
-            json_uint(w, "completed", st->completed);
-            json_uint(w, "notifies", st->notifies);
-            json_uint(w, "notifies_suppressed", st->notifies_suppressed);
+            json_uint(w, "submitted", queues.submitted);
+            json_uint(w, "completed", queues.completed);
+            json_uint(w, "notifies", queues.notifies);
+            json_uint(w, "notifies_suppressed", queues.notifies_suppressed);
             json_uint(w, "events", st->events);
             json_uint(w, "aborts", st->aborts);
             json_uint(w, "lun_resets", st->lun_resets);

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *hba_response_name(enum hba_response response)
 {
@@ -49,4 +50,16 @@ void hba_cmd_describe(const struct hba_cmd *cmd, char *buf, size_t len)
         snprintf(buf, len, "%s LBA %" PRIu64, name, scsi_get_be64(cmd->cdb + 2));
     else
         snprintf(buf, len, "%s", name);
+}
+
+void hba_queue_totals(const struct hba *h, struct hba_queue_stats *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    for (unsigned q = 0; q < HBA_MAX_QUEUES; q++) {
+        const struct hba_queue_stats *s = &h->queue_stats[q];
+        sum->submitted += s->submitted;
+        sum->completed += s->completed;
+        sum->notifies += s->notifies;
+        sum->notifies_suppressed += s->notifies_suppressed;
+    }
 }

@@ -131,11 +131,21 @@ struct hba_event {
     uint32_t raw_type, len;
 };
 
+/* What the HBA as a whole did: written by whoever owns its control and event queues, recovery and
+ * resets (one CPU: bench/crew.h). */
 struct hba_stats {
-    uint64_t submitted, completed, notifies, notifies_suppressed, events;
+    uint64_t events;
     uint64_t aborts, lun_resets, hba_resets; /* recovery steps taken */
     uint64_t recovery_cycles;                /* spent taking them: not the driver's cost per I/O */
 };
+
+/* What one request queue did, written only by the CPU that owns the queue. Padded to 128 bytes so
+ * that no two queues' counters share a 64-byte cache line, whatever the array's alignment. */
+struct hba_queue_stats {
+    uint64_t submitted, completed, notifies, notifies_suppressed;
+    uint64_t pad_[12];
+};
+_Static_assert(sizeof(struct hba_queue_stats) == 128, "two cache lines a queue");
 
 struct hba;
 
@@ -180,7 +190,13 @@ struct hba {
     uint64_t tsc_hz;       /* ticks of now() per second */
     const struct virtio_pci_seen *virtio; /* what a virtio-pci transport read at bring-up; NULL for others */
     struct hba_stats stats;
+    struct hba_queue_stats queue_stats[HBA_MAX_QUEUES];
     bool broken;           /* protocol violation or failed reset: no more commands */
+    /* While several CPUs share the HBA (bench/crew.h) only the owner resets it, with the others
+     * paused: a poller that finds the device needs a reset sets reset_wanted instead (atomically:
+     * the owner reads it from another CPU) and polls no more until the owner has reset it. */
+    bool defer_resets;
+    bool reset_wanted;
     bool tmf_unsupported;  /* no task management (virtio-blk): a late command's recovery is a reset */
     char error[200];
     /* The recovery layer's state (drivers/hba/recovery.c). */
@@ -208,6 +224,9 @@ static inline unsigned hba_poll_events(struct hba *h, struct hba_event *ev, unsi
 {
     return h->broken ? 0 : h->ops->poll_events(h, ev, max);
 }
+
+/* The request queues' counters, summed. */
+void hba_queue_totals(const struct hba *h, struct hba_queue_stats *sum);
 
 /* The command's name and, for READ/WRITE(10/16), " LBA n", for error lines. */
 void hba_cmd_describe(const struct hba_cmd *cmd, char *buf, size_t len);

@@ -16,13 +16,25 @@ static uint64_t to_ms(const struct hba *h, uint64_t cycles)
 
 int hba_reset(struct hba *h)
 {
-    if (h->ops->reset(h) != 0) {
+    int rc = h->ops->reset(h);
+    __atomic_store_n(&h->reset_wanted, false, __ATOMIC_RELAXED); /* the owner's, in a pause */
+    if (rc != 0) {
         printf("lunbench: HBA %u (%s): the device did not come back after a reset: %s\n", h->index, h->name, h->error);
         h->broken = true;
         return -1;
     }
     printf("lunbench: HBA %u (%s): device reset and brought up again\n", h->index, h->name);
     return 0;
+}
+
+void hba_reset_from_poll(struct hba *h)
+{
+    if (!h->defer_resets) {
+        hba_reset(h);
+        return;
+    }
+    /* Release: the error text written before it is seen by the owner that acquires the flag. */
+    __atomic_store_n(&h->reset_wanted, true, __ATOMIC_RELEASE);
 }
 
 /* The TMF of this kind in flight for a LUN, or NULL; kind -1: any kind. */

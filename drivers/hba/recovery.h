@@ -40,4 +40,14 @@ bool hba_lun_in_recovery(const struct hba *h, uint8_t target, uint16_t lun);
 /* Reset the HBA now and report it. 0, or -1 when it did not come back (h->broken). */
 int hba_reset(struct hba *h);
 
+/* What a queue's poller does when the device needs a reset (a used ring it cannot believe,
+ * DEVICE_NEEDS_RESET): reset it now, or, with defer_resets, ask the owner to (reset_wanted). */
+void hba_reset_from_poll(struct hba *h);
+
+/* Whether polling may go on: not broken, and no reset asked for. */
+static inline bool hba_pollable(const struct hba *h)
+{
+    return !h->broken && !__atomic_load_n(&h->reset_wanted, __ATOMIC_RELAXED);
+}
+
 #endif

@@ -176,7 +176,7 @@ static int answer_now(struct hba *h, struct vblk_queue *q, struct hba_cmd *cmd, 
     cmd->tag = UINT64_MAX; /* never on the wire */
     cmd->complete_tsc = cmd->submit_tsc;
     q->answered[q->n_answered++] = cmd;
-    h->stats.submitted++;
+    h->queue_stats[q - vblk_of(h)->req].submitted++;
     return 0;
 }
 
@@ -231,14 +231,14 @@ static int vblk_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     cmd->slot = slot_index;
     cmd->tag = (uint64_t)qi << 16 | slot_index;
     cmd->submit_tsc = rdtsc();
-    h->stats.submitted++;
+    h->queue_stats[qi].submitted++;
     return 0;
 }
 
 static void vblk_kick(struct hba *h, unsigned qi)
 {
     struct vblk_hba *hba = vblk_of(h);
-    vrq_kick(h, &hba->vdev, &hba->req[qi].rq.vq);
+    vrq_kick(h, &hba->vdev, &hba->req[qi].rq.vq, qi);
 }
 
 static unsigned vblk_in_flight(const struct hba *h, unsigned qi)
@@ -295,7 +295,7 @@ static unsigned vblk_poll(struct hba *h, unsigned qi, struct hba_cmd **done, uns
     unsigned n = 0;
     while (n < max && q->n_answered > 0) {
         done[n++] = q->answered[--q->n_answered];
-        h->stats.completed++;
+        h->queue_stats[qi].completed++;
     }
     return n + vrq_poll(h, &hba->vdev, &q->rq, qi, done + n, max - n, complete_from_device,
                         ms_to_cycles(hba, STATUS_CHECK_MS));

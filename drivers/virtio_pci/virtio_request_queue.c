@@ -107,13 +107,13 @@ void vrq_lose_all(struct vrq *q, uint64_t now)
     }
 }
 
-void vrq_kick(struct hba *h, const struct virtio_pci_device *v, struct virtq *vq)
+void vrq_kick(struct hba *h, const struct virtio_pci_device *v, struct virtq *vq, unsigned qi)
 {
     if (virtq_kick_prepare(vq)) {
         virtio_pci_notify(v, vq);
-        h->stats.notifies++;
+        h->queue_stats[qi].notifies++;
     } else {
-        h->stats.notifies_suppressed++;
+        h->queue_stats[qi].notifies_suppressed++;
     }
 }
 
@@ -125,12 +125,12 @@ unsigned vrq_poll(struct hba *h, const struct virtio_pci_device *v, struct vrq *
         done[n++] = q->lost[--q->n_lost];
     enum { BATCH = 64 };
     struct virtq_completion c[BATCH];
-    while (n < max && !h->broken) {
+    while (n < max && hba_pollable(h)) {
         unsigned want = max - n < BATCH ? max - n : BATCH;
         int got = virtq_reap(&q->vq, c, want, h->error, sizeof h->error);
         if (got < 0) {
             printf("lunbench: HBA %u (%s): %s; resetting the device\n", h->index, h->name, h->error);
-            hba_reset(h);
+            hba_reset_from_poll(h);
             break;
         }
         for (int i = 0; i < got; i++) {
@@ -141,16 +141,16 @@ unsigned vrq_poll(struct hba *h, const struct virtio_pci_device *v, struct vrq *
             vrq_untake_slot(q, slot);
             done[n++] = cmd;
         }
-        h->stats.completed += (uint64_t)got;
+        h->queue_stats[qi].completed += (uint64_t)got;
         if ((unsigned)got < want)
             break;
     }
     uint64_t now = rdtsc();
-    if (now >= q->next_status_check && !h->broken) {
+    if (now >= q->next_status_check && hba_pollable(h)) {
         q->next_status_check = now + status_check_cycles;
         if (virtio_pci_get_status(v) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
             printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", h->index, h->name);
-            hba_reset(h);
+            hba_reset_from_poll(h);
         }
     }
     while (n < max && q->n_lost > 0)

@@ -59,8 +59,9 @@ unsigned vrq_overdue(const struct vrq *q, uint64_t now, struct hba_cmd **out, un
  * back by the next poll. */
 void vrq_lose_all(struct vrq *q, uint64_t now);
 
-/* Notify the device of what was added to vq, when it needs it (event index), counted in h. */
-void vrq_kick(struct hba *h, const struct virtio_pci_device *v, struct virtq *vq);
+/* Notify the device of what was added to vq (request queue qi), when it needs it (event index),
+ * counted in h's queue_stats[qi]. */
+void vrq_kick(struct hba *h, const struct virtio_pci_device *v, struct virtq *vq, unsigned qi);
 
 /* Fill cmd from the device's answer in slot, used_len bytes written (already clipped to the
  * chain's writable bytes by the virtqueue). */

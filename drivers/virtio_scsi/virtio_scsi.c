@@ -236,13 +236,13 @@ static int vscsi_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     struct virtq_buf bufs[3];
     unsigned n = 0;
     uint32_t req_len = sizeof slot->req;
-    if (hba->test_short_header && h->stats.submitted + 1 >= hba->test_short_header && cmd->dir != HBA_DIR_OUT) {
+    if (hba->test_short_header && h->queue_stats[qi].submitted + 1 >= hba->test_short_header && cmd->dir != HBA_DIR_OUT) {
         /* Test only: a header the device cannot take whole (5.6.6.1 gives its size; with no data-out
          * behind it the readable part is short). QEMU's device then needs a reset (2.1.1). */
         req_len--;
         hba->test_short_header = 0;
         printf("lunbench: HBA %u (%s): test_short_header: command %" PRIu64 " goes out with a %" PRIu32
-               "-byte header\n", h->index, h->name, h->stats.submitted + 1, req_len);
+               "-byte header\n", h->index, h->name, h->queue_stats[qi].submitted + 1, req_len);
     }
     bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->req, req_len, false };
     if (cmd->dir == HBA_DIR_OUT && cmd->data_len)
@@ -257,14 +257,14 @@ static int vscsi_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     cmd->slot = slot_index;
     cmd->tag = slot->req.id;
     cmd->submit_tsc = rdtsc();
-    h->stats.submitted++;
+    h->queue_stats[qi].submitted++;
     return 0;
 }
 
 static void vscsi_kick(struct hba *h, unsigned qi)
 {
     struct vscsi_hba *hba = vscsi_of(h);
-    vrq_kick(h, &hba->vdev, &hba->req[qi].rq.vq);
+    vrq_kick(h, &hba->vdev, &hba->req[qi].rq.vq, qi);
 }
 
 static unsigned vscsi_in_flight(const struct hba *h, unsigned qi)

@@ -596,12 +596,13 @@ static int fake_submit(struct hba *h, unsigned q, struct hba_cmd *cmd)
             abort();
     }
     cmd->submit_tsc = fake_clock_now();
-    cmd->tag = h->stats.submitted;
+    cmd->tag = f->submitted_total;
     const struct fake_lun *l = fake_hba_find_lun(f, cmd->target, cmd->lun);
     bool held = l != NULL && l->present && l->stall && cmd->cdb[0] != SCSI_OP_INQUIRY && cmd->cdb[0] != SCSI_OP_REPORT_LUNS;
     f->inflight[f->n_inflight++] =
         (struct fake_inflight){ cmd, q, held ? UINT64_MAX : cmd->submit_tsc + f->latency, HBA_RESPONSE_OK };
-    h->stats.submitted++;
+    h->queue_stats[q].submitted++;
+    f->submitted_total++;
     if (f->on_submit != NULL)
         f->on_submit(f, cmd, f->ctx);
     return 0;
@@ -609,8 +610,7 @@ static int fake_submit(struct hba *h, unsigned q, struct hba_cmd *cmd)
 
 static void fake_kick(struct hba *h, unsigned q)
 {
-    (void)q;
-    h->stats.notifies++;
+    h->queue_stats[q].notifies++;
 }
 
 static unsigned fake_in_flight(const struct hba *h, unsigned q)
@@ -655,7 +655,7 @@ static unsigned fake_poll(struct hba *h, unsigned q, struct hba_cmd **done, unsi
         c->complete_tsc = now;
         done[n++] = c;
         take(f, i);
-        h->stats.completed++;
+        h->queue_stats[q].completed++;
     }
     return n;
 }

@@ -86,6 +86,7 @@ struct fake_hba {
     /* Commands in flight, and those handed back by a reset. */
     struct fake_inflight *inflight;
     unsigned n_inflight, inflight_cap;
+    uint64_t submitted_total;  /* every command so far: the next one's tag */
     struct hba_cmd **lost;
     unsigned n_lost;
     /* Events waiting for poll_events; past event_capacity the next one carries events_missed. */

@@ -499,7 +499,7 @@ static int xlate_submit(struct hba *h, unsigned q, struct hba_cmd *cmd)
     if (t.action == VBLK_ACTION_ANSWERED || t.action == VBLK_ACTION_REQUEST)
         cmd->residual = cmd->data_len - t.data_in_len;
     cmd->submit_tsc = cmd->complete_tsc = fake_clock_now();
-    h->stats.submitted++;
+    h->queue_stats[q].submitted++;
     x->done[x->n_done++] = cmd;
     return 0;
 }
