@@ -54,6 +54,17 @@ RING0_SRCS := arch/x86_64/ring0.c arch/x86_64/trap.c arch/x86_64/console.c arch/
 RING0_OBJS := $(RING0_SRCS:%.c=$(KOBJ)/%.o)
 $(RING0_OBJS): KERNEL_CFLAGS += -mgeneral-regs-only -fno-tree-loop-distribute-patterns
 
+# newlib is built without locks: every stateful newlib function the kernel calls goes through
+# rt/newlib_lock.c (the linker's --wrap), so any CPU may call it. newlib-check fails the build
+# when the kernel calls a newlib function in neither list (or a libgcc helper not in the second).
+NEWLIB_LOCKED := malloc calloc realloc memalign free strdup strtod strtoull vsnprintf snprintf printf fprintf \
+    sscanf fflush exit
+NEWLIB_PURE := memchr memcmp memcpy memmove memset strchr strcmp strcpy strcspn strlen strncmp strpbrk strrchr \
+    strspn strstr qsort cos log pow sqrt __errno errno _ctype_ _impure_ptr __divti3 __modti3 __udivti3 __umodti3 \
+    _bss_end _kernel_end _load_end _load_start
+comma := ,
+KERNEL_LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(NEWLIB_LOCKED))
+
 IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf $(BUILD)/lunbench.efi
 # The vhost-user virtio-scsi target QEMU attaches for --hba backend=vscsi-target (a host program;
 # the QEMU tests run the ASan/UBSan build).
@@ -88,8 +99,17 @@ $(KOBJ)/ring0-check: $(RING0_OBJS) $(KOBJ)/boot/entry.o $(KOBJ)/arch/x86_64/isr.
 	    echo "ring-0 code uses SSE registers:" >&2; objdump -d $(RING0_OBJS) | grep '%[xy]mm' >&2; exit 1; fi
 	@touch $@
 
+$(KOBJ)/newlib-check: $(KERNEL_OBJS)
+	@nm --defined-only $^ | awk 'NF == 3 { print $$3 }' | sort -u >$@.defined
+	@nm --undefined-only $(filter-out $(KOBJ)/rt/newlib_lock.o,$^) | awk 'NF == 2 { print $$2 }' | sort -u >$@.needed
+	@printf '%s\n' $(NEWLIB_LOCKED) $(NEWLIB_PURE) | sort -u >$@.known
+	@unknown=$$(comm -23 $@.needed $@.defined | comm -23 - $@.known); if [ -n "$$unknown" ]; then \
+	    echo "the kernel calls newlib functions that are neither locked nor known to be pure (Makefile" \
+	         "NEWLIB_LOCKED / NEWLIB_PURE; rt/newlib_lock.c): $$unknown" >&2; exit 1; fi
+	@touch $@
+
 # Multiboot1 image: QEMU loads an ELF64 Multiboot kernel through the a.out-kludge header.
-$(BUILD)/lunbench.elf: $(KERNEL_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld $(KOBJ)/ring0-check
+$(BUILD)/lunbench.elf: $(KERNEL_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld $(KOBJ)/ring0-check $(KOBJ)/newlib-check
 	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,mb_entry -o $@ $(KOBJ)/boot/multiboot_header.o $(KERNEL_OBJS) $(KERNEL_LIBS)
 
 # PVH image: the same code with the PVH ELF note instead (an image with both loads as Multiboot).

@@ -52,6 +52,8 @@ static struct mailbox mailboxes[CPU_MAX];
 static struct smp_cpu cpus[CPU_MAX];
 static unsigned cpu_count = 1;
 static uint64_t lapic;
+/* The application processors' stacks, one block (smp_self tells a CPU by its stack pointer). */
+static uintptr_t stacks_base, stacks_end, stacks_slot;
 
 static uint32_t lapic_read(unsigned reg) { return mmio_read32(lapic + reg); }
 static void lapic_write(unsigned reg, uint32_t v) { mmio_write32(lapic + reg, v); }
@@ -80,6 +82,14 @@ static uint64_t rdtsc_ordered(void)
 unsigned smp_cpu_count(void) { return cpu_count; }
 
 const struct smp_cpu *smp_cpu(unsigned cpu) { return cpu < cpu_count ? &cpus[cpu] : NULL; }
+
+unsigned smp_self(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (sp < stacks_base || sp >= stacks_end)
+        return 0; /* the boot CPU's stack (ring-3 code of an AP runs on its block's stack only) */
+    return 1 + (unsigned)((sp - stacks_base) / stacks_slot);
+}
 
 void smp_run(unsigned cpu, void (*fn)(void *arg), void *arg)
 {
@@ -195,6 +205,9 @@ int smp_start(const uint32_t *apic_ids, const bool *x2apic, unsigned count, unsi
         snprintf(err, err_len, "no memory for %u application processors' stacks (%zu KiB)", n - 1, slot * (n - 1) / 1024);
         return -1;
     }
+    stacks_slot = slot;
+    stacks_base = (uintptr_t)block;
+    stacks_end = stacks_base + slot * (n - 1);
     for (unsigned c = 1; c < n; c++) {
         uint8_t *guard = block + slot * (c - 1);
         if (paging_unmap_guard((uint64_t)(uintptr_t)guard) != 0) {

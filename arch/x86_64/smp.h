@@ -5,8 +5,9 @@
  *
  * Handing work to a CPU: smp_run posts a function to its mailbox and wakes it; the CPU runs it
  * to its end and says so (smp_done). Nothing else is shared: what the function touches is its
- * own business (bench/ hands each CPU its own queues and results). A started CPU never calls
- * newlib (not reentrant here) nor prints: only the boot CPU does.
+ * own business (bench/ hands each CPU its own queues and results). newlib is not reentrant here:
+ * every call into it holds one lock (rt/newlib_lock.c), so any CPU may print or allocate, but
+ * nothing on a hot path should.
  */
 #ifndef ARCH_X86_64_SMP_H
 #define ARCH_X86_64_SMP_H
@@ -44,6 +45,9 @@ int smp_start(const uint32_t *apic_ids, const bool *x2apic, unsigned count, unsi
 /* CPUs running, the boot CPU (0) included; 1 before smp_start. */
 unsigned smp_cpu_count(void);
 const struct smp_cpu *smp_cpu(unsigned cpu);
+
+/* The CPU this runs on (0: the boot CPU), from which CPU's stack it is on: cheap, ring 3. */
+unsigned smp_self(void);
 
 /* Run fn(arg) on CPU cpu (not 0), which must be idle (smp_done). */
 void smp_run(unsigned cpu, void (*fn)(void *arg), void *arg);
