@@ -65,7 +65,10 @@ NEWLIB_PURE := memchr memcmp memcpy memmove memset strchr strcmp strcpy strcspn 
 comma := ,
 KERNEL_LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(NEWLIB_LOCKED))
 
-IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf $(BUILD)/lunbench.efi
+# The guard build (Multiboot): every buffer the device writes against an unmapped page
+# (arch/x86_64/guard_pages.h); the same objects but app/build_flavor.c, so it costs one link.
+GUARD_IMAGE := $(BUILD)/lunbench-guard.elf
+IMAGES := $(BUILD)/lunbench.elf $(BUILD)/lunbench-pvh.elf $(BUILD)/lunbench.efi $(GUARD_IMAGE)
 # The vhost-user virtio-scsi target QEMU attaches for --hba backend=vscsi-target (a host program;
 # the QEMU tests run the ASan/UBSan build).
 VSCSI_TARGETS := $(BUILD)/vscsi-target $(BUILD)/vscsi-target-asan
@@ -111,6 +114,15 @@ $(KOBJ)/newlib-check: $(KERNEL_OBJS)
 # Multiboot1 image: QEMU loads an ELF64 Multiboot kernel through the a.out-kludge header.
 $(BUILD)/lunbench.elf: $(KERNEL_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld $(KOBJ)/ring0-check $(KOBJ)/newlib-check
 	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,mb_entry -o $@ $(KOBJ)/boot/multiboot_header.o $(KERNEL_OBJS) $(KERNEL_LIBS)
+
+$(KOBJ)/guard/app/build_flavor.o: app/build_flavor.c app/build_flavor.h $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guard build)"
+	@$(CC) $(KERNEL_CFLAGS) -DLUNBENCH_GUARD_BUILD=1 -c $< -o $@
+
+GUARD_OBJS := $(filter-out $(KOBJ)/app/build_flavor.o,$(KERNEL_OBJS)) $(KOBJ)/guard/app/build_flavor.o
+$(GUARD_IMAGE): $(GUARD_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld $(KOBJ)/ring0-check $(KOBJ)/newlib-check
+	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,mb_entry -o $@ $(KOBJ)/boot/multiboot_header.o $(GUARD_OBJS) $(KERNEL_LIBS)
 
 # PVH image: the same code with the PVH ELF note instead (an image with both loads as Multiboot).
 $(BUILD)/lunbench-pvh.elf: $(KERNEL_OBJS) $(KOBJ)/boot/pvh_note.o linker.ld

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/build_flavor.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/guard_pages.h"
 #include "arch/x86_64/machine_exit.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/serial.h"
@@ -11,6 +13,7 @@
 #include "arch/x86_64/ring0.h"
 #include "bench/job.h"
 #include "arch/x86_64/console.h"
+#include "lib/dev_buf.h"
 #include "lib/exit_status.h"
 #include "rt/heap.h"
 #include "machine.h"
@@ -34,6 +37,12 @@ static _Noreturn void finish(int status)
     /* The heap's high-water mark: what a topology needs of the guest's RAM (the launcher's default
      * --memory grows with the LUN count from such figures). */
     printf("memory: %.1f MiB of the %.1f MiB heap used\n", (double)heap_used() / (1 << 20), (double)heap_size() / (1 << 20));
+    if (dev_buf_side() != DEV_BUF_GUARD_NONE) {
+        struct guard_pages_stats g = guard_pages_stats();
+        printf("guard pages: %llu device buffers placed against them (%llu reused), %llu data pages, %llu guard "
+               "pages unmapped\n", (unsigned long long)g.buffers, (unsigned long long)g.reused,
+               (unsigned long long)g.data_pages, (unsigned long long)g.guard_pages);
+    }
     printf("lunbench: exit status %d (%s)\n", status, exit_status_name(status));
     exit(status);
 }
@@ -119,7 +128,8 @@ static int hba_bring_up(struct machine *m, struct scan_result *r, unsigned h, co
     struct vscsi_options sopts = { .prefer_legacy = o->virtio == VIRTIO_LEGACY,
                                    .max_queue_size = (uint16_t)o->queue_size, .max_queues = (unsigned)o->queues,
                                    .event_buffers = (unsigned)o->event_buffers, .tsc_hz = m->tsc.hz,
-                                   .test_short_header = h == 0 ? o->test_short_header : 0 };
+                                   .test_short_header = h == 0 ? o->test_short_header : 0,
+                                   .test_guard_overread = h == 0 ? o->test_guard_overread : 0 };
     r->vscsi[h] = calloc(1, sizeof *r->vscsi[h]);
     if (r->vscsi[h] == NULL)
         return -1;
@@ -217,6 +227,16 @@ void kmain(uint32_t boot_kind, uint32_t magic, uint32_t info_addr)
     }
     if (m->boot.cmdline_truncated) {
         printf("lunbench: bad command line: longer than %d bytes\n", BOOT_CMDLINE_MAX - 1);
+        finish(LUNBENCH_EXIT_USAGE);
+    }
+    if (lunbench_guard_build) {
+        bool start = m->options.guard_pages == GUARD_START;
+        dev_buf_use(guard_pages_allocator(start ? DEV_BUF_GUARD_START : DEV_BUF_GUARD_END));
+        printf("lunbench: guard build: every buffer the device writes sits against an unmapped page at its %s\n",
+               start ? "start" : "end");
+    } else if (m->options.guard_pages != GUARD_DEFAULT) {
+        printf("lunbench: bad command line: guard_pages=%s: this image has no guard pages (build/lunbench-guard.elf "
+               "has)\n", options_value_name("guard_pages", m->options.guard_pages));
         finish(LUNBENCH_EXIT_USAGE);
     }
     if (m->options.fault != FAULT_NONE && m->options.fault_cpu == 0) {

@@ -2,7 +2,6 @@
 
 #include <inttypes.h>
 #include <limits.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "bench/targets.h"
 #include "drivers/hba/outcome.h"
 #include "drivers/hba/recovery.h"
+#include "lib/dev_buf.h"
 
 #define MAX_ERROR_LINES 20
 #define MAX_VERIFY_BITMAP (64u << 20) /* bytes of "written" bitmaps a verify job may use */
@@ -732,7 +732,7 @@ static int setup(struct run *run, char *err, size_t err_len)
         return -1;
     for (unsigned i = 0; i < run->n_slots; i++) {
         run->slots[i].run = run;
-        run->slots[i].buf = memalign(4096, job->bs_max);
+        run->slots[i].buf = dev_buf_alloc(job->bs_max, 4096); /* data-in: a device buffer (lib/dev_buf.h) */
         if (run->slots[i].buf == NULL) {
             snprintf(err, err_len, "job '%s': out of memory for %u buffers of %" PRIu32 " bytes", job->name,
                      job->iodepth, job->bs_max);
@@ -761,7 +761,7 @@ static int setup(struct run *run, char *err, size_t err_len)
 static void teardown(struct run *run)
 {
     for (unsigned i = 0; run->slots && i < run->n_slots; i++)
-        free(run->slots[i].buf);
+        dev_buf_free(run->slots[i].buf, run->job->bs_max);
     free(run->slots);
     free(run->free_slots);
     io_shape_free(&run->shape);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "lib/dev_buf.h"
 #include "lib/json.h"
 
 /* '*' matches any run, '?' one character; iterative, with one backtrack point. */
@@ -162,13 +163,13 @@ void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_cou
     memset(report, 0, sizeof *report);
     struct check_totals *totals = &report->totals;
     size_t n = check_count();
-    uint8_t *buf = malloc(CHECK_BUF);
+    uint8_t *buf = dev_buf_alloc(CHECK_BUF, 64); /* every check's data-in (lib/dev_buf.h) */
     unsigned *runs = calloc(n, sizeof *runs), *fails = calloc(n, sizeof *fails);
     size_t *first_fail = calloc(n, sizeof *first_fail);
     if (buf == NULL || runs == NULL || fails == NULL || first_fail == NULL) {
         fprintf(out, "FAIL: check.setup (out of memory for the checks' buffers)\n");
         totals->run = totals->failed = 1;
-        free(buf), free(runs), free(fails), free(first_fail);
+        dev_buf_free(buf, CHECK_BUF), free(runs), free(fails), free(first_fail);
         return;
     }
     const struct lun_info *prev = NULL; /* the last usable LUN before this one */
@@ -211,7 +212,7 @@ void check_run_all(struct hba *const *hbas, const bool *hba_ok, unsigned hba_cou
                     check_at(i)->scope == CHECK_PER_HBA ? "HBAs" : check_at(i)->scope == CHECK_PER_TARGET ? "targets" : "LUNs",
                     f->hba, f->target, f->lun);
         }
-    free(buf), free(runs), free(fails), free(first_fail);
+    dev_buf_free(buf, CHECK_BUF), free(runs), free(fails), free(first_fail);
     fprintf(out, "SUMMARY: %u tests, %u unexpected failures, %u skipped\n", totals->run, totals->failed,
             totals->skipped);
     if (report->out_of_memory)

@@ -23,6 +23,7 @@ static const char *const pci_names[] = { "auto", "ecam", "legacy", NULL };
 static const char *const clock_names[] = { "auto", "cpuid", "hypervisor", "pit", "hpet", NULL };
 static const char *const dump_names[] = { "none", "acpi", NULL };
 static const char *const fault_names[] = { "none", "ud", "pf", "gp", "de", "stack", NULL };
+static const char *const guard_names[] = { "default", "end", "start", NULL };
 
 static const struct option_spec specs[] = {
     { "mode", OPT_CHOICE, offsetof(struct options, mode), mode_names, 0, 0,
@@ -82,6 +83,12 @@ static const struct option_spec specs[] = {
       "test only: the first read or no-data command from HBA 0's Nth command on goes out with its virtio-scsi "
       "request header one byte short, once (QEMU's device then sets DEVICE_NEEDS_RESET: the recovery test); "
       "0: never" },
+    { "guard_pages", OPT_CHOICE, offsetof(struct options, guard_pages), guard_names, 0, 0,
+      "build/lunbench-guard.elf only: every buffer the device writes sits against an unmapped page, at its end "
+      "(default) or its start, so that a read past it is a page fault (docs/faults.md, \"Guard pages\")" },
+    { "test_guard_overread", OPT_UINT, offsetof(struct options, test_guard_overread), NULL, 0, 1000000000,
+      "test only: from HBA 0's Nth completion on, once, read the byte just past the response header the device "
+      "wrote (the guard build must end in a page fault naming that address); 0: never" },
     { "max_lines", OPT_UINT, offsetof(struct options, max_lines), NULL, 0, 1000000,
       "PCI table rows to print before eliding the rest; 0 prints all" },
 };

@@ -15,6 +15,9 @@ enum fault_choice { FAULT_NONE, FAULT_UD, FAULT_PF, FAULT_GP, FAULT_DE, FAULT_ST
 enum virtio_choice { VIRTIO_AUTO, VIRTIO_LEGACY };
 enum yes_no { OPT_NO, OPT_YES };
 enum inventory_form { INVENTORY_LUNS, INVENTORY_RUNS };
+/* guard_pages=: where the guard build puts device buffers (lib/dev_buf.h); default: the build's own
+ * (end in build/lunbench-guard.elf, none in the others, which refuse end and start). */
+enum guard_choice { GUARD_DEFAULT, GUARD_END, GUARD_START };
 
 #define OPTIONS_MAX_JOB_OVERRIDES 16
 #define OPTIONS_JOB_OVERRIDE_MAX 128
@@ -45,6 +48,8 @@ struct options {
     uint64_t status_interval; /* seconds between fio's periodic JSON documents; 0: none */
     int test_skip_flush; /* enum yes_no, test only: durable jobs skip SYNCHRONIZE CACHE */
     uint64_t test_short_header; /* test only: HBA 0's Nth command goes out with a header 1 byte short */
+    int guard_pages;     /* enum guard_choice: build/lunbench-guard.elf only */
+    uint64_t test_guard_overread; /* test only: a read past HBA 0's response header at its Nth completion */
     /* Job options (fio names) given on the command line: they override every job's own. */
     char job_overrides[OPTIONS_MAX_JOB_OVERRIDES][OPTIONS_JOB_OVERRIDE_MAX];
     size_t job_override_count;

@@ -1,5 +1,6 @@
 #include "paging.h"
 
+#include <malloc.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -23,13 +24,22 @@ static unsigned tables_used;
 
 static uint64_t *table_at(uint64_t entry) { return (uint64_t *)(uintptr_t)(entry & PTE_ADDR); }
 
+/* A zeroed page-table page: from the pool (early, before the heap), then from the heap (the guard
+ * build splits a 2 MiB page per 2 MiB of guarded buffers; the heap is identity-mapped RAM). */
+static uint64_t *new_table(void)
+{
+    uint64_t *t = tables_used < TABLE_POOL_PAGES ? table_pool[tables_used++] : memalign(4096, 4096);
+    if (t != NULL)
+        memset(t, 0, 4096);
+    return t;
+}
+
 static uint64_t *next_level(uint64_t *table, unsigned index)
 {
     if (!(table[index] & PTE_PRESENT)) {
-        if (tables_used == TABLE_POOL_PAGES)
+        uint64_t *t = new_table();
+        if (t == NULL)
             return NULL;
-        uint64_t *t = table_pool[tables_used++];
-        memset(t, 0, 4096);
         table[index] = (uint64_t)(uintptr_t)t | PTE_PRESENT | PTE_WRITE | PTE_USER;
     }
     return table_at(table[index]);
@@ -50,7 +60,7 @@ int paging_map_identity(uint64_t base, uint64_t len, int mmio)
     return 0; /* no flush: nothing was mapped there before, and absent entries are not cached */
 }
 
-int paging_unmap_guard(uint64_t addr)
+static int unmap_page(uint64_t addr)
 {
     uint64_t *pml4 = boot_pml4;
     uint64_t *pdpt = next_level(pml4, (addr >> 39) & 511);
@@ -59,9 +69,9 @@ int paging_unmap_guard(uint64_t addr)
         return -1;
     uint64_t *pde = &pd[(addr >> 21) & 511];
     if (*pde & PTE_LARGE) {
-        if (tables_used == TABLE_POOL_PAGES)
+        uint64_t *pt = new_table();
+        if (pt == NULL)
             return -1;
-        uint64_t *pt = table_pool[tables_used++];
         uint64_t region = *pde & ~(PAGE_2M - 1) & PTE_ADDR;
         uint64_t flags = *pde & (PTE_WRITE | PTE_USER | PTE_PWT | PTE_PCD);
         for (unsigned i = 0; i < 512; i++)
@@ -70,6 +80,16 @@ int paging_unmap_guard(uint64_t addr)
     }
     uint64_t *pt = table_at(*pde);
     pt[(addr >> 12) & 511] = 0;
-    ring0_call(RING0_FLUSH_TLB, 0); /* the 2 MiB translation may be cached */
+    return 0;
+}
+
+int paging_unmap_guard(uint64_t addr) { return paging_unmap_guards(&addr, 1); }
+
+int paging_unmap_guards(const uint64_t *addr, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (unmap_page(addr[i]) != 0)
+            return -1;
+    ring0_call(RING0_FLUSH_TLB, 0); /* the 2 MiB translation may be cached (this CPU's only) */
     return 0;
 }

@@ -10,5 +10,8 @@ int paging_map_identity(uint64_t base, uint64_t len, int mmio);
 
 /* Unmap the 4 KiB page at addr (splitting its 2 MiB page): a stack overflow then faults. */
 int paging_unmap_guard(uint64_t addr);
+/* The same for n pages, with one TLB flush. Only this CPU's TLB is flushed: a CPU that cached the
+ * 2 MiB translation before keeps it until its next CR3 load. */
+int paging_unmap_guards(const uint64_t *addr, unsigned n);
 
 #endif

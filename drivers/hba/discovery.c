@@ -7,6 +7,7 @@
 
 #include "drivers/hba/outcome.h"
 #include "drivers/hba/recovery.h"
+#include "lib/dev_buf.h"
 
 #define REPORT_LUNS_INITIAL 4096 /* header + 511 entries: one round trip for most targets */
 #define REPORT_LUNS_MAX (8u + 8u * 16384u)
@@ -26,9 +27,10 @@ struct job {
     uint16_t lun;
     size_t lun_index;
     unsigned ua_retries, other_retries;
-    uint8_t *report; /* REPORT LUNS buffer */
+    uint8_t *report; /* REPORT LUNS buffer (a device buffer, lib/dev_buf.h) */
     uint32_t report_len;
-    uint8_t data[DATA_BUFFER] __attribute__((aligned(64)));
+    uint8_t *buf; /* DATA_BUFFER bytes for the LUN's answers, a device buffer; each command's data is
+                   * the part dev_buf_window gives (against the guard page in the guard build) */
 };
 
 struct scan {
@@ -73,7 +75,6 @@ static void build(struct scan *s, struct job *j)
     c->timeout_cycles = s->timeout;
     c->user = j;
     c->dir = HBA_DIR_IN;
-    c->data = j->data;
     switch (j->step) {
     case STEP_REPORT_LUNS:
         c->cdb_len = (uint8_t)scsi_cdb_report_luns(c->cdb, j->report_len);
@@ -97,7 +98,12 @@ static void build(struct scan *s, struct job *j)
         c->data_len = 4;
         break;
     }
+    if (j->step != STEP_REPORT_LUNS)
+        c->data = dev_buf_window(j->buf, DATA_BUFFER, c->data_len);
 }
+
+/* What the LUN answered (INQUIRY, READ CAPACITY, MODE SENSE). */
+static const uint8_t *answer(const struct job *j) { return j->cmd.data; }
 
 static bool submit(struct scan *s, struct job *j)
 {
@@ -116,7 +122,7 @@ static bool submit(struct scan *s, struct job *j)
 
 static void job_finish(struct job *j)
 {
-    free(j->report);
+    dev_buf_free(j->report, j->report_len);
     j->report = NULL;
     j->busy = false;
 }
@@ -156,11 +162,12 @@ static void handle_report_luns(struct scan *s, struct job *j)
         /* The header gives the full list length even when the buffer was shorter: ask again
          * with room for all of it, up to what 16384 LUNs take (SPC-4 6.33; QEMU behaves so). */
         uint32_t want = needed > REPORT_LUNS_MAX ? REPORT_LUNS_MAX : (uint32_t)needed;
-        uint8_t *grown = realloc(j->report, want);
+        uint8_t *grown = dev_buf_alloc(want, 8); /* nothing to keep: the list comes again */
         if (grown == NULL) {
             lun_failed(s, j, "out of memory for the REPORT LUNS list");
             return;
         }
+        dev_buf_free(j->report, j->report_len);
         j->report = grown;
         j->report_len = want;
         s->stats->report_luns_regrows++;
@@ -198,7 +205,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     switch (j->step) {
     case STEP_INQUIRY: {
         struct scsi_inquiry inq;
-        if (scsi_inquiry_decode(j->data, xfer, &inq) != 0) {
+        if (scsi_inquiry_decode(answer(j), xfer, &inq) != 0) {
             lun_failed(s, j, "INQUIRY returned fewer than 36 bytes");
             return;
         }
@@ -226,11 +233,11 @@ static void handle_lun_data(struct scan *s, struct job *j)
     case STEP_READ_CAPACITY10: {
         struct scsi_capacity cap;
         bool needs_16 = false;
-        int rc = j->step == STEP_READ_CAPACITY16 ? scsi_read_capacity16_decode(j->data, xfer, &cap)
-                                                 : scsi_read_capacity10_decode(j->data, xfer, &cap, &needs_16);
+        int rc = j->step == STEP_READ_CAPACITY16 ? scsi_read_capacity16_decode(answer(j), xfer, &cap)
+                                                 : scsi_read_capacity10_decode(answer(j), xfer, &cap, &needs_16);
         if (rc != 0) {
             char why[160];
-            const uint8_t *d = j->data;
+            const uint8_t *d = answer(j);
             bool sixteen = j->step == STEP_READ_CAPACITY16;
             if (xfer >= (sixteen ? SCSI_READ_CAPACITY16_LEN : SCSI_READ_CAPACITY10_LEN))
                 snprintf(why, sizeof why, "%s (last LBA 0x%" PRIx64 ", block length %"
@@ -256,7 +263,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     }
     case STEP_MODE_SENSE: {
         bool wp;
-        if (scsi_mode_sense6_write_protected(j->data, xfer, &wp) == 0 && wp)
+        if (scsi_mode_sense6_write_protected(answer(j), xfer, &wp) == 0 && wp)
             l->flags |= LUN_WRITE_PROTECTED;
         l->flags |= LUN_WP_KNOWN;
         job_finish(j);
@@ -358,7 +365,7 @@ static bool start_job(struct scan *s, struct job *j)
         j->lun = 0;
         j->ua_retries = j->other_retries = 0;
         j->report_len = REPORT_LUNS_INITIAL;
-        j->report = malloc(j->report_len);
+        j->report = dev_buf_alloc(j->report_len, 8);
         if (j->report == NULL) {
             s->failed = true;
             return false;
@@ -414,8 +421,17 @@ static int scan_run(struct scan s)
         snprintf(hba->error, sizeof hba->error, "out of memory for %u discovery jobs", n_jobs);
         return -1;
     }
-    for (unsigned i = 0; i < n_jobs; i++)
+    for (unsigned i = 0; i < n_jobs; i++) {
         jobs[i].queue = i % hba->num_queues;
+        if ((jobs[i].buf = dev_buf_alloc(DATA_BUFFER, 64)) == NULL) {
+            for (unsigned k = 0; k < i; k++)
+                dev_buf_free(jobs[k].buf, DATA_BUFFER);
+            free(jobs);
+            free(done);
+            snprintf(hba->error, sizeof hba->error, "out of memory for %u discovery jobs", n_jobs);
+            return -1;
+        }
+    }
 
     unsigned busy = 0;
     for (;;) {
@@ -444,8 +460,10 @@ static int scan_run(struct scan s)
             s.failed = true;
     }
 
-    for (unsigned i = 0; i < n_jobs; i++)
-        free(jobs[i].report);
+    for (unsigned i = 0; i < n_jobs; i++) {
+        dev_buf_free(jobs[i].report, jobs[i].report_len);
+        dev_buf_free(jobs[i].buf, DATA_BUFFER);
+    }
     free(jobs);
     free(done);
 

@@ -20,6 +20,18 @@ static size_t used_offset(uint16_t size) { return align_up(16 * (size_t)size + a
 
 size_t virtq_ring_bytes(uint16_t size) { return used_offset(size) + align_up(used_bytes(size), VIRTQ_LEGACY_ALIGN); }
 
+size_t virtq_used_bytes(uint16_t size) { return used_bytes(size); }
+
+void virtq_place_used(struct virtq *vq, void *mem, uint64_t phys)
+{
+    uint8_t *used = mem;
+    vq->used_flags = (volatile uint16_t *)used;
+    vq->used_idx = (volatile uint16_t *)(used + 2);
+    vq->used_ring = (volatile struct vring_used_elem *)(used + 4);
+    vq->avail_event = (volatile uint16_t *)(used + 4 + 8 * (size_t)vq->size);
+    vq->used_phys = phys;
+}
+
 int virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, uint64_t phys, bool event_idx)
 {
     memset(vq, 0, sizeof *vq);
@@ -35,14 +47,9 @@ int virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, uint6
     vq->avail_idx = (volatile uint16_t *)(avail + 2);
     vq->avail_ring = (volatile uint16_t *)(avail + 4);
     vq->used_event = (volatile uint16_t *)(avail + 4 + 2 * (size_t)size);
-    uint8_t *used = base + used_offset(size);
-    vq->used_flags = (volatile uint16_t *)used;
-    vq->used_idx = (volatile uint16_t *)(used + 2);
-    vq->used_ring = (volatile struct vring_used_elem *)(used + 4);
-    vq->avail_event = (volatile uint16_t *)(used + 4 + 8 * (size_t)size);
     vq->desc_phys = phys;
     vq->avail_phys = phys + 16 * (uint64_t)size;
-    vq->used_phys = phys + used_offset(size);
+    virtq_place_used(vq, base + used_offset(size), phys + used_offset(size));
 
     vq->cookies = calloc(size, sizeof *vq->cookies);
     vq->chain_len = calloc(size, sizeof *vq->chain_len);

@@ -81,6 +81,13 @@ size_t virtq_ring_bytes(uint16_t size);
 int virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, uint64_t phys, bool event_idx);
 void virtq_destroy(struct virtq *vq);
 
+/* Bytes of the used ring alone (flags, idx, ring, avail_event: 2.7.8). */
+size_t virtq_used_bytes(uint16_t size);
+/* Move vq's used ring to zeroed memory mem (4-aligned, virtq_used_bytes long) at phys, right after
+ * virtq_init: the modern interface takes its address apart (4.1.4.3, queue_device); the guard
+ * build puts it against a guard page. The legacy interface needs the contiguous layout. */
+void virtq_place_used(struct virtq *vq, void *mem, uint64_t phys);
+
 /*
  * Put one chain (driver-readable buffers first, then device-writable ones, as 2.7.4 requires) on
  * the available ring; cookie comes back from virtq_reap. Returns 0, -1 when there are not enough

@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "drivers/hba/recovery.h"
+#include "lib/dev_buf.h"
 
 int vrq_open(struct hba *h, struct virtio_pci_device *v, const struct pci_config_access *cfg,
              const struct pci_device *pci, bool prefer_legacy)
@@ -51,6 +52,16 @@ int vrq_setup(struct virtio_pci_device *v, struct vrq *q, uint16_t index, uint16
     if (virtq_init(&q->vq, index, size, q->ring, (uint64_t)(uintptr_t)q->ring, event_idx) != 0) {
         snprintf(err, err_len, "queue %u: bad size %u or out of memory", index, size);
         return -1;
+    }
+    if (v->modern && dev_buf_side() != DEV_BUF_GUARD_NONE) {
+        /* The guard build: the used ring on its own, against a guard page (lib/dev_buf.h). */
+        size_t used = (virtq_used_bytes(size) + 3) & ~(size_t)3;
+        if (q->used_ring == NULL && (q->used_ring = dev_buf_alloc(used, 4)) == NULL) {
+            snprintf(err, err_len, "out of memory for queue %u's used ring", index);
+            return -1;
+        }
+        memset(q->used_ring, 0, used);
+        virtq_place_used(&q->vq, q->used_ring, (uint64_t)(uintptr_t)q->used_ring);
     }
     if (slots != 0 && q->cmds == NULL) {
         q->cmds = calloc(slots, sizeof *q->cmds);

@@ -19,6 +19,7 @@
 struct vrq {
     struct virtq vq;
     void *ring;
+    void *used_ring; /* the guard build's, apart from ring (NULL: in ring) */
     struct hba_cmd **cmds; /* by slot; NULL: free */
     uint16_t *free_slots;
     unsigned n_free, n_slots;

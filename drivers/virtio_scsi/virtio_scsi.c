@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/hba/recovery.h"
 #include "drivers/virtio_pci/virtio_request_queue.h"
+#include "lib/dev_buf.h"
 
 /* Device configuration layout (5.6.4). */
 enum {
@@ -24,14 +25,15 @@ enum {
     CFG_MAX_LUN = 32,
 };
 
-#define EVENT_BUFFERS 16
+#define EVENT_BUFFERS VSCSI_EVENT_BUFFERS
 #define EVENT_BUFFER_SIZE 64
 #define CONTROL_QUEUE 0
 #define EVENT_QUEUE 1
 #define FIRST_REQUEST_QUEUE 2
 #define STATUS_CHECK_MS 10 /* how often DEVICE_NEEDS_RESET is looked at */
 
-/* One in-flight command's device-visible headers, by the slot of its request queue. */
+/* One in-flight command's device-visible headers, by the slot of its request queue; the response
+ * last, so that the guard build puts its end against a guard page (lib/dev_buf.h). */
 struct vscsi_slot {
     struct vscsi_req_hdr req;
     struct vscsi_resp_hdr resp;
@@ -39,16 +41,24 @@ struct vscsi_slot {
 
 struct vscsi_queue {
     struct vrq rq;
-    struct vscsi_slot *slots; /* request queues only: one per slot of rq */
+    struct vscsi_slot **slots; /* request queues only: one per slot of rq, each a device buffer */
 };
 
 static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
 
 static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t index, uint16_t size, unsigned slots)
 {
-    if (slots != 0 && q->slots == NULL && (q->slots = calloc(slots, sizeof *q->slots)) == NULL) {
-        snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u request slots", slots);
-        return -1;
+    if (slots != 0 && q->slots == NULL) {
+        q->slots = calloc(slots, sizeof *q->slots);
+        for (unsigned i = 0; q->slots != NULL && i < slots; i++)
+            if ((q->slots[i] = dev_buf_alloc(sizeof *q->slots[i], _Alignof(struct vscsi_slot))) == NULL) {
+                q->slots = NULL; /* what was taken stays taken: this HBA is given up */
+                break;
+            }
+        if (q->slots == NULL) {
+            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u request slots", slots);
+            return -1;
+        }
     }
     return vrq_setup(&hba->vdev, &q->rq, index, size, slots, hba->base.error, sizeof hba->base.error);
 }
@@ -56,18 +66,20 @@ static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t in
 static int post_event_buffers(struct vscsi_hba *hba)
 {
     /* Each HBA its own buffers: two devices must never write into the same memory. */
-    if (hba->event_buffers == NULL && (hba->event_buffers = calloc(EVENT_BUFFERS, EVENT_BUFFER_SIZE)) == NULL) {
-        snprintf(hba->base.error, sizeof hba->base.error, "out of memory for event buffers");
-        return -1;
-    }
-    uint8_t (*buffers)[EVENT_BUFFER_SIZE] = hba->event_buffers;
+    for (unsigned i = 0; i < EVENT_BUFFERS; i++)
+        if (hba->event_buffers[i] == NULL && (hba->event_buffers[i] = dev_buf_alloc(EVENT_BUFFER_SIZE, 8)) == NULL) {
+            snprintf(hba->base.error, sizeof hba->base.error, "out of memory for event buffers");
+            return -1;
+        }
     unsigned n = hba->event_buffer_count < hba->event->rq.vq.size ? hba->event_buffer_count : hba->event->rq.vq.size;
     /* event_info_size is the largest event the device sends; 16 bytes is struct virtio_scsi_event. */
     hba->event_buffer_len = hba->config.event_info_size > 16 && hba->config.event_info_size <= EVENT_BUFFER_SIZE
                                 ? hba->config.event_info_size : 16;
     for (unsigned i = 0; i < n; i++) {
-        struct virtq_buf b = { (uint64_t)(uintptr_t)buffers[i], hba->event_buffer_len, true };
-        virtq_add(&hba->event->rq.vq, &b, 1, buffers[i]);
+        /* The part posted: against the guard page in the guard build (the cookie is its address). */
+        void *at = dev_buf_window(hba->event_buffers[i], EVENT_BUFFER_SIZE, hba->event_buffer_len);
+        struct virtq_buf b = { (uint64_t)(uintptr_t)at, hba->event_buffer_len, true };
+        virtq_add(&hba->event->rq.vq, &b, 1, at);
     }
     if (virtq_kick_prepare(&hba->event->rq.vq))
         virtio_pci_notify(&hba->vdev, &hba->event->rq.vq);
@@ -204,6 +216,7 @@ int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_confi
     hba->event_buffer_count = opts->event_buffers == 0 || opts->event_buffers > EVENT_BUFFERS ? EVENT_BUFFERS
                                                                                             : opts->event_buffers;
     hba->test_short_header = opts->test_short_header;
+    hba->test_guard_overread = opts->test_guard_overread;
     if (vrq_open(&hba->base, &hba->vdev, cfg, pci, opts->prefer_legacy) != 0)
         return -1;
     if (hba_start(hba, opts) != 0) {
@@ -225,7 +238,7 @@ static int vscsi_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     if (taken < 0)
         return -1;
     uint16_t slot_index = (uint16_t)taken;
-    struct vscsi_slot *slot = &q->slots[slot_index];
+    struct vscsi_slot *slot = q->slots[slot_index];
     memset(&slot->req, 0, sizeof slot->req);
     vscsi_lun_encode(slot->req.lun, cmd->target, cmd->lun);
     slot->req.id = request_id(qi, slot_index);
@@ -288,7 +301,8 @@ _Static_assert(VSCSI_SENSE_SIZE <= HBA_SENSE_MAX, "a virtio-scsi sense buffer fi
 /* Copy the device's response into the command, believing only what fits. */
 static void complete_from_device(struct hba *h, unsigned qi, unsigned slot, uint32_t used_len, struct hba_cmd *cmd)
 {
-    const struct vscsi_resp_hdr *r = &vscsi_of(h)->req[qi].slots[slot].resp;
+    struct vscsi_hba *hba = vscsi_of(h);
+    const struct vscsi_resp_hdr *r = &hba->req[qi].slots[slot]->resp;
     cmd->complete_tsc = rdtsc();
     if (used_len < offsetof(struct vscsi_resp_hdr, sense)) {
         /* The device wrote less than the fixed part of the response header. */
@@ -303,6 +317,16 @@ static void complete_from_device(struct hba *h, unsigned qi, unsigned slot, uint
     cmd->residual = r->residual <= cmd->data_len ? r->residual : cmd->data_len;
     cmd->sense_len = r->sense_len <= VSCSI_SENSE_SIZE ? r->sense_len : VSCSI_SENSE_SIZE;
     memcpy(cmd->sense, r->sense, cmd->sense_len);
+    if (hba->test_guard_overread && h->queue_stats[qi].completed + 1 >= hba->test_guard_overread) {
+        /* Test only: the bug the guard build exists to catch, a read one byte past the response
+         * header the device wrote; in build/lunbench-guard.elf it must end in a page fault. */
+        const volatile uint8_t *past = (const volatile uint8_t *)(r + 1);
+        hba->test_guard_overread = 0;
+        printf("lunbench: HBA %u (%s): test_guard_overread: reading the byte at 0x%016" PRIxPTR
+               ", just past the response header of slot %u\n", h->index, h->name, (uintptr_t)past, slot);
+        fflush(stdout);
+        printf("lunbench: test_guard_overread: read 0x%02x past the buffer; no guard page there\n", *past);
+    }
 }
 
 static int vscsi_tmf_submit(struct hba *h, struct hba_tmf *tmf)

@@ -43,6 +43,8 @@ struct vscsi_config {
 
 struct vscsi_queue;
 
+#define VSCSI_EVENT_BUFFERS 16 /* posted on the event queue at most */
+
 /* A TMF on the control queue (5.6.6.2): the device-visible request and response. */
 struct vscsi_tmf_slot {
     struct vscsi_tmf_req req;
@@ -58,13 +60,14 @@ struct vscsi_hba {
     struct vscsi_queue *ctrl, *event, *req;
     uint32_t event_buffer_len;
     unsigned event_buffer_count;
-    void *event_buffers;
+    void *event_buffers[VSCSI_EVENT_BUFFERS]; /* of EVENT_BUFFER_SIZE bytes, each a device buffer */
     /* The HBA's own TMF slots: a TMF the device did not answer keeps its slot (the device may
      * still write there) until a device reset takes every buffer back. */
     struct vscsi_tmf_slot tmf_slots[HBA_TMF_SLOTS];
     struct hba_tmf *tmf_lost[HBA_TMF_SLOTS]; /* handed back by the next tmf_poll as NO_ANSWER */
     unsigned n_tmf_lost;
     uint64_t test_short_header; /* test only: see struct vscsi_options; 0 once spent */
+    uint64_t test_guard_overread; /* test only: see struct vscsi_options; 0 once spent */
 };
 
 struct vscsi_options {
@@ -74,6 +77,8 @@ struct vscsi_options {
     unsigned event_buffers;  /* event buffers to post (1..16); 0: 16 */
     uint64_t tsc_hz;
     uint64_t test_short_header; /* test only (test_short_header=N): the Nth command's header 1 byte short */
+    uint64_t test_guard_overread; /* test only (test_guard_overread=N): after the Nth completion, read the byte
+                                   * past its response header (the guard build must fault) */
 };
 
 /* Bring the HBA up: transport, features (INOUT, HOTPLUG, CHANGE, EVENT_IDX when offered),

@@ -27,6 +27,7 @@ BUILD = os.path.join(ROOT, "build")
 IMAGES = {
     "multiboot": os.path.join(BUILD, "lunbench.elf"),
     "pvh": os.path.join(BUILD, "lunbench-pvh.elf"),
+    "guard": os.path.join(BUILD, "lunbench-guard.elf"),  # Multiboot; device buffers against guard pages
     "uefi": os.path.join(BUILD, "lunbench.efi"),  # booted from an ESP (esp.make_esp), not -kernel
 }
 FIRMWARE = {
