@@ -60,7 +60,7 @@ $(RING0_OBJS): KERNEL_CFLAGS += -mgeneral-regs-only -fno-tree-loop-distribute-pa
 NEWLIB_LOCKED := malloc calloc realloc memalign free strdup strtod strtoull vsnprintf snprintf printf fprintf \
     sscanf fflush exit
 NEWLIB_PURE := memchr memcmp memcpy memmove memset strchr strcmp strcpy strcspn strlen strncmp strpbrk strrchr \
-    strspn strstr qsort cos log pow sqrt __errno errno _ctype_ _impure_ptr __divti3 __modti3 __udivti3 __umodti3 \
+    strspn strstr qsort cos log pow sqrt __errno errno _ctype_ _impure_ptr __divti3 __modti3 __udivti3 __umodti3 __popcountdi2 \
     _bss_end _kernel_end _load_end _load_start
 comma := ,
 KERNEL_LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(NEWLIB_LOCKED))
@@ -125,7 +125,7 @@ $(GUARD_IMAGE): $(GUARD_OBJS) $(KOBJ)/boot/multiboot_header.o linker.ld $(KOBJ)/
 	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,mb_entry -o $@ $(KOBJ)/boot/multiboot_header.o $(GUARD_OBJS) $(KERNEL_LIBS)
 
 # PVH image: the same code with the PVH ELF note instead (an image with both loads as Multiboot).
-$(BUILD)/lunbench-pvh.elf: $(KERNEL_OBJS) $(KOBJ)/boot/pvh_note.o linker.ld
+$(BUILD)/lunbench-pvh.elf: $(KERNEL_OBJS) $(KOBJ)/boot/pvh_note.o linker.ld $(KOBJ)/newlib-check
 	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,pvh_entry -o $@ $(KOBJ)/boot/pvh_note.o $(KERNEL_OBJS) $(KERNEL_LIBS)
 
 # UEFI application: a gnu-efi stub (boot/uefi/stub.c, position-independent) that carries the same
@@ -136,7 +136,7 @@ EFI_CFLAGS := -std=gnu11 -O2 $(WARNINGS) -Wno-strict-prototypes -I/usr/include/e
     -mno-red-zone -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI
 EFI_LIB := /usr/lib
 
-$(BUILD)/lunbench-uefi.elf: $(KERNEL_OBJS) linker.ld
+$(BUILD)/lunbench-uefi.elf: $(KERNEL_OBJS) linker.ld $(KOBJ)/newlib-check
 	$(CC) $(KERNEL_LDFLAGS) -Wl,-e,uefi_entry -o $@ $(KERNEL_OBJS) $(KERNEL_LIBS)
 
 $(EFI)/kernel_blob.o: $(BUILD)/lunbench-uefi.elf
@@ -188,7 +188,7 @@ $(BUILD)/vscsi-target-asan: $(VSCSI_SRCS) $(VSCSI_HDRS)
 # ---- host unit tests (cmocka, AddressSanitizer + UBSan) ----
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes -I. \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-HOST_LIBS := -lcmocka -lm
+HOST_LIBS := -lcmocka -lm -pthread
 HOBJ := $(BUILD)/host
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOBJ)/%,$(filter-out tests/unit/test_support.c,$(wildcard tests/unit/test_*.c)))
 PURE_HOST_OBJS := $(PURE_SRCS:%.c=$(HOBJ)/%.o)

@@ -8,6 +8,8 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/rtc.h"
+#include "bench/cpu_plan.h"
+#include "bench/crew.h"
 #include "bench/default_job.h"
 #include "bench/engine.h"
 #include "bench/group_report.h"
@@ -119,11 +121,74 @@ static int find_job_file(const struct machine *m, const struct scan_result *scan
  * of the JSON. */
 static const struct log_channel com2_logs = { results_com2_write, NULL };
 
+/* What each CPU drove over the whole run: the request queues it reaped, and how much. */
+struct cpu_tally {
+    bool used;
+    uint32_t id;        /* its APIC ID, as read on it */
+    unsigned instances; /* job instances it ran */
+    uint64_t *reaped;   /* [h * HBA_MAX_QUEUES + q] */
+};
+
+struct cpu_tallies {
+    struct cpu_tally cpu[CPU_PLAN_MAX];
+    unsigned hba_count;
+};
+
+/* A worker's counts into its CPU's tally. 0, or -1 out of memory. */
+static int tally_add(struct cpu_tallies *t, unsigned cpu, uint32_t id, unsigned instances, const uint64_t *reaped)
+{
+    struct cpu_tally *c = &t->cpu[cpu];
+    size_t cells = (size_t)(t->hba_count ? t->hba_count : 1) * HBA_MAX_QUEUES;
+    if (c->reaped == NULL && (c->reaped = calloc(cells, sizeof *c->reaped)) == NULL)
+        return -1;
+    c->used = true;
+    c->id = id;
+    c->instances += instances;
+    for (size_t k = 0; k < cells; k++)
+        c->reaped[k] += reaped[k];
+    return 0;
+}
+
+/* The "cpus" array of the lunbench object: per CPU that ran jobs, the queues it reaped. Each
+ * request queue is owned by one CPU in a wave (bench/cpu_plan.h). */
+static void write_cpus(struct json_writer *w, const struct cpu_tallies *t)
+{
+    json_array_begin(w, "cpus");
+    for (unsigned c = 0; c < CPU_PLAN_MAX; c++) {
+        const struct cpu_tally *cpu = &t->cpu[c];
+        if (!cpu->used)
+            continue;
+        json_object_begin(w, NULL);
+        json_uint(w, "cpu", c);
+        json_uint(w, "apic_id", cpu->id);
+        json_uint(w, "job_instances", cpu->instances);
+        uint64_t total = 0;
+        json_array_begin(w, "queues");
+        for (unsigned h = 0; h < t->hba_count; h++) {
+            for (unsigned q = 0; q < HBA_MAX_QUEUES; q++) {
+                uint64_t ios = cpu->reaped[h * HBA_MAX_QUEUES + q];
+                if (ios == 0)
+                    continue;
+                total += ios;
+                json_object_begin(w, NULL);
+                json_uint(w, "hba", h);
+                json_uint(w, "queue", q);
+                json_uint(w, "completions", ios);
+                json_object_end(w);
+            }
+        }
+        json_array_end(w);
+        json_uint(w, "completions", total);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
 /* fio's JSON document of instances [0, n): the "jobs" array holds one entry per instance, or per
  * group_reporting group. */
 static void write_document(struct json_writer *w, const struct machine *m, const struct scan_result *scan,
                            const struct job_spec *specs, const struct job_instance *plan,
-                           const struct job_result *results, size_t n)
+                           const struct job_result *results, size_t n, const struct cpu_tallies *cpus)
 {
     json_object_begin(w, NULL);
     json_string(w, "fio version", "lunbench-" LUNBENCH_VERSION);
@@ -140,16 +205,18 @@ static void write_document(struct json_writer *w, const struct machine *m, const
     json_array_end(w);
     json_object_begin(w, "lunbench");
     report_inventory_members(w, m, scan);
+    write_cpus(w, cpus);
     json_object_end(w);
     json_object_end(w);
 }
 
 static void write_results(const struct machine *m, const struct scan_result *scan, const struct job_spec *specs,
-                          const struct job_instance *plan, const struct job_result *results, size_t n)
+                          const struct job_instance *plan, const struct job_result *results, size_t n,
+                          const struct cpu_tallies *cpus)
 {
     struct json_writer w;
     results_begin(&w);
-    write_document(&w, m, scan, specs, plan, results, n);
+    write_document(&w, m, scan, specs, plan, results, n, cpus);
     results_end(&w);
 }
 
@@ -165,6 +232,8 @@ struct status_dump {
     const struct job_instance *plan;
     const struct job_result *results; /* the finished waves', then the running wave's (so far) */
     size_t first, end;                /* the running wave's instances */
+    const unsigned *worker_of;        /* the running wave's instance i runs on worker worker_of[i - first] */
+    const struct cpu_tallies *cpus;
     char *text;
     size_t len, cap;
     bool failed;
@@ -187,15 +256,16 @@ static void status_append(void *ctx, const char *buf, size_t len)
     d->len += len;
 }
 
-/* Every instance of the running wave is due at its own times; the first of them still running
- * (end_ns 0 until it ends) sends the document. A group_reporting group of the running wave shows
- * its first member until the wave ends and the group is merged. */
+/* Every instance of the running wave is due at its own times; the first of them on CPU 0 (the
+ * others send none) still running (end_ns 0 until it ends) sends the document. A group_reporting
+ * group of the running wave shows its first member until the wave ends and the group is merged.
+ * Instances on other CPUs are read as they run: a figure may be a round behind. */
 static void status_write(void *ctx, const struct job_spec *job, const struct job_result *r)
 {
     struct status_dump *d = ctx;
     (void)job;
     size_t sender = d->first;
-    while (sender + 1 < d->end && d->results[sender].end_ns != 0)
+    while (sender + 1 < d->end && (d->results[sender].end_ns != 0 || d->worker_of[sender - d->first] != 0))
         sender++;
     if (r != &d->results[sender])
         return;
@@ -203,7 +273,7 @@ static void status_write(void *ctx, const struct job_spec *job, const struct job
     d->failed = false;
     struct json_writer w;
     json_init(&w, status_append, d, 3);
-    write_document(&w, d->m, d->scan, d->specs, d->plan, d->results, d->end);
+    write_document(&w, d->m, d->scan, d->specs, d->plan, d->results, d->end, d->cpus);
     status_append(d, "\n", 1);
     if (d->failed) {
         printf("lunbench: status_interval: out of memory for a status document; none sent\n");
@@ -212,6 +282,61 @@ static void status_write(void *ctx, const struct job_spec *job, const struct job
     log_frame_open(&com2_logs, STATUS_FILE); /* the launcher appends each to the last */
     log_frame_data(&com2_logs, STATUS_FILE, d->text, d->len);
     log_frame_close(&com2_logs, STATUS_FILE, d->len);
+}
+
+/* The application processors, for the crew (bench/crew.h). */
+static const struct bench_cpus *smp_cpus(void)
+{
+    static struct bench_cpus cpus = { .run = smp_run, .done = smp_done, .id = smp_read_apic_id };
+    cpus.count = smp_cpu_count();
+    return &cpus;
+}
+
+#define RUN_WAVE_REFUSED 1
+
+/* One wave: placed on the CPUs (bench/cpu_plan.h), driven by one worker when one CPU runs it all,
+ * else by a crew; what each CPU reaped goes into tallies. As bench_worker_run, or
+ * RUN_WAVE_REFUSED (printed) when the wave cannot be placed. */
+static int run_wave(const struct bench_env *env, struct hotplug *hp, struct cpu_plan *cpu_plan,
+                    const struct job_spec **wave, const unsigned *clone, unsigned *worker_of, struct job_result *results,
+                    size_t n, size_t *ended_by, struct cpu_tallies *tallies)
+{
+    char err[300];
+    if (cpu_plan_make(wave, clone, n, env->cpus->count, env, cpu_plan, worker_of, err, sizeof err) != 0) {
+        printf("lunbench: %s\n", err);
+        return RUN_WAVE_REFUSED;
+    }
+    if (cpu_plan->note[0] != '\0')
+        printf("bench: %s\n", cpu_plan->note);
+    if (cpu_plan->workers == 1) {
+        uint64_t *reaped = calloc((size_t)(env->hba_count ? env->hba_count : 1) * HBA_MAX_QUEUES, sizeof *reaped);
+        struct bench_worker worker = { .env = env, .queues = &cpu_plan->queues[0], .hp = hp, .reaped = reaped };
+        int rc = bench_worker_run(&worker, wave, results, n, ended_by);
+        if (reaped != NULL && tally_add(tallies, 0, env->cpus->id(), (unsigned)n, reaped) != 0)
+            printf("lunbench: out of memory for the per-CPU counts\n");
+        free(reaped);
+        return rc;
+    }
+    printf("bench: the wave runs on %u CPUs:", cpu_plan->workers);
+    for (unsigned w = 0; w < cpu_plan->workers; w++)
+        printf(" %u (%u job%s)", cpu_plan->cpu[w], cpu_plan->instances[w], cpu_plan->instances[w] == 1 ? "" : "s");
+    printf("\n");
+    struct crew_report *report = malloc(sizeof *report);
+    if (report == NULL) {
+        printf("lunbench: out of memory for the crew's report\n");
+        return RUN_WAVE_REFUSED;
+    }
+    int rc = bench_crew_run(env, hp, cpu_plan, worker_of, wave, results, n, ended_by, report);
+    for (unsigned w = 0; w < report->workers; w++) {
+        if (tally_add(tallies, report->w[w].cpu, report->w[w].cpu_id, cpu_plan->instances[w], report->w[w].reaped) != 0)
+            printf("lunbench: out of memory for the per-CPU counts\n");
+        free(report->w[w].reaped);
+    }
+    if (report->pauses != 0)
+        printf("bench: the owner (CPU 0) paused the other CPUs %u time%s for shared work\n", report->pauses,
+               report->pauses == 1 ? "" : "s");
+    free(report);
+    return rc;
 }
 
 int bench_mode_run(struct machine *m, struct scan_result *scan)
@@ -232,7 +357,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
     }
     struct bench_env env = {
         .hbas = scan->seams, .hba_ok = scan->hba_ok, .hba_count = scan->hba_count, .inv = &scan->inv,
-        .now = rdtsc, .tsc_hz = m->tsc.hz, .cmd_timeout_cycles = m->tsc.hz / 1000 * m->options.cmd_timeout_ms,
+        .now = rdtsc, .cpus = smp_cpus(), .tsc_hz = m->tsc.hz, .cmd_timeout_cycles = m->tsc.hz / 1000 * m->options.cmd_timeout_ms,
         .wall_clock_us = rtc_unix_time() * 1000000u, .wall_clock_tsc = rdtsc(),
         .progress = m->options.progress == OPT_YES,
         .log_channel = results_com2_present() ? &com2_logs : NULL,
@@ -259,25 +384,31 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         return LUNBENCH_EXIT_USAGE;
     }
     struct job_result *results = calloc(count, sizeof *results);
-    struct bench_queues *queues = malloc(sizeof *queues);
     struct hotplug *hp = malloc(sizeof *hp);
     const struct job_spec **wave = calloc(count, sizeof *wave);
-    if (results == NULL || queues == NULL || hp == NULL || wave == NULL) {
+    unsigned *clone = calloc(count, sizeof *clone), *worker_of = calloc(count, sizeof *worker_of);
+    struct cpu_plan *cpu_plan = malloc(sizeof *cpu_plan);
+    struct cpu_tallies *tallies = calloc(1, sizeof *tallies);
+    if (results == NULL || hp == NULL || wave == NULL || clone == NULL || worker_of == NULL || cpu_plan == NULL ||
+        tallies == NULL) {
         printf("lunbench: out of memory for the results of %zu jobs\n", count);
         free(results);
-        free(queues);
         free(hp);
         free(wave);
+        free(clone);
+        free(worker_of);
+        free(cpu_plan);
+        free(tallies);
         free(specs);
         return LUNBENCH_EXIT_ERRORS;
     }
-    bench_queues_all(queues, &env);
+    tallies->hba_count = scan->hba_count;
     hotplug_init(hp, &env);
-    struct bench_worker worker = { .env = &env, .queues = queues, .hp = hp, .owns_hotplug = true };
     printf("bench: %zu job%s from %s\n", n, n == 1 ? "" : "s", name);
     if (count != n)
         printf("bench: %zu job instances with the numjobs clones\n", count);
-    struct status_dump dump = { .m = m, .scan = scan, .specs = specs, .plan = plan, .results = results };
+    struct status_dump dump = { .m = m, .scan = scan, .specs = specs, .plan = plan, .results = results,
+                                .worker_of = worker_of, .cpus = tallies };
     env.status = status_write;
     env.status_ctx = &dump;
     if (m->options.status_interval != 0 && env.status_interval_ms == 0)
@@ -289,6 +420,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         size_t end = job_plan_wave_end(plan, count, first);
         for (size_t i = first; i < end; i++) {
             wave[i - first] = &specs[i];
+            clone[i - first] = plan[i].clone;
             if (plan[i].clone != 0)
                 continue;
             char bs[48];
@@ -302,7 +434,12 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         dump.first = first;
         dump.end = end;
         size_t ended_by;
-        if (bench_worker_run(&worker, wave, &results[first], end - first, &ended_by) != 0)
+        int rc = run_wave(&env, hp, cpu_plan, wave, clone, worker_of, &results[first], end - first, &ended_by, tallies);
+        if (rc == RUN_WAVE_REFUSED) {
+            errors = true;
+            break; /* the JSON lists the waves that ran */
+        }
+        if (rc != 0)
             errors = true;
         for (size_t i = first; i < end; i++)
             for (int k = 0; k < ERR_KINDS; k++)
@@ -324,12 +461,17 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
             printf("HBA %u (%s): recovery: %" PRIu64 " ABORT TASK, %" PRIu64 " LOGICAL UNIT RESET, %" PRIu64
                    " device resets\n", h, scan->seams[h]->name, st->aborts, st->lun_resets, st->hba_resets);
     }
-    write_results(m, scan, specs, plan, results, ran);
+    write_results(m, scan, specs, plan, results, ran, tallies);
     free(dump.text);
     free(results);
-    free(queues);
     free(hp);
     free(wave);
+    free(clone);
+    free(worker_of);
+    free(cpu_plan);
+    for (unsigned c = 0; c < CPU_PLAN_MAX; c++)
+        free(tallies->cpu[c].reaped);
+    free(tallies);
     free(specs);
     return errors ? LUNBENCH_EXIT_ERRORS : LUNBENCH_EXIT_OK;
 }

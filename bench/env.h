@@ -14,12 +14,21 @@
 
 struct job_result; /* bench/engine.h */
 
+/* The CPUs jobs may run on: the application's (arch/x86_64/smp.h), or the tests' threads. */
+struct bench_cpus {
+    unsigned count;                                              /* CPU 0 (this one) included */
+    void (*run)(unsigned cpu, void (*fn)(void *arg), void *arg); /* start fn(arg) on an idle CPU (not 0) */
+    bool (*done)(unsigned cpu);                                  /* whether its fn has returned */
+    uint32_t (*id)(void);                                        /* the running CPU's own id (APIC ID), as it reads it */
+};
+
 struct bench_env {
     struct hba **hbas;         /* hbas[i]->index == i */
     const bool *hba_ok;        /* brought up: only these take part */
     unsigned hba_count;
     struct inventory *inv;     /* the engine counts each LUN's failed I/Os in it */
     uint64_t (*now)(void);     /* the TSC, or the tests' clock */
+    const struct bench_cpus *cpus; /* NULL: this CPU only */
     uint64_t tsc_hz;
     uint64_t cmd_timeout_cycles;
     uint64_t wall_clock_us;    /* the wall clock (µs since 1970) at TSC wall_clock_tsc: write */

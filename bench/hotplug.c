@@ -142,44 +142,65 @@ static void events_missed(struct hotplug *hp, unsigned h, uint64_t now)
     queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
 }
 
-void hotplug_poll_events(struct hotplug *hp, uint64_t now, bool force)
+bool hotplug_collect_events(struct hotplug *hp, uint64_t now, bool force)
 {
     const struct bench_env *env = hp->env;
-    if (!force && now < hp->next_event_poll)
-        return;
-    hp->next_event_poll = now + env->tsc_hz / 1000 * EVENT_POLL_MS;
-    struct hba_event events[16];
-    for (unsigned h = 0; h < env->hba_count; h++) {
-        if (!env->hba_ok[h])
-            continue;
+    if (force || now >= hp->next_event_poll) {
+        hp->next_event_poll = now + env->tsc_hz / 1000 * EVENT_POLL_MS;
+        for (unsigned h = 0; h < env->hba_count && hp->n_inbox < HOTPLUG_INBOX; h++) {
+            if (!env->hba_ok[h])
+                continue;
+            unsigned n = hba_poll_events(env->hbas[h], &hp->inbox[hp->n_inbox], HOTPLUG_INBOX - hp->n_inbox);
+            for (unsigned i = 0; i < n; i++)
+                hp->inbox_hba[hp->n_inbox + i] = (uint8_t)h;
+            hp->n_inbox += n;
+        }
+    }
+    bool due = hp->n_inbox > 0;
+    for (unsigned h = 0; h < env->hba_count && h < HOTPLUG_HBAS && !due; h++)
+        due = hp->rescan_deferred[h] && now >= hp->rescan_not_before[h];
+    return due;
+}
+
+void hotplug_apply_events(struct hotplug *hp, uint64_t now)
+{
+    const struct bench_env *env = hp->env;
+    for (unsigned h = 0; h < env->hba_count && h < HOTPLUG_HBAS; h++) {
         if (hp->rescan_deferred[h] && now >= hp->rescan_not_before[h]) {
             hp->rescan_deferred[h] = false;
             queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
         }
-        unsigned n = hba_poll_events(env->hbas[h], events, 16);
-        for (unsigned i = 0; i < n; i++) {
-            const struct hba_event *ev = &events[i];
-            hp->events++;
-            if (ev->kind == HBA_EVENT_MALFORMED) {
-                printf("lunbench: HBA %u: a malformed event (%" PRIu32 " bytes, type %" PRIu32 "); ignored\n", h,
-                       ev->len, ev->raw_type);
-                continue;
-            }
-            if (ev->events_missed)
-                events_missed(hp, h, now);
-            if (ev->kind == HBA_EVENT_LUN_REMOVED) {
-                lun_removed(hp, (uint8_t)h, ev->target, ev->lun);
-            } else if (ev->kind == HBA_EVENT_LUN_ADDED) {
-                /* A LUN we have and did not lose needs no probe (and no drain of the jobs for
-                 * one): a flood of such events costs only the reading. */
-                const struct lun_info *known = find_lun(hp, (uint8_t)h, ev->target, ev->lun, NULL);
-                if (known == NULL || (known->flags & LUN_REMOVED))
-                    queue_change(hp, CHANGE_PROBE, (uint8_t)h, ev->target, ev->lun);
-            }
-            else if (ev->kind == HBA_EVENT_LUN_CHANGED)
-                queue_change(hp, CHANGE_CAPACITY, (uint8_t)h, ev->target, ev->lun);
+    }
+    for (unsigned i = 0; i < hp->n_inbox; i++) {
+        const struct hba_event *ev = &hp->inbox[i];
+        unsigned h = hp->inbox_hba[i];
+        hp->events++;
+        if (ev->kind == HBA_EVENT_MALFORMED) {
+            printf("lunbench: HBA %u: a malformed event (%" PRIu32 " bytes, type %" PRIu32 "); ignored\n", h, ev->len,
+                   ev->raw_type);
+            continue;
+        }
+        if (ev->events_missed)
+            events_missed(hp, h, now);
+        if (ev->kind == HBA_EVENT_LUN_REMOVED) {
+            lun_removed(hp, (uint8_t)h, ev->target, ev->lun);
+        } else if (ev->kind == HBA_EVENT_LUN_ADDED) {
+            /* A LUN we have and did not lose needs no probe (and no drain of the jobs for one): a
+             * flood of such events costs only the reading. */
+            const struct lun_info *known = find_lun(hp, (uint8_t)h, ev->target, ev->lun, NULL);
+            if (known == NULL || (known->flags & LUN_REMOVED))
+                queue_change(hp, CHANGE_PROBE, (uint8_t)h, ev->target, ev->lun);
+        } else if (ev->kind == HBA_EVENT_LUN_CHANGED) {
+            queue_change(hp, CHANGE_CAPACITY, (uint8_t)h, ev->target, ev->lun);
         }
     }
+    hp->n_inbox = 0;
+}
+
+void hotplug_poll_events(struct hotplug *hp, uint64_t now, bool force)
+{
+    if (hotplug_collect_events(hp, now, force))
+        hotplug_apply_events(hp, now);
 }
 
 /* A LUN appeared: probe it, add it to the inventory and to every running job that selects it. */

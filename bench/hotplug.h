@@ -19,6 +19,7 @@
 #define HOTPLUG_MAX_PENDING 64 /* changes waiting; more at once become one rescan of the HBA */
 #define HOTPLUG_RESCAN_GAP_MS 100 /* rescans for dropped events come at most this often per HBA */
 #define HOTPLUG_HBAS 256
+#define HOTPLUG_INBOX 64 /* events read and not yet acted on; the device keeps (or drops, and says so) the rest */
 
 enum change_kind { CHANGE_PROBE, CHANGE_CAPACITY, CHANGE_RESCAN };
 
@@ -37,6 +38,10 @@ struct hotplug {
     const struct bench_env *env;
     struct target_set *sets[HOTPLUG_MAX_SETS]; /* the running jobs' LUNs */
     unsigned n_sets;
+    /* Events read from the HBAs and not yet acted on (hotplug_collect_events). */
+    struct hba_event inbox[HOTPLUG_INBOX];
+    uint8_t inbox_hba[HOTPLUG_INBOX];
+    unsigned n_inbox;
     struct change pending[HOTPLUG_MAX_PENDING];
     unsigned n_pending;
     uint64_t next_event_poll;
@@ -56,8 +61,15 @@ int hotplug_attach(struct hotplug *hp, struct target_set *set);
 void hotplug_detach(struct hotplug *hp, struct target_set *set);
 
 /* Read every HBA's events (at most every few ms, unless force): removals act now, the rest is
- * queued. */
+ * queued. The two halves of hotplug_collect_events then hotplug_apply_events. */
 void hotplug_poll_events(struct hotplug *hp, uint64_t now, bool force);
+/* Read the events into the inbox, touching nothing else: with several CPUs the owner reads them
+ * while the others run (bench/crew.h). True when there is something to apply (events, or a
+ * deferred rescan now due). */
+bool hotplug_collect_events(struct hotplug *hp, uint64_t now, bool force);
+/* Act on what was collected: every running job's LUN set may change, so with several CPUs this
+ * runs while the others are paused. */
+void hotplug_apply_events(struct hotplug *hp, uint64_t now);
 /* What a UNIT ATTENTION on target t said changed: a capacity to read again, or the HBA to rescan. */
 void hotplug_unit_attention(struct hotplug *hp, const struct target *t, enum hba_change change);
 /* A command of the job whose LUNs are set found t's LUN gone (why: "BAD_TARGET", ...): no more

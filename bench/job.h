@@ -171,6 +171,10 @@ struct job_spec {
      * group_reporting reports a group as one entry; numjobs runs that many clones side by side. */
     bool stonewall, new_group, group_reporting;
     unsigned numjobs;        /* 1..JOB_NUMJOBS_MAX, default 1 */
+    /* fio's cpus_allowed / cpumask: bit c lets the job (each clone) run on CPU c; 0: any CPU.
+     * cpus_allowed_policy=split gives clone k the k-th CPU of the set (shared: any of them). */
+    uint64_t cpus_allowed;
+    bool cpus_split;
     enum job_buffers buffers;
     bool refill_buffers;   /* random data: new for every write */
     bool scramble_buffers; /* random data: a little of it changed for every write (fio's default) */

@@ -345,6 +345,59 @@ static int apply_numjobs(struct job_spec *job, const char *value, char *why, siz
     return 0;
 }
 
+/* fio's cpus_allowed: CPU numbers and ranges, "0,5,8-15". */
+static int apply_cpus_allowed(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    uint64_t mask = 0;
+    const char *p = value;
+    for (;;) {
+        uint64_t first, last;
+        if (parse_decimal(&p, &first) != 0 || first >= 64) {
+            snprintf(why, why_len, "'%s': CPU numbers 0 to 63, as a list of numbers and ranges (0,5,8-15)", value);
+            return -1;
+        }
+        last = first;
+        if (*p == '-' && (p++, parse_decimal(&p, &last) != 0 || last >= 64 || last < first)) {
+            snprintf(why, why_len, "'%s': a range is FIRST-LAST, both 0 to 63, FIRST not above LAST", value);
+            return -1;
+        }
+        for (uint64_t c = first; c <= last; c++)
+            mask |= 1ull << c;
+        if (*p == '\0')
+            break;
+        if (*p++ != ',') {
+            snprintf(why, why_len, "'%s': CPU numbers and ranges are separated by ','", value);
+            return -1;
+        }
+    }
+    job->cpus_allowed = mask;
+    return 0;
+}
+
+/* fio's cpumask: the same set as a number, bit c for CPU c. */
+static int apply_cpumask(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(value, 1, UINT64_MAX, &v, why, why_len) != 0)
+        return -1;
+    job->cpus_allowed = v;
+    return 0;
+}
+
+static int apply_cpus_allowed_policy(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strcmp(value, "shared") != 0 && strcmp(value, "split") != 0) {
+        snprintf(why, why_len, "'%s': shared or split", value);
+        return -1;
+    }
+    job->cpus_split = strcmp(value, "split") == 0;
+    return 0;
+}
+
 static const char *const job_rw_names[] = {
     [JOB_READ] = "read", [JOB_WRITE] = "write", [JOB_RANDREAD] = "randread",
     [JOB_RANDWRITE] = "randwrite", [JOB_RW] = "rw", [JOB_RANDRW] = "randrw",
@@ -1553,8 +1606,9 @@ static const struct job_option_def job_options[] = {
     { "wait_for", REFUSED(CONCURRENT) },
     { "exit_what", REFUSED(CONCURRENT) },
     { "offset_increment", REFUSED(CONCURRENT) },
-    { "cpus_allowed", REFUSED("CPU placement of jobs comes with lunbench's SMP support (issue 9)") },
-    { "cpus_allowed_policy", REFUSED("CPU placement of jobs comes with lunbench's SMP support (issue 9)") },
+    { "cpus_allowed", NULL, apply_cpus_allowed },
+    { "cpus_allowed_policy", NULL, apply_cpus_allowed_policy },
+    { "cpumask", NULL, apply_cpumask },
     { "numa_cpu_nodes", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "steadystate", REFUSED(NO_STEADYSTATE) },

@@ -15,6 +15,24 @@ void bench_queues_all(struct bench_queues *q, const struct bench_env *env)
     }
 }
 
+static void spin_lock(uint32_t *lock)
+{
+    uint32_t free_ = 0;
+    while (!__atomic_compare_exchange_n(lock, &free_, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        free_ = 0;
+        __builtin_ia32_pause();
+    }
+}
+
+static void spin_unlock(uint32_t *lock) { __atomic_store_n(lock, 0, __ATOMIC_RELEASE); }
+
+/* Tell the owner this worker needs it: only this worker writes its counter. Release: what it
+ * held or flagged before is seen by the owner that reads the new count. */
+static void ask_owner(struct worker_share *s)
+{
+    __atomic_store_n(&s->requests, s->requests + 1, __ATOMIC_RELEASE);
+}
+
 /* One doorbell per queue that got commands this round (SPDK's batching), charged to the instance
  * that submitted first. */
 static void kick_dirty(const struct bench_worker *w, struct bench_common *c)
@@ -42,12 +60,48 @@ static bool any_involves(struct bench_instance *const *in, size_t n, unsigned h)
     return false;
 }
 
+static void stop_on_broken(const struct hba *hba, unsigned h, struct bench_instance *const *in, size_t n)
+{
+    char why[sizeof ((struct job_result *)0)->stop_reason];
+    snprintf(why, sizeof why, "HBA %u (%s) stopped working: %s", h, hba->name, hba->error);
+    for (size_t i = 0; i < n; i++)
+        if (in[i] != NULL && bench_instance_involves(in[i], h))
+            bench_instance_stop(in[i], why);
+}
+
+/* What a crew's worker completes itself: the device's plain answers. The rest may touch what the
+ * owner keeps (the LUN inventory, hotplug, recovery's bookkeeping): held for it. */
+static bool plain_success(const struct hba_cmd *c)
+{
+    return c->response == HBA_RESPONSE_OK && c->status == SCSI_STATUS_GOOD && c->residual == 0 &&
+           c->recovery == HBA_RECOVERY_NONE;
+}
+
+/* Reap queue q of HBA h into done[] (at most max): through recovery when alone, directly in a
+ * crew (recovery is the owner's). Returns how many, with the reap's cost (less recovery's). */
+static unsigned reap_queue(const struct bench_worker *w, struct hba *hba, unsigned q, struct hba_cmd **done,
+                           unsigned max, uint64_t *cost)
+{
+    const struct bench_env *env = w->env;
+    uint64_t before = env->now(), recovery = hba->stats.recovery_cycles;
+    unsigned got = w->share ? hba->ops->poll(hba, q, done, max) : hba_poll(hba, q, done, max);
+    if (got == 0)
+        return 0; /* waiting for the device is not the driver's cost */
+    /* Recovery's share is measured from the last command's completion time, which for a command
+     * lost in an HBA reset lies before this poll: never let it exceed the poll. */
+    uint64_t spent = env->now() - before, recovering = w->share ? 0 : hba->stats.recovery_cycles - recovery;
+    *cost = spent > recovering ? spent - recovering : 0;
+    return got;
+}
+
 /* Poll the worker's queues of every HBA its instances are on; each completion goes back to its
- * instance with an equal share of the poll's cost. */
+ * instance with an equal share of the poll's cost, or, in a crew, is held for the owner. */
 static void poll_queues(const struct bench_worker *w, struct bench_instance *const *in, size_t n)
 {
     const struct bench_env *env = w->env;
+    struct worker_share *s = w->share;
     struct hba_cmd *done[256];
+    bool held = false;
     for (unsigned h = 0; h < env->hba_count; h++) {
         if (!any_involves(in, n, h))
             continue;
@@ -56,56 +110,136 @@ static void poll_queues(const struct bench_worker *w, struct bench_instance *con
         for (unsigned q = 0; q < hba->num_queues; q++) {
             if (!(mask & (1ull << q)) || hba_in_flight(hba, q) == 0)
                 continue;
-            uint64_t before = env->now(), recovery = hba->stats.recovery_cycles;
-            unsigned got = hba_poll(hba, q, done, sizeof done / sizeof done[0]);
+            unsigned max = sizeof done / sizeof done[0];
+            if (s != NULL && WORKER_HELD_MAX - s->n_held < max)
+                max = WORKER_HELD_MAX - s->n_held;
+            if (max == 0)
+                break; /* the owner takes the held ones at its next pause */
+            uint64_t reap = 0;
+            unsigned got = reap_queue(w, hba, q, done, max, &reap);
             if (got == 0)
-                continue; /* waiting for the device is not the driver's cost */
-            /* Recovery's share is measured from the last command's completion time, which for a
-             * command lost in an HBA reset lies before this poll: never let it exceed the poll. */
-            uint64_t spent = env->now() - before, recovering = hba->stats.recovery_cycles - recovery;
-            uint64_t reap = spent > recovering ? spent - recovering : 0;
-            for (unsigned i = 0; i < got; i++)
+                continue;
+            if (w->reaped != NULL)
+                w->reaped[h * HBA_MAX_QUEUES + q] += got;
+            for (unsigned i = 0; i < got; i++) {
+                if (s != NULL && !plain_success(done[i])) {
+                    s->held[s->n_held++] = (struct held_cmd){ done[i], h };
+                    held = true;
+                    continue;
+                }
                 bench_instance_complete(done[i], reap / got + (i == 0 ? reap % got : 0));
+            }
         }
-        if (!hba->broken)
-            continue;
-        char why[sizeof ((struct job_result *)0)->stop_reason];
-        snprintf(why, sizeof why, "HBA %u (%s) stopped working: %s", h, hba->name, hba->error);
-        for (size_t i = 0; i < n; i++)
-            if (in[i] != NULL && bench_instance_involves(in[i], h))
-                bench_instance_stop(in[i], why);
+        if (hba->broken)
+            stop_on_broken(hba, h, in, n);
     }
+    if (held)
+        ask_owner(s);
 }
 
-int bench_worker_run(const struct bench_worker *w, const struct job_spec *const *jobs, struct job_result *results,
-                     size_t n, size_t *ended_by)
+/* A crew's worker looks at its own queues' deadlines (recovery's interval); one passed is the
+ * owner's to act on. */
+static void check_deadlines(const struct bench_worker *w, struct bench_instance *const *in, size_t n, uint64_t now,
+                            uint64_t *next_check)
 {
     const struct bench_env *env = w->env;
+    if (now < *next_check)
+        return;
+    *next_check = now + env->tsc_hz / 1000 * HBA_DEADLINE_CHECK_MS;
+    bool late = false;
+    for (unsigned h = 0; h < env->hba_count; h++) {
+        if (!any_involves(in, n, h))
+            continue;
+        struct hba *hba = env->hbas[h];
+        for (unsigned q = 0; q < hba->num_queues && !w->share->overdue[h]; q++) {
+            struct hba_cmd *one;
+            if ((w->queues->mask[h] & (1ull << q)) && hba->ops->overdue(hba, q, now, &one, 1) > 0)
+                w->share->overdue[h] = late = true;
+        }
+    }
+    if (late)
+        ask_owner(w->share);
+}
+
+/* The top of a crew worker's round: park while the owner has the crew paused. Acquire on the
+ * release: everything the owner changed in the pause (LUN sets, recovery state, the held
+ * commands it completed) is seen here after it. */
+static void pause_point(const struct bench_worker *w, uint32_t *seen)
+{
+    uint32_t asked = __atomic_load_n(&w->pause->requested, __ATOMIC_ACQUIRE);
+    if (asked == *seen)
+        return;
+    *seen = asked;
+    /* Release: this worker's writes so far (its instances, its held commands) are the owner's to read. */
+    __atomic_store_n(&w->share->parked, asked, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&w->pause->released, __ATOMIC_ACQUIRE) != asked)
+        __builtin_ia32_pause();
+}
+
+static void start_all(const struct bench_worker *w, struct bench_common *c, struct bench_instance **in,
+                      const struct job_spec *const *jobs, struct job_result *const *results, size_t n, int *rc,
+                      size_t *live)
+{
+    if (w->start_lock)
+        spin_lock(w->start_lock);
+    for (size_t i = 0; i < n; i++) {
+        in[i] = bench_instance_start(jobs[i], c, results[i]);
+        if (in[i] == NULL)
+            *rc = -1;
+        else
+            (*live)++;
+    }
+    if (w->share != NULL) {
+        w->share->in = in;
+        w->share->n = n;
+    }
+    if (w->start_lock)
+        spin_unlock(w->start_lock);
+}
+
+static int finish(const struct bench_worker *w, struct bench_instance *in)
+{
+    if (w->start_lock)
+        spin_lock(w->start_lock);
+    int rc = bench_instance_finish(in);
+    if (w->start_lock)
+        spin_unlock(w->start_lock);
+    return rc;
+}
+
+int bench_worker_drive(const struct bench_worker *w, const struct job_spec *const *jobs,
+                       struct job_result *const *results, size_t n, size_t *ended_by)
+{
+    const struct bench_env *env = w->env;
+    struct worker_share *s = w->share;
     *ended_by = n;
     struct bench_common *c = calloc(1, sizeof *c);
     struct bench_instance **in = calloc(n ? n : 1, sizeof *in);
     if (c == NULL || in == NULL) {
         for (size_t i = 0; i < n; i++) {
-            memset(&results[i], 0, sizeof results[i]);
-            results[i].stopped = true;
-            snprintf(results[i].stop_reason, sizeof results[i].stop_reason, "job '%s': out of memory for its worker",
+            memset(results[i], 0, sizeof *results[i]);
+            results[i]->stopped = true;
+            snprintf(results[i]->stop_reason, sizeof results[i]->stop_reason, "job '%s': out of memory for its worker",
                      jobs[i]->name);
         }
         free(c);
         free(in);
+        if (s != NULL)
+            __atomic_store_n(&s->parked, WORKER_LEFT, __ATOMIC_RELEASE);
         return -1;
     }
     *c = (struct bench_common){ .env = env, .queues = w->queues, .hp = w->hp };
+    if (s != NULL && env->cpus != NULL && env->cpus->id != NULL)
+        s->cpu_id = env->cpus->id();
     int rc = 0;
     size_t live = 0;
-    for (size_t i = 0; i < n; i++) {
-        in[i] = bench_instance_start(jobs[i], c, &results[i]);
-        if (in[i] == NULL)
-            rc = -1;
-        else
-            live++;
-    }
-    while (live > 0) {
+    start_all(w, c, in, jobs, results, n, &rc, &live);
+    uint32_t seen = 0;
+    uint64_t next_deadline_check = 0;
+    bool others = w->owner_round != NULL;
+    while (live > 0 || others) {
+        if (s != NULL && w->owner_round == NULL)
+            pause_point(w, &seen);
         uint64_t now = env->now();
         for (size_t i = 0; i < n; i++)
             if (in[i] != NULL)
@@ -120,33 +254,69 @@ int bench_worker_run(const struct bench_worker *w, const struct job_spec *const 
             bench_instance_tick(in[i], now);
             in_flight += bench_instance_in_flight(in[i]);
         }
-        if (w->owns_hotplug)
+        if (s == NULL) {
             hotplug_poll_events(w->hp, env->now(), false);
-        if (in_flight == 0 && w->hp->n_pending > 0 && w->owns_hotplug) {
-            /* Every instance has drained: the probes may use the queues. */
-            hotplug_apply_changes(w->hp);
-            for (size_t i = 0; i < n; i++)
-                if (in[i] != NULL)
-                    bench_instance_luns_changed(in[i]);
-            continue;
+            if (in_flight == 0 && w->hp->n_pending > 0) {
+                /* Every instance has drained: the probes may use the queues. */
+                hotplug_apply_changes(w->hp);
+                for (size_t i = 0; i < n; i++)
+                    if (in[i] != NULL)
+                        bench_instance_luns_changed(in[i]);
+                continue;
+            }
+        } else {
+            check_deadlines(w, in, n, now, &next_deadline_check);
+            /* hp->n_pending changes only in a pause: reading it between is reading a settled value. */
+            __atomic_store_n(&s->drained, in_flight == 0 && w->hp->n_pending > 0, __ATOMIC_RELAXED);
+            if (w->owner_round != NULL)
+                others = w->owner_round(w->owner_ctx, now);
         }
         for (size_t i = 0; i < n; i++) {
             if (in[i] == NULL || bench_instance_in_flight(in[i]) != 0 || !bench_instance_advance(in[i]))
                 continue;
-            if (bench_instance_finish(in[i]) != 0)
+            if (finish(w, in[i]) != 0)
                 rc = -1;
             in[i] = NULL;
             live--;
-            if (*ended_by != n || !bench_job_ends_the_run(jobs[i], &results[i]))
+            if (*ended_by != n || !bench_job_ends_the_run(jobs[i], results[i]))
                 continue;
             *ended_by = i; /* fio's exitall: the others are terminated */
             for (size_t k = 0; k < n; k++)
                 if (in[k] != NULL)
                     bench_instance_terminate(in[k]);
+            if (s != NULL) {
+                s->exitall = true; /* and, by the owner, every other worker's */
+                s->ended_by = i;
+                ask_owner(s);
+            }
         }
+    }
+    if (s != NULL && w->owner_round == NULL) {
+        /* Release: its results are complete for whoever reads them after this. */
+        __atomic_store_n(&s->parked, WORKER_LEFT, __ATOMIC_RELEASE);
     }
     free(in);
     free(c);
+    return rc;
+}
+
+int bench_worker_run(const struct bench_worker *w, const struct job_spec *const *jobs, struct job_result *results,
+                     size_t n, size_t *ended_by)
+{
+    struct job_result **r = calloc(n ? n : 1, sizeof *r);
+    if (r == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            memset(&results[i], 0, sizeof results[i]);
+            results[i].stopped = true;
+            snprintf(results[i].stop_reason, sizeof results[i].stop_reason, "job '%s': out of memory for its worker",
+                     jobs[i]->name);
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        r[i] = &results[i];
+    int rc = bench_worker_drive(w, jobs, r, n, ended_by);
+    free(r);
     return rc;
 }
 
@@ -164,7 +334,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
     }
     bench_queues_all(queues, env);
     hotplug_init(hp, env);
-    struct bench_worker w = { .env = env, .queues = queues, .hp = hp, .owns_hotplug = true };
+    struct bench_worker w = { .env = env, .queues = queues, .hp = hp };
     size_t ended_by;
     int rc = bench_worker_run(&w, &job, r, 1, &ended_by);
     free(hp);

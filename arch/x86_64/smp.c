@@ -83,6 +83,13 @@ unsigned smp_cpu_count(void) { return cpu_count; }
 
 const struct smp_cpu *smp_cpu(unsigned cpu) { return cpu < cpu_count ? &cpus[cpu] : NULL; }
 
+uint32_t smp_read_apic_id(void)
+{
+    if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx != 0)
+        return cpuid(0xb, 0).edx;
+    return cpuid(1, 0).ebx >> 24;
+}
+
 unsigned smp_self(void)
 {
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);

@@ -49,6 +49,10 @@ const struct smp_cpu *smp_cpu(unsigned cpu);
 /* The CPU this runs on (0: the boot CPU), from which CPU's stack it is on: cheap, ring 3. */
 unsigned smp_self(void);
 
+/* The running CPU's APIC ID as CPUID tells it (leaf 0xB's x2APIC ID where there is one, else
+ * leaf 1's initial APIC ID): ring 3, a check of which CPU really runs the code. */
+uint32_t smp_read_apic_id(void);
+
 /* Run fn(arg) on CPU cpu (not 0), which must be idle (smp_done). */
 void smp_run(unsigned cpu, void (*fn)(void *arg), void *arg);
 bool smp_done(unsigned cpu);

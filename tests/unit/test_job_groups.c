@@ -56,7 +56,7 @@ static uint64_t run_plan(struct fixture *x)
 {
     bench_queues_all(&x->queues, &x->b.env);
     hotplug_init(&x->hp, &x->b.env);
-    struct bench_worker w = { .env = &x->b.env, .queues = &x->queues, .hp = &x->hp, .owns_hotplug = true };
+    struct bench_worker w = { .env = &x->b.env, .queues = &x->queues, .hp = &x->hp };
     uint64_t start = fake_clock_now();
     unsigned waves = 0;
     for (size_t first = 0; first < x->count; waves++) {
