@@ -404,6 +404,28 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
     }
     tallies->hba_count = scan->hba_count;
     hotplug_init(hp, &env);
+    /* Every wave is placed on the CPUs before any I/O: a cpus_allowed no CPU can satisfy is a
+     * bad job file, found up front. */
+    for (size_t first = 0; first < count;) {
+        size_t end = job_plan_wave_end(plan, count, first);
+        for (size_t i = first; i < end; i++) {
+            wave[i - first] = &specs[i];
+            clone[i - first] = plan[i].clone;
+        }
+        if (cpu_plan_make(wave, clone, end - first, env.cpus->count, &env, cpu_plan, worker_of, err, sizeof err) != 0) {
+            printf("lunbench: %s: %s\n", name, err);
+            free(results);
+            free(hp);
+            free(wave);
+            free(clone);
+            free(worker_of);
+            free(cpu_plan);
+            free(tallies);
+            free(specs);
+            return LUNBENCH_EXIT_USAGE;
+        }
+        first = end;
+    }
     printf("bench: %zu job%s from %s\n", n, n == 1 ? "" : "s", name);
     if (count != n)
         printf("bench: %zu job instances with the numjobs clones\n", count);

@@ -313,9 +313,42 @@ def check_four_clones(console, topology):
     return None
 
 
+def check_cpu_queues(console, topology):
+    """Every CPU in the JSON's lunbench.cpus started and read its own APIC ID (the MADT's for
+    that CPU); each that ran a job reaped I/O, no request queue was reaped by two CPUs, and what
+    the CPUs reaped adds up to the jobs' I/Os."""
+    doc = results.from_console(console)
+    started = re.search(r"^CPUs: (\d+) started", console, re.M)
+    if doc is None or started is None:
+        return "no fio JSON, or no CPUs line"
+    cpus = doc.get("lunbench", {}).get("cpus", [])
+    if not cpus or any(c["cpu"] >= int(started.group(1)) for c in cpus):
+        return "lunbench.cpus lists CPUs %s, %s started" % ([c["cpu"] for c in cpus], started.group(1))
+    ids = re.search(r"APIC IDs ([\d ]+)$", console, re.M)
+    madt = [int(i) for i in ids.group(1).split()] if ids else [0]
+    for c in cpus:
+        if c["apic_id"] != madt[c["cpu"]]:
+            return "CPU %d read APIC ID %d, the MADT lists %d for it" % (c["cpu"], c["apic_id"], madt[c["cpu"]])
+    owner = {}
+    for c in cpus:
+        if c["job_instances"] > 0 and c["completions"] <= 0:
+            return "CPU %d ran %d jobs and reaped nothing" % (c["cpu"], c["job_instances"])
+        for q in c["queues"]:
+            key = (q["hba"], q["queue"])
+            if key in owner:
+                return "queue %s reaped by CPU %d and CPU %d" % (key, owner[key], c["cpu"])
+            owner[key] = c["cpu"]
+    reaped = sum(c["completions"] for c in cpus)
+    ios = sum(j[d]["total_ios"] for j in doc["jobs"] for d in ("read", "write"))
+    if reaped != ios:
+        return "the CPUs reaped %d completions, the jobs count %d I/Os" % (reaped, ios)
+    return None
+
+
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-json": check_fio_json,
           "junit": check_junit, "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation,
-          "jobs-overlap": check_jobs_overlap, "jobs-serial": check_jobs_serial, "four-clones": check_four_clones}
+          "jobs-overlap": check_jobs_overlap, "jobs-serial": check_jobs_serial, "four-clones": check_four_clones,
+          "cpu-queues": check_cpu_queues}
 # What a check runs besides QEMU: without it the test is skipped, not failed.
 CHECK_NEEDS = {"clat2csv": "fio_jsonplus_clat2csv", "tsc": "gcc"}
 

@@ -11,17 +11,23 @@ actions run over QMP, and the console must then match its patterns and the statu
                        2 GiB (block_resize). lunbench must report each change, count the I/Os in
                        flight on the removed LUN as removed (not as errors), add LUN 20 to the
                        job, read LUN 11's new capacity, and finish with no errors.
+  remove-under-four-cpus
+                       -smp 4 and an HBA with 4 request queues, the job with numjobs=4: one
+                       clone a CPU, each on its own queue (bench/cpu_plan.h). 0.5 s in LUN 10 is
+                       removed: all four clones must stop sending to it (each reports it), end
+                       with no errors, and each CPU must have reaped its own queue only.
   burst-events-missed  one event buffer only (event_buffers=1) and four LUNs added in one burst:
                        QEMU drops the events it has no buffer for and reports EVENTS_MISSED (or
                        the next command meets a UNIT ATTENTION, REPORTED LUNS DATA HAS CHANGED,
                        first), and lunbench must rescan and find all four.
 """
 import os
+import re
 import threading
 import time
 
 from harness import Outcome, console_problems, status_problem
-from lunbench import contract, qemu
+from lunbench import contract, qemu, results
 from lunbench.qmp import Qmp, QmpError, socket_path
 from lunbench.topology import Hba, Topology
 
@@ -36,6 +42,7 @@ runtime=3
 time_based
 """ % JOB_NAME
 JOB_STARTED = "bench: job '%s' starting" % JOB_NAME
+CLONES = 4
 
 
 def remove_add_resize_luns(work):
@@ -63,6 +70,32 @@ def remove_add_resize(qmp, t0):
     qmp.command("block_resize", **{"node-name": "hp11", "size": 2 << 30})
 
 
+def remove_one(qmp, t0):
+    sleep_until(t0 + 0.5)
+    qmp.command("device_del", id="hp10")
+
+
+def removed_lun(work):
+    return ["-blockdev", "driver=null-co,node-name=hp10,size=%d" % (1 << 30),
+            "-device", "scsi-hd,id=hp10,bus=hba0.0,scsi-id=0,lun=10,drive=hp10"]
+
+
+def each_cpu_its_queue(doc):
+    """CLONES CPUs each reaped one request queue of HBA 0, a different one, and nothing else."""
+    cpus = doc.get("lunbench", {}).get("cpus", [])
+    if [c["cpu"] for c in cpus] != list(range(CLONES)):
+        return "the JSON's lunbench.cpus lists CPUs %s, not 0-%d" % ([c["cpu"] for c in cpus], CLONES - 1)
+    owners = {}
+    for c in cpus:
+        queues = [(q["hba"], q["queue"]) for q in c["queues"]]
+        if len(queues) != 1 or c["completions"] <= 0:
+            return "CPU %d reaped %s" % (c["cpu"], c["queues"])
+        if queues[0] in owners:
+            return "queue %s reaped by CPUs %d and %d" % (queues[0], owners[queues[0]], c["cpu"])
+        owners[queues[0]] = c["cpu"]
+    return None
+
+
 def burst_of_adds(qmp, t0):
     sleep_until(t0 + 0.5)
     batch = []
@@ -75,11 +108,15 @@ def burst_of_adds(qmp, t0):
 
 
 class Scenario:
-    def __init__(self, extra_luns, append, actions, expect):
+    def __init__(self, extra_luns, append, actions, expect, cpus=1, job_extra="", check_json=None, counts=()):
         self.extra_luns = extra_luns  # work dir -> QEMU arguments of the LUNs the actions act on
         self.append = append          # lunbench's command line
         self.actions = actions        # (qmp, time the job started) -> None
         self.expect = expect          # patterns the console must match
+        self.cpus = cpus              # vCPUs, and as many request queues on the HBA
+        self.job_extra = job_extra    # options added to JOB
+        self.check_json = check_json  # results JSON -> a problem, or None
+        self.counts = counts          # (pattern, how many lines must match it)
 
 
 SCENARIOS = {
@@ -91,6 +128,14 @@ SCENARIOS = {
         r"^hotplug-randread: \(rw=randread, bs=4096, iodepth=8, 7 LUNs\): err=0$",
         r"^  hotplug: \d+ events, 1 LUNs removed, 1 added, 1 capacity changes",
         r"^lunbench: exit status 0 \(success\)$",
+    ]),
+    "remove-under-four-cpus": Scenario(removed_lun, "progress=no", remove_one, [
+        r"^bench: the wave runs on 4 CPUs: 0 \(1 job\) 1 \(1 job\) 2 \(1 job\) 3 \(1 job\)$",
+        r"^lunbench: exit status 0 \(success\)$",
+    ], cpus=CLONES, job_extra="numjobs=%d\n" % CLONES, check_json=each_cpu_its_queue, counts=[
+        # Each clone's LUN set loses LUN 10 (one line a set), and each ends clean.
+        (r"^lunbench: job 'hotplug-randread': LUN 0:0:10 (removed \(hotplug\)|is gone)", CLONES),
+        (r"^hotplug-randread: \(rw=randread, bs=4096, iodepth=8, 5 LUNs\): err=0$", CLONES),
     ]),
     "burst-events-missed": Scenario(lambda work: [], "progress=no event_buffers=1", burst_of_adds, [
         # Four LUNs at once with one event buffer: whichever tells first, EVENTS_MISSED when the
@@ -117,8 +162,9 @@ def run(test):
     work = test.work_dir()
     job = os.path.join(work, "hotplug.fio")
     with open(job, "w") as f:
-        f.write(JOB)
-    topo = Topology([Hba(targets="1", luns="4")])
+        f.write(JOB + scenario.job_extra)
+    queues = {"num_queues": str(scenario.cpus)} if scenario.cpus > 1 else {}
+    topo = Topology([Hba(targets="1", luns="4", **queues)])
     problems = []
     started = threading.Event()
     console = []
@@ -142,8 +188,17 @@ def run(test):
                 problems.append("QMP: %s" % e)
 
         extra = topo.qemu_args() + scenario.extra_luns(work) + ["-initrd", job] + qemu.qmp_args(sock)
+        if scenario.cpus > 1:
+            extra += ["-smp", str(scenario.cpus)]
         cmd = qemu.qemu_command(extra=extra, append=scenario.append)
         rc, text, _, _ = qemu.run_qemu(cmd, TIMEOUT, echo=echo, alongside=drive)
     test.write_log(cmd, text)
     why = status_problem(rc, text, contract.EXIT.OK, TIMEOUT)
-    return Outcome(([why] if why else []) + problems + console_problems(text, scenario.expect))
+    if scenario.check_json is not None:
+        doc = results.from_console(text)
+        problems.append(scenario.check_json(doc) if doc else "no results JSON")
+    for pattern, want in scenario.counts:
+        got = len(re.findall(pattern, text, re.M))
+        if got != want:
+            problems.append("%d lines match %s, not %d" % (got, pattern, want))
+    return Outcome(([why] if why else []) + [p for p in problems if p] + console_problems(text, scenario.expect))
