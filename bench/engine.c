@@ -24,9 +24,11 @@
 #define MAX_RETRIES 256
 #define STALLS_BEFORE_RETIRING 2 /* LOGICAL UNIT RESETs a LUN may need before it leaves the run */
 
-_Static_assert((int)DIR_READ == (int)JOB_DDIR_READ && (int)DIR_WRITE == (int)JOB_DDIR_WRITE, "job.h and engine.h index directions alike");
+_Static_assert((int)DIR_READ == (int)JOB_DDIR_READ && (int)DIR_WRITE == (int)JOB_DDIR_WRITE &&
+               (int)DIR_TRIM == (int)JOB_DDIR_TRIM && (int)DIR_COUNT == (int)JOB_DDIRS,
+               "job.h and engine.h index directions alike");
 
-/* An I/O to submit again (it ended in UNIT ATTENTION). */
+/* An I/O to submit again (it ended in UNIT ATTENTION), or trimwrite's write of a range just trimmed. */
 struct retry {
     unsigned target;
     uint64_t unit, nunits;
@@ -93,6 +95,9 @@ struct run {
     unsigned error_lines;
     struct retry retries[MAX_RETRIES];
     unsigned n_retries;
+    /* trimwrite, randtrimwrite: the writes of ranges whose trim is done (at most one a slot). */
+    struct retry *follow;
+    unsigned n_follow;
     bool involved[HBA_MAX];
     /* Per-second samples. */
     uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
@@ -113,6 +118,10 @@ static int choose_dir(struct run *run)
     case JOB_RANDWRITE: return DIR_WRITE;
     case JOB_RW:
     case JOB_RANDRW: return xorshift(&run->rng) % 100 < run->job->rwmixread ? DIR_READ : DIR_WRITE;
+    case JOB_TRIM:
+    case JOB_RANDTRIM:
+    case JOB_TRIMWRITE: /* the write follows each trim once it is done */
+    case JOB_RANDTRIMWRITE: return DIR_TRIM;
     }
     return DIR_READ;
 }
@@ -167,8 +176,19 @@ static void bitmap_set(uint8_t *b, uint64_t i) { b[i / 8] |= (uint8_t)(1u << (i 
 static bool bitmap_get(const uint8_t *b, uint64_t i) { return b[i / 8] & (1u << (i % 8)); }
 
 /* Why an I/O is submitted: a new one counts against the job's limits; a retry (after a UNIT
- * ATTENTION) is the same I/O again; a verify read checks what the job wrote. */
-enum io_kind { IO_NEW, IO_RETRY, IO_VERIFY_READ };
+ * ATTENTION) is the same I/O again; a verify read checks what the job wrote; trimwrite's write of
+ * a trimmed range is issued as a new I/O but counts against no size (its trim did). */
+enum io_kind { IO_NEW, IO_RETRY, IO_VERIFY_READ, IO_FOLLOW };
+
+/* UNMAP of the blocks (SBC-4 5.31): one block descriptor, its parameter list in buf. targets.c
+ * keeps a LUN out of a trim job whose trims would pass page B0's MAXIMUM UNMAP LBA COUNT. */
+static uint32_t build_unmap(struct hba_cmd *c, uint8_t *buf, uint64_t lba, uint32_t blocks)
+{
+    uint32_t len = (uint32_t)scsi_unmap_param_list(buf, &lba, &blocks, 1);
+    c->cdb_len = (uint8_t)scsi_cdb_unmap(c->cdb, (uint16_t)len);
+    c->dir = HBA_DIR_OUT;
+    return len;
+}
 
 static bool submit_one(struct run *run, unsigned slot_index, unsigned target_index, uint64_t unit, uint64_t nunits,
                        int dir, enum io_kind kind)
@@ -183,13 +203,19 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     memset(c, 0, offsetof(struct hba_cmd, response));
     c->target = l->target;
     c->lun = l->lun;
-    c->cdb_len = (uint8_t)scsi_cdb_rw(c->cdb, dir == DIR_WRITE, lba, blocks);
-    c->dir = dir == DIR_WRITE ? HBA_DIR_OUT : HBA_DIR_IN;
     c->data = s->buf;
-    c->data_len = len;
     c->timeout_cycles = run->env->cmd_timeout_cycles;
     c->user = s;
-    if (dir == DIR_WRITE && run->job->verify) {
+    if (dir == DIR_TRIM) {
+        c->data_len = build_unmap(c, s->buf, lba, blocks);
+    } else {
+        c->cdb_len = (uint8_t)scsi_cdb_rw(c->cdb, dir == DIR_WRITE, lba, blocks);
+        c->dir = dir == DIR_WRITE ? HBA_DIR_OUT : HBA_DIR_IN;
+        c->data_len = len;
+    }
+    if (dir == DIR_TRIM) {
+        /* no data: the parameter list is in the buffer */
+    } else if (dir == DIR_WRITE && run->job->verify) {
         struct stamp_id id = { l->hba, l->target, l->lun };
         for (uint32_t b = 0; b < blocks; b++)
             stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass);
@@ -217,9 +243,11 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     t->in_flight++;
     run->in_flight++;
     run->n_free--;
-    if (kind == IO_NEW) {
-        run->submitted++;
-        run->submitted_bytes += len;
+    if (kind == IO_NEW || kind == IO_FOLLOW) {
+        if (kind == IO_NEW) {
+            run->submitted++;
+            run->submitted_bytes += len;
+        }
         run->issued_ios[dir]++;
         run->issued_bytes[dir] += len;
         if (dir == DIR_WRITE) {
@@ -378,6 +406,19 @@ static void submit_work(struct run *run, uint64_t now)
                             rt->verify_read ? IO_VERIFY_READ : IO_RETRY))
                 return;
             run->n_retries--;
+            continue;
+        }
+        if (run->n_follow > 0 && !run->r->stopped) {
+            /* trimwrite: the write of a range whose trim is done, before anything new. */
+            struct retry *f = &run->follow[run->n_follow - 1];
+            struct target *t = &run->set.t[f->target];
+            if (t->removed || t->retired || f->unit + f->nunits > t->units) {
+                run->n_follow--;
+                continue;
+            }
+            if (t->in_flight >= t->max_in_flight || !submit_one(run, slot, f->target, f->unit, f->nunits, DIR_WRITE, IO_FOLLOW))
+                return;
+            run->n_follow--;
             continue;
         }
         if (run->phase == PHASE_FLUSH) {
@@ -615,6 +656,8 @@ static void complete(struct run *run, struct slot *s)
     }
     if (!run->job->thinktime_on_issue)
         think_after_io(run);
+    if (!failed && s->dir == DIR_TRIM && run->follow != NULL && run->n_follow < run->n_slots)
+        run->follow[run->n_follow++] = (struct retry){ s->target, s->unit, s->nunits, DIR_WRITE, false };
     for (uint64_t u = 0; !failed && s->dir == DIR_WRITE && t->written && u < s->nunits; u++)
         bitmap_set(t->written, s->unit + u);
     if (!failed && s->dir == DIR_READ && run->job->verify)
@@ -648,7 +691,7 @@ static void complete(struct run *run, struct slot *s)
 static void check_min_rate(struct run *run)
 {
     const struct job_spec *job = run->job;
-    static const char *const names[DIR_COUNT] = { "read", "write" };
+    static const char *const names[DIR_COUNT] = { "read", "write", "trim" };
     for (int d = 0; d < DIR_COUNT && !run->r->stopped; d++) {
         if (!job_does_dir(job, d))
             continue;
@@ -684,9 +727,13 @@ static void tick(struct run *run, uint64_t now)
     run->seconds++;
     check_min_rate(run);
     if (run->env->progress) {
-        printf("lunbench: job '%s' %us: read %" PRIu64 " IOPS %.1f MiB/s, write %" PRIu64 " IOPS %.1f MiB/s, %u in flight\n",
+        char trims[64] = "";
+        if (job_does_dir(run->job, DIR_TRIM))
+            snprintf(trims, sizeof trims, ", trim %" PRIu64 " IOPS %.1f MiB/s", run->tick_ios[DIR_TRIM],
+                     (double)run->tick_bytes[DIR_TRIM] / (1 << 20));
+        printf("lunbench: job '%s' %us: read %" PRIu64 " IOPS %.1f MiB/s, write %" PRIu64 " IOPS %.1f MiB/s%s, %u in flight\n",
                run->job->name, run->seconds, run->tick_ios[DIR_READ], (double)run->tick_bytes[DIR_READ] / (1 << 20),
-               run->tick_ios[DIR_WRITE], (double)run->tick_bytes[DIR_WRITE] / (1 << 20), run->in_flight);
+               run->tick_ios[DIR_WRITE], (double)run->tick_bytes[DIR_WRITE] / (1 << 20), trims, run->in_flight);
     }
     memset(run->tick_ios, 0, sizeof run->tick_ios);
     memset(run->tick_bytes, 0, sizeof run->tick_bytes);
@@ -730,6 +777,8 @@ static int setup(struct run *run, char *err, size_t err_len)
     run->free_slots = calloc(run->n_slots, sizeof *run->free_slots);
     if (run->slots == NULL || run->free_slots == NULL)
         return -1;
+    if (job_does_dir(job, DIR_TRIM) && writes && (run->follow = calloc(run->n_slots, sizeof *run->follow)) == NULL)
+        return -1;
     for (unsigned i = 0; i < run->n_slots; i++) {
         run->slots[i].run = run;
         run->slots[i].buf = dev_buf_alloc(job->bs_max, 4096); /* data-in: a device buffer (lib/dev_buf.h) */
@@ -764,6 +813,7 @@ static void teardown(struct run *run)
         dev_buf_free(run->slots[i].buf, run->job->bs_max);
     free(run->slots);
     free(run->free_slots);
+    free(run->follow);
     io_shape_free(&run->shape);
     targets_free(&run->set);
 }
@@ -1003,8 +1053,8 @@ bool bench_instance_advance(struct bench_instance *in)
         end_pass(run);
         return false;
     }
-    if (run->phase == PHASE_RUN && run->syncs_due > 0 && !r->stopped)
-        return false; /* the next submit_work sends them: nothing is in flight */
+    if (run->phase == PHASE_RUN && (run->syncs_due > 0 || run->n_follow > 0) && !r->stopped)
+        return false; /* the next submit_work sends them (syncs, trimwrite's writes): nothing is in flight */
     if (run->phase == PHASE_END_SYNC && run->flushes_done == run->set.n) {
         run->phase = PHASE_RUN; /* stop_submitting stays set: on to the job's end */
         return false;

@@ -18,7 +18,7 @@
 #include "bench/job.h"
 #include "lib/histogram.h"
 
-enum { DIR_READ, DIR_WRITE, DIR_COUNT };
+enum { DIR_READ, DIR_WRITE, DIR_TRIM, DIR_COUNT }; /* fio's ddirs; trims are UNMAPs */
 
 struct dir_result {
     uint64_t ios, bytes;

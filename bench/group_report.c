@@ -37,7 +37,7 @@ uint64_t group_stats_agg_bw(const struct group_stats *g, int d)
 
 void bench_report_group(unsigned groupid, const struct group_stats *g)
 {
-    static const char *const names[DIR_COUNT] = { "   READ", "  WRITE" };
+    static const char *const names[DIR_COUNT] = { "   READ", "  WRITE", "   TRIM" };
     printf("\nRun status group %u (all jobs):\n", groupid);
     for (int d = 0; d < DIR_COUNT; d++) {
         if (g->entries[d] == 0)

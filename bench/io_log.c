@@ -246,7 +246,7 @@ void io_log_start(struct io_log *log, const struct job_spec *job, const struct l
 void io_log_io(struct io_log *log, uint64_t now, int dir, uint64_t lat_ns, uint64_t clat_ns, uint64_t slat_ns,
                uint32_t bytes, uint64_t offset, const struct histogram *clat)
 {
-    if (!log->active || dir < 0 || dir > 1)
+    if (!log->active || dir < 0 || dir >= JOB_DDIRS)
         return;
     uint64_t ms = ms_since_epoch(log, now);
     log->bytes[dir] += bytes;
@@ -279,7 +279,7 @@ void io_log_poll(struct io_log *log, uint64_t now)
     uint64_t ms = ms_since_epoch(log, now), spent = ms - log->sample_ms;
     if (spent < avg)
         return; /* fio's helper thread sleeps until the window's end; this loop polls, so it is there on time */
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < JOB_DDIRS; d++) {
         uint64_t bytes = log->bytes[d] - log->bytes_sampled[d], ios = log->ios[d] - log->ios_sampled[d];
         if (ios == 0)
             continue;
@@ -302,12 +302,12 @@ void io_log_finish(struct io_log *log, uint64_t now)
         struct io_log_stream *st = &log->s[f];
         if (!st->on)
             continue;
-        for (int d = 0; d < 2 && log->job->logs.avg_msec != 0 && f != IO_LOG_HIST; d++)
+        for (int d = 0; d < JOB_DDIRS && log->job->logs.avg_msec != 0 && f != IO_LOG_HIST; d++)
             window_line(log, st, d, ms); /* fio's finalize_logs */
         send_stream(log, st);
         log_frame_close(log->channel, st->name, st->sent);
     }
-    for (int d = 0; d < 2; d++)
+    for (int d = 0; d < JOB_DDIRS; d++)
         free(log->hist_before[d]);
     log->active = false;
 }

@@ -47,7 +47,7 @@ struct io_log_stream {
     char name[IO_LOG_NAME_MAX];
     struct io_log_chunk *head, *tail;
     uint64_t sent;                    /* bytes already framed */
-    struct io_log_window window[2];   /* log_avg_msec */
+    struct io_log_window window[JOB_DDIRS];   /* log_avg_msec, per direction (read, write, trim) */
 };
 
 struct io_log {
@@ -58,10 +58,10 @@ struct io_log {
     uint64_t held;                    /* bytes held in memory */
     struct io_log_stream s[IO_LOG_FILES];
     /* log_avg_msec: bw and iops sampled per window (fio's helper thread's __add_samples). */
-    uint64_t sample_ms, bytes[2], ios[2], bytes_sampled[2], ios_sampled[2];
+    uint64_t sample_ms, bytes[JOB_DDIRS], ios[JOB_DDIRS], bytes_sampled[JOB_DDIRS], ios_sampled[JOB_DDIRS];
     /* log_hist_msec: each direction's histogram at its last line, and when that was. */
-    uint64_t *hist_before[2];
-    uint64_t hist_last_ms[2];
+    uint64_t *hist_before[JOB_DDIRS];
+    uint64_t hist_last_ms[JOB_DDIRS];
 };
 
 /* Whether the job writes file f, and its name. */

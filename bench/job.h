@@ -12,11 +12,16 @@
 
 #include "lib/histogram.h"
 
-enum job_rw { JOB_READ, JOB_WRITE, JOB_RANDREAD, JOB_RANDWRITE, JOB_RW, JOB_RANDRW };
-/* fio's per-direction options (bs=R,W[,T], rate=, bssplit=, ...) index their values by these;
- * the engine's DIR_READ and DIR_WRITE are the same numbers. A trim value is parsed and unused:
- * lunbench issues no trims. */
-enum { JOB_DDIR_READ, JOB_DDIR_WRITE, JOB_DDIRS };
+/* fio's rw= patterns. The trims go out as SCSI UNMAP (SBC-4 5.31), to LUNs whose page B2 offers
+ * it; trimwrite and randtrimwrite write each block range once its trim is done. */
+enum job_rw {
+    JOB_READ, JOB_WRITE, JOB_RANDREAD, JOB_RANDWRITE, JOB_RW, JOB_RANDRW,
+    JOB_TRIM, JOB_RANDTRIM, JOB_TRIMWRITE, JOB_RANDTRIMWRITE
+};
+/* fio's per-direction options (bs=R,W,T, rate=, bssplit=, ...) index their values by these (fio's
+ * DDIR_READ, DDIR_WRITE, DDIR_TRIM); the engine's DIR_READ, DIR_WRITE and DIR_TRIM are the same
+ * numbers. */
+enum { JOB_DDIR_READ, JOB_DDIR_WRITE, JOB_DDIR_TRIM, JOB_DDIRS };
 enum lun_order { LUN_ORDER_ROUNDROBIN, LUN_ORDER_RANDOM };
 enum lun_select_kind { LUNSEL_ALL, LUNSEL_HBA, LUNSEL_TARGETS, LUNSEL_LIST, LUNSEL_FIRST };
 
@@ -232,10 +237,12 @@ int job_parse_time_ms(const char *text, uint64_t *ms);
 int job_parse_time_us(const char *text, uint64_t *us);
 
 const char *job_rw_name(enum job_rw rw); /* fio's names: "read", "randwrite", "rw", ... */
-/* Whether the job's pattern is random (randread, randwrite, randrw). */
+/* Whether the job's pattern is random (randread, randwrite, randrw, randtrim, randtrimwrite). */
 bool job_random_offsets(const struct job_spec *job);
-/* Whether the job reads (dir JOB_DDIR_READ) or writes (JOB_DDIR_WRITE). */
+/* Whether the job reads (dir JOB_DDIR_READ), writes (JOB_DDIR_WRITE) or trims (JOB_DDIR_TRIM). */
 bool job_does_dir(const struct job_spec *job, int dir);
+/* Whether the job changes what its LUNs hold (writes or trims). */
+bool job_changes_data(const struct job_spec *job);
 /* The job's block sizes for a report line: "4096"; "512-65536" (a range or a split); or per
  * direction, "r 4096, w 8192-32768", where the directions it does differ. */
 void job_bs_text(const struct job_spec *job, char *buf, size_t len);

@@ -400,7 +400,8 @@ static int apply_cpus_allowed_policy(struct job_spec *job, const char *value, ch
 
 static const char *const job_rw_names[] = {
     [JOB_READ] = "read", [JOB_WRITE] = "write", [JOB_RANDREAD] = "randread",
-    [JOB_RANDWRITE] = "randwrite", [JOB_RW] = "rw", [JOB_RANDRW] = "randrw",
+    [JOB_RANDWRITE] = "randwrite", [JOB_RW] = "rw", [JOB_RANDRW] = "randrw", [JOB_TRIM] = "trim",
+    [JOB_RANDTRIM] = "randtrim", [JOB_TRIMWRITE] = "trimwrite", [JOB_RANDTRIMWRITE] = "randtrimwrite",
 };
 
 const char *job_rw_name(enum job_rw rw)
@@ -410,14 +411,26 @@ const char *job_rw_name(enum job_rw rw)
 
 bool job_random_offsets(const struct job_spec *job)
 {
-    return job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW;
+    return job->rw == JOB_RANDREAD || job->rw == JOB_RANDWRITE || job->rw == JOB_RANDRW || job->rw == JOB_RANDTRIM ||
+           job->rw == JOB_RANDTRIMWRITE;
 }
 
 bool job_does_dir(const struct job_spec *job, int dir)
 {
-    bool reads = job->rw == JOB_READ || job->rw == JOB_RANDREAD || job->rw == JOB_RW || job->rw == JOB_RANDRW;
-    bool writes = job->rw == JOB_WRITE || job->rw == JOB_RANDWRITE || job->rw == JOB_RW || job->rw == JOB_RANDRW;
-    return dir == JOB_DDIR_READ ? reads : writes;
+    enum job_rw rw = job->rw;
+    switch (dir) {
+    case JOB_DDIR_READ: return rw == JOB_READ || rw == JOB_RANDREAD || rw == JOB_RW || rw == JOB_RANDRW;
+    case JOB_DDIR_WRITE:
+        return rw == JOB_WRITE || rw == JOB_RANDWRITE || rw == JOB_RW || rw == JOB_RANDRW || rw == JOB_TRIMWRITE ||
+               rw == JOB_RANDTRIMWRITE;
+    case JOB_DDIR_TRIM: return rw == JOB_TRIM || rw == JOB_RANDTRIM || rw == JOB_TRIMWRITE || rw == JOB_RANDTRIMWRITE;
+    default: return false;
+    }
+}
+
+bool job_changes_data(const struct job_spec *job)
+{
+    return job_does_dir(job, JOB_DDIR_WRITE) || job_does_dir(job, JOB_DDIR_TRIM);
 }
 
 static void block_sizes_text(const struct job_block_sizes *b, char *buf, size_t len)
@@ -430,14 +443,31 @@ static void block_sizes_text(const struct job_block_sizes *b, char *buf, size_t 
 
 void job_bs_text(const struct job_spec *job, char *buf, size_t len)
 {
-    char r[24], w[24];
-    block_sizes_text(&job->bsz[JOB_DDIR_READ], r, sizeof r);
-    block_sizes_text(&job->bsz[JOB_DDIR_WRITE], w, sizeof w);
-    bool reads = job_does_dir(job, JOB_DDIR_READ), writes = job_does_dir(job, JOB_DDIR_WRITE);
-    if (reads && writes && strcmp(r, w) != 0)
-        snprintf(buf, len, "r %s, w %s", r, w);
-    else
-        snprintf(buf, len, "%s", reads ? r : w);
+    static const char letter[JOB_DDIRS] = { 'r', 'w', 't' };
+    char text[JOB_DDIRS][24];
+    int first = -1;
+    bool differ = false;
+    for (int d = 0; d < JOB_DDIRS; d++) {
+        block_sizes_text(&job->bsz[d], text[d], sizeof text[d]);
+        if (!job_does_dir(job, d))
+            continue;
+        if (first < 0)
+            first = d;
+        else if (strcmp(text[d], text[first]) != 0)
+            differ = true;
+    }
+    if (first < 0)
+        first = JOB_DDIR_READ;
+    if (!differ) {
+        snprintf(buf, len, "%s", text[first]);
+        return;
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < JOB_DDIRS && used < len; d++) {
+        if (job_does_dir(job, d))
+            used += (size_t)snprintf(buf + used, len - used, "%s%c %s", used ? ", " : "", letter[d], text[d]);
+    }
 }
 
 /* HOWTO rw: "rw=read:N" (sequential) skips N bytes after each I/O, backwards when N < 0;
@@ -473,7 +503,8 @@ static int apply_rw(struct job_spec *job, const char *value, char *why, size_t w
     char name[16];
     size_t n = strcspn(value, ":");
     if (n >= sizeof name) {
-        snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw)", value);
+        snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw, trim, "
+                 "randtrim, trimwrite, randtrimwrite)", value);
         return -1;
     }
     memcpy(name, value, n);
@@ -491,10 +522,8 @@ static int apply_rw(struct job_spec *job, const char *value, char *why, size_t w
         }
     }
     if (!found) {
-        if (strstr(name, "trim") != NULL)
-            snprintf(why, why_len, "'%s' is not supported (lunbench does not trim)", value);
-        else
-            snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw)", value);
+        snprintf(why, why_len, "bad value '%s' (read, write, randread, randwrite, rw, readwrite, randrw, trim, "
+                 "randtrim, trimwrite, randtrimwrite)", value);
         return -1;
     }
     job->seq_add = 0;
@@ -525,8 +554,7 @@ static int apply_rwmixwrite(struct job_spec *job, const char *value, char *why, 
  * fio's per-direction values (HOWTO blocksize): "R,W,T" for reads, writes and trims; an empty
  * field keeps the default, and a value not followed by a comma applies to the directions after
  * it too ("bs=8k,32k": 32k for writes and trims; "rate=500k,": reads only). item() checks one
- * field and stores it for direction dir; it is called with dir == JOB_DDIRS for the trim field,
- * which it only checks (lunbench issues no trims).
+ * field and stores it for direction dir.
  */
 typedef int (*dir_item_fn)(struct job_spec *job, int dir, const char *item, void *ctx, char *why, size_t why_len);
 
@@ -557,7 +585,7 @@ static int per_direction(struct job_spec *job, const char *value, dir_item_fn it
         p = comma + 1;
     }
     bool ends_in_comma = value[strlen(value) - 1] == ',';
-    for (int d = 0; d <= JOB_DDIRS; d++) {
+    for (int d = 0; d < JOB_DDIRS; d++) {
         const char *f = (size_t)d < k ? field[d] : ends_in_comma ? NULL : field[k - 1];
         if (f != NULL && *f != '\0' && item(job, d, f, ctx, why, why_len) != 0)
             return -1;
@@ -1822,7 +1850,8 @@ static int job_sizes_finish(const struct job_parser *ps, struct job_spec *job)
             aligned = b->split[i].bs % unit == 0;
         if (!aligned) {
             snprintf(msg, sizeof msg, "the %s sizes must be multiples of the job's smallest, %" PRIu32
-                     " (lunbench tracks each region in units of it)", d == JOB_DDIR_READ ? "read" : "write", unit);
+                     " (lunbench tracks each region in units of it)",
+                     d == JOB_DDIR_READ ? "read" : d == JOB_DDIR_WRITE ? "write" : "trim", unit);
             return parser_fail(ps, line, msg);
         }
     }

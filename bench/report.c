@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const dir_names[DIR_COUNT] = { "read", "write" };
+static const char *const dir_names[DIR_COUNT] = { "read", "write", "trim" };
 
 double bench_driver_cycles_per_io(const struct job_result *r)
 {
@@ -263,14 +263,7 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
     json_object_end(w);
     json_ddir(w, "read", &r->dir[DIR_READ], job, r->runtime_ns, r->group_agg_bw[DIR_READ]);
     json_ddir(w, "write", &r->dir[DIR_WRITE], job, r->runtime_ns, r->group_agg_bw[DIR_WRITE]);
-    struct dir_result none;
-    memset(&none, 0, sizeof none);
-    hist_init(&none.clat);
-    hist_init(&none.slat);
-    hist_init(&none.lat);
-    sample_stats_init(&none.iops_samples);
-    sample_stats_init(&none.bw_samples);
-    json_ddir(w, "trim", &none, job, 0, 0);
+    json_ddir(w, "trim", &r->dir[DIR_TRIM], job, r->runtime_ns, r->group_agg_bw[DIR_TRIM]);
     json_object_begin(w, "sync");
     json_uint(w, "total_ios", r->sync.ios);
     json_lat(w, "lat_ns", &r->sync.lat, job, true);

@@ -7,8 +7,6 @@
 
 #define MAX_NAMED_LEFT_OUT 10 /* LUNs named one by one when left out; then only a count */
 
-static bool job_writes(const struct job_spec *job) { return job->rw != JOB_READ && job->rw != JOB_RANDREAD; }
-
 /* Why a selected LUN cannot take part in this job, or NULL. */
 static const char *unusable_reason(const struct job_spec *job, const struct lun_info *l)
 {
@@ -22,13 +20,25 @@ static const char *unusable_reason(const struct job_spec *job, const struct lun_
         return "it is not ready";
     if (l->blocks == 0 || l->block_size == 0)
         return "it has no capacity";
-    bool writes = job_writes(job);
+    bool writes = job_changes_data(job);
     if (writes && (l->flags & LUN_WRITE_PROTECTED))
         return "it is write-protected (writes would end in DATA PROTECT)";
     if (writes && !(l->flags & LUN_WP_KNOWN))
         return "its write-protect bit could not be read";
     if (writes && l->device_type == SCSI_TYPE_CDROM)
         return "it is a CD/DVD drive (read-only medium)";
+    if (job_does_dir(job, JOB_DDIR_TRIM)) {
+        /* SBC-4 5.31: UNMAP only where page B2 says LBPU (6.6.6), each within page B0's MAXIMUM
+         * UNMAP LBA COUNT (6.6.4): one block descriptor a trim, so the descriptor count is met. */
+        if (!(l->flags & LUN_LBP_KNOWN))
+            return "its Logical Block Provisioning page (B2) could not be read, so it may not take UNMAP (trims)";
+        if (!(l->flags & LUN_LBP_PAGE))
+            return "it does not offer UNMAP for trims (no Logical Block Provisioning VPD page B2)";
+        if (!(l->flags & LUN_UNMAP))
+            return "it does not offer UNMAP for trims (its VPD page B2 says LBPU 0)";
+        if (l->unmap_max_blocks != 0 && job->bsz[JOB_DDIR_TRIM].max / l->block_size > l->unmap_max_blocks)
+            return "the job's largest trim is more than one UNMAP may cover (page B0's MAXIMUM UNMAP LBA COUNT)";
+    }
     return NULL;
 }
 
@@ -103,7 +113,7 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
  * LUNs at once. */
 static void learn_write_protect(const struct job_spec *job, const struct bench_env *env)
 {
-    if (!job_writes(job) || env->inv->count == 0)
+    if (!job_changes_data(job) || env->inv->count == 0)
         return;
     size_t *picked = malloc(env->inv->count * sizeof *picked);
     if (picked == NULL)
@@ -128,6 +138,61 @@ static void learn_write_protect(const struct job_spec *job, const struct bench_e
         else if (st.write_protect_reads > 0)
             printf("lunbench: job '%s': read the write-protect bit of %" PRIu64 " LUN%s on HBA %u (MODE SENSE)\n",
                    job->name, st.write_protect_reads, st.write_protect_reads == 1 ? "" : "s", h);
+    }
+    free(picked);
+}
+
+/* A job that trims must know which of its disks take UNMAP, and within which limits; discovery
+ * leaves pages B2 and B0 unread: read them now, once, for the LUNs it selects, each HBA's at once,
+ * and say what they offer. */
+static void learn_provisioning(const struct job_spec *job, const struct bench_env *env)
+{
+    if (!job_does_dir(job, JOB_DDIR_TRIM) || env->inv->count == 0)
+        return;
+    size_t *picked = malloc(env->inv->count * sizeof *picked);
+    if (picked == NULL)
+        return; /* each LUN is then left out with its reason */
+    for (unsigned h = 0; h < env->hba_count; h++) {
+        size_t n = 0;
+        unsigned index = 0;
+        for (size_t k = 0; k < env->inv->count; k++) {
+            const struct lun_info *l = &env->inv->luns[k];
+            if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !targets_selected(job, l, index++))
+                continue;
+            if (l->hba == h && !(l->flags & LUN_LBP_KNOWN) && l->device_type == SCSI_TYPE_DISK)
+                picked[n++] = k;
+        }
+        if (n == 0)
+            continue;
+        struct discovery_stats st;
+        memset(&st, 0, sizeof st);
+        if (discovery_read_provisioning(env->hbas[h], env->inv, picked, n, &st, env->cmd_timeout_cycles) != 0) {
+            printf("lunbench: HBA %u (%s): reading the provisioning pages: %s\n", h, env->hbas[h]->name,
+                   env->hbas[h]->error);
+            continue;
+        }
+        unsigned offer = 0;
+        uint32_t blocks_lo = UINT32_MAX, desc_lo = UINT32_MAX;
+        for (size_t i = 0; i < n; i++) {
+            const struct lun_info *l = &env->inv->luns[picked[i]];
+            if (!(l->flags & LUN_UNMAP))
+                continue;
+            offer++;
+            blocks_lo = l->unmap_max_blocks < blocks_lo ? l->unmap_max_blocks : blocks_lo;
+            desc_lo = l->unmap_max_descriptors < desc_lo ? l->unmap_max_descriptors : desc_lo;
+        }
+        char blocks[24] = "none stated", descs[24] = "none stated";
+        if (offer > 0 && blocks_lo != 0)
+            snprintf(blocks, sizeof blocks, "%" PRIu32, blocks_lo);
+        if (offer > 0 && desc_lo != 0)
+            snprintf(descs, sizeof descs, "%" PRIu32, desc_lo);
+        if (offer == 0)
+            printf("lunbench: job '%s': HBA %u: none of %zu LUN%s offers UNMAP (page B2; %" PRIu64 " INQUIRY commands)\n",
+                   job->name, h, n, n == 1 ? "" : "s", st.provisioning_reads);
+        else
+            printf("lunbench: job '%s': HBA %u: %u of %zu LUN%s offer UNMAP (page B2: LBPU); page B0's limits a command: "
+                   "blocks %s, descriptors %s (the least of them); %" PRIu64 " INQUIRY commands\n", job->name, h, offer,
+                   n, n == 1 ? "" : "s", blocks, descs, st.provisioning_reads);
     }
     free(picked);
 }
@@ -196,6 +261,7 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
 int targets_check(const struct job_spec *job, const struct bench_env *env, char *err, size_t err_len)
 {
     learn_write_protect(job, env);
+    learn_provisioning(job, env);
     unsigned n;
     return resolve(job, env, NULL, &n, false, err, err_len);
 }
@@ -207,6 +273,7 @@ int targets_build(struct target_set *set, const struct job_spec *job, const stru
     set->job = job;
     set->env = env;
     learn_write_protect(job, env);
+    learn_provisioning(job, env);
     unsigned n;
     if (resolve(job, env, NULL, &n, true, err, err_len) != 0)
         return -1;

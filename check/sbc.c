@@ -622,14 +622,11 @@ CHECK(unmap_read_back)
         return COMMAND_LOST(&a);
     if (!check_good(&a))
         return check_fail(&a, why, why_len, "GOOD for the WRITE(16) before the UNMAP");
-    uint8_t cdb[SCSI_CDB_MAX] = { SCSI_OP_UNMAP };
-    scsi_put_be16(cdb + 7, 24);
-    memset(l->buf, 0, 24);
-    scsi_put_be16(l->buf, 22);      /* UNMAP DATA LENGTH: the bytes after itself */
-    scsi_put_be16(l->buf + 2, 16);  /* BLOCK DESCRIPTOR DATA LENGTH */
-    scsi_put_be64(l->buf + 8, 3);   /* LBA 3 */
-    scsi_put_be32(l->buf + 16, 1);  /* one block */
-    if (!check_send_dir(l, cdb, 10, HBA_DIR_OUT, 24, &a))
+    uint8_t cdb[SCSI_CDB_MAX];
+    const uint64_t lba = 3;
+    const uint32_t one = 1;
+    size_t plen = scsi_unmap_param_list(l->buf, &lba, &one, 1);
+    if (!check_send_dir(l, cdb, scsi_cdb_unmap(cdb, (uint16_t)plen), HBA_DIR_OUT, (uint32_t)plen, &a))
         return COMMAND_LOST(&a);
     if (!check_good(&a))
         return check_fail(&a, why, why_len, "GOOD (page B2 says LBPU)");

@@ -16,7 +16,10 @@
 #define MAX_OTHER_RETRIES 3 /* BUSY, TASK SET FULL, ABORTED, RESET, lost in a device reset */
 #define DATA_BUFFER 256
 
-enum step { STEP_REPORT_LUNS, STEP_INQUIRY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10, STEP_MODE_SENSE };
+enum step {
+    STEP_REPORT_LUNS, STEP_INQUIRY, STEP_READ_CAPACITY16, STEP_READ_CAPACITY10, STEP_MODE_SENSE,
+    STEP_VPD_PROVISIONING, STEP_VPD_BLOCK_LIMITS
+};
 
 struct job {
     struct hba_cmd cmd;
@@ -42,8 +45,11 @@ struct scan {
     size_t next_lun;     /* next entry to probe */
     unsigned next_target;
     bool read_wp;        /* a disk's probe ends with MODE SENSE (discovery_probe_lun) */
-    const size_t *wp_only; /* discovery_read_write_protect: only MODE SENSE, on these entries */
-    size_t wp_count, next_wp;
+    /* discovery_read_write_protect and discovery_read_provisioning: only only_step (MODE SENSE, or
+     * page B2 and after it B0), on these entries. */
+    const size_t *only;
+    size_t only_count, next_only;
+    enum step only_step;
     bool failed;
     bool dirty[HBA_MAX_QUEUES]; /* submitted to since the last kick */
 };
@@ -97,6 +103,12 @@ static void build(struct scan *s, struct job *j)
         c->cdb_len = (uint8_t)scsi_cdb_mode_sense6(c->cdb, 0x3f, 4);
         c->data_len = 4;
         break;
+    case STEP_VPD_PROVISIONING:
+    case STEP_VPD_BLOCK_LIMITS:
+        c->cdb_len = (uint8_t)scsi_cdb_inquiry(c->cdb, true, j->step == STEP_VPD_PROVISIONING
+                                               ? SCSI_VPD_LOGICAL_BLOCK_PROVISIONING : SCSI_VPD_BLOCK_LIMITS, 64);
+        c->data_len = 64;
+        break;
     }
     if (j->step != STEP_REPORT_LUNS)
         c->data = dev_buf_window(j->buf, DATA_BUFFER, c->data_len);
@@ -117,6 +129,7 @@ static bool submit(struct scan *s, struct job *j)
     s->stats->commands++;
     s->stats->lun_commands += j->step != STEP_REPORT_LUNS;
     s->stats->write_protect_reads += j->step == STEP_MODE_SENSE;
+    s->stats->provisioning_reads += j->step == STEP_VPD_PROVISIONING || j->step == STEP_VPD_BLOCK_LIMITS;
     return true;
 }
 
@@ -269,9 +282,44 @@ static void handle_lun_data(struct scan *s, struct job *j)
         job_finish(j);
         return;
     }
+    case STEP_VPD_PROVISIONING: {
+        struct scsi_vpd_provisioning p;
+        l->flags |= LUN_LBP_KNOWN;
+        if (scsi_vpd_provisioning(j->data, xfer, &p) != 0) {
+            printf("lunbench: HBA %u (%s) target %u LUN %u: page B2 (Logical Block Provisioning) is malformed (%u "
+                   "bytes); taken as no UNMAP\n", s->hba->index, s->hba->name, j->target, j->lun, (unsigned)xfer);
+            job_finish(j);
+            return;
+        }
+        l->flags |= LUN_LBP_PAGE;
+        if (!p.lbpu) {
+            job_finish(j);
+            return;
+        }
+        l->flags |= LUN_UNMAP;
+        start_lun_step(s, j, STEP_VPD_BLOCK_LIMITS); /* the UNMAP limits */
+        return;
+    }
+    case STEP_VPD_BLOCK_LIMITS: {
+        struct scsi_vpd_block_limits bl;
+        if (scsi_vpd_block_limits(j->data, xfer, &bl) == 0) {
+            l->unmap_max_blocks = bl.max_unmap_lba_count;
+            l->unmap_max_descriptors = bl.max_unmap_descriptors;
+        }
+        job_finish(j); /* a short page B0 states no limits */
+        return;
+    }
     case STEP_REPORT_LUNS:
         break;
     }
+}
+
+/* A LUN that refused a provisioning page (or failed it): it does not offer that page; the
+ * LUN itself is no worse for it. */
+static void provisioning_refused(struct scan *s, struct job *j)
+{
+    s->inv->luns[j->lun_index].flags |= LUN_LBP_KNOWN;
+    job_finish(j);
 }
 
 static void handle_completion(struct scan *s, struct job *j)
@@ -292,7 +340,7 @@ static void handle_completion(struct scan *s, struct job *j)
             job_finish(j); /* no target at this number: the normal answer for most of 0..255 */
             return;
         }
-        if (s->wp_only != NULL) {
+        if (s->only != NULL) {
             job_finish(j); /* gone since discovery: hotplug handling will hear of it */
             return;
         }
@@ -342,6 +390,10 @@ static void handle_completion(struct scan *s, struct job *j)
             job_finish(j); /* MODE SENSE is optional for us: no write-protect bit then */
             return;
         }
+        if (j->step == STEP_VPD_PROVISIONING || j->step == STEP_VPD_BLOCK_LIMITS) {
+            provisioning_refused(s, j);
+            return;
+        }
         break;
     default:
         break;
@@ -349,6 +401,11 @@ static void handle_completion(struct scan *s, struct job *j)
     if (j->step == STEP_MODE_SENSE && v.have_sense && v.sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
         s->inv->luns[j->lun_index].flags |= LUN_WP_KNOWN;
         job_finish(j); /* any ILLEGAL REQUEST to MODE SENSE: no write-protect bit */
+        return;
+    }
+    if ((j->step == STEP_VPD_PROVISIONING || j->step == STEP_VPD_BLOCK_LIMITS) && v.have_sense &&
+        v.sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
+        provisioning_refused(s, j); /* SPC-5 6.7.1: a page not offered is INVALID FIELD IN CDB */
         return;
     }
     char why[160];
@@ -372,16 +429,16 @@ static bool start_job(struct scan *s, struct job *j)
         }
         return submit(s, j);
     }
-    while (s->wp_only != NULL && s->next_wp < s->wp_count) {
-        size_t index = s->wp_only[s->next_wp++];
+    while (s->only != NULL && s->next_only < s->only_count) {
+        size_t index = s->only[s->next_only++];
         const struct lun_info *l = &s->inv->luns[index];
         j->target = l->target;
         j->lun = l->lun;
         j->lun_index = index;
-        start_lun_step(s, j, STEP_MODE_SENSE);
+        start_lun_step(s, j, s->only_step);
         return j->busy;
     }
-    while (s->wp_only == NULL && s->next_lun < s->inv->count) {
+    while (s->only == NULL && s->next_lun < s->inv->count) {
         size_t index = s->next_lun++;
         const struct lun_info *l = &s->inv->luns[index];
         j->target = l->target;
@@ -404,7 +461,7 @@ static int compare_luns(const void *a, const void *b)
 }
 
 /* Run a scan as s says: REPORT LUNS to every target (next_target 0), or only the LUN entries
- * already appended to inv from first_lun on probed, or (wp_only) only their MODE SENSE. */
+ * already appended to inv from first_lun on probed, or (only) only only_step on those entries. */
 static int scan_run(struct scan s)
 {
     struct hba *hba = s.hba;
@@ -468,8 +525,8 @@ static int scan_run(struct scan s)
     free(done);
 
     /* Drop the LUNs INQUIRY found empty, then sort this HBA's part of the inventory (a
-     * write-protect read leaves the inventory as it is: a running job points into it). */
-    if (s.wp_only == NULL) {
+     * write-protect or provisioning read leaves the inventory as it is: a running job points into it). */
+    if (s.only == NULL) {
         size_t kept = s.first_lun;
         for (size_t i = s.first_lun; i < inv->count; i++)
             if (!(inv->luns[i].flags & LUN_ABSENT))
@@ -493,26 +550,39 @@ int discovery_run(struct hba *hba, struct inventory *inv, struct discovery_stats
                                    .first_lun = inv->count, .next_lun = inv->count, .next_target = 0 });
 }
 
-int discovery_read_write_protect(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
-                                 struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+/* Run step on the disks of hba among indexes[0..n) that lack the flag known. */
+static int scan_only(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
+                     struct discovery_stats *stats, uint64_t cmd_timeout_cycles, enum step step, uint16_t known)
 {
     size_t *wanted = malloc((n ? n : 1) * sizeof *wanted);
     if (wanted == NULL) {
-        snprintf(hba->error, sizeof hba->error, "out of memory for %zu write-protect reads", n);
+        snprintf(hba->error, sizeof hba->error, "out of memory for %zu LUN reads", n);
         return -1;
     }
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         const struct lun_info *l = &inv->luns[indexes[i]];
-        if (l->hba == hba->index && l->device_type == SCSI_TYPE_DISK && !(l->flags & (LUN_WP_KNOWN | LUN_REMOVED)))
+        if (l->hba == hba->index && l->device_type == SCSI_TYPE_DISK && !(l->flags & (known | LUN_REMOVED)))
             wanted[count++] = indexes[i];
     }
     int rc = count == 0 ? 0
                         : scan_run((struct scan){ .hba = hba, .inv = inv, .stats = stats, .timeout = cmd_timeout_cycles,
-                                                  .next_target = hba->max_target + 1u, .wp_only = wanted,
-                                                  .wp_count = count });
+                                                  .next_target = hba->max_target + 1u, .only = wanted,
+                                                  .only_count = count, .only_step = step });
     free(wanted);
     return rc;
+}
+
+int discovery_read_write_protect(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
+                                 struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+{
+    return scan_only(hba, inv, indexes, n, stats, cmd_timeout_cycles, STEP_MODE_SENSE, LUN_WP_KNOWN);
+}
+
+int discovery_read_provisioning(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
+                                struct discovery_stats *stats, uint64_t cmd_timeout_cycles)
+{
+    return scan_only(hba, inv, indexes, n, stats, cmd_timeout_cycles, STEP_VPD_PROVISIONING, LUN_LBP_KNOWN);
 }
 
 int discovery_probe_lun(struct hba *hba, struct inventory *inv, uint8_t target, uint16_t lun,

@@ -28,6 +28,9 @@ enum {
     LUN_ABSENT = 1 << 7,     /* listed by REPORT LUNS but INQUIRY says no device (qualifier != 0) */
     LUN_WP_KNOWN = 1 << 8,   /* LUN_WRITE_PROTECTED is to be believed: MODE SENSE was read, or the
                               * LUN is no disk; the scan leaves it unread (discovery_read_write_protect) */
+    LUN_LBP_KNOWN = 1 << 9,  /* its Logical Block Provisioning was read (discovery_read_provisioning) */
+    LUN_LBP_PAGE = 1 << 10,  /* it offers page B2 at all */
+    LUN_UNMAP = 1 << 11,     /* page B2 says LBPU: it takes UNMAP */
 };
 
 /* 64 bytes a LUN: 16384 LUNs take 1 MiB. */
@@ -40,6 +43,9 @@ struct lun_info {
     uint16_t flags;
     uint8_t device_type, p_type, lbppbe;
     char vendor[9], product[17], revision[5];
+    /* Page B0's UNMAP limits (SBC-4 6.6.4) where LUN_UNMAP: MAXIMUM UNMAP LBA COUNT and MAXIMUM UNMAP
+     * BLOCK DESCRIPTOR COUNT; 0: not given (no page B0, or the field 0). */
+    uint32_t unmap_max_blocks, unmap_max_descriptors;
 };
 
 struct inventory {
@@ -55,6 +61,7 @@ struct discovery_stats {
     uint64_t commands, ua_retries, other_retries, report_luns_regrows;
     uint64_t lun_commands;        /* commands to LUNs: all but REPORT LUNS */
     uint64_t write_protect_reads; /* MODE SENSE commands for the write-protect bit */
+    uint64_t provisioning_reads;  /* INQUIRY commands for pages B2 and B0 */
     unsigned max_in_flight;
 };
 
@@ -76,6 +83,18 @@ int discovery_run(struct hba *hba, struct inventory *inv, struct discovery_stats
  */
 int discovery_read_write_protect(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
                                  struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
+
+/*
+ * Read the Logical Block Provisioning of the inventory entries indexes[0..n) that are disks on hba
+ * and do not have it yet (LUN_LBP_KNOWN), many at once, for a job that trims: INQUIRY of VPD page
+ * B2 (SBC-4 6.6.6), and where it says LBPU, of page B0 (6.6.4) for the UNMAP limits. Each gets
+ * LUN_LBP_KNOWN; LUN_LBP_PAGE where page B2 came, LUN_UNMAP where it says LBPU. A LUN that
+ * refuses a page (ILLEGAL REQUEST) does not offer it; one that fails it otherwise is marked
+ * LUN_FAILED and printed, as for MODE SENSE. The inventory keeps its order and size. Returns 0, or
+ * -1 when the HBA failed (hba->error says why); the commands are added to stats.
+ */
+int discovery_read_provisioning(struct hba *hba, struct inventory *inv, const size_t *indexes, size_t n,
+                                struct discovery_stats *stats, uint64_t cmd_timeout_cycles);
 
 /*
  * Probe one LUN (after a hotplug or a capacity change): INQUIRY, READ CAPACITY as discovery does,

@@ -144,6 +144,13 @@ size_t scsi_cdb_rw(uint8_t cdb[SCSI_CDB_MAX], bool write, uint64_t lba, uint32_t
 /* SYNCHRONIZE CACHE (SBC-3): blocks 0 means from lba to the end of the medium. */
 size_t scsi_cdb_synchronize_cache10(uint8_t cdb[SCSI_CDB_MAX], uint32_t lba, uint16_t blocks);
 size_t scsi_cdb_synchronize_cache16(uint8_t cdb[SCSI_CDB_MAX], uint64_t lba, uint32_t blocks);
+/* UNMAP (SBC-4 5.31) with a parameter list of param_len bytes (ANCHOR 0, GROUP NUMBER 0). */
+size_t scsi_cdb_unmap(uint8_t cdb[SCSI_CDB_MAX], uint16_t param_len);
+/* UNMAP's parameter list (SBC-4 5.31.2): the 8-byte header, then one 16-byte block descriptor
+ * per range. Fills buf (at least SCSI_UNMAP_PARAM_LEN(n) bytes) with n ranges and returns its
+ * length; 0 when n is 0 or too many to fit the 16-bit lengths. */
+#define SCSI_UNMAP_PARAM_LEN(n) (8u + 16u * (n))
+size_t scsi_unmap_param_list(uint8_t *buf, const uint64_t *lba, const uint32_t *blocks, size_t n);
 
 /* "INQUIRY", "READ(10)", ...; "unknown" for an opcode not in the table. */
 const char *scsi_opcode_name(uint8_t opcode);
@@ -322,6 +329,8 @@ int scsi_vpd_device_id(const uint8_t *buf, size_t len, struct scsi_vpd_devid *id
 /* 0xB0 Block Limits (SBC-4 6.6.4), page length >= 0x3c. 0 in a field means "not reported". */
 struct scsi_vpd_block_limits {
     uint32_t max_transfer_blocks, optimal_transfer_blocks, max_unmap_lba_count;
+    uint32_t max_unmap_descriptors; /* MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT; FFFFFFFFh: no limit */
+    uint32_t unmap_granularity;     /* OPTIMAL UNMAP GRANULARITY, blocks */
     uint16_t optimal_granularity_blocks;
 };
 int scsi_vpd_block_limits(const uint8_t *buf, size_t len, struct scsi_vpd_block_limits *bl);

@@ -130,6 +130,31 @@ size_t scsi_cdb_synchronize_cache16(uint8_t cdb[SCSI_CDB_MAX], uint64_t lba, uin
     return scsi_cdb_lba16(cdb, SCSI_OP_SYNCHRONIZE_CACHE16, lba, blocks);
 }
 
+size_t scsi_cdb_unmap(uint8_t cdb[SCSI_CDB_MAX], uint16_t param_len)
+{
+    memset(cdb, 0, SCSI_CDB_MAX);
+    cdb[0] = SCSI_OP_UNMAP;
+    scsi_put_be16(cdb + 7, param_len); /* PARAMETER LIST LENGTH */
+    return 10;
+}
+
+size_t scsi_unmap_param_list(uint8_t *buf, const uint64_t *lba, const uint32_t *blocks, size_t n)
+{
+    if (n == 0 || SCSI_UNMAP_PARAM_LEN(n) > UINT16_MAX)
+        return 0;
+    size_t len = SCSI_UNMAP_PARAM_LEN(n);
+    memset(buf, 0, 8);
+    scsi_put_be16(buf, (uint16_t)(len - 2));      /* UNMAP DATA LENGTH: the bytes after itself */
+    scsi_put_be16(buf + 2, (uint16_t)(16u * n));  /* UNMAP BLOCK DESCRIPTOR DATA LENGTH */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *d = buf + 8 + 16 * i;
+        scsi_put_be64(d, lba[i]);
+        scsi_put_be32(d + 8, blocks[i]);
+        memset(d + 12, 0, 4);
+    }
+    return len;
+}
+
 const char *scsi_opcode_name(uint8_t opcode)
 {
     switch (opcode) {

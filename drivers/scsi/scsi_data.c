@@ -256,11 +256,14 @@ int scsi_vpd_block_limits(const uint8_t *buf, size_t len, struct scsi_vpd_block_
     if (scsi_vpd_page(buf, len, SCSI_VPD_BLOCK_LIMITS, SCSI_VPD_BLOCK_LIMITS_LEN, &page_len) != 0)
         return -1;
     /* Bytes 6-7 OPTIMAL TRANSFER LENGTH GRANULARITY, 8-11 MAXIMUM TRANSFER LENGTH, 12-15 OPTIMAL
-     * TRANSFER LENGTH, 20-23 MAXIMUM UNMAP LBA COUNT. */
+     * TRANSFER LENGTH, 20-23 MAXIMUM UNMAP LBA COUNT, 24-27 MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT,
+     * 28-31 OPTIMAL UNMAP GRANULARITY. */
     bl->optimal_granularity_blocks = scsi_get_be16(buf + 6);
     bl->max_transfer_blocks = scsi_get_be32(buf + 8);
     bl->optimal_transfer_blocks = scsi_get_be32(buf + 12);
     bl->max_unmap_lba_count = scsi_get_be32(buf + 20);
+    bl->max_unmap_descriptors = scsi_get_be32(buf + 24);
+    bl->unmap_granularity = scsi_get_be32(buf + 28);
     return 0;
 }
 

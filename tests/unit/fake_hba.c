@@ -187,7 +187,8 @@ static void inquiry_vpd(const struct fake_lun *l, struct hba_cmd *c, uint8_t pag
         if (disk) {
             d[4 + len++] = 0xb0;
             d[4 + len++] = 0xb1;
-            d[4 + len++] = 0xb2;
+            if (!l->no_provisioning_page)
+                d[4 + len++] = 0xb2;
         }
     } else if (page == 0x80) {
         char serial[16];
@@ -209,12 +210,14 @@ static void inquiry_vpd(const struct fake_lun *l, struct hba_cmd *c, uint8_t pag
         len = 0x3c;
         scsi_put_be32(d + 8, 2048);  /* MAXIMUM TRANSFER LENGTH */
         scsi_put_be32(d + 12, 128);  /* OPTIMAL TRANSFER LENGTH */
+        scsi_put_be32(d + 20, l->unmap_max_blocks);      /* MAXIMUM UNMAP LBA COUNT */
+        scsi_put_be32(d + 24, l->unmap_max_descriptors); /* MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT */
     } else if (page == 0xb1 && disk) {
         len = 0x3c;
         scsi_put_be16(d + 4, 1); /* non-rotating */
-    } else if (page == 0xb2 && disk) {
+    } else if (page == 0xb2 && disk && !l->no_provisioning_page) {
         len = 4;
-        d[5] = 0x80 | 0x04; /* LBPU; LBPRZ 001b: unmapped blocks read as zeros */
+        d[5] = (uint8_t)((l->no_unmap ? 0 : 0x80) | 0x04); /* LBPU; LBPRZ 001b: unmapped blocks read as zeros */
     } else {
         invalid_field(l, c, 2);
         return;
@@ -411,28 +414,57 @@ static void twist(struct fake_twist *t, struct hba_cmd *c)
 
 static void execute_lun(struct fake_hba *f, struct hba_cmd *c);
 
-/* WRITE SAME(10/16) (SBC-4 5.46, 5.47): the one block of data to every LBA of the range; UNMAP
- * (5.30) of one descriptor: the blocks read as zeros after it. */
+/* UNMAP (SBC-4 5.31) where page B2 says LBPU: every descriptor checked against the LUN and page
+ * B0's limits before any is done; the blocks read as zeros after it. */
+static void unmap(struct fake_lun *l, struct hba_cmd *c)
+{
+    const uint8_t *data = c->data;
+    uint16_t plen = scsi_get_be16(c->cdb + 7);
+    if (l->no_unmap || l->no_provisioning_page) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0x00); /* INVALID COMMAND OPERATION CODE */
+        return;
+    }
+    if (plen < 8 || plen > c->data_len || scsi_get_be16(data + 2) % 16 != 0 ||
+        8u + scsi_get_be16(data + 2) > plen) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00); /* INVALID FIELD IN PARAMETER LIST */
+        return;
+    }
+    unsigned n = scsi_get_be16(data + 2) / 16u;
+    uint64_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *d = data + 8 + 16 * i;
+        if (!lba_range_ok(l, scsi_get_be64(d), scsi_get_be32(d + 8))) {
+            set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00);
+            return;
+        }
+        total += scsi_get_be32(d + 8);
+    }
+    if ((l->unmap_max_descriptors && n > l->unmap_max_descriptors) || (l->unmap_max_blocks && total > l->unmap_max_blocks)) {
+        set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00);
+        return;
+    }
+    if (l->write_protected) {
+        set_sense(c, SCSI_SENSE_DATA_PROTECT, 0x27, 0x00);
+        return;
+    }
+    l->unmaps++;
+    l->unmapped_blocks += total;
+    for (unsigned i = 0; l->data != NULL && i < n; i++) {
+        const uint8_t *d = data + 8 + 16 * i;
+        memset(l->data + scsi_get_be64(d) * l->block_size, 0, (size_t)scsi_get_be32(d + 8) * l->block_size);
+    }
+}
+
+/* WRITE SAME(10/16) (SBC-4 5.46, 5.47): the one block of data to every LBA of the range. */
 static void provision(struct fake_lun *l, struct hba_cmd *c)
 {
-    uint64_t lba;
-    uint32_t blocks;
     const uint8_t *data = c->data;
-    if (c->cdb[0] == SCSI_OP_UNMAP) {
-        if (c->data_len < 24 || scsi_get_be16(data + 2) < 16) {
-            invalid_field(l, c, 7);
-            return;
-        }
-        lba = scsi_get_be64(data + 8);
-        blocks = scsi_get_be32(data + 16);
-    } else {
-        bool ten = c->cdb[0] == SCSI_OP_WRITE_SAME10;
-        lba = ten ? scsi_get_be32(c->cdb + 2) : scsi_get_be64(c->cdb + 2);
-        blocks = ten ? scsi_get_be16(c->cdb + 7) : scsi_get_be32(c->cdb + 10);
-        if (c->data_len < l->block_size) {
-            invalid_field(l, c, ten ? 7 : 10);
-            return;
-        }
+    bool ten = c->cdb[0] == SCSI_OP_WRITE_SAME10;
+    uint64_t lba = ten ? scsi_get_be32(c->cdb + 2) : scsi_get_be64(c->cdb + 2);
+    uint32_t blocks = ten ? scsi_get_be16(c->cdb + 7) : scsi_get_be32(c->cdb + 10);
+    if (c->data_len < l->block_size) {
+        invalid_field(l, c, ten ? 7 : 10);
+        return;
     }
     if (!lba_range_ok(l, lba, blocks)) {
         set_sense(c, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00);
@@ -443,13 +475,8 @@ static void provision(struct fake_lun *l, struct hba_cmd *c)
         return;
     }
     l->writes++;
-    for (uint32_t i = 0; l->data != NULL && i < blocks; i++) {
-        uint8_t *block = l->data + (lba + i) * l->block_size;
-        if (c->cdb[0] == SCSI_OP_UNMAP)
-            memset(block, 0, l->block_size);
-        else
-            memcpy(block, data, l->block_size);
-    }
+    for (uint32_t i = 0; l->data != NULL && i < blocks; i++)
+        memcpy(l->data + (lba + i) * l->block_size, data, l->block_size);
 }
 
 /* Execute a command as a LUN would, then as the test's twists say; the answer is in the command. */
@@ -547,8 +574,8 @@ static void execute_lun(struct fake_hba *f, struct hba_cmd *c)
         return;
     case SCSI_OP_MAINTENANCE_IN: supported_opcodes(c); return;
     case SCSI_OP_WRITE_SAME10:
-    case SCSI_OP_WRITE_SAME16:
-    case SCSI_OP_UNMAP: provision(l, c); return;
+    case SCSI_OP_WRITE_SAME16: provision(l, c); return;
+    case SCSI_OP_UNMAP: unmap(l, c); return;
     case SCSI_OP_VERIFY10:
     case SCSI_OP_VERIFY16:
     case SCSI_OP_SYNCHRONIZE_CACHE10:

@@ -37,12 +37,16 @@ struct fake_lun {
     bool readcap10_off_by_one; /* READ CAPACITY(10) one block short */
     bool pads_mode_sense;      /* MODE SENSE sent as the whole allocation length (QEMU 7.2 does) */
     bool no_sks;               /* INVALID FIELD IN CDB without a field pointer */
+    bool no_provisioning_page; /* VPD page B2 not offered */
+    bool no_unmap;             /* page B2 says LBPU 0 */
+    uint32_t unmap_max_blocks, unmap_max_descriptors; /* page B0's UNMAP limits (0: not given) */
     unsigned ua_pending;       /* the next commands (not INQUIRY / REPORT LUNS) end in UNIT ATTENTION */
     uint8_t ua_asc, ua_ascq;
     bool stall;                /* commands are held: only a TMF or a reset frees them */
     int64_t media_error_lba;   /* a READ or WRITE covering this LBA ends in MEDIUM ERROR; -1 none */
     uint8_t *data;             /* blocks * block_size bytes when stored (verify tests); else zeroes */
     uint64_t reads, writes, flushes, commands;
+    uint64_t unmaps, unmapped_blocks; /* UNMAP commands taken, and the blocks they named */
 };
 
 /* A scripted deviation (for the conformance checks' FAIL paths): after a command whose opcode is

@@ -374,9 +374,11 @@ static void test_errors(void **state)
         { "[job]\nioengine=ftruncate\n",
           "t.fio:2: option 'ioengine': 'ftruncate' is not an engine of a block device (lunbench runs the jobs of sync, "
           "psync, vsync, pvsync, pvsync2, libaio, io_uring, posixaio, mmap and null on its LUNs)" },
-        { "[job]\nrw=randtrim\n", "t.fio:2: option 'rw': 'randtrim' is not supported (lunbench does not trim)" },
+        { "[job]\nrw=trimread\n", "t.fio:2: option 'rw': bad value 'trimread' (read, write, randread, randwrite, rw, "
+                                 "readwrite, randrw, trim, randtrim, trimwrite, randtrimwrite)" },
         { "[job]\nrw=Read\n",
-          "t.fio:2: option 'rw': bad value 'Read' (read, write, randread, randwrite, rw, readwrite, randrw)" },
+          "t.fio:2: option 'rw': bad value 'Read' (read, write, randread, randwrite, rw, readwrite, randrw, trim, "
+          "randtrim, trimwrite, randtrimwrite)" },
         { "[job]\nrwmixread=101\n", "t.fio:2: option 'rwmixread': must be 0..100, not 101" },
         { "[job]\nrwmixwrite=-1\n", "t.fio:2: option 'rwmixwrite': bad number '-1'" },
         { "[job]\nblocksize=1000\n",
@@ -792,6 +794,30 @@ static void test_rw_modifier(void **state)
     assert_int_equal(jobs[2].seq_add, 0);
     assert_int_equal(jobs[3].seq_add, 0); /* a later rw= without a modifier drops it */
     expect_option(&jobs[0], 0, "rw", "read:-8k", 2);
+    /* The trim patterns (fio's DDIR_TRIM): their direction, offsets, modifiers and the T of bs=R,W,T. */
+    assert_int_equal(parse("[t]\nrw=trim:16k\nbs=4k,8k,16k\n[rt]\nrw=randtrim:4\n[tw]\nrw=trimwrite\nbs=4k,8k,16k\n"
+                           "[rtw]\nrw=randtrimwrite\n",
+                           &count),
+                     0);
+    assert_int_equal(count, 4);
+    assert_int_equal(jobs[0].rw, JOB_TRIM);
+    assert_int_equal(jobs[0].seq_add, 16384);
+    assert_int_equal(jobs[0].bsz[JOB_DDIR_TRIM].min, 16384);
+    assert_int_equal(jobs[0].bs, 16384); /* a trim job's unit is its trim size */
+    assert_true(job_does_dir(&jobs[0], JOB_DDIR_TRIM) && !job_does_dir(&jobs[0], JOB_DDIR_WRITE));
+    assert_false(job_random_offsets(&jobs[0]));
+    assert_int_equal(jobs[1].rw, JOB_RANDTRIM);
+    assert_int_equal(jobs[1].seq_nr, 4);
+    assert_true(job_random_offsets(&jobs[1]));
+    assert_true(job_does_dir(&jobs[2], JOB_DDIR_TRIM) && job_does_dir(&jobs[2], JOB_DDIR_WRITE));
+    assert_false(job_does_dir(&jobs[2], JOB_DDIR_READ));
+    assert_int_equal(jobs[2].bs, 8192);
+    assert_int_equal(jobs[2].bs_max, 16384);
+    char bs[48];
+    job_bs_text(&jobs[2], bs, sizeof bs);
+    assert_string_equal(bs, "w 8192, t 16384");
+    assert_true(job_random_offsets(&jobs[3]) && job_changes_data(&jobs[3]));
+    assert_string_equal(job_rw_name(jobs[3].rw), "randtrimwrite");
     static const struct {
         const char *text, *message;
     } cases[] = {
@@ -806,9 +832,10 @@ static void test_rw_modifier(void **state)
         { "[a]\nrw=read:6k\nbs=4k\n", "t.fio:2: option 'rw': the skip of 6144 bytes is not a multiple of the block size 4096" },
         { "[a]\nrw=write:4k\nverify=crc32c\n",
           "t.fio:2: option 'rw': a verified sequential write (a durable pass over the region) cannot skip with ':N'" },
-        { "[a]\nrw=trim:4k\n", "t.fio:2: option 'rw': 'trim:4k' is not supported (lunbench does not trim)" },
+        { "[a]\nrw=trim:6k\nbs=4k\n", "t.fio:2: option 'rw': the skip of 6144 bytes is not a multiple of the block size 4096" },
         { "[a]\nrw=sequential\n",
-          "t.fio:2: option 'rw': bad value 'sequential' (read, write, randread, randwrite, rw, readwrite, randrw)" },
+          "t.fio:2: option 'rw': bad value 'sequential' (read, write, randread, randwrite, rw, readwrite, randrw, trim, "
+          "randtrim, trimwrite, randtrimwrite)" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_error(cases[i].text, cases[i].message);

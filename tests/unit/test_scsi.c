@@ -102,6 +102,30 @@ static void test_cdb_synchronize_cache(void **state)
     expect_cdb(cdb, scsi_cdb_synchronize_cache16(cdb, 0x100000002ull, 256), sc16, sizeof(sc16));
 }
 
+/* UNMAP (SBC-4 5.31): the CDB carries the parameter list's length; the list is an 8-byte header
+ * (UNMAP DATA LENGTH, UNMAP BLOCK DESCRIPTOR DATA LENGTH) and a 16-byte descriptor per range. */
+static void test_cdb_unmap_and_parameter_list(void **state)
+{
+    (void)state;
+    uint8_t cdb[SCSI_CDB_MAX];
+    memset(cdb, 0xa5, sizeof(cdb));
+    const uint8_t un[] = { 0x42, 0, 0, 0, 0, 0, 0, 0x00, 0x28, 0 };
+    expect_cdb(cdb, scsi_cdb_unmap(cdb, 40), un, sizeof(un));
+    uint8_t list[40];
+    memset(list, 0xa5, sizeof(list));
+    const uint64_t lba[2] = { 0x0102030405060708ull, 7 };
+    const uint32_t blocks[2] = { 0x0a0b0c0d, 1 };
+    assert_int_equal(scsi_unmap_param_list(list, lba, blocks, 2), 40);
+    const uint8_t want[40] = { 0x00, 0x26, 0x00, 0x20, 0, 0, 0, 0,
+                               0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 0,
+                               0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 0 };
+    assert_memory_equal(list, want, sizeof(want));
+    assert_int_equal(SCSI_UNMAP_PARAM_LEN(1), 24);
+    assert_int_equal(scsi_unmap_param_list(list, lba, blocks, 0), 0);
+    assert_int_equal(scsi_unmap_param_list(list, lba, blocks, 4096), 0); /* past the 16-bit lengths */
+    assert_string_equal(scsi_cdb_name(cdb, 10), "UNMAP");
+}
+
 static void test_cdb_rw_chooses_10_or_16(void **state)
 {
     (void)state;
@@ -967,6 +991,8 @@ static size_t block_limits_build(uint8_t *buf, size_t size)
     scsi_put_be32(body + 8, 0x80);       /* OPTIMAL TRANSFER LENGTH */
     scsi_put_be32(body + 12, 0x11111111); /* MAXIMUM PREFETCH LENGTH: not decoded */
     scsi_put_be32(body + 16, 0x400000);  /* MAXIMUM UNMAP LBA COUNT */
+    scsi_put_be32(body + 20, 255);       /* MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT */
+    scsi_put_be32(body + 24, 8);         /* OPTIMAL UNMAP GRANULARITY */
     return vpd_build(buf, size, 0xb0, body, sizeof(body));
 }
 
@@ -982,6 +1008,8 @@ static void test_vpd_block_limits(void **state)
     assert_int_equal(bl.max_transfer_blocks, 0xffff);
     assert_int_equal(bl.optimal_transfer_blocks, 0x80);
     assert_int_equal(bl.max_unmap_lba_count, 0x400000);
+    assert_int_equal(bl.max_unmap_descriptors, 255);
+    assert_int_equal(bl.unmap_granularity, 8);
     /* Wrong page code. */
     buf[1] = 0xb1;
     memset(&bl, 0xa5, sizeof(bl));
@@ -1189,6 +1217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mode_sense6),
+        cmocka_unit_test(test_cdb_unmap_and_parameter_list),
         cmocka_unit_test(test_cdb_inquiry),
         cmocka_unit_test(test_cdb_report_luns),
         cmocka_unit_test(test_cdb_test_unit_ready_and_request_sense),
