@@ -123,7 +123,7 @@ def check_fio_json(console, topology):
         for ddir in ("read", "write", "trim", "sync"):
             if ddir not in job:
                 return "job %s has no %s object" % (job.get("jobname"), ddir)
-        for ddir in ("read", "write"):
+        for ddir in ("read", "write", "trim"):
             d = job[ddir]
             if d["total_ios"] == 0:
                 continue
@@ -143,6 +143,25 @@ def check_fio_json(console, topology):
                 return "job %s %s: percentiles %s outside [min %d, max %d] by more than a bucket" % (
                     job["jobname"], ddir, pct, clat["min"], clat["max"])
     return None if ran else "no job did any I/O"
+
+
+def check_trimmed_to_zero(console, topology):
+    """Every file-backed LUN's image reads as zeros and is nearly all holes: the job wrote it,
+    then trimmed all of it, and with discard=unmap QEMU punched the UNMAPs through to the file."""
+    if topology is None or not topology.disk_dir:
+        return "no file-backed topology"
+    for i, h in enumerate(topology.hbas):
+        for t in sorted(h.targets):
+            for lun in sorted(h.luns):
+                path = topology.disk_path(i, t, lun)
+                with open(path, "rb") as f:
+                    data = f.read()
+                if data.count(0) != len(data):
+                    return "%s: %d of %d bytes are not zero after the trims" % (path, len(data) - data.count(0), len(data))
+                allocated = os.stat(path).st_blocks * 512
+                if allocated > len(data) // 16:
+                    return "%s: %d of %d bytes still allocated: the UNMAPs punched no holes" % (path, allocated, len(data))
+    return None
 
 
 def check_junit(console, topology):
@@ -346,6 +365,7 @@ def check_cpu_queues(console, topology):
 
 
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-json": check_fio_json,
+          "trimmed-to-zero": check_trimmed_to_zero,
           "junit": check_junit, "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation,
           "jobs-overlap": check_jobs_overlap, "jobs-serial": check_jobs_serial, "four-clones": check_four_clones,
           "cpu-queues": check_cpu_queues}

@@ -63,6 +63,10 @@ class Hba:
       interface       both (transitional), modern (disable-legacy=on), legacy (disable-modern=on)
       num_queues, queue_size, iothread (yes/no), root_port (yes/no: behind a pcie-root-port of
                       its own, q35)
+      discard         ignore (default) or unmap: QEMU's discard= for the LUNs' nodes. scsi-hd offers
+                      UNMAP (page B2: LBPU) either way and answers it GOOD, but only with unmap
+                      does its block layer pass the discard on (a file image gets holes punched;
+                      null-co has no discard to do)
       backend         null-co, or file (raw images in the topology's disk_dir), or
                       vscsi-target: the HBA is a vhost-user-scsi-pci served by our own target
                       (tools/vscsi-target, started beside QEMU by vscsi_target.Targets; guest
@@ -110,17 +114,20 @@ class Hba:
             "backend", "root_port",
             "media_error", "media_error_luns", "media_error_lba", "media_error_once", "media_error_errno",
             "throttle_iops", "throttle_bps", "throttle_luns", "read_only", "zero_size", "no_medium",
-            "store", "faults", "write_cache")
+            "store", "faults", "write_cache", "discard")
 
     def __init__(self, device="scsi", disks=None, targets="1", luns="1", type="hd", block_size="512", size="1G", interface="both",
                  num_queues="", queue_size="", iothread="no", backend="null-co", root_port="no",
                  media_error="none", media_error_luns=None, media_error_lba=None, media_error_once=None,
                  media_error_errno=None, throttle_iops="", throttle_bps="", throttle_luns=None,
                  read_only="none", zero_size="none", no_medium="none", store=None, faults=None,
-                 write_cache=None):
+                 write_cache=None, discard="ignore"):
         if device not in ("scsi", "blk"):
             raise ValueError("bad device %r (scsi: a virtio-scsi HBA, blk: virtio-blk disks)" % device)
         self.device = device
+        if discard not in ("ignore", "unmap"):
+            raise ValueError("bad discard %r (ignore or unmap, as QEMU's discard= option)" % discard)
+        self.discard = discard
         if device == "blk":
             if targets != "1" or luns != "1" or type != "hd" or no_medium != "none" or backend == "vscsi-target":
                 raise ValueError("device=blk takes disks=N, not targets, luns, type, no_medium or backend=vscsi-target "
@@ -414,6 +421,7 @@ class Topology:
         Without faults this is the single null-co or file node it has always been."""
         args = []
         ro = ",read-only=on" if lun in h.read_only else ""
+        ro += ",discard=unmap" if h.discard == "unmap" else ""
         # node names bottom up: the image, the blkdebug node and the raw node above it (media
         # errors), the throttle node (throttle_*); the top one takes the plain name drive= uses
         chain = ["img"]
