@@ -285,7 +285,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     case STEP_VPD_PROVISIONING: {
         struct scsi_vpd_provisioning p;
         l->flags |= LUN_LBP_KNOWN;
-        if (scsi_vpd_provisioning(j->data, xfer, &p) != 0) {
+        if (scsi_vpd_provisioning(answer(j), xfer, &p) != 0) {
             printf("lunbench: HBA %u (%s) target %u LUN %u: page B2 (Logical Block Provisioning) is malformed (%u "
                    "bytes); taken as no UNMAP\n", s->hba->index, s->hba->name, j->target, j->lun, (unsigned)xfer);
             job_finish(j);
@@ -302,7 +302,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     }
     case STEP_VPD_BLOCK_LIMITS: {
         struct scsi_vpd_block_limits bl;
-        if (scsi_vpd_block_limits(j->data, xfer, &bl) == 0) {
+        if (scsi_vpd_block_limits(answer(j), xfer, &bl) == 0) {
             l->unmap_max_blocks = bl.max_unmap_lba_count;
             l->unmap_max_descriptors = bl.max_unmap_descriptors;
         }
