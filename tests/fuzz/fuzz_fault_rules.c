@@ -29,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(r->events >= 1 && r->events <= FAULT_EVENTS_MAX);
         if (r->action == FAULT_LATENCY)
             FUZZ_CHECK(r->us_lo <= r->us_hi && r->us_hi <= 60000000);
+        if (r->action == FAULT_UNIT_ATTENTION)
+            FUZZ_CHECK(r->ua == FAULT_UA_INVENTORY || r->ua == FAULT_UA_CAPACITY);
     }
     static const uint8_t cdbs[][16] = {
         {0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0}, {0x2a}, {0x12, 1, 0x83, 0, 0xff}, {0x12}, {0xa0, 0, 0, 0, 0, 0, 0, 0, 1},

@@ -725,6 +725,14 @@ static void test_fault_rules_errors_name_the_line(void **state)
     parse_fails("event n=0\n", "1 to 1000000 events");
     parse_fails("event n=1000001\n", "1 to 1000000 events");
     parse_fails("power-cut n=3\n", "power-cut takes no key n");
+    parse_ok("unit-attention lun=1 prob=0.05\nunit-attention change=capacity cmd=any\n");
+    assert_int_equal(rules.rules[0].action, FAULT_UNIT_ATTENTION);
+    assert_int_equal(rules.rules[0].cmd, FAULT_CMD_IO);
+    assert_int_equal(rules.rules[0].ua, FAULT_UA_INVENTORY);
+    assert_int_equal(rules.rules[1].ua, FAULT_UA_CAPACITY);
+    assert_int_equal(rules.rules[1].cmd, FAULT_CMD_ANY);
+    parse_fails("unit-attention change=power-on\n", "bad change=power-on (inventory or capacity)");
+    parse_fails("unit-attention n=2\n", "unit-attention takes no key n");
 }
 
 static void test_fault_rules_match_after_and_count(void **state)

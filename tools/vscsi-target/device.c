@@ -141,16 +141,17 @@ static void execute(struct device *d, unsigned ring, struct vring_chain *c, cons
         const struct fault_rule *f = fired[i];
         if (f->action == FAULT_SENSE_LEN) {
             /* a CHECK CONDITION whose sense_len claims more than the 96 bytes of sense_size */
-            memset(&r.sense, 0, sizeof(r.sense));
-            r.status = SCSI_STATUS_CHECK_CONDITION;
-            r.sense[0] = SCSI_SENSE_FIXED_CURRENT;
-            r.sense[2] = SCSI_SENSE_MEDIUM_ERROR;
-            r.sense[7] = 10;
-            r.sense[12] = 0x11; /* UNRECOVERED READ ERROR */
-            r.sense_len = SCSI_EMUL_SENSE_LEN;
-            r.data_len = 0;
+            scsi_emul_check_condition(&r, SCSI_SENSE_MEDIUM_ERROR, 0x11, 0x00); /* UNRECOVERED READ ERROR */
             log_fault(d, f, target, (unsigned)lun_number, scsi_cdb_name(hdr->cdb, VSCSI_CDB_SIZE),
                       "sense_len past sense_size");
+        } else if (f->action == FAULT_UNIT_ATTENTION) {
+            /* The command is not carried out (SPC-5 5.14: a UNIT ATTENTION is reported instead): the
+             * LUN inventory (3f/0e REPORTED LUNS DATA HAS CHANGED) or the capacity (2a/09 CAPACITY
+             * DATA HAS CHANGED) changed, though nothing did: a flood of them is the fault. */
+            bool cap = f->ua == FAULT_UA_CAPACITY;
+            scsi_emul_check_condition(&r, SCSI_SENSE_UNIT_ATTENTION, cap ? 0x2a : 0x3f, cap ? 0x09 : 0x0e);
+            log_fault(d, f, target, (unsigned)lun_number, scsi_cdb_name(hdr->cdb, VSCSI_CDB_SIZE),
+                      cap ? "UNIT ATTENTION 2a/09" : "UNIT ATTENTION 3f/0e");
         } else if (f->action == FAULT_CORRUPT || f->action == FAULT_REPORT_LUNS_LENGTH ||
                    f->action == FAULT_CAPACITY || f->action == FAULT_INQUIRY_LENGTH) {
             if (r.status != SCSI_STATUS_GOOD || r.response != VIRTIO_SCSI_S_OK)
@@ -290,6 +291,9 @@ static void request(struct device *d, unsigned ring, struct vring_chain *c, uint
     vring_chain_read(c, 0, &hdr, sizeof(hdr));
     unsigned target = 0;
     int lun = decode_lun(hdr.lun, &target);
+    d->stats.report_luns += hdr.cdb[0] == SCSI_OP_REPORT_LUNS;
+    d->stats.read_capacities += hdr.cdb[0] == SCSI_OP_READ_CAPACITY10 ||
+                                (hdr.cdb[0] == SCSI_OP_SERVICE_ACTION_IN16 && (hdr.cdb[1] & 0x1f) == SCSI_SAI_READ_CAPACITY16);
     if (lun < 0 || !lun_table_has_target(d->luns, target))
         return answer_response(d, ring, c, VIRTIO_SCSI_S_BAD_TARGET); /* 5.6.6.1 */
     struct fault_rule *fired[DEVICE_FAULTS_PER_CMD];
@@ -653,6 +657,8 @@ void device_report(const struct device *d)
         for (size_t i = 0; tg->luns && i < tg->count; i++)
             pages += block_store_pages(&tg->luns[tg->present[i]]->store);
     }
+    vt_log("commands that look for changes: %llu REPORT LUNS, %llu READ CAPACITY",
+           (unsigned long long)d->stats.report_luns, (unsigned long long)d->stats.read_capacities);
     vt_log("totals: %llu commands, %llu control requests, %llu bad chains, %zu still pending; faults fired:%s; "
            "%zu LUNs, table %zu KiB, %zu store pages (%zu KiB); %llu power cuts, %llu unflushed blocks lost; "
            "%llu events sent, %llu dropped",

@@ -38,6 +38,7 @@ struct pending {
 
 struct device_stats {
     uint64_t commands, tmfs, bad_chains, faults_fired[FAULT_ACTIONS];
+    uint64_t report_luns, read_capacities; /* how often the driver looked: a flood of changes shows here */
 };
 
 struct device {

@@ -28,6 +28,7 @@ static const char *const action_names[FAULT_ACTIONS] = {
     [FAULT_DESC_REWRITE] = "desc-rewrite",
     [FAULT_EVENT] = "event",
     [FAULT_POWER_CUT] = "power-cut",
+    [FAULT_UNIT_ATTENTION] = "unit-attention",
 };
 
 static const struct {
@@ -61,6 +62,7 @@ static const enum fault_cmd default_cmd[FAULT_ACTIONS] = {
     [FAULT_DESC_REWRITE] = FAULT_CMD_IO,
     [FAULT_EVENT] = FAULT_CMD_IO,
     [FAULT_POWER_CUT] = FAULT_CMD_WRITE,
+    [FAULT_UNIT_ATTENTION] = FAULT_CMD_IO,
 };
 
 const char *fault_action_name(enum fault_action a)
@@ -173,6 +175,12 @@ static int parse_key(struct fault_rule *r, const char *key, const char *value, c
         if (v < 0)
             return fail(err, errlen, r->line, "bad type=%s (rescan, removed, param-change or missed)", value);
         r->event_type = (unsigned)v;
+    } else if (!strcmp(key, "change") && r->action == FAULT_UNIT_ATTENTION) {
+        static const char *const changes[] = {"inventory", "capacity"}; /* FAULT_UA_* */
+        int v = choice(value, changes, 2);
+        if (v < 0)
+            return fail(err, errlen, r->line, "bad change=%s (inventory or capacity)", value);
+        r->ua = (unsigned)v;
     } else if (!strcmp(key, "page") && r->action == FAULT_INQUIRY_LENGTH) {
         if (parse_u64(value, &lo) < 0 || lo > 0xff)
             return fail(err, errlen, r->line, "bad page=%s (a VPD page code, 0-0xff)", value);
@@ -289,7 +297,7 @@ static int parse_line(char *line, unsigned lineno, struct fault_rules *out, char
     if (action < 0)
         return fail(err, errlen, lineno, "unknown fault %s (hang, hang-tmf, latency, corrupt, used-id, used-len, "
                     "used-idx-jump, residual, report-luns-length, sense-len, capacity, inquiry-length, dead, vanish, "
-                    "shrink, desc-rewrite, event, power-cut)", word);
+                    "shrink, desc-rewrite, event, power-cut, unit-attention)", word);
     if (out->count == FAULT_RULES_MAX)
         return fail(err, errlen, lineno, "more than %d rules", FAULT_RULES_MAX);
     struct fault_rule *r = &out->rules[out->count];

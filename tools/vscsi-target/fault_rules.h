@@ -40,6 +40,7 @@ enum fault_action {
     FAULT_DESC_REWRITE,       /* the chain's descriptors are rewritten in the guest's table (when=before|after) */
     FAULT_EVENT,              /* n=N events of type=rescan|removed|param-change|missed about the LUN */
     FAULT_POWER_CUT,          /* the power fails: the volatile caches are lost, nothing answers until reconnect */
+    FAULT_UNIT_ATTENTION,     /* CHECK CONDITION, UNIT ATTENTION change=inventory (3f/0e) or capacity (2a/09) */
     FAULT_ACTIONS
 };
 
@@ -56,6 +57,8 @@ enum { FAULT_SURVIVES_NONE, FAULT_SURVIVES_ABORT, FAULT_SURVIVES_LUN_RESET };
 /* The events an event rule sends (virtio 1.2 5.6.6.3). */
 enum { FAULT_EVENT_RESCAN, FAULT_EVENT_REMOVED, FAULT_EVENT_PARAM_CHANGE, FAULT_EVENT_MISSED };
 #define FAULT_EVENTS_MAX 1000000 /* n= at most: a flood, not a loop without end */
+/* The changes a unit-attention rule tells of (SPC-5 6.40 / SBC-4 4.10). */
+enum { FAULT_UA_INVENTORY, FAULT_UA_CAPACITY };
 /* The TMFs a hang-tmf rule holds. */
 enum { FAULT_TMF_ANY, FAULT_TMF_ABORT, FAULT_TMF_LUN_RESET };
 
@@ -84,6 +87,7 @@ struct fault_rule {
     bool before;                       /* desc-rewrite: when=before (as the chain is taken), not after */
     unsigned event_type;               /* event: FAULT_EVENT_* */
     uint64_t events;                   /* event: n= */
+    unsigned ua;                       /* unit-attention: FAULT_UA_* */
     bool has_last_lba, has_block_size;
     /* state while the target runs */
     uint64_t seen, fired;

@@ -17,7 +17,7 @@
 #define MAX_WRITE_SAME_BLOCKS 0x100000u /* Block Limits: MAXIMUM WRITE SAME LENGTH */
 
 /* Fixed-format sense, current error (SPC-5 4.4.3). */
-static void check_condition(struct scsi_emul_result *r, uint8_t key, uint8_t asc, uint8_t ascq)
+void scsi_emul_check_condition(struct scsi_emul_result *r, uint8_t key, uint8_t asc, uint8_t ascq)
 {
     r->status = SCSI_STATUS_CHECK_CONDITION;
     memset(r->sense, 0, sizeof(r->sense));
@@ -32,12 +32,12 @@ static void check_condition(struct scsi_emul_result *r, uint8_t key, uint8_t asc
 
 static void invalid_field(struct scsi_emul_result *r)
 {
-    check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0);
+    scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB, 0);
 }
 
 static void lba_out_of_range(struct scsi_emul_result *r)
 {
-    check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00); /* LOGICAL BLOCK ADDRESS OUT OF RANGE */
+    scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00); /* LOGICAL BLOCK ADDRESS OUT OF RANGE */
 }
 
 /* Copy a reply the command built in full to the data-in buffer, cut to the allocation length and
@@ -156,7 +156,7 @@ static void inquiry(const struct lun *lun, const uint8_t *cdb, uint8_t *data_in,
         return reply(r, buf, 36, alloc, data_in, cap);
     }
     if (!lun) /* SPC-5 6.7.1: no VPD for a LUN that is not there */
-        return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
+        return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
     size_t len = inquiry_vpd(lun, cdb[2], buf);
     if (len == 0)
         return invalid_field(r);
@@ -245,7 +245,7 @@ static void read_write(struct lun *lun, bool write, bool fua, uint64_t lba, uint
         rc = block_store_write(&lun->store, offset, data_out, (size_t)bytes);
     }
     if (rc < 0)
-        return check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00); /* INTERNAL TARGET FAILURE */
+        return scsi_emul_check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00); /* INTERNAL TARGET FAILURE */
     if (!write)
         r->data_len = (size_t)bytes;
 }
@@ -281,7 +281,7 @@ static void mode_sense(const struct lun *lun, const uint8_t *cdb, bool ten, uint
     uint8_t pc = cdb[2] >> 6, page = cdb[2] & 0x3f, subpage = cdb[3];
     size_t alloc = ten ? scsi_get_be16(cdb + 7) : cdb[4];
     if (pc == 3) /* saved values */
-        return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x39, 0x00); /* SAVING PARAMETERS NOT SUPPORTED */
+        return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x39, 0x00); /* SAVING PARAMETERS NOT SUPPORTED */
     if (subpage != 0 && !(page == 0x3f && subpage == 0xff))
         return invalid_field(r);
     uint8_t buf[128] = {0};
@@ -325,12 +325,12 @@ static void request_sense(struct lun *lun, const uint8_t *cdb, uint8_t *data_in,
     struct scsi_emul_result s;
     memset(&s, 0, sizeof(s));
     if (lun && lun->ua_pending) {
-        check_condition(&s, SCSI_SENSE_UNIT_ATTENTION, lun->ua_asc, lun->ua_ascq);
+        scsi_emul_check_condition(&s, SCSI_SENSE_UNIT_ATTENTION, lun->ua_asc, lun->ua_ascq);
         lun->ua_pending = false;
     } else if (lun) {
-        check_condition(&s, SCSI_SENSE_NO_SENSE, 0, 0);
+        scsi_emul_check_condition(&s, SCSI_SENSE_NO_SENSE, 0, 0);
     } else {
-        check_condition(&s, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
+        scsi_emul_check_condition(&s, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
     }
     if (cdb[1] & 0x01) { /* DESC: descriptor format, no descriptors (SPC-5 4.4.2) */
         uint8_t desc[8] = { 0x72, s.sense[2] & 0x0f, s.sense[12], s.sense[13] };
@@ -346,10 +346,10 @@ static void unmap(struct lun *lun, const uint8_t *cdb, const uint8_t *data, size
     if (plen == 0)
         return; /* nothing to do (5.30.1) */
     if (plen < 8 || plen > len)
-        return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00); /* INVALID FIELD IN PARAMETER LIST */
+        return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00); /* INVALID FIELD IN PARAMETER LIST */
     size_t dlen = scsi_get_be16(data + 2);
     if (dlen % 16 || 8 + dlen > plen || dlen / 16 > MAX_UNMAP_DESCRIPTORS)
-        return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00);
+        return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00);
     for (size_t i = 0; i < dlen / 16; i++) { /* check them all before changing anything */
         const uint8_t *d = data + 8 + 16 * i;
         uint64_t lba = scsi_get_be64(d);
@@ -357,7 +357,7 @@ static void unmap(struct lun *lun, const uint8_t *cdb, const uint8_t *data, size
         if (!range_ok(lun, lba, n))
             return lba_out_of_range(r);
         if (n > MAX_UNMAP_BLOCKS)
-            return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00);
+            return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, 0x26, 0x00);
     }
     for (size_t i = 0; i < dlen / 16; i++) {
         const uint8_t *d = data + 8 + 16 * i;
@@ -395,7 +395,7 @@ static void write_same(struct lun *lun, const uint8_t *cdb, bool sixteen, const 
     for (uint64_t b = 0; b < blocks; b++) {
         const uint8_t *src = ndob ? zeroes : data;
         if (block_store_write(&lun->store, (lba + b) * lun->block_size, src, lun->block_size) < 0)
-            return check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00);
+            return scsi_emul_check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00);
     }
 }
 
@@ -426,7 +426,7 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
     uint8_t op = cdb_len ? cdb[0] : 0xff;
     size_t need = cdb_len ? cdb_length(op) : 1;
     if (need == 0 || need > cdb_len)
-        return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0);
+        return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0);
     if (cdb[need - 1] & 0x04) /* NACA in the CONTROL byte, and no ACA here (SAM-5 5.3.3) */
         return invalid_field(r);
     if (op == SCSI_OP_REPORT_LUNS)
@@ -436,10 +436,10 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
     if (op == SCSI_OP_REQUEST_SENSE)
         return request_sense(lun, cdb, data_in, data_in_cap, r);
     if (!lun)
-        return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
+        return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LOGICAL_UNIT_NOT_SUPPORTED, 0);
     if (lun->ua_pending && !passes_unit_attention(op)) {
         lun->ua_pending = false;
-        return check_condition(r, SCSI_SENSE_UNIT_ATTENTION, lun->ua_asc, lun->ua_ascq);
+        return scsi_emul_check_condition(r, SCSI_SENSE_UNIT_ATTENTION, lun->ua_asc, lun->ua_ascq);
     }
     switch (op) {
     case SCSI_OP_TEST_UNIT_READY:
@@ -467,7 +467,7 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
             return lba_out_of_range(r);
         /* SBC-4 5.24: the range (the whole cache here, which the command allows) reaches the medium */
         if (write_cache_flush(&lun->cache, &lun->store) < 0)
-            return check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00);
+            return scsi_emul_check_condition(r, SCSI_SENSE_HARDWARE_ERROR, 0x44, 0x00);
         return;
     }
     case SCSI_OP_MODE_SENSE6:
@@ -479,6 +479,6 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
     case SCSI_OP_WRITE_SAME16:
         return write_same(lun, cdb, op == SCSI_OP_WRITE_SAME16, data_out, data_out_len, r);
     default:
-        return check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0);
+        return scsi_emul_check_condition(r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE, 0);
     }
 }

@@ -35,6 +35,8 @@ void scsi_emul_execute(const struct lun_target *tg, struct lun *lun, const uint8
                        const uint8_t *data_out, size_t data_out_len, uint8_t *data_in, size_t data_in_cap,
                        struct scsi_emul_result *r);
 
+/* r becomes a CHECK CONDITION with fixed-format sense key/asc/ascq (SPC-5 4.4.3) and no data. */
+void scsi_emul_check_condition(struct scsi_emul_result *r, uint8_t key, uint8_t asc, uint8_t ascq);
 /* The serial number of a LUN as VPD page 80h gives it ("VT" target "L" LUN), for the log too. */
 void scsi_emul_serial(const struct lun *lun, char out[16]);
 
