@@ -108,18 +108,72 @@ void hotplug_lun_gone(struct hotplug *hp, struct target_set *set, struct target 
     }
 }
 
+/* A rescan or a capacity reading of HBA h waits for the end of its gap. */
+static bool waiting(const struct hotplug *hp, unsigned h)
+{
+    bool w = hp->rescan_deferred[h];
+    for (unsigned i = 0; i < hp->n_held && !w; i++)
+        w = hp->held[i].hba == h;
+    return w;
+}
+
+/* A capacity to read again or a rescan, told within HOTPLUG_RESCAN_GAP_MS of the last one on the
+ * HBA: held until the gap ends (a flood of them would drain the job at every event poll).
+ * True when held. */
+static bool held_back(struct hotplug *hp, enum change_kind kind, uint8_t hba, uint8_t target, uint16_t lun)
+{
+    if (hp->env->now() >= hp->rescan_not_before[hba])
+        return false;
+    /* One change told twice (a PARAM_CHANGE event and then its UNIT ATTENTION) is not a flood. */
+    bool flood = waiting(hp, hba);
+    if (flood && !hp->change_flood_told[hba])
+        printf("lunbench: HBA %u: %s again within %u ms (a flood); such changes are now looked into at most every "
+               "%u ms\n", hba, kind == CHANGE_RESCAN ? "the LUN inventory changed" : "a capacity changed",
+               HOTPLUG_RESCAN_GAP_MS, HOTPLUG_RESCAN_GAP_MS);
+    hp->change_flood_told[hba] |= flood;
+    for (unsigned i = 0; kind == CHANGE_CAPACITY && i < hp->n_held; i++)
+        if (hp->held[i].hba == hba && hp->held[i].target == target && hp->held[i].lun == lun)
+            return true;
+    if (kind == CHANGE_RESCAN || hp->n_held == HOTPLUG_MAX_PENDING)
+        hp->rescan_deferred[hba] = true; /* too many held: a rescan covers them, as in queue_change */
+    else
+        hp->held[hp->n_held++] = (struct change){ kind, hba, target, lun };
+    return true;
+}
+
+static void queue_paced(struct hotplug *hp, enum change_kind kind, uint8_t hba, uint8_t target, uint16_t lun)
+{
+    if (!held_back(hp, kind, hba, target, lun))
+        queue_change(hp, kind, hba, target, lun);
+}
+
+/* The gap after the HBA's last capacity reading or rescan is over: what waited is queued. */
+static void release_held(struct hotplug *hp, uint8_t hba)
+{
+    unsigned kept = 0;
+    for (unsigned i = 0; i < hp->n_held; i++)
+        if (hp->held[i].hba == hba)
+            queue_change(hp, hp->held[i].kind, hba, hp->held[i].target, hp->held[i].lun);
+        else
+            hp->held[kept++] = hp->held[i];
+    hp->n_held = kept;
+}
+
 void hotplug_unit_attention(struct hotplug *hp, const struct target *t, enum hba_change change)
 {
     const struct lun_info *l = t->info;
     if (change == HBA_CHANGE_CAPACITY)
-        queue_change(hp, CHANGE_CAPACITY, l->hba, l->target, l->lun);
+        queue_paced(hp, CHANGE_CAPACITY, l->hba, l->target, l->lun);
     if (change == HBA_CHANGE_LUN_INVENTORY) {
         bool queued = false;
         for (unsigned i = 0; i < hp->n_pending; i++)
             queued |= hp->pending[i].kind == CHANGE_RESCAN && hp->pending[i].hba == l->hba;
-        if (!queued)
-            printf("lunbench: HBA %u: the LUN inventory changed (UNIT ATTENTION 3f/0e); rescanning its LUNs\n", l->hba);
-        queue_change(hp, CHANGE_RESCAN, l->hba, 0, 0);
+        if (!queued && !held_back(hp, CHANGE_RESCAN, l->hba, 0, 0)) {
+            if (!hp->change_flood_told[l->hba]) /* in a flood, said once */
+                printf("lunbench: HBA %u: the LUN inventory changed (UNIT ATTENTION 3f/0e); rescanning its LUNs\n",
+                       l->hba);
+            queue_change(hp, CHANGE_RESCAN, l->hba, 0, 0);
+        }
     }
 }
 
@@ -158,7 +212,7 @@ bool hotplug_collect_events(struct hotplug *hp, uint64_t now, bool force)
     }
     bool due = hp->n_inbox > 0;
     for (unsigned h = 0; h < env->hba_count && h < HOTPLUG_HBAS && !due; h++)
-        due = hp->rescan_deferred[h] && now >= hp->rescan_not_before[h];
+        due = waiting(hp, h) && now >= hp->rescan_not_before[h];
     return due;
 }
 
@@ -166,9 +220,11 @@ void hotplug_apply_events(struct hotplug *hp, uint64_t now)
 {
     const struct bench_env *env = hp->env;
     for (unsigned h = 0; h < env->hba_count && h < HOTPLUG_HBAS; h++) {
-        if (hp->rescan_deferred[h] && now >= hp->rescan_not_before[h]) {
+        if (now >= hp->rescan_not_before[h]) {
+            if (hp->rescan_deferred[h])
+                queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
             hp->rescan_deferred[h] = false;
-            queue_change(hp, CHANGE_RESCAN, (uint8_t)h, 0, 0);
+            release_held(hp, (uint8_t)h);
         }
     }
     for (unsigned i = 0; i < hp->n_inbox; i++) {
@@ -191,7 +247,7 @@ void hotplug_apply_events(struct hotplug *hp, uint64_t now)
             if (known == NULL || (known->flags & LUN_REMOVED))
                 queue_change(hp, CHANGE_PROBE, (uint8_t)h, ev->target, ev->lun);
         } else if (ev->kind == HBA_EVENT_LUN_CHANGED) {
-            queue_change(hp, CHANGE_CAPACITY, (uint8_t)h, ev->target, ev->lun);
+            queue_paced(hp, CHANGE_CAPACITY, (uint8_t)h, ev->target, ev->lun);
         }
     }
     hp->n_inbox = 0;
@@ -277,6 +333,7 @@ static void capacity(struct hotplug *hp, const struct change *c)
     if (l == NULL)
         return;
     struct lun_info now;
+    hp->rescan_not_before[c->hba] = env->now() + env->tsc_hz / 1000 * HOTPLUG_RESCAN_GAP_MS;
     int rc = discovery_probe_lun(env->hbas[c->hba], NULL, c->target, c->lun, env->cmd_timeout_cycles, &now);
     if (rc != 1 || (now.blocks == l->blocks && now.block_size == l->block_size))
         return; /* the event and the UNIT ATTENTION both tell of one change: report it once */

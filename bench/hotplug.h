@@ -17,7 +17,7 @@
 #include "drivers/hba/outcome.h"
 
 #define HOTPLUG_MAX_PENDING 64 /* changes waiting; more at once become one rescan of the HBA */
-#define HOTPLUG_RESCAN_GAP_MS 100 /* rescans for dropped events come at most this often per HBA */
+#define HOTPLUG_RESCAN_GAP_MS 100 /* rescans, and capacity readings, come at most this often per HBA */
 #define HOTPLUG_HBAS 256
 #define HOTPLUG_INBOX 64 /* events read and not yet acted on; the device keeps (or drops, and says so) the rest */
 
@@ -50,6 +50,12 @@ struct hotplug {
      * a rescan the next one waits HOTPLUG_RESCAN_GAP_MS (deferred, not dropped). */
     uint64_t rescan_not_before[HOTPLUG_HBAS];
     bool rescan_deferred[HOTPLUG_HBAS], flood_told[HOTPLUG_HBAS];
+    /* The same for capacity changes (PARAM_CHANGE events, UNIT ATTENTION 2a/09) and LUN-inventory
+     * changes (UNIT ATTENTION 3f/0e), each of which drains the jobs too: told again within the
+     * gap after the last capacity reading or rescan, they wait here (a rescan in rescan_deferred). */
+    struct change held[HOTPLUG_MAX_PENDING];
+    unsigned n_held;
+    bool change_flood_told[HOTPLUG_HBAS];
     /* What happened since the start; a job's result holds what happened while it ran. */
     unsigned luns_removed, luns_added, capacity_changes, events, rescans;
 };

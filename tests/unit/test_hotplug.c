@@ -674,6 +674,78 @@ static void test_event_flood_rescans_at_most_every_gap(void **state)
     assert_int_equal(r->luns_removed, 0);
 }
 
+/* A flood of PARAM_CHANGE events about LUN 1 that changes nothing: one on every READ. */
+static bool act2_capacity_flood(struct script *s, const struct hba_cmd *cmd)
+{
+    (void)cmd;
+    fake_hba_post_event(s->f, HBA_EVENT_LUN_CHANGED, s->target, s->lun);
+    return false; /* again on the next READ */
+}
+
+static bool act_capacity_flood(struct script *s, const struct hba_cmd *cmd)
+{
+    act2_capacity_flood(s, cmd);
+    return true;
+}
+
+/* A UNIT ATTENTION 3f/0e on every command to LUN 1 for a while: the inventory never changes. */
+static bool act_inventory_ua_flood(struct script *s, const struct hba_cmd *cmd)
+{
+    (void)cmd;
+    struct fake_lun *l = fake_hba_find_lun(s->f, s->target, s->lun);
+    l->ua_pending = 200;
+    l->ua_asc = SCSI_ASC_OPERATING_CONDITIONS_CHANGED;
+    l->ua_ascq = SCSI_ASCQ_REPORTED_LUNS_DATA_HAS_CHANGED;
+    return true;
+}
+
+/* The capacity is read again, and the HBA rescanned, at most once per HOTPLUG_RESCAN_GAP_MS
+ * whatever the flood (each reading drains the job); the job ends with every I/O done. */
+static void run_change_flood(struct fixture *x, bool (*act)(struct script *, const struct hba_cmd *),
+                             bool (*act2)(struct script *, const struct hba_cmd *), uint8_t op, unsigned per_reading)
+{
+    add_luns(x, 0, 4);
+    x->s.target = 0;
+    x->s.lun = 1;
+    x->s.act = act;
+    x->s.act2 = act2;
+    prepare(x, JOB_RANDREAD(8, ""));
+    uint64_t before = x->b.f.ops[op];
+    uint64_t t0 = fake_clock_now();
+    assert_int_equal(run(x), 0);
+    uint64_t ticks = fake_clock_now() - t0;
+    const struct job_result *r = &x->b.r;
+    assert_true(x->s.fired);
+    uint64_t readings = (x->b.f.ops[op] - before) / per_reading;
+    uint64_t gap = (uint64_t)FAKE_HZ / 1000 * HOTPLUG_RESCAN_GAP_MS;
+    printf("flood: %llu readings (opcode %02x) in %llu ticks, gap %llu; %u events, %llu UNIT ATTENTIONs\n",
+           (unsigned long long)readings, op, (unsigned long long)ticks, (unsigned long long)gap, r->events,
+           (unsigned long long)r->ua_retries);
+    assert_true(readings >= 1);
+    if (readings > 1 + ticks / gap)
+        fail_msg("%llu readings in %llu ticks: more than one per %llu-tick gap", (unsigned long long)readings,
+                 (unsigned long long)ticks, (unsigned long long)gap);
+    assert_no_errors(r);
+    assert_int_equal(r->dir[DIR_READ].ios, NUMBER_IOS);
+    assert_int_equal(r->luns_added, 0);
+    assert_int_equal(r->luns_removed, 0);
+    assert_int_equal(r->capacity_changes, 0);
+}
+
+static void test_capacity_flood_reads_at_most_every_gap(void **state)
+{
+    struct fixture *x = *state;
+    run_change_flood(x, act_capacity_flood, act2_capacity_flood, SCSI_OP_SERVICE_ACTION_IN16, 1);
+    assert_true(x->b.r.events > 10);
+}
+
+static void test_inventory_ua_flood_rescans_at_most_every_gap(void **state)
+{
+    struct fixture *x = *state;
+    run_change_flood(x, act_inventory_ua_flood, NULL, SCSI_OP_REPORT_LUNS, 256);
+    assert_true(x->b.r.ua_retries > 10);
+}
+
 /* A LUN appears with no event at all; the next command to LUN 0:0:0 says 3f/0e. */
 static bool act_add_silent_ua_3f0e(struct script *s, const struct hba_cmd *cmd)
 {
@@ -887,6 +959,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_missed_rescan_finds_both, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_flood_rescans_at_most_every_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unit_attention_3f0e_rescan_finds_lun, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capacity_flood_reads_at_most_every_gap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inventory_ua_flood_rescans_at_most_every_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lun_comes_back_after_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lun_comes_back_smaller, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_lun_removed_with_events_stops, setup, teardown),
