@@ -257,8 +257,11 @@ int bench_crew_run(const struct bench_env *env, struct hotplug *hp, const struct
     for (unsigned k = 1; k < c->members; k++)
         while (!env->cpus->done(plan->cpu[k]))
             __builtin_ia32_pause();
-    for (unsigned h = 0; h < env->hba_count; h++)
+    for (unsigned h = 0; h < env->hba_count; h++) {
         env->hbas[h]->defer_resets = false;
+        if (env->hba_ok[h] && __atomic_load_n(&env->hbas[h]->reset_wanted, __ATOMIC_ACQUIRE))
+            hba_reset(env->hbas[h]); /* asked for as the last worker left */
+    }
     /* An exitall asked for by a worker just before it left. */
     for (unsigned k = 0; k < c->members && !c->ended; k++) {
         if (c->m[k].share->exitall) {

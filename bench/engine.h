@@ -81,9 +81,11 @@ void bench_queues_all(struct bench_queues *q, const struct bench_env *env);
 struct bench_common {
     const struct bench_env *env;
     const struct bench_queues *queues; /* the only queues its instances submit to */
-    /* The hotplug state, owned by worker 0: the events it polls and the changes it applies reach
-     * every running instance's LUN set. The LUN inventory (env->inv: failed-I/O counts, the
-     * removed flag) is written through it and by instances on worker 0 only. */
+    /* The hotplug state, the owner's (a worker alone, or worker 0 of a crew): the events it
+     * polls and the changes it applies reach every running instance's LUN set. The LUN inventory
+     * (env->inv: failed-I/O counts, the removed flag) is written through it, and by an instance's
+     * completions only where the owner runs them (a crew's other workers hold every completion
+     * that could: bench/worker.h). */
     struct hotplug *hp;
     /* Queues submitted to since the worker's last kick, and whose result pays for the kick. */
     struct job_result *dirty[HBA_MAX][HBA_MAX_QUEUES];
