@@ -45,17 +45,3 @@ int vscsi_event_decode(const uint8_t *buf, size_t len, struct vscsi_event *ev)
     ev->lun = (uint16_t)level;
     return 0;
 }
-
-int vscsi_lun_encode(uint8_t out[8], uint8_t target, uint16_t lun)
-{
-    /* virtio 1.2 5.6.6.1: byte 0 is 1, byte 1 the target, bytes 2-3 a flat-space single-level
-     * LUN; QEMU also uses it for LUN < 256. */
-    memset(out, 0, 8);
-    if (lun > VSCSI_LUN_MAX)
-        return -1;
-    out[0] = 1;
-    out[1] = target;
-    out[2] = (uint8_t)(0x40 | lun >> 8);
-    out[3] = (uint8_t)lun;
-    return 0;
-}

@@ -72,7 +72,22 @@ enum {
 /* Encode a LUN as QEMU/virtio-scsi expects in the 8-byte request LUN field:
  * {1, target, 0x40 | lun >> 8, lun & 0xff, 0,0,0,0} (virtio 1.2, 5.6.6.1). Returns -1 if
  * lun > 16383, with out all zero (QEMU answers BAD_TARGET to that rather than reach a device). */
-int vscsi_lun_encode(uint8_t out[8], uint8_t target, uint16_t lun);
+static inline int vscsi_lun_encode(uint8_t out[8], uint8_t target, uint16_t lun)
+{
+    /* virtio 1.2 5.6.6.1: byte 0 is 1, byte 1 the target, bytes 2-3 a flat-space single-level
+     * LUN; QEMU also uses it for LUN < 256. */
+    /* Byte stores, not a memset: inline, on every I/O. */
+    out[4] = out[5] = out[6] = out[7] = 0;
+    if (lun > VSCSI_LUN_MAX) {
+        out[0] = out[1] = out[2] = out[3] = 0;
+        return -1;
+    }
+    out[0] = 1;
+    out[1] = target;
+    out[2] = (uint8_t)(0x40 | lun >> 8);
+    out[3] = (uint8_t)lun;
+    return 0;
+}
 
 /*
  * An event the device writes into an event-queue buffer (virtio 1.2, 5.6.6.3): le32 event,

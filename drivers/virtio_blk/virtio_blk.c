@@ -10,7 +10,6 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/virtio_pci/virtio_request_queue.h"
 
-#define STATUS_CHECK_MS 10   /* how often DEVICE_NEEDS_RESET is looked at */
 #define MAX_SEGMENTS 16      /* data segments per request, when size_max makes more than one */
 
 /* One in-flight request's device-visible header and status byte, by the slot of its queue. */
@@ -251,7 +250,6 @@ static unsigned vblk_in_flight(const struct hba *h, unsigned qi)
 static void complete_from_device(struct hba *h, unsigned qi, unsigned slot_index, uint32_t used_len, struct hba_cmd *cmd)
 {
     const struct vblk_slot *slot = &vblk_of(h)->req[qi].slots[slot_index];
-    cmd->complete_tsc = rdtsc();
     struct vblk_translation t;
     if (!vblk_scsi_complete(slot->status, used_len, slot->type, slot->bytes, &t)) {
         cmd->response = HBA_RESPONSE_FAILURE;
@@ -297,8 +295,7 @@ static unsigned vblk_poll(struct hba *h, unsigned qi, struct hba_cmd **done, uns
         done[n++] = q->answered[--q->n_answered];
         h->queue_stats[qi].completed++;
     }
-    return n + vrq_poll(h, &hba->vdev, &q->rq, qi, done + n, max - n, complete_from_device,
-                        ms_to_cycles(hba, STATUS_CHECK_MS));
+    return n + vrq_poll(h, &hba->vdev, &q->rq, qi, done + n, max - n, complete_from_device);
 }
 
 static unsigned vblk_poll_events(struct hba *h, struct hba_event *events, unsigned max)

@@ -244,14 +244,6 @@ int virtio_pci_queue_enable(struct virtio_pci_device *v, struct virtq *vq, char 
     return 0;
 }
 
-void virtio_pci_notify(const struct virtio_pci_device *v, const struct virtq *vq)
-{
-    if (v->modern)
-        mmio_write16(vq->notify_addr, vq->index);
-    else
-        outw((uint16_t)vq->notify_addr, vq->index);
-}
-
 static uint32_t config_read_once(const struct virtio_pci_device *v, uint32_t offset, unsigned width)
 {
     if (v->modern)

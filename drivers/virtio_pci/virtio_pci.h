@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/cpu.h"
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio_pci_caps.h"
 #include "drivers/virtio/virtio_pci_seen.h"
@@ -54,8 +55,14 @@ uint16_t virtio_pci_queue_max_size(struct virtio_pci_device *vdev, uint16_t inde
 /* Tell the device where vq lives and enable it. Modern devices take vq->size (at most the
  * maximum); legacy ones need exactly their own size. Returns 0 or -1 with a reason. */
 int virtio_pci_queue_enable(struct virtio_pci_device *vdev, struct virtq *vq, char *err, size_t err_len);
-/* Notify the device of new buffers on vq. */
-void virtio_pci_notify(const struct virtio_pci_device *vdev, const struct virtq *vq);
+/* Notify the device of new buffers on vq (inline: once per batch of I/O). */
+static inline void virtio_pci_notify(const struct virtio_pci_device *vdev, const struct virtq *vq)
+{
+    if (vdev->modern)
+        mmio_write16(vq->notify_addr, vq->index);
+    else
+        outw((uint16_t)vq->notify_addr, vq->index);
+}
 
 /* Device-specific configuration: reads are repeated until config_generation is stable (modern,
  * 4.1.4.3.1). */

@@ -79,21 +79,6 @@ int vrq_setup(struct virtio_pci_device *v, struct vrq *q, uint16_t index, uint16
     return virtio_pci_queue_enable(v, &q->vq, err, err_len);
 }
 
-int vrq_take_slot(struct vrq *q, struct hba_cmd *cmd)
-{
-    if (q->n_free == 0)
-        return -1;
-    uint16_t slot = q->free_slots[--q->n_free];
-    q->cmds[slot] = cmd;
-    return slot;
-}
-
-void vrq_untake_slot(struct vrq *q, unsigned slot)
-{
-    q->cmds[slot] = NULL;
-    q->free_slots[q->n_free++] = (uint16_t)slot;
-}
-
 unsigned vrq_overdue(const struct vrq *q, uint64_t now, struct hba_cmd **out, unsigned max)
 {
     unsigned n = 0;
@@ -118,55 +103,19 @@ void vrq_lose_all(struct vrq *q, uint64_t now)
     }
 }
 
-void vrq_kick(struct hba *h, const struct virtio_pci_device *v, struct virtq *vq, unsigned qi)
+void vrq_protocol_error(struct hba *h)
 {
-    if (virtq_kick_prepare(vq)) {
-        virtio_pci_notify(v, vq);
-        h->queue_stats[qi].notifies++;
-    } else {
-        h->queue_stats[qi].notifies_suppressed++;
-    }
+    printf("lunbench: HBA %u (%s): %s; resetting the device\n", h->index, h->name, h->error);
+    hba_reset_from_poll(h);
 }
 
-unsigned vrq_poll(struct hba *h, const struct virtio_pci_device *v, struct vrq *q, unsigned qi, struct hba_cmd **done,
-                  unsigned max, vrq_complete_fn complete, uint64_t status_check_cycles)
+void vrq_check_status(struct hba *h, const struct virtio_pci_device *v, struct vrq *q, uint64_t now)
 {
-    unsigned n = 0;
-    while (n < max && q->n_lost > 0)
-        done[n++] = q->lost[--q->n_lost];
-    enum { BATCH = 64 };
-    struct virtq_completion c[BATCH];
-    while (n < max && hba_pollable(h)) {
-        unsigned want = max - n < BATCH ? max - n : BATCH;
-        int got = virtq_reap(&q->vq, c, want, h->error, sizeof h->error);
-        if (got < 0) {
-            printf("lunbench: HBA %u (%s): %s; resetting the device\n", h->index, h->name, h->error);
-            hba_reset_from_poll(h);
-            break;
-        }
-        for (int i = 0; i < got; i++) {
-            /* The cookie is the slot's entry; the virtqueue checked the id named a chain in flight. */
-            unsigned slot = (unsigned)((struct hba_cmd **)c[i].cookie - q->cmds);
-            struct hba_cmd *cmd = q->cmds[slot];
-            complete(h, qi, slot, c[i].len, cmd);
-            vrq_untake_slot(q, slot);
-            done[n++] = cmd;
-        }
-        h->queue_stats[qi].completed += (uint64_t)got;
-        if ((unsigned)got < want)
-            break;
+    q->next_status_check = now + hba_ms_to_cycles(h, VRQ_STATUS_CHECK_MS);
+    if (virtio_pci_get_status(v) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
+        printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", h->index, h->name);
+        hba_reset_from_poll(h);
     }
-    uint64_t now = rdtsc();
-    if (now >= q->next_status_check && hba_pollable(h)) {
-        q->next_status_check = now + status_check_cycles;
-        if (virtio_pci_get_status(v) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
-            printf("lunbench: HBA %u (%s): the device set DEVICE_NEEDS_RESET; resetting it\n", h->index, h->name);
-            hba_reset_from_poll(h);
-        }
-    }
-    while (n < max && q->n_lost > 0)
-        done[n++] = q->lost[--q->n_lost];
-    return n;
 }
 
 void vrq_give_up(struct hba *h, struct virtio_pci_device *v, uint64_t reset_timeout_cycles)

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/cpu.h"
 #include "drivers/hba/hba.h"
+#include "drivers/hba/recovery.h"
 #include "drivers/virtio/virtqueue.h"
 #include "drivers/virtio_pci/virtio_pci.h"
 
@@ -47,10 +49,21 @@ int vrq_setup(struct virtio_pci_device *v, struct vrq *q, uint16_t index, uint16
               size_t err_len);
 
 /* A free slot for cmd (-1: none), and the cookie virtq_add is to carry for it. */
-int vrq_take_slot(struct vrq *q, struct hba_cmd *cmd);
+static inline int vrq_take_slot(struct vrq *q, struct hba_cmd *cmd)
+{
+    if (q->n_free == 0)
+        return -1;
+    uint16_t slot = q->free_slots[--q->n_free];
+    q->cmds[slot] = cmd;
+    return slot;
+}
 static inline void *vrq_cookie(struct vrq *q, unsigned slot) { return &q->cmds[slot]; }
-/* Give back a slot taken that never reached the ring. */
-void vrq_untake_slot(struct vrq *q, unsigned slot);
+/* Give back a slot: taken and never on the ring, or handed back. */
+static inline void vrq_untake_slot(struct vrq *q, unsigned slot)
+{
+    q->cmds[slot] = NULL;
+    q->free_slots[q->n_free++] = (uint16_t)slot;
+}
 
 /* Commands not yet handed back: in slots and lost. */
 static inline unsigned vrq_in_flight(const struct vrq *q) { return q->n_slots - q->n_free + q->n_lost; }
@@ -62,18 +75,86 @@ void vrq_lose_all(struct vrq *q, uint64_t now);
 
 /* Notify the device of what was added to vq (request queue qi), when it needs it (event index),
  * counted in h's queue_stats[qi]. */
-void vrq_kick(struct hba *h, const struct virtio_pci_device *v, struct virtq *vq, unsigned qi);
+static inline void vrq_kick(struct hba *h, const struct virtio_pci_device *v, struct virtq *vq, unsigned qi)
+{
+    if (virtq_kick_prepare(vq)) {
+        virtio_pci_notify(v, vq);
+        h->queue_stats[qi].notifies++;
+    } else {
+        h->queue_stats[qi].notifies_suppressed++;
+    }
+}
+
+/* How often vrq_poll looks at the device status for DEVICE_NEEDS_RESET. */
+#define VRQ_STATUS_CHECK_MS 10
 
 /* Fill cmd from the device's answer in slot, used_len bytes written (already clipped to the
- * chain's writable bytes by the virtqueue). */
+ * chain's writable bytes by the virtqueue); cmd->complete_tsc is already set. */
 typedef void (*vrq_complete_fn)(struct hba *h, unsigned queue, unsigned slot, uint32_t used_len, struct hba_cmd *cmd);
 
+/* Up to max of the commands a device reset lost into done[]; how many. */
+static inline unsigned vrq_hand_back_lost(struct vrq *q, struct hba_cmd **done, unsigned max)
+{
+    unsigned n = 0;
+    while (n < max && q->n_lost > 0)
+        done[n++] = q->lost[--q->n_lost];
+    return n;
+}
+
+/* vrq_poll's rare paths, out of line. The used ring broke the protocol (the reason in
+ * h->error): a line naming it, and the HBA is reset (hba_reset_from_poll). */
+void vrq_protocol_error(struct hba *h);
+/* The status check due at now: DEVICE_NEEDS_RESET resets the HBA, with a line. */
+void vrq_check_status(struct hba *h, const struct virtio_pci_device *v, struct vrq *q, uint64_t now);
+
 /* Hand back up to max finished commands of queue qi into done[]: lost ones, then the device's
- * answers through complete; every status_check_cycles the device status is looked at for
- * DEVICE_NEEDS_RESET. A protocol violation on the used ring or DEVICE_NEEDS_RESET resets the
- * HBA (drivers/hba/recovery.h), with a line naming it. */
-unsigned vrq_poll(struct hba *h, const struct virtio_pci_device *v, struct vrq *q, unsigned qi, struct hba_cmd **done,
-                  unsigned max, vrq_complete_fn complete, uint64_t status_check_cycles);
+ * answers through complete, each stamped with the time the poll saw it (one clock read a poll);
+ * every VRQ_STATUS_CHECK_MS the device status is looked at for DEVICE_NEEDS_RESET. A protocol
+ * violation on the used ring or DEVICE_NEEDS_RESET resets the HBA (drivers/hba/recovery.h:
+ * hba_reset_from_poll), with a line naming it. Inline, so that each driver's complete is a
+ * direct call. */
+__attribute__((always_inline)) static inline unsigned vrq_poll(struct hba *h, const struct virtio_pci_device *v,
+                                                              struct vrq *q, unsigned qi, struct hba_cmd **done,
+                                                              unsigned max, vrq_complete_fn complete)
+{
+    unsigned n = 0;
+    if (__builtin_expect(q->n_lost > 0, 0)) /* only after a device reset */
+        n = vrq_hand_back_lost(q, done, max);
+    uint64_t now = 0;
+    bool timed = false;
+    int pending = !hba_pollable(h) || n == max ? 0 : virtq_used_pending(&q->vq, h->error, sizeof h->error);
+    if (pending > 0) {
+        /* Every command reaped now was seen done now: one clock read for all of them. */
+        now = rdtsc();
+        timed = true;
+        unsigned got = 0;
+        for (; got < (unsigned)pending && n < max; got++) {
+            struct virtq_completion c = { NULL, 0 };
+            if (virtq_reap_next(&q->vq, &c, h->error, sizeof h->error) != 0) {
+                pending = -1;
+                break;
+            }
+            /* The cookie is the slot's entry; the virtqueue checked the id named a chain in flight. */
+            unsigned slot = (unsigned)((struct hba_cmd **)c.cookie - q->cmds);
+            struct hba_cmd *cmd = q->cmds[slot];
+            cmd->complete_tsc = now;
+            complete(h, qi, slot, c.len, cmd);
+            vrq_untake_slot(q, slot);
+            done[n++] = cmd;
+        }
+        virtq_reap_done(&q->vq);
+        h->queue_stats[qi].completed += got;
+    }
+    if (pending < 0)
+        vrq_protocol_error(h);
+    if (!timed)
+        now = rdtsc();
+    if (now >= q->next_status_check && hba_pollable(h))
+        vrq_check_status(h, v, q, now);
+    if (__builtin_expect(q->n_lost > 0, 0)) /* the status check reset the device */
+        n += vrq_hand_back_lost(q, done + n, max - n);
+    return n;
+}
 
 /* Bring-up failed (the reason in h->error): reset the device so that it lets go of its queues,
  * mark it FAILED (virtio 1.2, 3.1.1: the driver SHOULD), say so in the error, mark h broken. */
