@@ -5,7 +5,8 @@ a long write-and-verify job, round after round, each round its own seed. Run it 
 Each round writes a rule file for our target (tools/vscsi-target, ASan build) from the round's
 seed: two to five rules drawn from the faults that never change data (latency, descriptors
 rewritten, used lengths past the buffers, event floods and EVENTS_MISSED, commands held until
-an ABORT TASK, sense_len past sense_size, residuals past the transfer), each at a low
+an ABORT TASK, sense_len past sense_size, residuals past the transfer, UNIT ATTENTIONs
+3f/0e and 2a/09 that change nothing), each at a low
 probability, and boots lunbench on four LUNs with a job that writes stamped blocks in random
 order, then reads every block it wrote back and checks its stamp. A round passes when
 
@@ -21,6 +22,8 @@ lost (must be 0). The round logs are in build/test-logs/NAME.work/.
 Keys:
   rounds     rounds (run_tests.py --soak-rounds N replaces it: make soak)
   runtime    seconds of writing per round (default 2)
+  image      the lunbench image (default multiboot; guard: build/lunbench-guard.elf, every device
+             buffer against a guard page, so that a read past one ends the round in a page fault)
 """
 import os
 import random
@@ -31,7 +34,7 @@ from harness import Outcome, status_problem
 from lunbench import contract, qemu, results, vscsi_target
 from lunbench.topology import Hba, Topology
 
-KEYS = {"rounds", "runtime"}
+KEYS = {"rounds", "runtime", "image"}
 MEMORY = "256"
 LUNS = 4
 LUN_SIZE = 16 << 20
@@ -78,11 +81,13 @@ def random_rules(rng):
         lambda: "hang lun=%d prob=%.4f count=%d" % (lun(), rng.uniform(0.0001, 0.002), rng.randrange(1, 4)),
         lambda: "sense-len lun=%d prob=%.4f" % (lun(), rng.uniform(0.0001, 0.002)),
         lambda: "residual lun=%d prob=%.4f" % (lun(), rng.uniform(0.0001, 0.002)),
+        lambda: "unit-attention lun=%d change=%s prob=%.4f" % (lun(), rng.choice(["inventory", "capacity"]),
+                                                               rng.uniform(0.0005, 0.005)),
     ]
     return [rng.choice(makers)() for _ in range(rng.randrange(2, 6))]
 
 
-def one_round(n, seed, work, runtime):
+def one_round(n, seed, work, runtime, image):
     """(None or what failed, I/Os, blocks verified, {fault: fired})."""
     rng = random.Random(seed)
     rules = os.path.join(work, "round%d.rules" % n)
@@ -93,7 +98,8 @@ def one_round(n, seed, work, runtime):
         f.write(JOB % runtime)
     topo = Topology([Hba(luns=str(LUNS), size=str(LUN_SIZE), backend="vscsi-target", faults=rules)])
     with vscsi_target.Targets(topo, os.path.join(work, "round%d." % n), sanitized=True) as targets:
-        cmd = qemu.qemu_command(extra=topo.qemu_args(memory=MEMORY) + ["-initrd", job], append=APPEND, memory=MEMORY)
+        cmd = qemu.qemu_command(image=image, extra=topo.qemu_args(memory=MEMORY) + ["-initrd", job], append=APPEND,
+                                memory=MEMORY)
         rc, console, _, _ = qemu.run_qemu(cmd, BOOT_TIMEOUT)
     with open(os.path.join(work, "round%d.log" % n), "w") as f:
         f.write(console)
@@ -131,13 +137,14 @@ def one_round(n, seed, work, runtime):
 def run(test):
     rounds = getattr(test.options, "soak_rounds", None) or int(test.get("rounds", "1"))
     runtime = int(test.get("runtime", "2"))
+    image = test.get("image", "multiboot")
     seed = test.options.seed if test.options.seed is not None else int(time.time())
     work = test.work_dir()
     problems, lines = [], ["soak: %d rounds from seed %d, work in %s" % (rounds, seed, work)]
     ios = verified = 0
     fired = {}
     for n in range(rounds):
-        why, n_ios, n_verified, n_fired = one_round(n, seed + n, work, runtime)
+        why, n_ios, n_verified, n_fired = one_round(n, seed + n, work, runtime, image)
         ios += n_ios
         verified += n_verified
         for kind, count in n_fired.items():
