@@ -129,7 +129,7 @@ static int hba_bring_up(struct machine *m, struct scan_result *r, unsigned h, co
                                    .max_queue_size = (uint16_t)o->queue_size, .max_queues = (unsigned)o->queues,
                                    .event_buffers = (unsigned)o->event_buffers, .tsc_hz = m->tsc.hz,
                                    .test_short_header = h == 0 ? o->test_short_header : 0,
-                                   .test_guard_overread = h == 0 ? o->test_guard_overread : 0 };
+                                   .test_guard_overread = h == 0 && o->test_guard_overread == OPT_YES };
     r->vscsi[h] = calloc(1, sizeof *r->vscsi[h]);
     if (r->vscsi[h] == NULL)
         return -1;

@@ -86,9 +86,9 @@ static const struct option_spec specs[] = {
     { "guard_pages", OPT_CHOICE, offsetof(struct options, guard_pages), guard_names, 0, 0,
       "build/lunbench-guard.elf only: every buffer the device writes sits against an unmapped page, at its end "
       "(default) or its start, so that a read past it is a page fault (docs/faults.md, \"Guard pages\")" },
-    { "test_guard_overread", OPT_UINT, offsetof(struct options, test_guard_overread), NULL, 0, 1000000000,
-      "test only: from HBA 0's Nth completion on, once, read the byte just past the response header the device "
-      "wrote (the guard build must end in a page fault naming that address); 0: never" },
+    { "test_guard_overread", OPT_CHOICE, offsetof(struct options, test_guard_overread), yes_no_names, 0, 0,
+      "test only: once HBA 0 is up, read the byte just past a response header the device writes (request slot 0's); "
+      "the guard build must end in a page fault naming that address" },
     { "max_lines", OPT_UINT, offsetof(struct options, max_lines), NULL, 0, 1000000,
       "PCI table rows to print before eliding the rest; 0 prints all" },
 };

@@ -49,7 +49,7 @@ struct options {
     int test_skip_flush; /* enum yes_no, test only: durable jobs skip SYNCHRONIZE CACHE */
     uint64_t test_short_header; /* test only: HBA 0's Nth command goes out with a header 1 byte short */
     int guard_pages;     /* enum guard_choice: build/lunbench-guard.elf only */
-    uint64_t test_guard_overread; /* test only: a read past HBA 0's response header at its Nth completion */
+    int test_guard_overread; /* enum yes_no, test only: a read past a response header of HBA 0's, once it is up */
     /* Job options (fio names) given on the command line: they override every job's own. */
     char job_overrides[OPTIONS_MAX_JOB_OVERRIDES][OPTIONS_JOB_OVERRIDE_MAX];
     size_t job_override_count;

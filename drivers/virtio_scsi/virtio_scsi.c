@@ -215,12 +215,21 @@ int vscsi_hba_init(struct vscsi_hba *hba, unsigned index, const struct pci_confi
     hba->event_buffer_count = opts->event_buffers == 0 || opts->event_buffers > EVENT_BUFFERS ? EVENT_BUFFERS
                                                                                             : opts->event_buffers;
     hba->test_short_header = opts->test_short_header;
-    hba->test_guard_overread = opts->test_guard_overread;
     if (vrq_open(&hba->base, &hba->vdev, cfg, pci, opts->prefer_legacy) != 0)
         return -1;
     if (hba_start(hba, opts) != 0) {
         vrq_give_up(&hba->base, &hba->vdev, ms_to_cycles(hba, 1000));
         return -1;
+    }
+    if (opts->test_guard_overread) {
+        /* Test only, here and not on the hot path: the bug the guard build exists to catch, a read
+         * one byte past a response header the device writes (request queue 0's slot 0); in
+         * build/lunbench-guard.elf it must end in a page fault. */
+        const volatile uint8_t *past = (const volatile uint8_t *)(&hba->req[0].slots[0]->resp + 1);
+        printf("lunbench: HBA %u (%s): test_guard_overread: reading the byte at 0x%016" PRIxPTR
+               ", just past the response header of slot 0\n", index, hba->base.name, (uintptr_t)past);
+        fflush(stdout);
+        printf("lunbench: test_guard_overread: read 0x%02x past the buffer; no guard page there\n", *past);
     }
     return 0;
 }
@@ -337,8 +346,7 @@ _Static_assert(VSCSI_SENSE_SIZE <= HBA_SENSE_MAX, "a virtio-scsi sense buffer fi
 static inline void complete_from_device(struct hba *h, unsigned qi, unsigned slot, uint32_t used_len,
                                         struct hba_cmd *cmd)
 {
-    struct vscsi_hba *hba = vscsi_of(h);
-    const struct vscsi_resp_hdr *r = &hba->req[qi].slots[slot]->resp;
+    const struct vscsi_resp_hdr *r = &vscsi_of(h)->req[qi].slots[slot]->resp;
     const uint32_t fixed = offsetof(struct vscsi_resp_hdr, sense);
     if (used_len < fixed) {
         /* The device wrote less than the fixed part of the response header. */
@@ -359,16 +367,6 @@ static inline void complete_from_device(struct hba *h, unsigned qi, unsigned slo
     cmd->sense_len = sense_len;
     if (sense_len != 0)
         memcpy(cmd->sense, r->sense, sense_len);
-    if (hba->test_guard_overread && h->queue_stats[qi].completed + 1 >= hba->test_guard_overread) {
-        /* Test only: the bug the guard build exists to catch, a read one byte past the response
-         * header the device wrote; in build/lunbench-guard.elf it must end in a page fault. */
-        const volatile uint8_t *past = (const volatile uint8_t *)(r + 1);
-        hba->test_guard_overread = 0;
-        printf("lunbench: HBA %u (%s): test_guard_overread: reading the byte at 0x%016" PRIxPTR
-               ", just past the response header of slot %u\n", h->index, h->name, (uintptr_t)past, slot);
-        fflush(stdout);
-        printf("lunbench: test_guard_overread: read 0x%02x past the buffer; no guard page there\n", *past);
-    }
 }
 
 static int vscsi_tmf_submit(struct hba *h, struct hba_tmf *tmf)

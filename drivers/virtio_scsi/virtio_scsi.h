@@ -67,7 +67,6 @@ struct vscsi_hba {
     struct hba_tmf *tmf_lost[HBA_TMF_SLOTS]; /* handed back by the next tmf_poll as NO_ANSWER */
     unsigned n_tmf_lost;
     uint64_t test_short_header; /* test only: see struct vscsi_options; 0 once spent */
-    uint64_t test_guard_overread; /* test only: see struct vscsi_options; 0 once spent */
 };
 
 struct vscsi_options {
@@ -77,8 +76,8 @@ struct vscsi_options {
     unsigned event_buffers;  /* event buffers to post (1..16); 0: 16 */
     uint64_t tsc_hz;
     uint64_t test_short_header; /* test only (test_short_header=N): the Nth command's header 1 byte short */
-    uint64_t test_guard_overread; /* test only (test_guard_overread=N): after the Nth completion, read the byte
-                                   * past its response header (the guard build must fault) */
+    bool test_guard_overread; /* test only (test_guard_overread=yes): once the HBA is up, read the byte past
+                               * a response header (the guard build must fault) */
 };
 
 /* Bring the HBA up: transport, features (INOUT, HOTPLUG, CHANGE, EVENT_IDX when offered),
