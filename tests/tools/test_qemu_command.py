@@ -2,6 +2,7 @@
 
 Run from the repository root: python3 -m unittest discover -s tests/tools -v
 """
+import json
 import os
 import sys
 import unittest
@@ -138,6 +139,29 @@ class TopologyTest(unittest.TestCase):
         self.assertEqual(sum("iothread=" in a for a in one_each), 1)
         with self.assertRaises(ValueError):
             Topology([Hba.from_spec("luns=1")], iothreads=-1)
+
+    def test_iothread_vq_mapping(self):
+        """QEMU 10's iothread-vq-mapping: each virtio-scsi HBA and virtio-blk disk maps its queues
+        over every iothread, in -device's JSON form (the list property needs it)."""
+        topo = Topology([Hba.from_spec("luns=1,num_queues=4,interface=modern"), Hba.from_spec("device=blk,disks=1")],
+                        iothreads=2, vq_mapping=True)
+        args = topo.qemu_args()
+        self.assertEqual([args[k + 1] for k, a in enumerate(args) if a == "-object"], ["iothread,id=iot0", "iothread,id=iot1"])
+        devices = [json.loads(args[k + 1]) for k, a in enumerate(args) if a == "-device"]
+        self.assertEqual([d["driver"] for d in devices], ["virtio-scsi-pci", "scsi-hd", "virtio-blk-pci"])
+        # QEMU creates JSON -devices after the others: the LUN on the HBA's bus is JSON too.
+        self.assertEqual((devices[1]["bus"], devices[1]["scsi-id"], devices[1]["lun"]), ("hba0.0", 0, 0))
+        self.assertNotIn("iothread-vq-mapping", devices[1])
+        devices = [devices[0], devices[2]]
+        for d in devices:
+            self.assertEqual(d["iothread-vq-mapping"], [{"iothread": "iot0"}, {"iothread": "iot1"}])
+            self.assertNotIn("iothread", d)
+        self.assertEqual(devices[0]["num_queues"], 4)
+        self.assertEqual(devices[0]["disable-legacy"], "on")
+        self.assertEqual(devices[0]["addr"], "0x10")
+        # Without iothreads there is nothing to map: the plain form.
+        plain = Topology([Hba.from_spec("luns=1")], vq_mapping=True).qemu_args()
+        self.assertIn("virtio-scsi-pci,id=hba0,addr=0x10", plain)
 
     def test_arguments_and_inventory(self):
         topo = Topology([Hba(luns="2", type="mixed", block_size="4096", size="64M")], disk_dir="/tmp/d")

@@ -4,6 +4,7 @@ QEMU injects into them), turned into QEMU arguments and into the inventory lunbe
 Used by the launcher (tools/lunbench-run --hba), the benchmarks and the QEMU tests
 (unittests.cfg `topology`).
 """
+import json
 import os
 import tempfile
 
@@ -269,16 +270,19 @@ class Hba:
 class Topology:
     """The HBAs of one QEMU run, in PCI order; disk_dir holds the raw images of file-backed LUNs."""
 
-    def __init__(self, hbas, disk_dir=None, iothreads=0):
+    def __init__(self, hbas, disk_dir=None, iothreads=0, vq_mapping=False):
         """iothreads > 0: that many iothreads shared by every device, device i on iothread
         i % iothreads (QEMU 7.2 runs a device on one iothread), in place of iothread=yes's one
-        per HBA."""
+        per HBA. vq_mapping (QEMU >= 10: iothread-vq-mapping on virtio-scsi-pci and
+        virtio-blk-pci): every device's request queues spread over all the iothreads instead,
+        QEMU giving them out round-robin."""
         if not hbas:
             raise ValueError("a topology needs at least one HBA")
         if iothreads < 0:
             raise ValueError("iothreads must be 0 or more, not %d" % iothreads)
         self.hbas = hbas
         self.iothreads = iothreads
+        self.vq_mapping = vq_mapping and iothreads > 0
         self.disk_dir = disk_dir
         self.socket_dir = None  # made on first use: vhost-user sockets of backend=vscsi-target HBAs
 
@@ -353,7 +357,7 @@ class Topology:
             if h.queue_size:
                 props += ",virtqueue_size=%d" % h.queue_size
             extra, props = self.iothread_args(i, h, props)
-            args += extra + ["-device", props]
+            args += extra + ["-device", self.device_json(props) if self.vq_mapping and not h.vscsi_target else props]
             if h.vscsi_target:
                 continue  # the target process has the LUNs
             k = 0
@@ -364,7 +368,7 @@ class Topology:
                     k += 1
                     dev = "scsi-%s,bus=hba%d.0,channel=0,scsi-id=%d,lun=%d" % (kind, i, t, lun)
                     if lun in h.no_medium:
-                        args += ["-device", dev]  # an empty scsi-cd: no drive at all
+                        args += ["-device", self.lun_device(dev)]  # an empty scsi-cd: no drive at all
                         continue
                     args += self.lun_nodes(h, i, t, lun, node, kind)
                     dev += ",drive=%s" % node
@@ -372,8 +376,12 @@ class Topology:
                         dev += ",logical_block_size=%d,physical_block_size=%d" % (h.block_size, h.block_size)
                     if lun in h.media_error_luns:
                         dev += ",rerror=report,werror=report"
-                    args += ["-device", dev]
+                    args += ["-device", self.lun_device(dev)]
         return args
+
+    def lun_device(self, dev):
+        """A LUN's -device: JSON as its HBA's is, when that is (device_json)."""
+        return self.device_json(dev, mapped=False) if self.vq_mapping else dev
 
     def placement(self, i, h):
         """A pcie-root-port of the device's own at its address, when it sits behind one."""
@@ -405,16 +413,42 @@ class Topology:
         if disk in h.media_error_luns:
             props += ",rerror=report,werror=report"
         extra, props = self.iothread_args(i, h, props)
-        return args + extra + ["-device", props]
+        return args + extra + ["-device", self.device_json(props) if self.vq_mapping else props]
 
     def iothread_args(self, i, h, props):
         """(the -object arguments, props with iothread=) of device i: a shared iothread of
-        iothreads=, else its own with iothread=yes, else none."""
+        iothreads=, else its own with iothread=yes, else none. With vq_mapping the device names
+        no single iothread (device_json maps its queues over all)."""
+        if self.vq_mapping and not h.vscsi_target:
+            return [], props
         if self.iothreads:
             return [], props + ",iothread=iot%d" % (i % self.iothreads)
         if h.iothread:
             return ["-object", "iothread,id=io%d" % i], props + ",iothread=io%d" % i
         return [], props
+
+    # Properties whose "on"/"off" are booleans in -device's JSON form (the others are strings:
+    # disable-legacy is OnOffAuto).
+    JSON_BOOLS = {"disable-modern"}
+
+    def device_json(self, props, mapped=True):
+        """A "driver,key=value,..." device as -device's JSON form, with iothread-vq-mapping over
+        every iothread when mapped (a list property: only the JSON form takes it). QEMU creates
+        the JSON -devices after the others, so the devices on a mapped HBA's bus must be JSON too
+        (mapped False)."""
+        driver, *pairs = props.split(",")
+        obj = {"driver": driver}
+        for pair in pairs:
+            key, value = pair.split("=", 1)
+            if value.isdigit():
+                obj[key] = int(value)
+            elif key in self.JSON_BOOLS:
+                obj[key] = value == "on"
+            else:
+                obj[key] = value
+        if mapped:
+            obj["iothread-vq-mapping"] = [{"iothread": "iot%d" % k} for k in range(self.iothreads)]
+        return json.dumps(obj, separators=(",", ":"))
 
     def lun_nodes(self, h, i, t, lun, node, kind):
         """The -object/-blockdev arguments of one LUN, bottom up; the top node is named `node`.
