@@ -284,6 +284,59 @@ static void status_write(void *ctx, const struct job_spec *job, const struct job
     log_frame_close(&com2_logs, STATUS_FILE, d->len);
 }
 
+/* What a run of the job file keeps besides the jobs themselves. */
+struct bench_run {
+    struct job_spec *specs;         /* the job instances (numjobs clones included) */
+    struct job_result *results;     /* specs[i]'s in results[i] */
+    struct hotplug *hp;
+    const struct job_spec **wave;   /* the wave being placed or run */
+    unsigned *clone, *worker_of;    /* its instances' clone numbers and workers */
+    struct cpu_plan *cpu_plan;
+    struct cpu_tallies *tallies;
+};
+
+static void bench_run_free(struct bench_run *r)
+{
+    for (unsigned c = 0; r->tallies != NULL && c < CPU_PLAN_MAX; c++)
+        free(r->tallies->cpu[c].reaped);
+    free(r->tallies);
+    free(r->cpu_plan);
+    free(r->worker_of);
+    free(r->clone);
+    free(r->wave);
+    free(r->hp);
+    free(r->results);
+    free(r->specs);
+}
+
+/* The rest of a run for count instances (specs already there). 0, or -1 out of memory. */
+static int bench_run_alloc(struct bench_run *r, size_t count, unsigned hba_count)
+{
+    r->results = calloc(count, sizeof *r->results);
+    r->hp = malloc(sizeof *r->hp);
+    r->wave = calloc(count, sizeof *r->wave);
+    r->clone = calloc(count, sizeof *r->clone);
+    r->worker_of = calloc(count, sizeof *r->worker_of);
+    r->cpu_plan = malloc(sizeof *r->cpu_plan);
+    r->tallies = calloc(1, sizeof *r->tallies);
+    if (r->results == NULL || r->hp == NULL || r->wave == NULL || r->clone == NULL || r->worker_of == NULL ||
+        r->cpu_plan == NULL || r->tallies == NULL)
+        return -1;
+    r->tallies->hba_count = hba_count;
+    return 0;
+}
+
+/* The wave that starts at instance first into r->wave and r->clone; returns its end. */
+static size_t load_wave(struct bench_run *r, const struct job_instance *plan, size_t count, size_t first)
+{
+    size_t end = job_plan_wave_end(plan, count, first);
+    for (size_t i = first; i < end; i++) {
+        r->wave[i - first] = &r->specs[i];
+        r->clone[i - first] = plan[i].clone;
+    }
+    return end;
+}
+
 /* The application processors, for the crew (bench/crew.h). */
 static const struct bench_cpus *smp_cpus(void)
 {
@@ -297,12 +350,16 @@ static const struct bench_cpus *smp_cpus(void)
 /* One wave: placed on the CPUs (bench/cpu_plan.h), driven by one worker when one CPU runs it all,
  * else by a crew; what each CPU reaped goes into tallies. As bench_worker_run, or
  * RUN_WAVE_REFUSED (printed) when the wave cannot be placed. */
-static int run_wave(const struct bench_env *env, struct hotplug *hp, struct cpu_plan *cpu_plan,
-                    const struct job_spec **wave, const unsigned *clone, unsigned *worker_of, struct job_result *results,
-                    size_t n, size_t *ended_by, struct cpu_tallies *tallies)
+static int run_wave(const struct bench_env *env, struct bench_run *run, struct job_result *results, size_t n,
+                    size_t *ended_by)
 {
+    struct hotplug *hp = run->hp;
+    struct cpu_plan *cpu_plan = run->cpu_plan;
+    const struct job_spec **wave = run->wave;
+    unsigned *worker_of = run->worker_of;
+    struct cpu_tallies *tallies = run->tallies;
     char err[300];
-    if (cpu_plan_make(wave, clone, n, env->cpus->count, env, cpu_plan, worker_of, err, sizeof err) != 0) {
+    if (cpu_plan_make(wave, run->clone, n, env->cpus->count, env, cpu_plan, worker_of, err, sizeof err) != 0) {
         printf("lunbench: %s\n", err);
         return RUN_WAVE_REFUSED;
     }
@@ -372,56 +429,33 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         }
     }
     static struct job_instance plan[MAX_INSTANCES];
-    struct job_spec *specs = calloc(MAX_INSTANCES, sizeof *specs);
+    struct bench_run run = { .specs = calloc(MAX_INSTANCES, sizeof *run.specs) };
     size_t count = 0;
-    if (specs == NULL) {
+    if (run.specs == NULL) {
         printf("lunbench: out of memory for the job instances\n");
         return LUNBENCH_EXIT_ERRORS;
     }
-    if (job_plan(jobs, n, plan, specs, MAX_INSTANCES, &count, err, sizeof err) != 0) {
+    if (job_plan(jobs, n, plan, run.specs, MAX_INSTANCES, &count, err, sizeof err) != 0) {
         printf("lunbench: %s\n", err);
-        free(specs);
+        bench_run_free(&run);
         return LUNBENCH_EXIT_USAGE;
     }
-    struct job_result *results = calloc(count, sizeof *results);
-    struct hotplug *hp = malloc(sizeof *hp);
-    const struct job_spec **wave = calloc(count, sizeof *wave);
-    unsigned *clone = calloc(count, sizeof *clone), *worker_of = calloc(count, sizeof *worker_of);
-    struct cpu_plan *cpu_plan = malloc(sizeof *cpu_plan);
-    struct cpu_tallies *tallies = calloc(1, sizeof *tallies);
-    if (results == NULL || hp == NULL || wave == NULL || clone == NULL || worker_of == NULL || cpu_plan == NULL ||
-        tallies == NULL) {
+    if (bench_run_alloc(&run, count, scan->hba_count) != 0) {
         printf("lunbench: out of memory for the results of %zu jobs\n", count);
-        free(results);
-        free(hp);
-        free(wave);
-        free(clone);
-        free(worker_of);
-        free(cpu_plan);
-        free(tallies);
-        free(specs);
+        bench_run_free(&run);
         return LUNBENCH_EXIT_ERRORS;
     }
-    tallies->hba_count = scan->hba_count;
-    hotplug_init(hp, &env);
+    const struct job_spec *specs = run.specs;
+    struct job_result *results = run.results;
+    hotplug_init(run.hp, &env);
     /* Every wave is placed on the CPUs before any I/O: a cpus_allowed no CPU can satisfy is a
      * bad job file, found up front. */
     for (size_t first = 0; first < count;) {
-        size_t end = job_plan_wave_end(plan, count, first);
-        for (size_t i = first; i < end; i++) {
-            wave[i - first] = &specs[i];
-            clone[i - first] = plan[i].clone;
-        }
-        if (cpu_plan_make(wave, clone, end - first, env.cpus->count, &env, cpu_plan, worker_of, err, sizeof err) != 0) {
+        size_t end = load_wave(&run, plan, count, first);
+        if (cpu_plan_make(run.wave, run.clone, end - first, env.cpus->count, &env, run.cpu_plan, run.worker_of, err,
+                          sizeof err) != 0) {
             printf("lunbench: %s: %s\n", name, err);
-            free(results);
-            free(hp);
-            free(wave);
-            free(clone);
-            free(worker_of);
-            free(cpu_plan);
-            free(tallies);
-            free(specs);
+            bench_run_free(&run);
             return LUNBENCH_EXIT_USAGE;
         }
         first = end;
@@ -430,7 +464,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
     if (count != n)
         printf("bench: %zu job instances with the numjobs clones\n", count);
     struct status_dump dump = { .m = m, .scan = scan, .specs = specs, .plan = plan, .results = results,
-                                .worker_of = worker_of, .cpus = tallies };
+                                .worker_of = run.worker_of, .cpus = run.tallies };
     env.status = status_write;
     env.status_ctx = &dump;
     if (m->options.status_interval != 0 && env.status_interval_ms == 0)
@@ -439,10 +473,8 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
     bool errors = false;
     size_t ran = 0;
     for (size_t first = 0; first < count;) {
-        size_t end = job_plan_wave_end(plan, count, first);
+        size_t end = load_wave(&run, plan, count, first);
         for (size_t i = first; i < end; i++) {
-            wave[i - first] = &specs[i];
-            clone[i - first] = plan[i].clone;
             if (plan[i].clone != 0)
                 continue;
             char bs[48];
@@ -456,7 +488,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         dump.first = first;
         dump.end = end;
         size_t ended_by;
-        int rc = run_wave(&env, hp, cpu_plan, wave, clone, worker_of, &results[first], end - first, &ended_by, tallies);
+        int rc = run_wave(&env, &run, &results[first], end - first, &ended_by);
         if (rc == RUN_WAVE_REFUSED) {
             errors = true;
             break; /* the JSON lists the waves that ran */
@@ -483,17 +515,8 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
             printf("HBA %u (%s): recovery: %" PRIu64 " ABORT TASK, %" PRIu64 " LOGICAL UNIT RESET, %" PRIu64
                    " device resets\n", h, scan->seams[h]->name, st->aborts, st->lun_resets, st->hba_resets);
     }
-    write_results(m, scan, specs, plan, results, ran, tallies);
+    write_results(m, scan, specs, plan, results, ran, run.tallies);
     free(dump.text);
-    free(results);
-    free(hp);
-    free(wave);
-    free(clone);
-    free(worker_of);
-    free(cpu_plan);
-    for (unsigned c = 0; c < CPU_PLAN_MAX; c++)
-        free(tallies->cpu[c].reaped);
-    free(tallies);
-    free(specs);
+    bench_run_free(&run);
     return errors ? LUNBENCH_EXIT_ERRORS : LUNBENCH_EXIT_OK;
 }

@@ -187,12 +187,7 @@ static void free_crew(struct crew *c)
 
 static int out_of_memory(struct job_result *results, const struct job_spec *const *jobs, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        memset(&results[i], 0, sizeof results[i]);
-        results[i].stopped = true;
-        snprintf(results[i].stop_reason, sizeof results[i].stop_reason, "job '%s': out of memory for its CPU's worker",
-                 jobs[i]->name);
-    }
+    bench_results_fail(results, jobs, n, "its CPU's worker");
     return -1;
 }
 

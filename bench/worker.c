@@ -15,6 +15,16 @@ void bench_queues_all(struct bench_queues *q, const struct bench_env *env)
     }
 }
 
+void bench_results_fail(struct job_result *results, const struct job_spec *const *jobs, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(&results[i], 0, sizeof results[i]);
+        results[i].stopped = true;
+        snprintf(results[i].stop_reason, sizeof results[i].stop_reason, "job '%s': out of memory for %s", jobs[i]->name,
+                 what);
+    }
+}
+
 static void spin_lock(uint32_t *lock)
 {
     uint32_t free_ = 0;
@@ -216,12 +226,8 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
     struct bench_common *c = calloc(1, sizeof *c);
     struct bench_instance **in = calloc(n ? n : 1, sizeof *in);
     if (c == NULL || in == NULL) {
-        for (size_t i = 0; i < n; i++) {
-            memset(results[i], 0, sizeof *results[i]);
-            results[i]->stopped = true;
-            snprintf(results[i]->stop_reason, sizeof results[i]->stop_reason, "job '%s': out of memory for its worker",
-                     jobs[i]->name);
-        }
+        for (size_t i = 0; i < n; i++)
+            bench_results_fail(results[i], &jobs[i], 1, "its worker");
         free(c);
         free(in);
         if (s != NULL)
@@ -305,12 +311,7 @@ int bench_worker_run(const struct bench_worker *w, const struct job_spec *const 
 {
     struct job_result **r = calloc(n ? n : 1, sizeof *r);
     if (r == NULL) {
-        for (size_t i = 0; i < n; i++) {
-            memset(&results[i], 0, sizeof results[i]);
-            results[i].stopped = true;
-            snprintf(results[i].stop_reason, sizeof results[i].stop_reason, "job '%s': out of memory for its worker",
-                     jobs[i]->name);
-        }
+        bench_results_fail(results, jobs, n, "its worker");
         return -1;
     }
     for (size_t i = 0; i < n; i++)
@@ -327,9 +328,7 @@ int bench_run_job(const struct job_spec *job, const struct bench_env *env, struc
     if (queues == NULL || hp == NULL) {
         free(queues);
         free(hp);
-        memset(r, 0, sizeof *r);
-        r->stopped = true;
-        snprintf(r->stop_reason, sizeof r->stop_reason, "job '%s': out of memory for its worker", job->name);
+        bench_results_fail(r, &job, 1, "its worker");
         return -1;
     }
     bench_queues_all(queues, env);

@@ -99,6 +99,9 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
 int bench_worker_run(const struct bench_worker *w, const struct job_spec *const *jobs, struct job_result *results,
                      size_t n, size_t *ended_by);
 
+/* results[0..n) of jobs[0..n) as stopped: out of memory for what (a one-line reason each). */
+void bench_results_fail(struct job_result *results, const struct job_spec *const *jobs, size_t n, const char *what);
+
 /* One job on its own: a worker with every queue (the tests' way in). */
 int bench_run_job(const struct job_spec *job, const struct bench_env *env, struct job_result *r);
 

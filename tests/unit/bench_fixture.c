@@ -52,3 +52,11 @@ void bench_fixture_parse(struct bench_fixture *x, const char *text)
         fail_msg("job did not parse: %s", err);
     assert_int_equal(count, 1);
 }
+
+uint64_t bench_fixture_errors(const struct job_result *r)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < ERR_KINDS; k++)
+        n += r->errors[k];
+    return n;
+}

@@ -176,14 +176,6 @@ static void free_report(struct fixture *x)
         free(x->report.w[w].reaped);
 }
 
-static uint64_t all_errors(const struct job_result *r)
-{
-    uint64_t n = 0;
-    for (int k = 0; k < ERR_KINDS; k++)
-        n += r->errors[k];
-    return n;
-}
-
 static void test_each_queue_is_reaped_by_its_owner(void **state)
 {
     struct fixture *x = *state;
@@ -211,7 +203,7 @@ static void test_each_queue_is_reaped_by_its_owner(void **state)
     }
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(x->results[i].dir[DIR_READ].ios, 3000);
-        assert_int_equal(all_errors(&x->results[i]), 0);
+        assert_int_equal(bench_fixture_errors(&x->results[i]), 0);
         ios_total += x->results[i].dir[DIR_READ].ios;
     }
     assert_int_equal(reaped_total, ios_total);
@@ -230,7 +222,7 @@ static void test_lun_removed_under_four_cpus_stops_on_all(void **state)
         const struct job_result *r = &x->results[i];
         assert_true(r->stopped);
         assert_string_equal(r->stop_reason, "no LUN of the job is left (1 removed or taken out)");
-        assert_int_equal(all_errors(r), 0); /* cancelled by the unplug: removed, not failed */
+        assert_int_equal(bench_fixture_errors(r), 0); /* cancelled by the unplug: removed, not failed */
         assert_int_equal(r->luns_removed, 1);
         assert_true(r->dir[DIR_READ].ios < 1000000);
         ios += r->dir[DIR_READ].ios;

@@ -41,14 +41,6 @@ static int run(struct fixture *x, const char *text)
     return bench_run_job(&x->b.job, &x->b.env, &x->b.r);
 }
 
-static uint64_t all_errors(const struct job_result *r)
-{
-    uint64_t n = 0;
-    for (int k = 0; k < ERR_KINDS; k++)
-        n += r->errors[k];
-    return n;
-}
-
 static void test_randread_accounts_every_io(void **state)
 {
     struct fixture *x = *state;
@@ -58,7 +50,7 @@ static void test_randread_accounts_every_io(void **state)
     assert_int_equal(x->b.r.dir[DIR_READ].ios, 800);
     assert_int_equal(x->b.r.dir[DIR_READ].bytes, 800 * 4096);
     assert_int_equal(x->b.r.dir[DIR_WRITE].ios, 0);
-    assert_int_equal(all_errors(&x->b.r), 0);
+    assert_int_equal(bench_fixture_errors(&x->b.r), 0);
     assert_int_equal(x->b.r.lun_count, 4);
     assert_false(x->b.r.stopped);
     uint64_t levels = 0;
@@ -179,7 +171,7 @@ static void test_unit_attention_is_retried(void **state)
     l->ua_asc = SCSI_ASC_POWER_ON_OR_RESET;
     assert_int_equal(run(x, "[j]\nrw=randread\niodepth=4\nnumber_ios=500\n"), 0);
     assert_int_equal(x->b.r.ua_retries, 3);
-    assert_int_equal(all_errors(&x->b.r), 0);
+    assert_int_equal(bench_fixture_errors(&x->b.r), 0);
     assert_int_equal(x->b.r.dir[DIR_READ].ios, 500);
 }
 
