@@ -98,6 +98,12 @@ struct run {
     /* trimwrite, randtrimwrite: the writes of ranges whose trim is done (at most one a slot). */
     struct retry *follow;
     unsigned n_follow;
+    /* verify_backlog: writes done since the last read-back (their ranges); once there are
+     * verify_backlog of them the job reads them back before it writes more. */
+    struct retry *backlog;
+    unsigned n_backlog, backlog_cap;
+    bool backlog_due;
+    unsigned dumps; /* verify_dump: blocks shown so far */
     bool involved[HBA_MAX];
     /* Per-second samples. */
     uint64_t next_tick, tick_ios[DIR_COUNT], tick_bytes[DIR_COUNT];
@@ -174,6 +180,7 @@ static void mark_dirty(struct run *run, unsigned hba, unsigned q)
 
 static void bitmap_set(uint8_t *b, uint64_t i) { b[i / 8] |= (uint8_t)(1u << (i % 8)); }
 static bool bitmap_get(const uint8_t *b, uint64_t i) { return b[i / 8] & (1u << (i % 8)); }
+static void bitmap_clear(uint8_t *b, uint64_t i) { b[i / 8] &= (uint8_t)~(1u << (i % 8)); }
 
 /* Why an I/O is submitted: a new one counts against the job's limits; a retry (after a UNIT
  * ATTENTION) is the same I/O again; a verify read checks what the job wrote; trimwrite's write of
@@ -218,7 +225,8 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     } else if (dir == DIR_WRITE && run->job->verify) {
         struct stamp_id id = { l->hba, l->target, l->lun };
         for (uint32_t b = 0; b < blocks; b++)
-            stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass);
+            stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass,
+                       (enum stamp_method)run->job->verify_method);
     } else if (dir == DIR_WRITE) {
         buffer_fill_write(run->job, s->buf, len, lba * (l->block_size / 512), &run->data_rng);
     }
@@ -421,6 +429,27 @@ static void submit_work(struct run *run, uint64_t now)
             run->n_follow--;
             continue;
         }
+        if (run->backlog_due && !run->r->stopped) {
+            /* verify_backlog: the writes done so far are read back before anything new (fio's
+             * verify_batch), and leave the final read-back's map. */
+            if (run->n_backlog == 0) {
+                run->backlog_due = false;
+                continue;
+            }
+            struct retry *b = &run->backlog[run->n_backlog - 1];
+            struct target *t = &run->set.t[b->target];
+            if (t->removed || t->retired || b->unit + b->nunits > t->units) {
+                run->n_backlog--;
+                continue;
+            }
+            if (t->in_flight >= t->max_in_flight ||
+                !submit_one(run, slot, b->target, b->unit, b->nunits, DIR_READ, IO_VERIFY_READ))
+                return;
+            for (uint64_t u = 0; t->written && u < b->nunits; u++)
+                bitmap_clear(t->written, b->unit + u);
+            run->n_backlog--;
+            continue;
+        }
         if (run->phase == PHASE_FLUSH) {
             if (run->env->test_skip_flush) { /* test only: the pass is called durable unflushed */
                 run->flush_target = run->flushes_done = run->set.n;
@@ -451,6 +480,8 @@ static void submit_work(struct run *run, uint64_t now)
                 return;
         }
         if (run->phase == PHASE_VERIFY) {
+            if (run->r->stopped)
+                return; /* verify_fatal (or a broken HBA): no more reads */
             /* Read back every unit the write phase stamped, LUN by LUN. */
             while (run->verify_target < run->set.n) {
                 struct target *t = &run->set.t[run->verify_target];
@@ -547,22 +578,62 @@ static bool check_failure(struct run *run, struct slot *s, const struct hba_verd
     return true;
 }
 
+/* verify_dump: the block as it was read, in hex, at most JOB_VERIFY_DUMP_BYTES of it and
+ * JOB_VERIFY_DUMPS blocks a job (fio writes the received and expected blocks to files). */
+static void dump_block(struct run *run, const struct target *t, uint64_t lba, const uint8_t *p, uint32_t len)
+{
+    if (run->dumps++ >= JOB_VERIFY_DUMPS) {
+        if (run->dumps == JOB_VERIFY_DUMPS + 1)
+            printf("lunbench: job '%s': verify_dump: more bad blocks; only the first %u are shown\n", run->job->name,
+                   JOB_VERIFY_DUMPS);
+        return;
+    }
+    uint32_t n = len < JOB_VERIFY_DUMP_BYTES ? len : JOB_VERIFY_DUMP_BYTES;
+    printf("lunbench: job '%s': verify_dump: LUN %u:%u:%u LBA %" PRIu64 ", the first %" PRIu32 " of its %" PRIu32
+           " bytes as read:\n", run->job->name, t->info->hba, t->info->target, t->info->lun, lba, n, len);
+    for (uint32_t off = 0; off < n; off += 16) {
+        char hex[16 * 3 + 1], text[17];
+        uint32_t k = 0;
+        for (; k < 16 && off + k < n; k++) {
+            uint8_t c = p[off + k];
+            snprintf(hex + 3 * k, 4, " %02x", c);
+            text[k] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+        }
+        text[k] = '\0';
+        printf("  %04" PRIx32 "%-48s  |%s|\n", off, hex, text);
+    }
+}
+
 static void verify_data(struct run *run, struct slot *s, uint64_t min_generation)
 {
     const struct target *t = &run->set.t[s->target];
     const struct lun_info *l = t->info;
+    const struct job_spec *job = run->job;
+    enum stamp_method method = (enum stamp_method)job->verify_method;
     struct stamp_id id = { l->hba, l->target, l->lun };
     uint64_t lba = t->first_lba + s->unit * t->blocks_per_unit;
     for (uint32_t b = 0; b < s->len / l->block_size; b++) {
         run->r->verify_blocks++;
-        enum stamp_result res = stamp_check(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, min_generation);
+        const uint8_t *block = s->buf + (size_t)b * l->block_size;
+        enum stamp_result res = stamp_check(block, l->block_size, id, lba + b, min_generation, method);
         if (res == STAMP_OK)
             continue;
         run->r->verify_failures++;
         run->r->errors[ERR_VERIFY]++;
         char why[120];
-        snprintf(why, sizeof why, "verify failed at LBA %" PRIu64 ": %s", lba + b, stamp_result_name(res));
+        snprintf(why, sizeof why, "verify=%s failed at LBA %" PRIu64 ": %s", stamp_method_name(method), lba + b,
+                 stamp_result_name(res));
         report_error(run, s, why);
+        if (job->verify_dump)
+            dump_block(run, t, lba + b, block, l->block_size);
+        if (job->verify_fatal && !run->r->stopped) {
+            /* HOWTO verify_fatal: the job ends at the first failed check. */
+            run->r->stopped = true;
+            snprintf(run->r->stop_reason, sizeof run->r->stop_reason, "verify_fatal: LUN %u:%u:%u LBA %" PRIu64
+                     " failed verification (%s)", l->hba, l->target, l->lun, lba + b, stamp_result_name(res));
+            run->stop_submitting = true;
+            return;
+        }
     }
 }
 
@@ -660,6 +731,11 @@ static void complete(struct run *run, struct slot *s)
         run->follow[run->n_follow++] = (struct retry){ s->target, s->unit, s->nunits, DIR_WRITE, false };
     for (uint64_t u = 0; !failed && s->dir == DIR_WRITE && t->written && u < s->nunits; u++)
         bitmap_set(t->written, s->unit + u);
+    if (!failed && s->dir == DIR_WRITE && run->backlog != NULL && run->n_backlog < run->backlog_cap) {
+        run->backlog[run->n_backlog++] = (struct retry){ s->target, s->unit, s->nunits, DIR_READ, true };
+        if (run->n_backlog >= run->job->verify_backlog)
+            run->backlog_due = true;
+    }
     if (!failed && s->dir == DIR_READ && run->job->verify)
         verify_data(run, s, run->job->verify_generation); /* whatever stamps are there, new enough */
     if (!s->measured)
@@ -779,6 +855,12 @@ static int setup(struct run *run, char *err, size_t err_len)
         return -1;
     if (job_does_dir(job, DIR_TRIM) && writes && (run->follow = calloc(run->n_slots, sizeof *run->follow)) == NULL)
         return -1;
+    if (job->verify && job->verify_backlog && writes) {
+        /* the writes still in flight when the backlog fills join it */
+        run->backlog_cap = (unsigned)job->verify_backlog + run->n_slots;
+        if ((run->backlog = calloc(run->backlog_cap, sizeof *run->backlog)) == NULL)
+            return -1;
+    }
     for (unsigned i = 0; i < run->n_slots; i++) {
         run->slots[i].run = run;
         run->slots[i].buf = dev_buf_alloc(job->bs_max, 4096); /* data-in: a device buffer (lib/dev_buf.h) */
@@ -814,6 +896,7 @@ static void teardown(struct run *run)
     free(run->slots);
     free(run->free_slots);
     free(run->follow);
+    free(run->backlog);
     io_shape_free(&run->shape);
     targets_free(&run->set);
 }

@@ -83,6 +83,9 @@ enum job_buffers { JOB_BUFFERS_RANDOM, JOB_BUFFERS_ZERO, JOB_BUFFERS_PATTERN };
 #define JOB_PATTERN_MAX 512 /* fio's MAX_PATTERN_SIZE */
 
 #define JOB_NAME_MAX 64
+#define JOB_VERIFY_BACKLOG_MAX 65536 /* verify_backlog: writes remembered for their read-back */
+#define JOB_VERIFY_DUMP_BYTES 512
+#define JOB_VERIFY_DUMPS 4
 
 /* fio's log files (write_lat_log=, write_bw_log=, write_iops_log=, write_hist_log=; bench/io_log.h):
  * each named PREFIX_TYPE.N.log, N the job's number in its file (fio's thread_number), or
@@ -185,8 +188,15 @@ struct job_spec {
     bool scramble_buffers; /* random data: a little of it changed for every write (fio's default) */
     uint8_t pattern[JOB_PATTERN_MAX];
     size_t pattern_len;
-    bool verify;             /* verify=crc32c: stamped blocks, read back and checked */
+    bool verify;             /* verify=: stamped blocks (bench/stamp.h), read back and checked */
+    uint8_t verify_method;   /* enum stamp_method: crc32c (default), md5, sha1, sha256, xxhash */
     bool do_verify;          /* default true: the read-back phase after writing */
+    /* verify_backlog=N: after every N writes done, the job reads them back and checks them before
+     * it writes more (fio: "write only N blocks before verifying these blocks"); 0: only at the end.
+     * verify_fatal: the first failed check ends the job. verify_dump: a failed block is shown on
+     * the console in hex (its first JOB_VERIFY_DUMP_BYTES bytes, at most JOB_VERIFY_DUMPS blocks). */
+    uint64_t verify_backlog;
+    bool verify_fatal, verify_dump;
     uint64_t verify_generation; /* lunbench: a verifying read fails blocks stamped before this */
     bool filename_given;     /* fio's filename=/directory=: allowed only together with luns= */
     uint64_t randseed;       /* default JOB_DEFAULT_RANDSEED: runs are repeatable */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/stamp.h"
+
 /* fio's OPT_LEN_MAX is larger; 1023 holds a luns= list of LUNSEL_LIST_MAX "255:255:16383". */
 #define JOB_LINE_MAX 1024
 #define JOB_WHY_MAX 200
@@ -1274,12 +1276,18 @@ static int apply_verify(struct job_spec *job, const char *value, char *why, size
 {
     if (need_value(value, why, why_len) != 0)
         return -1;
-    /* Any checksum catches what lunbench checks (a block that does not hold what was written
-     * there); fio's crc32 is a different polynomial, but the outcome is the same. */
-    static const char *const on[] = { "crc32c", "crc32c-intel", "crc32" };
+    /* fio's checksums (HOWTO verify); crc32 (another polynomial in fio) is checked as CRC-32C: any
+     * checksum catches what lunbench checks, a block that does not hold what was written there. */
+    static const struct {
+        const char *name;
+        enum stamp_method method;
+    } on[] = { { "crc32c", STAMP_CRC32C }, { "crc32c-intel", STAMP_CRC32C }, { "crc32", STAMP_CRC32C },
+               { "md5", STAMP_MD5 },       { "sha1", STAMP_SHA1 },           { "sha256", STAMP_SHA256 },
+               { "xxhash", STAMP_XXHASH } };
     for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
-        if (strcmp(value, on[i]) == 0) {
+        if (strcmp(value, on[i].name) == 0) {
             job->verify = true;
+            job->verify_method = (uint8_t)on[i].method;
             return 0;
         }
     }
@@ -1287,9 +1295,24 @@ static int apply_verify(struct job_spec *job, const char *value, char *why, size
         job->verify = false;
         return 0;
     }
-    snprintf(why, why_len, "verify=%s is not supported (crc32c, crc32c-intel, crc32, or 0 for none: lunbench's "
-             "stamps carry a CRC32C; md5, sha1, sha256, xxhash, pattern and meta are not implemented)", value);
+    snprintf(why, why_len, "verify=%s is not supported (crc32c, crc32c-intel, crc32, md5, sha1, sha256, xxhash, or "
+             "0 for none; pattern, meta and fio's other checksums are not implemented)", value);
     return -1;
+}
+
+static int apply_verify_backlog(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, JOB_VERIFY_BACKLOG_MAX, &job->verify_backlog, why, why_len);
+}
+
+static int apply_verify_fatal(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, false, &job->verify_fatal, why, why_len);
+}
+
+static int apply_verify_dump(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, false, &job->verify_dump, why, why_len);
 }
 
 static int apply_do_verify(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -1600,6 +1623,9 @@ static const struct job_option_def job_options[] = {
     { "fsync_on_close", NULL, apply_fsync_on_close },
     { "verify", NULL, apply_verify },
     { "do_verify", NULL, apply_do_verify },
+    { "verify_backlog", NULL, apply_verify_backlog },
+    { "verify_fatal", NULL, apply_verify_fatal },
+    { "verify_dump", NULL, apply_verify_dump },
     { "verify_generation", NULL, apply_verify_generation },
     { "randseed", NULL, apply_randseed },
     { "percentile_list", NULL, apply_percentile_list },
@@ -1645,7 +1671,6 @@ static const struct job_option_def job_options[] = {
     { "ss_ramp", REFUSED(NO_STEADYSTATE) },
     { "ignore_error", REFUSED("lunbench counts every failed I/O by its SCSI outcome and goes on (fio's "
                               "continue_on_error=all); fio's errno lists do not map onto SCSI sense") },
-    { "verify_backlog", REFUSED("lunbench reads back after the write phase, not during it") },
     { "verify_pattern", REFUSED("verify=pattern is not implemented (lunbench's stamps carry a CRC32C)") },
     { "verify_interval", REFUSED("lunbench stamps and checks every logical block") },
     { "filename", NULL, apply_filename },

@@ -3,6 +3,46 @@
 #include <string.h>
 
 #include "lib/crc32c.h"
+#include "lib/md5.h"
+#include "lib/sha1.h"
+#include "lib/sha256.h"
+#include "lib/xxhash32.h"
+
+#define DIGEST_MAX SHA256_DIGEST_LEN
+#define XXHASH_SEED 1 /* fio's verify=xxhash: XXH32_init(1) */
+
+const char *stamp_method_name(enum stamp_method m)
+{
+    static const char *const names[STAMP_METHODS] = { "crc32c", "md5", "sha1", "sha256", "xxhash" };
+    return (unsigned)m < STAMP_METHODS ? names[m] : "?";
+}
+
+size_t stamp_digest_len(enum stamp_method m)
+{
+    switch (m) {
+    case STAMP_MD5: return MD5_DIGEST_LEN;
+    case STAMP_SHA1: return SHA1_DIGEST_LEN;
+    case STAMP_SHA256: return SHA256_DIGEST_LEN;
+    case STAMP_XXHASH: return 4;
+    default: return 0;
+    }
+}
+
+/* The method's digest of len bytes (little-endian for XXH32, as fio stores it on x86). */
+static void digest(enum stamp_method m, const uint8_t *p, size_t len, uint8_t out[DIGEST_MAX])
+{
+    switch (m) {
+    case STAMP_MD5: md5(p, len, out); break;
+    case STAMP_SHA1: sha1(p, len, out); break;
+    case STAMP_SHA256: sha256(p, len, out); break;
+    case STAMP_XXHASH: {
+        uint32_t h = xxh32(p, len, XXHASH_SEED);
+        memcpy(out, &h, sizeof h);
+        break;
+    }
+    default: break;
+    }
+}
 
 static uint64_t splitmix(uint64_t *state)
 {
@@ -12,9 +52,20 @@ static uint64_t splitmix(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-void stamp_fill(uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t lba, uint64_t generation)
+/* CRC-32C of the first len bytes of buf with the stamp's crc field taken as zero, without
+ * copying them. */
+static uint32_t crc_without_field(const uint8_t *buf, size_t len)
 {
-    struct stamp s = { .magic = STAMP_MAGIC, .lba = lba, .generation = generation, .hba = id.hba,
+    uint32_t zero = 0;
+    uint32_t c = crc32c(0, buf, offsetof(struct stamp, crc));
+    c = crc32c(c, &zero, sizeof zero);
+    return crc32c(c, buf + sizeof(struct stamp), len - sizeof(struct stamp));
+}
+
+void stamp_fill(uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t lba, uint64_t generation,
+                enum stamp_method method)
+{
+    struct stamp s = { .magic = STAMP_MAGIC | (uint8_t)method, .lba = lba, .generation = generation, .hba = id.hba,
                        .target = id.target, .lun = id.lun, .crc = 0 };
     uint64_t state = lba * 0x100000001b3ull ^ generation;
     for (uint32_t off = sizeof s; off + 8 <= block_size; off += 8) {
@@ -22,26 +73,38 @@ void stamp_fill(uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t 
         memcpy(buf + off, &v, 8);
     }
     memcpy(buf, &s, sizeof s);
-    s.crc = crc32c(0, buf, block_size);
+    size_t dlen = stamp_digest_len(method), covered = block_size;
+    if (dlen != 0) {
+        uint8_t d[DIGEST_MAX];
+        size_t data = sizeof s + dlen;
+        digest(method, buf + data, block_size - data, d);
+        memcpy(buf + sizeof s, d, dlen);
+        covered = data; /* the stamp's CRC covers the stamp and the digest */
+    }
+    s.crc = crc_without_field(buf, covered);
     memcpy(buf + offsetof(struct stamp, crc), &s.crc, sizeof s.crc);
 }
 
 enum stamp_result stamp_check(const uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t lba,
-                              uint64_t min_generation)
+                              uint64_t min_generation, enum stamp_method method)
 {
     struct stamp s;
-    if (block_size < sizeof s)
+    size_t dlen = stamp_digest_len(method);
+    if (block_size < sizeof s + dlen)
         return STAMP_NO_MAGIC;
     memcpy(&s, buf, sizeof s);
-    if (s.magic != STAMP_MAGIC)
+    if ((s.magic & STAMP_MAGIC_MASK) != STAMP_MAGIC)
         return STAMP_NO_MAGIC;
-    uint32_t crc = s.crc, zero = 0;
-    /* CRC over the block with the crc field taken as zero, without copying the block. */
-    uint32_t c = crc32c(0, buf, offsetof(struct stamp, crc));
-    c = crc32c(c, &zero, sizeof zero);
-    c = crc32c(c, buf + sizeof s, block_size - sizeof s);
-    if (c != crc)
+    if ((s.magic & 0xff) != (uint8_t)method)
+        return STAMP_OTHER_METHOD;
+    if (crc_without_field(buf, dlen ? sizeof s + dlen : block_size) != s.crc)
         return STAMP_BAD_CRC;
+    if (dlen != 0) {
+        uint8_t d[DIGEST_MAX];
+        digest(method, buf + sizeof s + dlen, block_size - sizeof s - dlen, d);
+        if (memcmp(d, buf + sizeof s, dlen) != 0)
+            return STAMP_BAD_DIGEST;
+    }
     if (s.lba != lba || s.hba != id.hba || s.target != id.target || s.lun != id.lun)
         return STAMP_WRONG_BLOCK;
     if (s.generation < min_generation)
@@ -55,6 +118,8 @@ const char *stamp_result_name(enum stamp_result r)
     case STAMP_OK: return "ok";
     case STAMP_NO_MAGIC: return "no stamp (never written or overwritten)";
     case STAMP_BAD_CRC: return "CRC mismatch (torn or corrupted)";
+    case STAMP_BAD_DIGEST: return "digest mismatch (torn or corrupted data)";
+    case STAMP_OTHER_METHOD: return "stamped with another verify method";
     case STAMP_WRONG_BLOCK: return "stamp of another block (misdirected)";
     case STAMP_OLD_GENERATION: return "stale generation (lost write)";
     }

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         uint64_t generation = strtoull(argv[8], NULL, 0);
         unsigned char *buf = malloc(bs);
         for (uint64_t i = 0; i < count; i++) {
-            stamp_fill(buf, bs, id, lba + i, generation);
+            stamp_fill(buf, bs, id, lba + i, generation, STAMP_CRC32C);
             fwrite(buf, 1, bs, stdout);
         }
         free(buf);
@@ -68,6 +68,10 @@ def build_probe(directory):
     sources = [contract.find_source("exit_status.c", "exit_status_name(")[0],
                contract.find_source("crc32c.c", "crc32c(")[0],
                contract.find_source("stamp.c", "stamp_fill(")[0]]
+    # the digests of stamp.c's other verify methods
+    sources += [contract.find_source(name, decl)[0] for name, decl in (
+        ("md5.c", "void md5("), ("sha1.c", "void sha1("), ("sha256.c", "void sha256("), ("xxhash32.c", "xxh32("),
+        ("md_pad.c", "md_pad_hash("))]
     headers = [contract.find_source(h, d)[0] for h, d in (("exit_status.h", "enum lunbench_status"),
                                                            ("crc32c.h", "crc32c("), ("stamp.h", "STAMP_MAGIC"))]
     includes = ["-I" + ROOT] + sorted({"-I" + os.path.dirname(h) for h in headers})

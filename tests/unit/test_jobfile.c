@@ -6,6 +6,7 @@
 
 #include "bench/default_job.h"
 #include "bench/job.h"
+#include "bench/stamp.h"
 #include "test_support.h"
 
 #define MAX_TEST_JOBS 8
@@ -408,12 +409,15 @@ static void test_errors(void **state)
         { "[job]\nsize=12.5%\n", "t.fio:2: option 'size': bad percentage '12.5%' (1% to 100%)" },
         { "[job]\noffset=1000\n", "t.fio:2: option 'offset': must be a multiple of 512, not 1000" },
         { "[job]\nnumber_ios=1.5\n", "t.fio:2: option 'number_ios': bad number '1.5'" },
-        { "[job]\nverify=md5\n",
-          "t.fio:2: option 'verify': verify=md5 is not supported (crc32c, crc32c-intel, crc32, or 0 for none: lunbench's stamps carry a "
-          "CRC32C; md5, sha1, sha256, xxhash, pattern and meta are not implemented)" },
+        { "[job]\nverify=sha512\n",
+          "t.fio:2: option 'verify': verify=sha512 is not supported (crc32c, crc32c-intel, crc32, md5, sha1, sha256, "
+          "xxhash, or 0 for none; pattern, meta and fio's other checksums are not implemented)" },
         { "[job]\nverify=1\n",
-          "t.fio:2: option 'verify': verify=1 is not supported (crc32c, crc32c-intel, crc32, or 0 for none: lunbench's stamps carry a "
-          "CRC32C; md5, sha1, sha256, xxhash, pattern and meta are not implemented)" },
+          "t.fio:2: option 'verify': verify=1 is not supported (crc32c, crc32c-intel, crc32, md5, sha1, sha256, "
+          "xxhash, or 0 for none; pattern, meta and fio's other checksums are not implemented)" },
+        { "[job]\nverify_backlog=65537\n", "t.fio:2: option 'verify_backlog': must be 0..65536, not 65537" },
+        { "[job]\nverify_fatal\n", "t.fio:2: option 'verify_fatal': needs a value (0 or 1)" },
+        { "[job]\nverify_dump=2\n", "t.fio:2: option 'verify_dump': must be 0 or 1, not '2'" },
         { "[job]\nfilename=/dev/sdb\n",
           "t.fio:2: option 'filename': " NOT_FILENAME },
         { "[job]\ndirectory=/data\n",
@@ -777,6 +781,26 @@ static void test_block_size_options(void **state)
         expect_error(cases[i].text, cases[i].message);
 }
 
+/* fio's verify methods, and verify_backlog, verify_fatal, verify_dump. */
+static void test_verify_methods(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    assert_int_equal(parse("[m]\nverify=md5\nverify_backlog=16\nverify_fatal=1\nverify_dump=1\n[s1]\nverify=sha1\n"
+                           "[s2]\nverify=sha256\n[x]\nverify=xxhash\n[c]\nverify=crc32c-intel\n",
+                           &count),
+                     0);
+    static const enum stamp_method methods[] = { STAMP_MD5, STAMP_SHA1, STAMP_SHA256, STAMP_XXHASH, STAMP_CRC32C };
+    for (size_t i = 0; i < 5; i++) {
+        assert_true(jobs[i].verify);
+        assert_int_equal(jobs[i].verify_method, methods[i]);
+    }
+    assert_int_equal(jobs[0].verify_backlog, 16);
+    assert_true(jobs[0].verify_fatal && jobs[0].verify_dump);
+    assert_int_equal(jobs[1].verify_backlog, 0);
+    assert_false(jobs[1].verify_fatal || jobs[1].verify_dump);
+}
+
 static void test_rw_modifier(void **state)
 {
     (void)state;
@@ -1138,6 +1162,7 @@ int main(void)
         cmocka_unit_test(test_per_direction_values),
         cmocka_unit_test(test_block_size_options),
         cmocka_unit_test(test_rw_modifier),
+        cmocka_unit_test(test_verify_methods),
         cmocka_unit_test(test_random_distribution),
         cmocka_unit_test(test_rate_options),
         cmocka_unit_test(test_fio_examples),
