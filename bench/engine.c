@@ -612,6 +612,8 @@ static void verify_data(struct run *run, struct slot *s, uint64_t min_generation
     enum stamp_method method = (enum stamp_method)job->verify_method;
     struct stamp_id id = { l->hba, l->target, l->lun };
     uint64_t lba = t->first_lba + s->unit * t->blocks_per_unit;
+    if (job->verify_fatal && run->r->stopped)
+        return; /* the job ended at its first bad block: reads still in flight then are not checked */
     for (uint32_t b = 0; b < s->len / l->block_size; b++) {
         run->r->verify_blocks++;
         const uint8_t *block = s->buf + (size_t)b * l->block_size;
@@ -620,9 +622,10 @@ static void verify_data(struct run *run, struct slot *s, uint64_t min_generation
             continue;
         run->r->verify_failures++;
         run->r->errors[ERR_VERIFY]++;
-        char why[120];
-        snprintf(why, sizeof why, "verify=%s failed at LBA %" PRIu64 ": %s", stamp_method_name(method), lba + b,
-                 stamp_result_name(res));
+        char why[140];
+        snprintf(why, sizeof why, "verify failed at LBA %" PRIu64 ": %s%s%s%s", lba + b, stamp_result_name(res),
+                 method != STAMP_CRC32C ? " [verify=" : "", method != STAMP_CRC32C ? stamp_method_name(method) : "",
+                 method != STAMP_CRC32C ? "]" : "");
         report_error(run, s, why);
         if (job->verify_dump)
             dump_block(run, t, lba + b, block, l->block_size);
