@@ -10,6 +10,10 @@
 #define PAGE 4096u
 #define CHUNK 0x200000u   /* a 2 MiB page: split once into 4 KiB pages, so one page table each */
 #define MAX_ALIGN 64u     /* larger alignments would leave slack before the guard */
+/* Made and split when the allocator is installed, before the other CPUs start: a guard page
+ * carved from it later is then in no CPU's TLB (none touched it), whichever CPU carves it and
+ * flushes only its own. Runs beyond it are made as needed, with the caveat of the header. */
+#define ARENA (16u << 20)
 
 /* A freed block, at its first data page: blocks of the same size are handed out again (discovery
  * frees and makes its buffers again at every rescan). Its guard pages stay unmapped. */
@@ -36,10 +40,9 @@ static void unlock(void) { __atomic_store_n(&busy, 0, __ATOMIC_RELEASE); }
 /* Data pages for len bytes placed at the end with up to MAX_ALIGN - 1 bytes of slack. */
 static size_t pages_for(size_t len) { return (len + MAX_ALIGN - 1 + PAGE - 1) / PAGE; }
 
-/* A new run of chunks with room for pages data pages and their guards: [guard][...]. */
-static int new_chunk(size_t pages)
+/* A new run of chunks of at least bytes: [guard][...]. */
+static int new_run(size_t bytes)
 {
-    size_t bytes = (pages + 2) * (size_t)PAGE;
     bytes = (bytes + CHUNK - 1) / CHUNK * CHUNK;
     uint8_t *c = memalign(CHUNK, bytes);
     if (c == NULL)
@@ -51,6 +54,9 @@ static int new_chunk(size_t pages)
     chunk_end = c + bytes;
     return 0;
 }
+
+/* A new run with room for pages data pages and their guards. */
+static int new_chunk(size_t pages) { return new_run((pages + 2) * (size_t)PAGE); }
 
 /* The data pages of a block: from the free blocks of that size, or carved with the guard page
  * after them (the page before is the previous block's guard, or the chunk's). */
@@ -117,6 +123,11 @@ static const struct dev_buf_allocator at_start = { guard_alloc, guard_free, DEV_
 const struct dev_buf_allocator *guard_pages_allocator(enum dev_buf_side s)
 {
     side = s == DEV_BUF_GUARD_START ? DEV_BUF_GUARD_START : DEV_BUF_GUARD_END;
+    lock();
+    if (cursor == NULL && new_run(ARENA) == 0 &&
+        paging_split((uint64_t)(uintptr_t)(cursor - PAGE), (uint64_t)(chunk_end - (cursor - PAGE))) != 0)
+        cursor = chunk_end; /* out of page tables: carved lazily, from the next run */
+    unlock();
     return side == DEV_BUF_GUARD_START ? &at_start : &at_end;
 }
 

@@ -7,8 +7,9 @@
  * What it cannot see: the device writes by DMA, which ignores the guest's page tables (a device
  * writing past a buffer is bounded by the descriptor lengths, not by this); a wrong offset that
  * stays inside a buffer; a buffer whose alignment leaves slack before the guard (at most 63
- * bytes: buffers are aligned to at most 64 here); and CPUs other than the one that made a
- * buffer, until their next CR3 load (the TLB flush is this CPU's).
+ * bytes: buffers are aligned to at most 64 here); and, for a buffer beyond the first 16 MiB of them
+ * (split before the other CPUs start), a CPU other than the one that made it that had cached the
+ * 2 MiB translation, until its next CR3 load (the TLB flush is the calling CPU's).
  */
 #ifndef ARCH_X86_64_GUARD_PAGES_H
 #define ARCH_X86_64_GUARD_PAGES_H

@@ -60,26 +60,43 @@ int paging_map_identity(uint64_t base, uint64_t len, int mmio)
     return 0; /* no flush: nothing was mapped there before, and absent entries are not cached */
 }
 
-static int unmap_page(uint64_t addr)
+/* The 4 KiB page table under addr's 2 MiB page, made (the 2 MiB page split) if there is none. */
+static uint64_t *page_table_of(uint64_t addr)
 {
     uint64_t *pml4 = boot_pml4;
     uint64_t *pdpt = next_level(pml4, (addr >> 39) & 511);
     uint64_t *pd = pdpt ? next_level(pdpt, (addr >> 30) & 511) : NULL;
     if (pd == NULL)
-        return -1;
+        return NULL;
     uint64_t *pde = &pd[(addr >> 21) & 511];
     if (*pde & PTE_LARGE) {
         uint64_t *pt = new_table();
         if (pt == NULL)
-            return -1;
+            return NULL;
         uint64_t region = *pde & ~(PAGE_2M - 1) & PTE_ADDR;
         uint64_t flags = *pde & (PTE_WRITE | PTE_USER | PTE_PWT | PTE_PCD);
         for (unsigned i = 0; i < 512; i++)
             pt[i] = (region + (uint64_t)i * 4096) | PTE_PRESENT | flags;
         *pde = (uint64_t)(uintptr_t)pt | PTE_PRESENT | PTE_WRITE | PTE_USER;
     }
-    uint64_t *pt = table_at(*pde);
+    return table_at(*pde);
+}
+
+static int unmap_page(uint64_t addr)
+{
+    uint64_t *pt = page_table_of(addr);
+    if (pt == NULL)
+        return -1;
     pt[(addr >> 12) & 511] = 0;
+    return 0;
+}
+
+int paging_split(uint64_t base, uint64_t len)
+{
+    for (uint64_t a = base & ~(PAGE_2M - 1); a < base + len; a += PAGE_2M)
+        if (page_table_of(a) == NULL)
+            return -1;
+    ring0_call(RING0_FLUSH_TLB, 0);
     return 0;
 }
 

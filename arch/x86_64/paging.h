@@ -13,5 +13,8 @@ int paging_unmap_guard(uint64_t addr);
 /* The same for n pages, with one TLB flush. Only this CPU's TLB is flushed: a CPU that cached the
  * 2 MiB translation before keeps it until its next CR3 load. */
 int paging_unmap_guards(const uint64_t *addr, unsigned n);
+/* Map [base, base + len) with 4 KiB pages from now on (the same memory, split once), flushing this
+ * CPU's TLB: a page unmapped there later is then in no TLB that never touched it. */
+int paging_split(uint64_t base, uint64_t len);
 
 #endif
