@@ -14,8 +14,9 @@ actions run over QMP, and the console must then match its patterns and the statu
   remove-under-four-cpus
                        -smp 4 and an HBA with 4 request queues, the job with numjobs=4: one
                        clone a CPU, each on its own queue (bench/cpu_plan.h). 0.5 s in LUN 10 is
-                       removed: all four clones must stop sending to it (each reports it), end
-                       with no errors, and each CPU must have reaped its own queue only.
+                       removed: all four clones must stop sending to it (each reports it); at 1 s
+                       LUN 20 is added, which needs every CPU drained for the probe: it must join
+                       all four. Each clone ends with no errors, each CPU reaped its own queue only.
   burst-events-missed  one event buffer only (event_buffers=1) and four LUNs added in one burst:
                        QEMU drops the events it has no buffer for and reports EVENTS_MISSED (or
                        the next command meets a UNIT ATTENTION, REPORTED LUNS DATA HAS CHANGED,
@@ -70,9 +71,12 @@ def remove_add_resize(qmp, t0):
     qmp.command("block_resize", **{"node-name": "hp11", "size": 2 << 30})
 
 
-def remove_one(qmp, t0):
+def remove_one_add_one(qmp, t0):
     sleep_until(t0 + 0.5)
     qmp.command("device_del", id="hp10")
+    sleep_until(t0 + 1.0)
+    qmp.command("blockdev-add", driver="null-co", **{"node-name": "hp20", "size": 1 << 30})
+    qmp.command("device_add", driver="scsi-hd", id="hp20", bus="hba0.0", drive="hp20", **{"scsi-id": 0, "lun": 20})
 
 
 def removed_lun(work):
@@ -129,13 +133,15 @@ SCENARIOS = {
         r"^  hotplug: \d+ events, 1 LUNs removed, 1 added, 1 capacity changes",
         r"^lunbench: exit status 0 \(success\)$",
     ]),
-    "remove-under-four-cpus": Scenario(removed_lun, "progress=no", remove_one, [
+    "remove-under-four-cpus": Scenario(removed_lun, "progress=no", remove_one_add_one, [
         r"^bench: the wave runs on 4 CPUs: 0 \(1 job\) 1 \(1 job\) 2 \(1 job\) 3 \(1 job\)$",
         r"^lunbench: exit status 0 \(success\)$",
     ], cpus=CLONES, job_extra="numjobs=%d\n" % CLONES, check_json=each_cpu_its_queue, counts=[
         # Each clone's LUN set loses LUN 10 (one line a set), and each ends clean.
         (r"^lunbench: job 'hotplug-randread': LUN 0:0:10 (removed \(hotplug\)|is gone)", CLONES),
-        (r"^hotplug-randread: \(rw=randread, bs=4096, iodepth=8, 5 LUNs\): err=0$", CLONES),
+        # LUN 20 joins every clone: the first says it was added, the others that it joins.
+        (r"^lunbench: job 'hotplug-randread': LUN 0:0:20 (added \(hotplug\).*; it joins the job|joins the job)$", CLONES),
+        (r"^hotplug-randread: \(rw=randread, bs=4096, iodepth=8, 6 LUNs\): err=0$", CLONES),
     ]),
     "burst-events-missed": Scenario(lambda work: [], "progress=no event_buffers=1", burst_of_adds, [
         # Four LUNs at once with one event buffer: whichever tells first, EVENTS_MISSED when the
