@@ -77,7 +77,8 @@ int virtq_reap_refuse(const struct virtq *vq, bool bad_id, uint16_t at, uint32_t
         snprintf(err, err_len, "virtqueue %u: used entry %u names descriptor %u, %s", vq->index, at, (unsigned)id,
                  id >= vq->size ? "beyond the queue" : "which is not in flight");
     else
-        snprintf(err, err_len, "virtqueue %u: used index %u is %u ahead of %u, more than the queue size %u",
-                 vq->index, used, (uint16_t)(used - at), at, vq->size);
+        snprintf(err, err_len, "virtqueue %u: used index %u is %u ahead of %u, more than the %u request%s in flight "
+                 "(queue size %u)", vq->index, used, (uint16_t)(used - at), at, (unsigned)id, id == 1 ? "" : "s",
+                 vq->size);
     return -1;
 }

@@ -5,9 +5,11 @@
  * and completions are reaped in batches. Pure code: the caller provides the ring memory and its
  * physical address, and the host unit tests drive it against a simulated device.
  *
- * Nothing the device writes is trusted: the used index may not run more than the queue size
- * ahead, every used id must name a chain in flight, and a used length is clipped to that
- * chain's device-writable bytes (and counted).
+ * Nothing the device writes is trusted: the used index may not run ahead by more chains than we
+ * made available and have not reaped (virtio 1.2, 2.7.8: the device uses only buffers it was
+ * given; a jump of a whole queue with few in flight would otherwise read stale entries that name
+ * recycled chains), every used id must name a chain in flight, and a used length is clipped to
+ * that chain's device-writable bytes (and counted).
  */
 #ifndef DRIVERS_VIRTIO_VIRTQUEUE_H
 #define DRIVERS_VIRTIO_VIRTQUEUE_H
@@ -69,6 +71,7 @@ struct virtq {
     uint64_t notify_addr; /* set by the transport: where to write this queue's notification */
     /* Driver-side state. */
     uint16_t free_head, num_free;
+    uint16_t chains_out;      /* chains made available and not reaped: the most the device may use */
     uint16_t avail_shadow;    /* the avail idx we have published */
     uint16_t kicked_avail;    /* avail idx at the last notification decision */
     uint16_t last_used;       /* next used entry to reap */
@@ -165,6 +168,7 @@ __attribute__((always_inline)) static inline int virtq_add(struct virtq *vq, con
     desc[last].flags &= (uint16_t)~VRING_DESC_F_NEXT;
     vq->free_head = d;
     vq->num_free = (uint16_t)(vq->num_free - n);
+    vq->chains_out++;
     vq->chains[head] = (struct virtq_chain){ .cookie = cookie, .writable_len = writable, .len = (uint16_t)n,
                                              .tail = last };
     uint16_t avail = vq->avail_shadow;
@@ -196,7 +200,7 @@ static inline bool virtq_kick_prepare(struct virtq *vq)
 
 /* virtq_reap's refusals, out of line: the one-line reason into err; returns -1. A bad used
  * entry (bad_id true: entry at used position at names descriptor id) or a used index too far
- * ahead (used). */
+ * ahead (used, with id the chains that were in flight). */
 int virtq_reap_refuse(const struct virtq *vq, bool bad_id, uint16_t at, uint32_t id, uint16_t used, char *err,
                       size_t err_len);
 
@@ -205,13 +209,13 @@ int virtq_reap_refuse(const struct virtq *vq, bool bad_id, uint16_t at, uint32_t
  * virtq_reap is the same in one call. */
 
 /* Used entries the device published that we have not reaped, or -1 (reason in err) when the used
- * index ran more than the queue size ahead. */
+ * index ran ahead by more than the chains in flight. */
 __attribute__((always_inline)) static inline int virtq_used_pending(struct virtq *vq, char *err, size_t err_len)
 {
     uint16_t used = *vq->used_idx, last = vq->last_used;
     uint16_t pending = (uint16_t)(used - last);
-    if (pending > vq->size)
-        return virtq_reap_refuse(vq, false, last, 0, used, err, err_len);
+    if (pending > vq->chains_out)
+        return virtq_reap_refuse(vq, false, last, vq->chains_out, used, err, err_len);
     virtq_rmb(); /* the used idx before the entries it covers */
     return pending;
 }
@@ -242,6 +246,7 @@ __attribute__((always_inline)) static inline int virtq_reap_next(struct virtq *v
     vq->next[c->tail] = vq->free_head;
     vq->free_head = (uint16_t)e.id;
     vq->num_free = (uint16_t)(vq->num_free + c->len);
+    vq->chains_out--;
     c->len = 0;
     c->cookie = NULL;
     vq->last_used = (uint16_t)(last + 1);
@@ -258,7 +263,7 @@ static inline void virtq_reap_done(struct virtq *vq)
 
 /*
  * Reap up to max completions into out[]. Returns how many, or -1 when the device broke the
- * protocol (with a one-line reason in err): the used index ran more than the queue size ahead,
+ * protocol (with a one-line reason in err): the used index ran ahead by more than the chains in flight,
  * or a used id is out of range or not in flight. A length above the chain's writable bytes is
  * clipped to them (len_clamped counts it).
  * After -1 the queue is unusable until the device is reset.
