@@ -805,6 +805,18 @@ static void tick(struct run *run, uint64_t now)
     }
     run->seconds++;
     check_min_rate(run);
+    uint64_t ios = 0, bytes = 0;
+    for (int d = 0; d < DIR_COUNT; d++) {
+        ios += run->tick_ios[d];
+        bytes += run->tick_bytes[d];
+    }
+    if (steadystate_sample(&run->r->ss, run->job, ios, bytes) && !run->stop_submitting) {
+        /* HOWTO steadystate: the job ends once it is attained */
+        if (run->env->progress)
+            printf("lunbench: job '%s': steady state attained after %us (criterion %g%s)\n", run->job->name,
+                   run->seconds, run->r->ss.criterion, run->job->ss_pct ? "%" : "");
+        run->stop_submitting = true;
+    }
     if (run->env->progress) {
         char trims[64] = "";
         if (job_does_dir(run->job, DIR_TRIM))
@@ -1012,6 +1024,7 @@ struct bench_instance *bench_instance_start(const struct job_spec *job, struct b
     }
     lat_dist_init(&r->lat_dist);
     hist_init(&r->sync.lat);
+    steadystate_init(&r->ss, job);
     r->members = 1;
     struct run *run = calloc(1, sizeof *run);
     if (run == NULL) {

@@ -16,6 +16,7 @@
 #include "bench/env.h"
 #include "bench/hotplug.h"
 #include "bench/job.h"
+#include "bench/steadystate.h"
 #include "lib/histogram.h"
 
 enum { DIR_READ, DIR_WRITE, DIR_TRIM, DIR_COUNT }; /* fio's ddirs; trims are UNMAPs */
@@ -55,6 +56,7 @@ struct job_result {
     unsigned luns_removed, luns_added, capacity_changes, events;
     unsigned luns_retired;           /* stalled again after a LOGICAL UNIT RESET: taken out */
     unsigned latency_depth;          /* latency_target: the queue depth it found (fio's latency_depth) */
+    struct steadystate ss;           /* steadystate=: its window and verdict (fio's "steadystate") */
     bool stopped;                    /* ended early: every selected LUN failed, or an HBA broke */
     char stop_reason[400];
     /* When it ran, in the guest's time: ns of the TSC (since the CPU's reset), and fio's job_start

@@ -83,6 +83,7 @@ enum job_buffers { JOB_BUFFERS_RANDOM, JOB_BUFFERS_ZERO, JOB_BUFFERS_PATTERN };
 #define JOB_PATTERN_MAX 512 /* fio's MAX_PATTERN_SIZE */
 
 #define JOB_NAME_MAX 64
+#define JOB_SS_DUR_MAX 300 /* ss_dur: seconds of samples one steady-state window holds */
 #define JOB_VERIFY_BACKLOG_MAX 65536 /* verify_backlog: writes remembered for their read-back */
 #define JOB_VERIFY_DUMP_BYTES 512
 #define JOB_VERIFY_DUMPS 4
@@ -197,6 +198,12 @@ struct job_spec {
      * the console in hex (its first JOB_VERIFY_DUMP_BYTES bytes, at most JOB_VERIFY_DUMPS blocks). */
     uint64_t verify_backlog;
     bool verify_fatal, verify_dump;
+    /* steadystate= (ss=), ss_dur=, ss_ramp= (bench/steadystate.h): off while ss_dur is 0. ss_bw:
+     * bandwidth (bytes a second), else IOPS; ss_slope: the slope, else the largest deviation;
+     * ss_pct: the limit is a percent of the mean. */
+    bool ss_bw, ss_slope, ss_pct;
+    double ss_limit;
+    uint64_t ss_dur_s, ss_ramp_ms;
     uint64_t verify_generation; /* lunbench: a verifying read fails blocks stamped before this */
     bool filename_given;     /* fio's filename=/directory=: allowed only together with luns= */
     uint64_t randseed;       /* default JOB_DEFAULT_RANDSEED: runs are repeatable */

@@ -46,7 +46,6 @@ struct job_option_def {
 
 #define CONCURRENT "fio's coordination of jobs that run side by side (start delays, flows, wait_for, exit_what, " \
                    "offset_increment) is not implemented"
-#define NO_STEADYSTATE "steady-state detection is not implemented"
 
 /* ---- values ---- */
 
@@ -1113,6 +1112,56 @@ static int apply_ramp_time(struct job_spec *job, const char *value, char *why, s
     return time_value(value, &job->ramp_time_ms, why, why_len);
 }
 
+/* HOWTO steadystate: "iops:N", "iops_slope:N", "bw:N", "bw_slope:N", N a number (bytes a second
+ * for bw) or "N%" of the mean. */
+static int apply_steadystate(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    static const struct {
+        const char *name;
+        bool bw, slope;
+    } kinds[] = { { "iops", false, false }, { "iops_slope", false, true }, { "bw", true, false }, { "bw_slope", true, true } };
+    const char *colon = strchr(value, ':');
+    size_t n = colon ? (size_t)(colon - value) : 0;
+    for (size_t i = 0; colon && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strlen(kinds[i].name) != n || strncmp(value, kinds[i].name, n) != 0)
+            continue;
+        char *end;
+        double limit = strtod(colon + 1, &end);
+        bool pct = *end == '%';
+        if (end == colon + 1 || !(limit >= 0.0) || limit > 1e18 || end[pct] != '\0' || (pct && limit > 100.0))
+            break;
+        job->ss_bw = kinds[i].bw;
+        job->ss_slope = kinds[i].slope;
+        job->ss_pct = pct;
+        job->ss_limit = limit;
+        return 0;
+    }
+    snprintf(why, why_len, "bad value '%s' (iops:N, iops_slope:N, bw:N or bw_slope:N; N a limit, or N%% of the mean)",
+             value);
+    return -1;
+}
+
+/* HOWTO ss_dur: the window, in whole seconds (one sample each). */
+static int apply_ss_dur(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t ms;
+    if (time_value(value, &ms, why, why_len) != 0)
+        return -1;
+    if (ms % 1000 != 0 || ms / 1000 > JOB_SS_DUR_MAX) {
+        snprintf(why, why_len, "'%s': whole seconds from 0 to %u (one sample a second)", value, JOB_SS_DUR_MAX);
+        return -1;
+    }
+    job->ss_dur_s = ms / 1000;
+    return 0;
+}
+
+static int apply_ss_ramp(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return time_value(value, &job->ss_ramp_ms, why, why_len);
+}
+
 static int apply_time_based(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     return bool_value(value, true, &job->time_based, why, why_len);
@@ -1568,6 +1617,10 @@ static const struct job_option_def job_options[] = {
     { "blocksize", "bs", apply_bs },
     { "iodepth", NULL, apply_iodepth },
     { "runtime", NULL, apply_runtime },
+    { "steadystate", NULL, apply_steadystate },
+    { "ss", "steadystate", apply_steadystate },
+    { "ss_dur", NULL, apply_ss_dur },
+    { "ss_ramp", NULL, apply_ss_ramp },
     { "ramp_time", NULL, apply_ramp_time },
     { "time_based", NULL, apply_time_based },
     { "size", NULL, apply_size },
@@ -1665,10 +1718,6 @@ static const struct job_option_def job_options[] = {
     { "cpumask", NULL, apply_cpumask },
     { "numa_cpu_nodes", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
-    { "steadystate", REFUSED(NO_STEADYSTATE) },
-    { "ss", REFUSED(NO_STEADYSTATE) },
-    { "ss_dur", REFUSED(NO_STEADYSTATE) },
-    { "ss_ramp", REFUSED(NO_STEADYSTATE) },
     { "ignore_error", REFUSED("lunbench counts every failed I/O by its SCSI outcome and goes on (fio's "
                               "continue_on_error=all); fio's errno lists do not map onto SCSI sense") },
     { "verify_pattern", REFUSED("verify=pattern is not implemented (lunbench's stamps carry a CRC32C)") },
@@ -1684,6 +1733,7 @@ static const struct job_option_def job_options[] = {
     { "randrepeat", NULL, apply_ignored_bool },
     { "gtod_reduce", NULL, apply_ignored_bool },
     { "thread", NULL, apply_ignored_flag },
+    { "threads", "thread", apply_ignored_flag }, /* fio 3.33 takes threads=1 as thread (steadystate.fio) */
     { "group_reporting", FLAG_FIELD(group_reporting) },
     { "stonewall", FLAG_FIELD(stonewall) },
     { "wait_for_previous", "stonewall", NULL, offsetof(struct job_spec, stonewall), true },
@@ -1733,6 +1783,8 @@ void job_spec_defaults(struct job_spec *job)
     job->lun_order = LUN_ORDER_ROUNDROBIN;
     job->logs.per_job = true;
     job->latency_percentile = 100.0;
+    job->ss_slope = job->ss_pct = true; /* fio's default steadystate=iops_slope:0.01% */
+    job->ss_limit = 0.01;
 }
 
 /* Keep key=value in the job's "job options": a later value replaces an earlier one in place. */

@@ -142,6 +142,13 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
         if (any)
             printf("\n");
     }
+    if (job->ss_dur_s != 0) { /* fio's show_ss_normal */
+        double bw = steadystate_mean(&r->ss, true);
+        printf("  steadystate  : attained=%s, bw=%.1fMiB/s (%.1fMB/s), iops=%.0f, %s%s=%.3f%s\n",
+               r->ss.attained ? "yes" : "no", bw / (1 << 20), bw / 1e6, steadystate_mean(&r->ss, false),
+               job->ss_bw ? "bw" : "iops", job->ss_slope ? " slope" : " mean dev",
+               isfinite(r->ss.criterion) ? r->ss.criterion : 0.0, job->ss_pct ? "%" : "");
+    }
     if (r->verify_blocks)
         printf("  verify: %" PRIu64 " blocks checked, %" PRIu64 " failed\n", r->verify_blocks, r->verify_failures);
     if (r->events || r->removed_ios || r->ua_retries)
@@ -196,6 +203,38 @@ static double bw_agg(const struct dir_result *d, uint64_t group_agg_bw)
         return 100.0;
     double p = d->bw_samples.mean * 100.0 / ((double)group_agg_bw / 1024.0);
     return p > 100.0 ? 100.0 : p;
+}
+
+/* fio's "steadystate" object (stat.c): the criterion as given, the window's length and verdict, the
+ * last judged criterion, deviation and slope, and the window's samples, oldest first. */
+static void json_steadystate(struct json_writer *w, const struct job_spec *job, const struct steadystate *ss)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%s%s:%f%s", job->ss_bw ? "bw" : "iops", job->ss_slope ? "_slope" : "", job->ss_limit,
+             job->ss_pct ? "%" : "");
+    json_object_begin(w, "steadystate");
+    json_string(w, "ss", text);
+    json_uint(w, "duration", job->ss_dur_s);
+    json_uint(w, "attained", ss->attained);
+    snprintf(text, sizeof text, "%f%s", isfinite(ss->criterion) ? ss->criterion : 0.0, job->ss_pct ? "%" : "");
+    json_string(w, "criterion", text);
+    json_double(w, "max_deviation", ss->deviation);
+    json_double(w, "slope", ss->slope);
+    json_object_begin(w, "data");
+    json_uint(w, "bw_mean", (uint64_t)steadystate_mean(ss, true));
+    json_uint(w, "iops_mean", (uint64_t)steadystate_mean(ss, false));
+    static uint64_t iops[JOB_SS_DUR_MAX], bw[JOB_SS_DUR_MAX];
+    unsigned n = steadystate_window(ss, iops, bw);
+    json_array_begin(w, "iops");
+    for (unsigned i = 0; i < n; i++)
+        json_uint(w, NULL, iops[i]);
+    json_array_end(w);
+    json_array_begin(w, "bw");
+    for (unsigned i = 0; i < n; i++)
+        json_uint(w, NULL, bw[i]);
+    json_array_end(w);
+    json_object_end(w);
+    json_object_end(w);
 }
 
 static void json_ddir(struct json_writer *w, const char *key, const struct dir_result *d, const struct job_spec *job,
@@ -275,6 +314,8 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
         json_double(w, "latency_percentile", job->latency_percentile);
         json_uint(w, "latency_window", job->latency_window_us);
     }
+    if (job->ss_dur_s != 0)
+        json_steadystate(w, job, &r->ss);
     json_double(w, "usr_cpu", 100.0); /* one CPU, polling all the time */
     json_double(w, "sys_cpu", 0.0);
     json_uint(w, "ctx", 0);

@@ -781,6 +781,26 @@ static void test_block_size_options(void **state)
         expect_error(cases[i].text, cases[i].message);
 }
 
+/* fio's steady-state options: the four criteria, the ':N%' form, the default, ss_dur and ss_ramp. */
+static void test_steadystate_options(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    assert_int_equal(parse("[a]\nss=iops:10%\nss_dur=30s\nss_ramp=10s\n[b]\nsteadystate=bw_slope:1%\nss_dur=1m\n"
+                           "[c]\nss=bw:2000000\n[d]\nss_dur=5\n",
+                           &count),
+                     0);
+    assert_true(!jobs[0].ss_bw && !jobs[0].ss_slope && jobs[0].ss_pct && jobs[0].ss_limit == 10.0);
+    assert_int_equal(jobs[0].ss_dur_s, 30);
+    assert_int_equal(jobs[0].ss_ramp_ms, 10000);
+    assert_true(jobs[1].ss_bw && jobs[1].ss_slope && jobs[1].ss_pct && jobs[1].ss_limit == 1.0);
+    assert_int_equal(jobs[1].ss_dur_s, 60);
+    assert_true(jobs[2].ss_bw && !jobs[2].ss_slope && !jobs[2].ss_pct && jobs[2].ss_limit == 2000000.0);
+    assert_int_equal(jobs[2].ss_dur_s, 0); /* no window: off */
+    assert_true(!jobs[3].ss_bw && jobs[3].ss_slope && jobs[3].ss_pct && jobs[3].ss_limit == 0.01); /* fio's default */
+    expect_option(&jobs[0], 0, "steadystate", "iops:10%", 2); /* ss is fio's alias */
+}
+
 /* fio's verify methods, and verify_backlog, verify_fatal, verify_dump. */
 static void test_verify_methods(void **state)
 {
@@ -1009,7 +1029,12 @@ static void test_rate_options(void **state)
         { "[a]\nstartdelay=4\n",
           "t.fio:2: option 'startdelay': not supported: fio's coordination of jobs that run side by side (start "
           "delays, flows, wait_for, exit_what, offset_increment) is not implemented" },
-        { "[a]\nss=iops:1%\n", "t.fio:2: option 'ss': not supported: steady-state detection is not implemented" },
+        { "[a]\nss=iops:-1%\n", "t.fio:2: option 'ss': bad value 'iops:-1%' (iops:N, iops_slope:N, bw:N or bw_slope:N; N a "
+                              "limit, or N% of the mean)" },
+        { "[a]\nsteadystate=latency:1\n", "t.fio:2: option 'steadystate': bad value 'latency:1' (iops:N, iops_slope:N, bw:N "
+                                     "or bw_slope:N; N a limit, or N% of the mean)" },
+        { "[a]\nss_dur=1500ms\n", "t.fio:2: option 'ss_dur': '1500ms': whole seconds from 0 to 300 (one sample a second)" },
+        { "[a]\nss_dur=301\n", "t.fio:2: option 'ss_dur': '301': whole seconds from 0 to 300 (one sample a second)" },
         { "[a]\nrandom_generator=xorshift\n",
           "t.fio:2: option 'random_generator': 'xorshift' is not one of tausworthe, lfsr, tausworthe64" },
         { "[a]\nrw=randread\nrandom_generator=lfsr\nrandom_distribution=zipf:1.2\n",
@@ -1163,6 +1188,7 @@ int main(void)
         cmocka_unit_test(test_block_size_options),
         cmocka_unit_test(test_rw_modifier),
         cmocka_unit_test(test_verify_methods),
+        cmocka_unit_test(test_steadystate_options),
         cmocka_unit_test(test_random_distribution),
         cmocka_unit_test(test_rate_options),
         cmocka_unit_test(test_fio_examples),
