@@ -5,7 +5,9 @@
 static uint32_t table[8][256];
 static bool table_ready;
 
-/* Slicing-by-8 tables, built on first use (8 KiB, no initialised data in the image). */
+/* Slicing-by-8 tables, built on first use (8 KiB, no initialised data in the image). Several
+ * CPUs may come here first at once: each builds the same values, and table_ready is published
+ * with release and read with acquire, so a CPU that sees it set sees the whole table. */
 static void build_table(void)
 {
     for (uint32_t i = 0; i < 256; i++) {
@@ -17,12 +19,12 @@ static void build_table(void)
     for (uint32_t i = 0; i < 256; i++)
         for (int t = 1; t < 8; t++)
             table[t][i] = (table[t - 1][i] >> 8) ^ table[0][table[t - 1][i] & 0xff];
-    table_ready = true;
+    __atomic_store_n(&table_ready, true, __ATOMIC_RELEASE);
 }
 
 uint32_t crc32c(uint32_t crc, const void *data, size_t len)
 {
-    if (!table_ready)
+    if (!__atomic_load_n(&table_ready, __ATOMIC_ACQUIRE))
         build_table();
     const uint8_t *p = data;
     crc = ~crc;
