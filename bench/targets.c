@@ -108,6 +108,23 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
     return 0;
 }
 
+/* The inventory indexes of the LUNs of HBA h that job selects and that still lack flag known (disks
+ * only, with disks_only) into picked[]; how many. */
+static size_t pick_unknown(const struct job_spec *job, const struct bench_env *env, unsigned h, uint32_t known,
+                           bool disks_only, size_t *picked)
+{
+    size_t n = 0;
+    unsigned index = 0;
+    for (size_t k = 0; k < env->inv->count; k++) {
+        const struct lun_info *l = &env->inv->luns[k];
+        if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !targets_selected(job, l, index++))
+            continue;
+        if (l->hba == h && !(l->flags & known) && (!disks_only || l->device_type == SCSI_TYPE_DISK))
+            picked[n++] = k;
+    }
+    return n;
+}
+
 /* A write job must know which of its disks are write-protected, and discovery leaves that bit
  * unread (a command a LUN fewer): read it now, once, for the LUNs this job selects, each HBA's
  * LUNs at once. */
@@ -119,15 +136,7 @@ static void learn_write_protect(const struct job_spec *job, const struct bench_e
     if (picked == NULL)
         return; /* each LUN is then left out with its reason */
     for (unsigned h = 0; h < env->hba_count; h++) {
-        size_t n = 0;
-        unsigned index = 0;
-        for (size_t k = 0; k < env->inv->count; k++) {
-            const struct lun_info *l = &env->inv->luns[k];
-            if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !targets_selected(job, l, index++))
-                continue;
-            if (l->hba == h && !(l->flags & LUN_WP_KNOWN))
-                picked[n++] = k;
-        }
+        size_t n = pick_unknown(job, env, h, LUN_WP_KNOWN, false, picked);
         if (n == 0)
             continue;
         struct discovery_stats st;
@@ -153,15 +162,7 @@ static void learn_provisioning(const struct job_spec *job, const struct bench_en
     if (picked == NULL)
         return; /* each LUN is then left out with its reason */
     for (unsigned h = 0; h < env->hba_count; h++) {
-        size_t n = 0;
-        unsigned index = 0;
-        for (size_t k = 0; k < env->inv->count; k++) {
-            const struct lun_info *l = &env->inv->luns[k];
-            if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !targets_selected(job, l, index++))
-                continue;
-            if (l->hba == h && !(l->flags & LUN_LBP_KNOWN) && l->device_type == SCSI_TYPE_DISK)
-                picked[n++] = k;
-        }
+        size_t n = pick_unknown(job, env, h, LUN_LBP_KNOWN, true, picked);
         if (n == 0)
             continue;
         struct discovery_stats st;
