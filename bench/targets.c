@@ -125,30 +125,86 @@ static size_t pick_unknown(const struct job_spec *job, const struct bench_env *e
     return n;
 }
 
-/* A write job must know which of its disks are write-protected, and discovery leaves that bit
- * unread (a command a LUN fewer): read it now, once, for the LUNs this job selects, each HBA's
- * LUNs at once. */
-static void learn_write_protect(const struct job_spec *job, const struct bench_env *env)
+/* What a job must read before it runs and discovery left unread: for each HBA, the LUNs the job
+ * selects that lack flag known (disks only, with disks_only), read at once by read() and then
+ * told by told() (NULL: nothing to say). A failed read is said in one line, naming what. */
+struct late_read {
+    uint32_t known;
+    bool disks_only;
+    const char *what; /* "the write-protect bits" */
+    int (*read)(struct hba *h, struct inventory *inv, const size_t *picked, size_t n, struct discovery_stats *st,
+                uint64_t timeout_cycles);
+    void (*told)(const struct job_spec *job, const struct bench_env *env, unsigned h, const size_t *picked, size_t n,
+                 const struct discovery_stats *st);
+};
+
+static void read_late(const struct job_spec *job, const struct bench_env *env, const struct late_read *lr)
 {
-    if (!job_changes_data(job) || env->inv->count == 0)
+    if (env->inv->count == 0)
         return;
     size_t *picked = malloc(env->inv->count * sizeof *picked);
     if (picked == NULL)
         return; /* each LUN is then left out with its reason */
     for (unsigned h = 0; h < env->hba_count; h++) {
-        size_t n = pick_unknown(job, env, h, LUN_WP_KNOWN, false, picked);
+        size_t n = pick_unknown(job, env, h, lr->known, lr->disks_only, picked);
         if (n == 0)
             continue;
         struct discovery_stats st;
         memset(&st, 0, sizeof st);
-        if (discovery_read_write_protect(env->hbas[h], env->inv, picked, n, &st, env->cmd_timeout_cycles) != 0)
-            printf("lunbench: HBA %u (%s): reading the write-protect bits: %s\n", h, env->hbas[h]->name,
-                   env->hbas[h]->error);
-        else if (st.write_protect_reads > 0)
-            printf("lunbench: job '%s': read the write-protect bit of %" PRIu64 " LUN%s on HBA %u (MODE SENSE)\n",
-                   job->name, st.write_protect_reads, st.write_protect_reads == 1 ? "" : "s", h);
+        if (lr->read(env->hbas[h], env->inv, picked, n, &st, env->cmd_timeout_cycles) != 0)
+            printf("lunbench: HBA %u (%s): reading %s: %s\n", h, env->hbas[h]->name, lr->what, env->hbas[h]->error);
+        else
+            lr->told(job, env, h, picked, n, &st);
     }
     free(picked);
+}
+
+static void told_write_protect(const struct job_spec *job, const struct bench_env *env, unsigned h,
+                               const size_t *picked, size_t n, const struct discovery_stats *st)
+{
+    (void)env, (void)picked, (void)n;
+    if (st->write_protect_reads > 0)
+        printf("lunbench: job '%s': read the write-protect bit of %" PRIu64 " LUN%s on HBA %u (MODE SENSE)\n",
+               job->name, st->write_protect_reads, st->write_protect_reads == 1 ? "" : "s", h);
+}
+
+/* What the provisioning pages offer, HBA by HBA. */
+static void told_provisioning(const struct job_spec *job, const struct bench_env *env, unsigned h,
+                              const size_t *picked, size_t n, const struct discovery_stats *st)
+{
+    unsigned offer = 0;
+    uint32_t blocks_lo = UINT32_MAX, desc_lo = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const struct lun_info *l = &env->inv->luns[picked[i]];
+        if (!(l->flags & LUN_UNMAP))
+            continue;
+        offer++;
+        blocks_lo = l->unmap_max_blocks < blocks_lo ? l->unmap_max_blocks : blocks_lo;
+        desc_lo = l->unmap_max_descriptors < desc_lo ? l->unmap_max_descriptors : desc_lo;
+    }
+    char blocks[24] = "none stated", descs[24] = "none stated";
+    if (offer > 0 && blocks_lo != 0)
+        snprintf(blocks, sizeof blocks, "%" PRIu32, blocks_lo);
+    if (offer > 0 && desc_lo != 0)
+        snprintf(descs, sizeof descs, "%" PRIu32, desc_lo);
+    if (offer == 0)
+        printf("lunbench: job '%s': HBA %u: none of %zu LUN%s offers UNMAP (page B2; %" PRIu64 " INQUIRY commands)\n",
+               job->name, h, n, n == 1 ? "" : "s", st->provisioning_reads);
+    else
+        printf("lunbench: job '%s': HBA %u: %u of %zu LUN%s offer UNMAP (page B2: LBPU); page B0's limits a command: "
+               "blocks %s, descriptors %s (the least of them); %" PRIu64 " INQUIRY commands\n", job->name, h, offer,
+               n, n == 1 ? "" : "s", blocks, descs, st->provisioning_reads);
+}
+
+/* A write job must know which of its disks are write-protected, and discovery leaves that bit
+ * unread (a command a LUN fewer): read it now, once, for the LUNs this job selects, each HBA's
+ * LUNs at once. */
+static void learn_write_protect(const struct job_spec *job, const struct bench_env *env)
+{
+    static const struct late_read wp = { LUN_WP_KNOWN, false, "the write-protect bits",
+                                         discovery_read_write_protect, told_write_protect };
+    if (job_changes_data(job))
+        read_late(job, env, &wp);
 }
 
 /* A job that trims must know which of its disks take UNMAP, and within which limits; discovery
@@ -156,46 +212,10 @@ static void learn_write_protect(const struct job_spec *job, const struct bench_e
  * and say what they offer. */
 static void learn_provisioning(const struct job_spec *job, const struct bench_env *env)
 {
-    if (!job_does_dir(job, JOB_DDIR_TRIM) || env->inv->count == 0)
-        return;
-    size_t *picked = malloc(env->inv->count * sizeof *picked);
-    if (picked == NULL)
-        return; /* each LUN is then left out with its reason */
-    for (unsigned h = 0; h < env->hba_count; h++) {
-        size_t n = pick_unknown(job, env, h, LUN_LBP_KNOWN, true, picked);
-        if (n == 0)
-            continue;
-        struct discovery_stats st;
-        memset(&st, 0, sizeof st);
-        if (discovery_read_provisioning(env->hbas[h], env->inv, picked, n, &st, env->cmd_timeout_cycles) != 0) {
-            printf("lunbench: HBA %u (%s): reading the provisioning pages: %s\n", h, env->hbas[h]->name,
-                   env->hbas[h]->error);
-            continue;
-        }
-        unsigned offer = 0;
-        uint32_t blocks_lo = UINT32_MAX, desc_lo = UINT32_MAX;
-        for (size_t i = 0; i < n; i++) {
-            const struct lun_info *l = &env->inv->luns[picked[i]];
-            if (!(l->flags & LUN_UNMAP))
-                continue;
-            offer++;
-            blocks_lo = l->unmap_max_blocks < blocks_lo ? l->unmap_max_blocks : blocks_lo;
-            desc_lo = l->unmap_max_descriptors < desc_lo ? l->unmap_max_descriptors : desc_lo;
-        }
-        char blocks[24] = "none stated", descs[24] = "none stated";
-        if (offer > 0 && blocks_lo != 0)
-            snprintf(blocks, sizeof blocks, "%" PRIu32, blocks_lo);
-        if (offer > 0 && desc_lo != 0)
-            snprintf(descs, sizeof descs, "%" PRIu32, desc_lo);
-        if (offer == 0)
-            printf("lunbench: job '%s': HBA %u: none of %zu LUN%s offers UNMAP (page B2; %" PRIu64 " INQUIRY commands)\n",
-                   job->name, h, n, n == 1 ? "" : "s", st.provisioning_reads);
-        else
-            printf("lunbench: job '%s': HBA %u: %u of %zu LUN%s offer UNMAP (page B2: LBPU); page B0's limits a command: "
-                   "blocks %s, descriptors %s (the least of them); %" PRIu64 " INQUIRY commands\n", job->name, h, offer,
-                   n, n == 1 ? "" : "s", blocks, descs, st.provisioning_reads);
-    }
-    free(picked);
+    static const struct late_read lbp = { LUN_LBP_KNOWN, true, "the provisioning pages",
+                                          discovery_read_provisioning, told_provisioning };
+    if (job_does_dir(job, JOB_DDIR_TRIM))
+        read_late(job, env, &lbp);
 }
 
 /* Walk the inventory: count (out NULL) or set up the targets of the job. */

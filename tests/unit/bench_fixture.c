@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/worker.h"
 #include "tests/unit/test_support.h"
 
 void bench_fixture_init(struct bench_fixture *x)
@@ -59,4 +60,10 @@ uint64_t bench_fixture_errors(const struct job_result *r)
     for (int k = 0; k < ERR_KINDS; k++)
         n += r->errors[k];
     return n;
+}
+
+int bench_fixture_run(struct bench_fixture *x, const char *text)
+{
+    bench_fixture_parse(x, text);
+    return bench_run_job(&x->job, &x->env, &x->r);
 }

@@ -50,6 +50,8 @@ void bench_fixture_delete(void *x);
 /* Discover the fake's LUNs (the test fails if discovery does) and fill env: one HBA, the given
  * clock (fake_clock_now, or a test's guard around it), cmd_timeout_cycles = timeout. */
 void bench_fixture_discover(struct bench_fixture *x, uint64_t timeout, uint64_t (*now)(void));
+/* Parse one job from fio text and run it alone (bench_run_job) into x->r: its return. */
+int bench_fixture_run(struct bench_fixture *x, const char *text);
 /* Every error the result counts, of every kind. */
 uint64_t bench_fixture_errors(const struct job_result *r);
 /* Parse one job from fio text into x->job (the test fails if it does not parse). */

@@ -35,11 +35,7 @@ static void luns(struct fixture *x, unsigned n)
 static void discover(struct fixture *x) { bench_fixture_discover(&x->b, TIMEOUT, fake_clock_now); }
 static void parse(struct fixture *x, const char *text) { bench_fixture_parse(&x->b, text); }
 
-static int run(struct fixture *x, const char *text)
-{
-    parse(x, text);
-    return bench_run_job(&x->b.job, &x->b.env, &x->b.r);
-}
+static int run(struct fixture *x, const char *text) { return bench_fixture_run(&x->b, text); }
 
 static void test_randread_accounts_every_io(void **state)
 {

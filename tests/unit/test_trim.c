@@ -76,11 +76,7 @@ static void discover(struct fixture *x)
     x->b.f.ctx = x;
 }
 
-static int run(struct fixture *x, const char *text)
-{
-    bench_fixture_parse(&x->b, text);
-    return bench_run_job(&x->b.job, &x->b.env, &x->b.r);
-}
+static int run(struct fixture *x, const char *text) { return bench_fixture_run(&x->b, text); }
 
 static void test_trim_is_unmap_of_each_range_in_order(void **state)
 {

@@ -50,11 +50,7 @@ static void stored_luns(struct fixture *x, unsigned n)
     x->b.f.ctx = x;
 }
 
-static int run(struct fixture *x, const char *text)
-{
-    bench_fixture_parse(&x->b, text);
-    return bench_run_job(&x->b.job, &x->b.env, &x->b.r);
-}
+static int run(struct fixture *x, const char *text) { return bench_fixture_run(&x->b, text); }
 
 /* Each method's block: the stamp, then (digest methods) the digest of the rest, the stamp's CRC
  * over the stamp and digest; damage in the data, in the stamp, a wrong LBA, another method. */
