@@ -92,6 +92,7 @@ struct run {
     uint64_t submitted, submitted_bytes, bytes_limit, ios_limit, measured_submitted;
     unsigned verify_target;
     bool stop_submitting;
+    bool lun_shares;       /* each LUN gets its own region's worth (targets.h bytes_left) */
     unsigned error_lines;
     struct retry retries[MAX_RETRIES];
     unsigned n_retries;
@@ -148,6 +149,8 @@ static int pick_target(struct run *run)
             continue; /* fsync=N: its writes drain, then it is flushed */
         if (run->durable && t->next_unit >= (run->pass + 1) * t->units)
             continue; /* this LUN finished the pass: wait for the flush */
+        if (run->lun_shares && t->bytes_left == 0)
+            continue; /* it had its share: the LUN whose commands complete first gets no more */
         /* A LUN being recovered gets nothing new: it would only be held too. */
         if (t->hba->tmfs_in_flight != 0 && hba_lun_in_recovery(t->hba, t->info->target, t->info->lun))
             continue;
@@ -255,6 +258,7 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
         if (kind == IO_NEW) {
             run->submitted++;
             run->submitted_bytes += len;
+            t->bytes_left -= len < t->bytes_left ? len : t->bytes_left;
         }
         run->issued_ios[dir]++;
         run->issued_bytes[dir] += len;
@@ -530,6 +534,7 @@ static void submit_work(struct run *run, uint64_t now)
         uint64_t skipped = 0;
         uint64_t unit = io_shape_offset(&run->shape, t, dir, &n, &skipped);
         run->submitted_bytes += skipped; /* zoneskip counts towards the job's size, as in fio */
+        t->bytes_left -= skipped < t->bytes_left ? skipped : t->bytes_left;
         if (!submit_one(run, slot, (unsigned)ti, unit, n, dir, IO_NEW))
             return;
         rate_issued(run, dir, n * run->job->bs);
@@ -538,7 +543,7 @@ static void submit_work(struct run *run, uint64_t now)
             think_after_io(run);
         if (run->ios_limit && run->measured_submitted >= run->ios_limit)
             run->stop_submitting = true;
-        if (run->bytes_limit && run->submitted_bytes >= run->bytes_limit)
+        if (run->bytes_limit && !run->lun_shares && run->submitted_bytes >= run->bytes_limit)
             run->stop_submitting = true;
     }
 }
@@ -842,6 +847,17 @@ static bool pass_complete(const struct run *run)
     return true;
 }
 
+/* Without time_based: every LUN still in the run had its share (a removed one's is not passed on). */
+static bool shares_done(const struct run *run)
+{
+    for (unsigned i = 0; i < run->set.n; i++) {
+        const struct target *t = &run->set.t[i];
+        if (!t->removed && !t->retired && t->bytes_left != 0)
+            return false;
+    }
+    return true;
+}
+
 static int setup(struct run *run, char *err, size_t err_len)
 {
     const struct job_spec *job = run->job;
@@ -895,7 +911,11 @@ static int setup(struct run *run, char *err, size_t err_len)
      * itself (one without time_based). */
     if (!job->time_based && !(job->verify && job->rw == JOB_WRITE)) {
         for (unsigned i = 0; i < run->set.n; i++)
-            run->bytes_limit += run->set.t[i].units * job->bs * job->loops;
+            run->bytes_limit += run->set.t[i].bytes_left;
+        /* Sequential offsets cover each LUN's region, as fio covers each file's (its file is done
+         * at the region's end); random ones count towards the job's total only (fio without a
+         * random map), so a LUN that joins or leaves changes nothing but where they go. */
+        run->lun_shares = !job_random_offsets(job);
     }
     run->ios_limit = job->number_ios;
     run->rng = job->randseed ? job->randseed : 0x2545f4914f6cdd1dull;
@@ -1143,6 +1163,8 @@ bool bench_instance_advance(struct bench_instance *in)
                  run->set.n);
         run->stop_submitting = true;
     }
+    if (run->phase == PHASE_RUN && !run->stop_submitting && run->lun_shares && shares_done(run))
+        run->stop_submitting = true;
     if (run->phase == PHASE_RUN && run->durable && !run->stop_submitting && pass_complete(run)) {
         run->phase = PHASE_FLUSH;
         run->flush_target = run->flushes_done = run->flush_failures = 0;

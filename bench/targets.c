@@ -103,6 +103,7 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
         t->first_lba = offset / l->block_size;
         t->units = region / job->bs;
         t->blocks_per_unit = job->bs / l->block_size;
+        t->bytes_left = t->units * job->bs * job->loops;
         t->max_in_flight = 1;
     }
     return 0;

@@ -25,6 +25,8 @@ struct target {
     uint64_t units;          /* I/O units (the job's smallest bs) in the region */
     uint32_t blocks_per_unit;
     uint64_t next_unit;      /* units issued sequentially (durable jobs count their passes by it) */
+    uint64_t bytes_left;     /* a sequential job without time_based: what it still owes this LUN
+                              * (fio's per-file io_size: its own region's worth, never another's) */
     uint64_t seq_pos;        /* where the last I/O ended, in units from the region start */
     uint64_t zone_start;     /* zonemode=strided: the current zone, in units */
     uint64_t zone_bytes;     /* bytes done in it */

@@ -626,8 +626,9 @@ static int fake_submit(struct hba *h, unsigned q, struct hba_cmd *cmd)
     cmd->tag = f->submitted_total;
     const struct fake_lun *l = fake_hba_find_lun(f, cmd->target, cmd->lun);
     bool held = l != NULL && l->present && l->stall && cmd->cdb[0] != SCSI_OP_INQUIRY && cmd->cdb[0] != SCSI_OP_REPORT_LUNS;
+    uint64_t latency = l != NULL && l->latency != 0 ? l->latency : f->latency;
     f->inflight[f->n_inflight++] =
-        (struct fake_inflight){ cmd, q, held ? UINT64_MAX : cmd->submit_tsc + f->latency, HBA_RESPONSE_OK };
+        (struct fake_inflight){ cmd, q, held ? UINT64_MAX : cmd->submit_tsc + latency, HBA_RESPONSE_OK };
     h->queue_stats[q].submitted++;
     f->submitted_total++;
     if (f->on_submit != NULL)

@@ -43,6 +43,7 @@ struct fake_lun {
     unsigned ua_pending;       /* the next commands (not INQUIRY / REPORT LUNS) end in UNIT ATTENTION */
     uint8_t ua_asc, ua_ascq;
     bool stall;                /* commands are held: only a TMF or a reset frees them */
+    uint64_t latency;          /* ticks from submit to completion for its commands (0: the HBA's) */
     int64_t media_error_lba;   /* a READ or WRITE covering this LBA ends in MEDIUM ERROR; -1 none */
     uint8_t *data;             /* blocks * block_size bytes when stored (verify tests); else zeroes */
     uint64_t reads, writes, flushes, commands;

@@ -102,6 +102,32 @@ static void test_trim_is_unmap_of_each_range_in_order(void **state)
     assert_true(r->dir[DIR_TRIM].clat.count == 8 && r->dir[DIR_TRIM].clat.min >= 20000);
 }
 
+/* A sequential job without time_based covers each LUN's region once, however unevenly the LUNs
+ * answer (fio's per-file io_size): LUN 1 ten times slower than LUN 0 still gets every range
+ * trimmed and LUN 0 none twice (bench-trim-punches-holes found LUN 1's last MiB left out when
+ * the faster LUN took its share). */
+static void test_trim_covers_each_lun_once_however_slow(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 2);
+    x->b.f.luns[1]->latency = 200;
+    discover(x);
+    assert_int_equal(run(x, "[t]\nrw=trim\nbs=64k\niodepth=4\nluns=all\n"), 0);
+    assert_int_equal(x->b.r.dir[DIR_TRIM].ios, 32);
+    for (unsigned lun = 0; lun < 2; lun++) {
+        unsigned covered[16] = { 0 };
+        for (unsigned i = 0; i < x->n_seen; i++)
+            if (x->seen[i].op == SCSI_OP_UNMAP && x->seen[i].lun == lun) {
+                assert_int_equal(x->seen[i].blocks, 128);
+                assert_true(x->seen[i].lba % 128 == 0 && x->seen[i].lba / 128 < 16);
+                covered[x->seen[i].lba / 128]++;
+            }
+        for (unsigned k = 0; k < 16; k++)
+            assert_int_equal(covered[k], 1);
+        assert_int_equal(x->b.f.luns[lun]->unmapped_blocks, LUN_BLOCKS);
+    }
+}
+
 static void test_randtrim_stays_in_the_region_and_aligned(void **state)
 {
     struct fixture *x = *state;
@@ -246,6 +272,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_trim_is_unmap_of_each_range_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trim_covers_each_lun_once_however_slow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_randtrim_stays_in_the_region_and_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trimwrite_writes_each_range_after_its_trim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_randtrimwrite_verifies, setup, teardown),
