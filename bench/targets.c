@@ -60,20 +60,21 @@ bool targets_selected(const struct job_spec *job, const struct lun_info *l, unsi
 }
 
 /* Check inventory entry k against the job's block size and region and, when t is not NULL, set
- * up a target for it. Returns 0, or -1 with the reason in err. */
-static int init_target(const struct job_spec *job, const struct bench_env *env, size_t k, struct target *t, char *err,
-                       size_t err_len)
+ * up a target for it. Returns 0, or -1 with why the LUN cannot run the job in why (of the LUN:
+ * the caller names the job and the LUN). */
+static int init_target(const struct job_spec *job, const struct bench_env *env, size_t k, struct target *t, char *why,
+                       size_t why_len)
 {
     struct lun_info *l = &env->inv->luns[k];
     if (job->bs % l->block_size != 0) {
-        snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is not a multiple of LUN %u:%u:%u's %" PRIu32 "-byte blocks",
-                 job->name, job->bs, l->hba, l->target, l->lun, l->block_size);
+        snprintf(why, why_len, "bs=%" PRIu32 " is not a multiple of its %" PRIu32 "-byte blocks", job->bs,
+                 l->block_size);
         return -1;
     }
     const struct hba *hba = env->hbas[l->hba];
     if (hba->max_transfer != 0 && job->bs_max > hba->max_transfer) {
-        snprintf(err, err_len, "job '%s': bs=%" PRIu32 " is more than HBA %u (%s) moves in one command (%" PRIu32
-                 " bytes: its max_sectors)", job->name, job->bs_max, l->hba, hba->name, hba->max_transfer);
+        snprintf(why, why_len, "bs=%" PRIu32 " is more than HBA %u (%s) moves in one command (%" PRIu32
+                 " bytes: its max_sectors)", job->bs_max, l->hba, hba->name, hba->max_transfer);
         return -1;
     }
     uint64_t capacity = l->blocks * l->block_size;
@@ -83,16 +84,16 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
     if (job->offset_percent)
         offset = (capacity / 100 * job->offset_percent + job->bs - 1) / job->bs * job->bs;
     if (offset % l->block_size != 0 || offset >= capacity) {
-        snprintf(err, err_len, "job '%s': offset=%" PRIu64 " is past the end of LUN %u:%u:%u (%" PRIu64
-                 " bytes) or not a multiple of its block size", job->name, offset, l->hba, l->target, l->lun, capacity);
+        snprintf(why, why_len, "offset=%" PRIu64 " is past its end (%" PRIu64 " bytes) or not a multiple of its block size",
+                 offset, capacity);
         return -1;
     }
     uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
     if (region == 0 || region > capacity - offset)
         region = capacity - offset;
     if (region < job->bs) {
-        snprintf(err, err_len, "job '%s': LUN %u:%u:%u has %" PRIu64 " bytes from offset %" PRIu64
-                 ", less than one bs=%" PRIu32, job->name, l->hba, l->target, l->lun, region, offset, job->bs);
+        snprintf(why, why_len, "it has %" PRIu64 " bytes from offset %" PRIu64 ", less than one bs=%" PRIu32, region,
+                 offset, job->bs);
         return -1;
     }
     if (t != NULL) {
@@ -248,11 +249,16 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
     unsigned n = 0, index = 0, skipped = 0;
     const char *last_reason = NULL;
     const struct lun_info *last_skipped = NULL;
+    char fit[200]; /* init_target's reason, last_reason's text when the last left out failed there */
     for (size_t k = 0; k < env->inv->count; k++) {
         struct lun_info *l = &env->inv->luns[k];
         if (l->hba >= env->hba_count || !env->hba_ok[l->hba] || !targets_selected(job, l, index++))
             continue;
+        /* A LUN too small for the job, or with blocks that do not divide its bs, is left out
+         * like one it cannot use at all. */
         const char *why = unusable_reason(job, l);
+        if (why == NULL && init_target(job, env, k, out != NULL ? &out[n] : NULL, fit, sizeof fit) != 0)
+            why = fit;
         if (why != NULL) {
             if (!quiet && skipped < MAX_NAMED_LEFT_OUT)
                 printf("lunbench: job '%s': leaving out LUN %u:%u:%u: %s\n", job->name, l->hba, l->target, l->lun, why);
@@ -261,8 +267,6 @@ static int resolve(const struct job_spec *job, const struct bench_env *env, stru
             last_skipped = l;
             continue;
         }
-        if (init_target(job, env, k, out != NULL ? &out[n] : NULL, err, err_len) != 0)
-            return -1;
         n++;
     }
     if (!quiet && skipped > MAX_NAMED_LEFT_OUT)
@@ -336,7 +340,9 @@ int targets_add(struct target_set *set, size_t inv_index)
     char err[200];
     struct target t;
     if (init_target(set->job, set->env, inv_index, &t, err, sizeof err) != 0) {
-        printf("lunbench: %s; not added to the running job\n", err);
+        const struct lun_info *l = &set->env->inv->luns[inv_index];
+        printf("lunbench: job '%s': LUN %u:%u:%u is not added to the running job: %s\n", set->job->name, l->hba,
+               l->target, l->lun, err);
         return -1;
     }
     struct target *grown = realloc(set->t, (set->n + 1) * sizeof *grown);

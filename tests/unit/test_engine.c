@@ -94,9 +94,9 @@ static void test_selection_refusals(void **state)
     discover(x);
     check_refused(x, "[j]\nrw=read\nluns=hba:3\n", "luns=hba:3, but there is 1 usable HBA");
     check_refused(x, "[j]\nrw=read\nluns=0:0:0,0:5:1\n", "luns=...0:5:1...: no such LUN was discovered");
-    check_refused(x, "[j]\nrw=read\nbs=512\nluns=0:1:0\n", "bs=512 is not a multiple of LUN 0:1:0's 4096-byte blocks");
+    check_refused(x, "[j]\nrw=read\nbs=512\nluns=0:1:0\n", "(1 left out; LUN 0:1:0: bs=512 is not a multiple of its 4096-byte blocks)");
     check_refused(x, "[j]\nrw=write\nluns=0:2:0\n", "no LUN it selects can run it (1 left out; LUN 0:2:0: it is write-protected");
-    check_refused(x, "[j]\nrw=read\nluns=0:0:0\noffset=2m\n", "offset=2097152 is past the end of LUN 0:0:0");
+    check_refused(x, "[j]\nrw=read\nluns=0:0:0\noffset=2m\n", "(1 left out; LUN 0:0:0: offset=2097152 is past its end");
     /* Accepted: a write job that leaves out the read-only LUN, a read job on all of them. */
     char err[300];
     parse(x, "[j]\nrw=write\n");
@@ -106,6 +106,30 @@ static void test_selection_refusals(void **state)
     assert_int_equal(set.n, 3);
     assert_int_equal(set.live, 3);
     targets_free(&set);
+}
+
+/* A LUN smaller than one bs, or whose blocks do not divide bs, is left out of a luns=all job like
+ * a write-protected one (named, the job runs on the rest), not a refusal of the whole job. */
+static void test_lun_too_small_for_bs_is_left_out(void **state)
+{
+    struct fixture *x = *state;
+    luns(x, 2);
+    fake_hba_add_lun(&x->b.f, 0, 2, 1);                              /* one 512-byte block */
+    fake_hba_add_lun(&x->b.f, 1, 0, LUN_BLOCKS)->block_size = 4096; /* bs=2k does not fit */
+    discover(x);
+    char err[300] = "";
+    parse(x, "[j]\nrw=read\nbs=2k\nluns=all\n");
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), 0);
+    struct target_set set;
+    assert_int_equal(targets_build(&set, &x->b.job, &x->b.env, err, sizeof err), 0);
+    assert_int_equal(set.n, 2);
+    for (unsigned i = 0; i < set.n; i++)
+        assert_true(set.t[i].info->target == 0 && set.t[i].info->lun < 2);
+    targets_free(&set);
+    assert_int_equal(run(x, "[j]\nrw=read\nbs=2k\nluns=all\nsize=64k\n"), 0);
+    assert_int_equal(x->b.r.dir[DIR_READ].ios, 2 * 32);
+    assert_int_equal(fake_hba_find_lun(&x->b.f, 0, 2)->reads + fake_hba_find_lun(&x->b.f, 1, 0)->reads, 0);
+    check_refused(x, "[j]\nrw=read\nbs=2k\nluns=0:0:2\n", "(1 left out; LUN 0:0:2: it has 512 bytes from offset 0, less than one bs=2048)");
 }
 
 /* Discovery leaves the write-protect bit unread; only a job that writes reads it, for the disks
@@ -358,6 +382,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_randread_accounts_every_io, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequential_job_covers_each_region_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_selection_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lun_too_small_for_bs_is_left_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_protect_read_for_write_jobs_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_lun_holds_its_share_of_iodepth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unit_attention_is_retried, setup, teardown),
