@@ -72,7 +72,7 @@ struct check_capacity {
 /* READ CAPACITY(16), decoded; false when it did not come back GOOD and whole. */
 bool check_read_capacity16(const struct check_lun *l, struct answer *a, struct check_capacity *cap);
 
-#define CHECK(fn) static enum check_result fn(const struct check_lun *l, char *why, size_t why_len)
+#define CHECK_FN(fn) static enum check_result fn(const struct check_lun *l, char *why, size_t why_len)
 #define COMMAND_LOST(a) check_skip(why, why_len, (a)->error)
 #define NOT_A_READY_DISK() check_skip(why, why_len, "not a ready disk")
 

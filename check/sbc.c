@@ -8,7 +8,7 @@
 
 #include "check/command.h"
 
-CHECK(readcap16_matches_readcap10)
+CHECK_FN(readcap16_matches_readcap10)
 {
     if (!check_is_disk(l))
         return check_skip(why, why_len, "not a disk");
@@ -56,10 +56,10 @@ static enum check_result read_at(const struct check_lun *l, bool last, bool sixt
     return CHECK_PASS;
 }
 
-CHECK(read10_first_lba) { return read_at(l, false, false, why, why_len); }
-CHECK(read16_last_lba) { return read_at(l, true, true, why, why_len); }
+CHECK_FN(read10_first_lba) { return read_at(l, false, false, why, why_len); }
+CHECK_FN(read16_last_lba) { return read_at(l, true, true, why, why_len); }
 
-CHECK(read_past_the_end)
+CHECK_FN(read_past_the_end)
 {
     if (!check_is_disk(l) || (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY)))
         return check_skip(why, why_len, "not a ready disk");
@@ -73,7 +73,7 @@ CHECK(read_past_the_end)
     return CHECK_PASS;
 }
 
-CHECK(read10_transfer_length_zero)
+CHECK_FN(read10_transfer_length_zero)
 {
     if (!check_is_disk(l) || (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY)))
         return check_skip(why, why_len, "not a ready disk");
@@ -87,7 +87,7 @@ CHECK(read10_transfer_length_zero)
     return CHECK_PASS;
 }
 
-CHECK(synchronize_cache10)
+CHECK_FN(synchronize_cache10)
 {
     if (!check_is_disk(l) || (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY)))
         return check_skip(why, why_len, "not a ready disk");
@@ -100,9 +100,9 @@ CHECK(synchronize_cache10)
     return CHECK_PASS;
 }
 
-CHECK(read10_last_lba) { return read_at(l, true, false, why, why_len); }
+CHECK_FN(read10_last_lba) { return read_at(l, true, false, why, why_len); }
 
-CHECK(read_across_the_end)
+CHECK_FN(read_across_the_end)
 {
     if (!check_is_disk(l) || (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY)))
         return check_skip(why, why_len, "not a ready disk");
@@ -139,8 +139,8 @@ static enum check_result readcap16_length(const struct check_lun *l, uint32_t al
     return CHECK_PASS;
 }
 
-CHECK(readcap16_allocation_length) { return readcap16_length(l, 12, 12, why, why_len); }
-CHECK(readcap16_transfer_length) { return readcap16_length(l, 64, 32, why, why_len); }
+CHECK_FN(readcap16_allocation_length) { return readcap16_length(l, 12, 12, why, why_len); }
+CHECK_FN(readcap16_transfer_length) { return readcap16_length(l, 64, 32, why, why_len); }
 
 /* READ CAPACITY(16) of a ready disk, or false with the SKIP in *res. */
 static bool ready_capacity(const struct check_lun *l, struct answer *a, struct check_capacity *c, char *why,
@@ -159,7 +159,7 @@ static bool ready_capacity(const struct check_lun *l, struct answer *a, struct c
 
 /* SBC-4 5.21.2: LOWEST ALIGNED LOGICAL BLOCK ADDRESS names a block within the first physical
  * block, so it is below 2^LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT. */
-CHECK(readcap16_lowest_aligned)
+CHECK_FN(readcap16_lowest_aligned)
 {
     struct answer a;
     struct check_capacity c;
@@ -172,7 +172,7 @@ CHECK(readcap16_lowest_aligned)
     return CHECK_PASS;
 }
 
-CHECK(readcap16_matches_inventory)
+CHECK_FN(readcap16_matches_inventory)
 {
     struct answer a;
     struct check_capacity c;
@@ -187,7 +187,7 @@ CHECK(readcap16_matches_inventory)
 
 /* SBC-4 5.21.2 and 6.6.6: LBPME set means logical block provisioning management, whose
  * Logical Block Provisioning VPD page the LUN then has; its LBPRZ agrees with READ CAPACITY's. */
-CHECK(readcap16_lbpme_has_page)
+CHECK_FN(readcap16_lbpme_has_page)
 {
     struct answer a;
     struct check_capacity c;
@@ -229,7 +229,7 @@ static bool provisioning_page(const struct check_lun *l, struct answer *a, struc
     return false;
 }
 
-CHECK(lbp_lbprz_matches_readcap16)
+CHECK_FN(lbp_lbprz_matches_readcap16)
 {
     struct answer a;
     struct check_capacity c;
@@ -296,14 +296,14 @@ static enum check_result read_one(const struct check_lun *l, unsigned kind, uint
     return CHECK_PASS;
 }
 
-CHECK(read6_first_lba) { return read_one(l, 6, 0, true, why, why_len); }
-CHECK(read12_first_lba) { return read_one(l, 12, 0, true, why, why_len); }
-CHECK(read16_first_lba) { return read_one(l, 16, 0, false, why, why_len); }
-CHECK(read10_fua) { return read_one(l, 10, 0x08, false, why, why_len); }
-CHECK(read10_dpo) { return read_one(l, 10, 0x10, false, why, why_len); }
-CHECK(read16_fua) { return read_one(l, 16, 0x08, false, why, why_len); }
+CHECK_FN(read6_first_lba) { return read_one(l, 6, 0, true, why, why_len); }
+CHECK_FN(read12_first_lba) { return read_one(l, 12, 0, true, why, why_len); }
+CHECK_FN(read16_first_lba) { return read_one(l, 16, 0, false, why, why_len); }
+CHECK_FN(read10_fua) { return read_one(l, 10, 0x08, false, why, why_len); }
+CHECK_FN(read10_dpo) { return read_one(l, 10, 0x10, false, why, why_len); }
+CHECK_FN(read16_fua) { return read_one(l, 16, 0x08, false, why, why_len); }
 
-CHECK(read10_past_the_end)
+CHECK_FN(read10_past_the_end)
 {
     if (!check_ready_disk(l))
         return NOT_A_READY_DISK();
@@ -319,7 +319,7 @@ CHECK(read10_past_the_end)
     return CHECK_PASS;
 }
 
-CHECK(read10_two_blocks)
+CHECK_FN(read10_two_blocks)
 {
     if (!check_ready_disk(l) || l->info->blocks < 2)
         return NOT_A_READY_DISK();
@@ -362,8 +362,8 @@ static enum check_result same_data(const struct check_lun *l, unsigned first, un
     return CHECK_PASS;
 }
 
-CHECK(read10_matches_read16) { return same_data(l, 10, 16, why, why_len); }
-CHECK(read_data_stable) { return same_data(l, 10, 10, why, why_len); }
+CHECK_FN(read10_matches_read16) { return same_data(l, 10, 16, why, why_len); }
+CHECK_FN(read_data_stable) { return same_data(l, 10, 10, why, why_len); }
 
 /* ---- VERIFY (SBC-4 5.31, 5.32) and SYNCHRONIZE CACHE (5.24, 5.25) ---- */
 
@@ -404,12 +404,12 @@ static enum check_result range_at(const struct check_lun *l, uint8_t op, bool pa
     return CHECK_PASS;
 }
 
-CHECK(verify10_first_lba) { return range_at(l, SCSI_OP_VERIFY10, false, why, why_len); }
-CHECK(verify10_past_the_end) { return range_at(l, SCSI_OP_VERIFY10, true, why, why_len); }
-CHECK(verify16_first_lba) { return range_at(l, SCSI_OP_VERIFY16, false, why, why_len); }
-CHECK(verify16_past_the_end) { return range_at(l, SCSI_OP_VERIFY16, true, why, why_len); }
-CHECK(synchronize_cache16) { return range_at(l, SCSI_OP_SYNCHRONIZE_CACHE16, false, why, why_len); }
-CHECK(synchronize_cache_past_the_end) { return range_at(l, SCSI_OP_SYNCHRONIZE_CACHE16, true, why, why_len); }
+CHECK_FN(verify10_first_lba) { return range_at(l, SCSI_OP_VERIFY10, false, why, why_len); }
+CHECK_FN(verify10_past_the_end) { return range_at(l, SCSI_OP_VERIFY10, true, why, why_len); }
+CHECK_FN(verify16_first_lba) { return range_at(l, SCSI_OP_VERIFY16, false, why, why_len); }
+CHECK_FN(verify16_past_the_end) { return range_at(l, SCSI_OP_VERIFY16, true, why, why_len); }
+CHECK_FN(synchronize_cache16) { return range_at(l, SCSI_OP_SYNCHRONIZE_CACHE16, false, why, why_len); }
+CHECK_FN(synchronize_cache_past_the_end) { return range_at(l, SCSI_OP_SYNCHRONIZE_CACHE16, true, why, why_len); }
 
 /* ---- the VPD pages of a block device (SBC-4 6.6) ---- */
 
@@ -432,18 +432,18 @@ static enum check_result sbc_page_length(const struct check_lun *l, uint8_t code
     return CHECK_PASS;
 }
 
-CHECK(block_limits_length) { return sbc_page_length(l, SCSI_VPD_BLOCK_LIMITS, 0x3c, false, why, why_len); }
-CHECK(characteristics_length)
+CHECK_FN(block_limits_length) { return sbc_page_length(l, SCSI_VPD_BLOCK_LIMITS, 0x3c, false, why, why_len); }
+CHECK_FN(characteristics_length)
 {
     return sbc_page_length(l, SCSI_VPD_BLOCK_CHARACTERISTICS, 0x3c, false, why, why_len);
 }
-CHECK(provisioning_length)
+CHECK_FN(provisioning_length)
 {
     return sbc_page_length(l, SCSI_VPD_LOGICAL_BLOCK_PROVISIONING, 4, true, why, why_len);
 }
 
 /* SBC-4 6.6.4: a nonzero MAXIMUM TRANSFER LENGTH bounds OPTIMAL TRANSFER LENGTH. */
-CHECK(block_limits_optimal_within_max)
+CHECK_FN(block_limits_optimal_within_max)
 {
     if (!check_is_disk(l))
         return check_skip(why, why_len, "not a disk");
@@ -460,7 +460,7 @@ CHECK(block_limits_optimal_within_max)
 
 /* A READ of MAXIMUM TRANSFER LENGTH blocks (where the check's buffer holds it) is GOOD: the
  * limit is what the LUN takes. */
-CHECK(block_limits_max_transfer_honoured)
+CHECK_FN(block_limits_max_transfer_honoured)
 {
     if (!check_ready_disk(l))
         return NOT_A_READY_DISK();
@@ -528,12 +528,12 @@ static enum check_result write_read_back(const struct check_lun *l, bool sixteen
     return CHECK_PASS;
 }
 
-CHECK(write10_read_back) { return write_read_back(l, false, l->info->blocks - 1, 0, why, why_len); }
-CHECK(write16_read_back) { return write_read_back(l, true, 0, 0, why, why_len); }
-CHECK(write10_fua_read_back) { return write_read_back(l, false, l->info->blocks > 1 ? 1 : 0, 0x08, why, why_len); }
+CHECK_FN(write10_read_back) { return write_read_back(l, false, l->info->blocks - 1, 0, why, why_len); }
+CHECK_FN(write16_read_back) { return write_read_back(l, true, 0, 0, why, why_len); }
+CHECK_FN(write10_fua_read_back) { return write_read_back(l, false, l->info->blocks > 1 ? 1 : 0, 0x08, why, why_len); }
 
 /* SBC-4 4.5: a WRITE past the last LBA writes nothing and ends in 21/00. */
-CHECK(write_past_the_end)
+CHECK_FN(write_past_the_end)
 {
     if (!check_ready_disk(l) || write_protected_now(l))
         return check_skip(why, why_len, "not a ready, writable disk");
@@ -549,7 +549,7 @@ CHECK(write_past_the_end)
 
 /* SBC-4 4.11: a write-protected LUN (WP in the mode parameter header) refuses writes with DATA
  * PROTECT 27/xx. */
-CHECK(write_refused_when_protected)
+CHECK_FN(write_refused_when_protected)
 {
     if (!check_ready_disk(l))
         return NOT_A_READY_DISK();
@@ -599,12 +599,12 @@ static enum check_result write_same(const struct check_lun *l, bool sixteen, cha
     return CHECK_PASS;
 }
 
-CHECK(write_same10_read_back) { return write_same(l, false, why, why_len); }
-CHECK(write_same16_read_back) { return write_same(l, true, why, why_len); }
+CHECK_FN(write_same10_read_back) { return write_same(l, false, why, why_len); }
+CHECK_FN(write_same16_read_back) { return write_same(l, true, why, why_len); }
 
 /* SBC-4 5.30 and 6.6.6: where page B2 offers UNMAP (LBPU), UNMAP of a written block is GOOD, and
  * with LBPRZ 001b the block then reads as zeros. */
-CHECK(unmap_read_back)
+CHECK_FN(unmap_read_back)
 {
     uint32_t bs = l->info->block_size;
     if (!check_ready_disk(l) || write_protected_now(l) || l->info->blocks < 4)

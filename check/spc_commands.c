@@ -6,7 +6,7 @@
 
 #include "check/command.h"
 
-CHECK(test_unit_ready)
+CHECK_FN(test_unit_ready)
 {
     if (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY))
         return check_skip(why, why_len, "the LUN is not ready (no medium)");
@@ -19,7 +19,7 @@ CHECK(test_unit_ready)
     return CHECK_PASS;
 }
 
-CHECK(request_sense_no_sense)
+CHECK_FN(request_sense_no_sense)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
@@ -35,7 +35,7 @@ CHECK(request_sense_no_sense)
 }
 
 
-CHECK(invalid_opcode)
+CHECK_FN(invalid_opcode)
 {
     uint8_t cdb[SCSI_CDB_MAX] = { 0xc3 }; /* vendor-specific range, unassigned by SPC and SBC */
     struct answer a;
@@ -46,7 +46,7 @@ CHECK(invalid_opcode)
     return CHECK_PASS;
 }
 
-CHECK(mode_sense6_length)
+CHECK_FN(mode_sense6_length)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
@@ -80,7 +80,7 @@ static bool request_sense(const struct check_lun *l, bool desc, uint8_t alloc, s
     return check_send_good(l, cdb, len, alloc, a);
 }
 
-CHECK(request_sense_allocation_length)
+CHECK_FN(request_sense_allocation_length)
 {
     struct answer a;
     if (!request_sense(l, false, 8, &a))
@@ -91,7 +91,7 @@ CHECK(request_sense_allocation_length)
 }
 
 /* DESC zero: fixed format, response code 70h, at least the 18 bytes that hold ASC and ASCQ. */
-CHECK(request_sense_fixed_format)
+CHECK_FN(request_sense_fixed_format)
 {
     struct answer a;
     if (!request_sense(l, false, 252, &a))
@@ -104,7 +104,7 @@ CHECK(request_sense_fixed_format)
 }
 
 /* SPC-5 4.2.5.6: as many bytes come as the sense data has (ADDITIONAL SENSE LENGTH plus 8). */
-CHECK(request_sense_transfer_length)
+CHECK_FN(request_sense_transfer_length)
 {
     struct answer a;
     if (!request_sense(l, false, 252, &a))
@@ -117,7 +117,7 @@ CHECK(request_sense_transfer_length)
 }
 
 /* DESC one: descriptor format (72h), or INVALID FIELD IN CDB where the LUN has none. */
-CHECK(request_sense_descriptor_format)
+CHECK_FN(request_sense_descriptor_format)
 {
     struct answer a;
     if (!request_sense(l, true, 252, &a))
@@ -132,7 +132,7 @@ CHECK(request_sense_descriptor_format)
 
 /* SPC-5 4.4.1: the sense data of a CHECK CONDITION is in one of the four formats and its
  * ADDITIONAL SENSE LENGTH fits what came. */
-CHECK(sense_format)
+CHECK_FN(sense_format)
 {
     uint8_t cdb[SCSI_CDB_MAX] = { 0xc3 };
     struct answer a;
@@ -179,7 +179,7 @@ static const uint16_t *lun_list(const struct check_lun *l, uint8_t select, bool 
     return luns;
 }
 
-CHECK(report_luns_lists_this_lun)
+CHECK_FN(report_luns_lists_this_lun)
 {
     struct answer a;
     struct scsi_report_luns r;
@@ -202,10 +202,10 @@ static enum check_result select_report(const struct check_lun *l, uint8_t select
     return lun_list(l, select, false, &a, &r, why, why_len, &res) == NULL ? res : CHECK_PASS;
 }
 
-CHECK(report_luns_select_report_1) { return select_report(l, 0x01, why, why_len); }
-CHECK(report_luns_select_report_2) { return select_report(l, 0x02, why, why_len); }
+CHECK_FN(report_luns_select_report_1) { return select_report(l, 0x01, why, why_len); }
+CHECK_FN(report_luns_select_report_2) { return select_report(l, 0x02, why, why_len); }
 
-CHECK(report_luns_select_report_reserved)
+CHECK_FN(report_luns_select_report_reserved)
 {
     struct answer a;
     if (!send_report_luns(l, 0x05, CHECK_BUF, &a)) /* 05h: reserved */
@@ -216,7 +216,7 @@ CHECK(report_luns_select_report_reserved)
 }
 
 /* SPC-5 6.35: an ALLOCATION LENGTH below 16 is refused with INVALID FIELD IN CDB. */
-CHECK(report_luns_allocation_length_small)
+CHECK_FN(report_luns_allocation_length_small)
 {
     struct answer a;
     if (!send_report_luns(l, 0, 8, &a))
@@ -228,7 +228,7 @@ CHECK(report_luns_allocation_length_small)
 
 /* With room for one entry: the header and that entry, the LUN LIST LENGTH still the whole
  * list's (SPC-5 4.2.5.6). */
-CHECK(report_luns_truncation)
+CHECK_FN(report_luns_truncation)
 {
     struct answer a;
     if (!send_report_luns(l, 0, CHECK_BUF, &a))
@@ -245,7 +245,7 @@ CHECK(report_luns_truncation)
     return CHECK_PASS;
 }
 
-CHECK(report_luns_unique)
+CHECK_FN(report_luns_unique)
 {
     struct answer a;
     struct scsi_report_luns r;
@@ -261,7 +261,7 @@ CHECK(report_luns_unique)
 }
 
 /* The target's list names exactly the LUNs discovery found on it. Run on the target's first LUN. */
-CHECK(report_luns_matches_inventory)
+CHECK_FN(report_luns_matches_inventory)
 {
     struct answer a;
     struct scsi_report_luns r;
@@ -290,7 +290,7 @@ CHECK(report_luns_matches_inventory)
 
 /* SAM-5 5.3.3 (the CONTROL byte): NACA set where the LUN has no ACA (NORMACA zero) ends in
  * INVALID FIELD IN CDB. Sent on INQUIRY, which needs no medium. */
-CHECK(naca_without_aca)
+CHECK_FN(naca_without_aca)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
@@ -358,7 +358,7 @@ static enum check_result absent_fail(const struct answer *a, uint16_t lun, const
 
 /* SPC-5 6.7.2 and SAM-5 5.9.5 (incorrect logical unit selection): INQUIRY to a LUN that is not
  * there answers with PERIPHERAL QUALIFIER 011b and DEVICE TYPE 1Fh. */
-CHECK(absent_lun_inquiry)
+CHECK_FN(absent_lun_inquiry)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
@@ -372,7 +372,7 @@ CHECK(absent_lun_inquiry)
 }
 
 /* SAM-5 5.9.5: other commands to it end in LOGICAL UNIT NOT SUPPORTED. */
-CHECK(absent_lun_test_unit_ready)
+CHECK_FN(absent_lun_test_unit_ready)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
@@ -386,7 +386,7 @@ CHECK(absent_lun_test_unit_ready)
 }
 
 /* SPC-5 6.39.1: REQUEST SENSE to it is GOOD, and the sense data says LOGICAL UNIT NOT SUPPORTED. */
-CHECK(absent_lun_request_sense)
+CHECK_FN(absent_lun_request_sense)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
@@ -466,7 +466,7 @@ static bool mode_pages(const struct check_lun *l, bool ten, uint8_t pc_page, boo
     return false;
 }
 
-CHECK(mode_sense10_length)
+CHECK_FN(mode_sense10_length)
 {
     struct answer a;
     struct mode_data m;
@@ -478,7 +478,7 @@ CHECK(mode_sense10_length)
     return CHECK_PASS;
 }
 
-CHECK(mode_sense6_allocation_length)
+CHECK_FN(mode_sense6_allocation_length)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
@@ -491,7 +491,7 @@ CHECK(mode_sense6_allocation_length)
 }
 
 /* SPC-5 6.13: DBD set, no block descriptors. */
-CHECK(mode_sense6_dbd)
+CHECK_FN(mode_sense6_dbd)
 {
     struct answer a;
     struct mode_data m;
@@ -505,7 +505,7 @@ CHECK(mode_sense6_dbd)
 
 /* SBC-4 6.5.2: a disk's short LBA block descriptor is 8 bytes, its LOGICAL BLOCK LENGTH the
  * block size READ CAPACITY reports. */
-CHECK(mode_sense6_block_descriptor)
+CHECK_FN(mode_sense6_block_descriptor)
 {
     if (!check_is_disk(l))
         return check_skip(why, why_len, "not a disk");
@@ -548,7 +548,7 @@ static unsigned pages_walk(const struct mode_data *m, uint8_t *codes, unsigned m
     return 0;
 }
 
-CHECK(mode_sense_pages_ascending)
+CHECK_FN(mode_sense_pages_ascending)
 {
     struct answer a;
     struct mode_data m;
@@ -565,7 +565,7 @@ CHECK(mode_sense_pages_ascending)
 }
 
 /* A page the LUN does not have ends in INVALID FIELD IN CDB (SPC-5 6.13). */
-CHECK(mode_sense_unsupported_page)
+CHECK_FN(mode_sense_unsupported_page)
 {
     struct answer a;
     struct mode_data m;
@@ -592,7 +592,7 @@ CHECK(mode_sense_unsupported_page)
 }
 
 /* MODE SENSE(6) and (10) are two views of the same pages. */
-CHECK(mode_sense6_matches_10)
+CHECK_FN(mode_sense6_matches_10)
 {
     struct answer a;
     struct mode_data m6, m10;
@@ -632,11 +632,11 @@ static enum check_result mode_sense_pc(const struct check_lun *l, uint8_t pc, ch
     return CHECK_PASS;
 }
 
-CHECK(mode_sense_changeable) { return mode_sense_pc(l, 1, why, why_len); }
-CHECK(mode_sense_default) { return mode_sense_pc(l, 2, why, why_len); }
+CHECK_FN(mode_sense_changeable) { return mode_sense_pc(l, 1, why, why_len); }
+CHECK_FN(mode_sense_default) { return mode_sense_pc(l, 2, why, why_len); }
 
 /* PAGE CONTROL 11b: the saved values, or SAVING PARAMETERS NOT SUPPORTED (39/00) (SPC-5 6.13). */
-CHECK(mode_sense_saved)
+CHECK_FN(mode_sense_saved)
 {
     struct answer a;
     struct mode_data m;
@@ -669,8 +669,8 @@ static enum check_result page_length(const struct check_lun *l, uint8_t code, ui
     return CHECK_PASS;
 }
 
-CHECK(mode_page_caching) { return page_length(l, 0x08, 0x12, why, why_len); }
-CHECK(mode_page_control) { return page_length(l, 0x0a, 0x0a, why, why_len); }
+CHECK_FN(mode_page_caching) { return page_length(l, 0x08, 0x12, why, why_len); }
+CHECK_FN(mode_page_control) { return page_length(l, 0x0a, 0x0a, why, why_len); }
 
 /* ---- REPORT SUPPORTED OPERATION CODES (SPC-5 6.34), where offered ---- */
 
@@ -720,7 +720,7 @@ static bool opcode_listed(const struct check_lun *l, uint32_t got, uint8_t opcod
     return found;
 }
 
-CHECK(rsoc_well_formed)
+CHECK_FN(rsoc_well_formed)
 {
     struct answer a;
     enum check_result r;
@@ -733,7 +733,7 @@ CHECK(rsoc_well_formed)
     return CHECK_PASS;
 }
 
-CHECK(rsoc_lists_mandatory)
+CHECK_FN(rsoc_lists_mandatory)
 {
     struct answer a;
     enum check_result r;

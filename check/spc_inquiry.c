@@ -8,7 +8,7 @@
 
 /* ---- SPC-5: INQUIRY ---- */
 
-CHECK(inquiry_standard_length)
+CHECK_FN(inquiry_standard_length)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 96, &a))
@@ -18,7 +18,7 @@ CHECK(inquiry_standard_length)
     return CHECK_PASS;
 }
 
-CHECK(inquiry_response_data_format)
+CHECK_FN(inquiry_response_data_format)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
@@ -28,7 +28,7 @@ CHECK(inquiry_response_data_format)
     return CHECK_PASS;
 }
 
-CHECK(inquiry_ascii_fields)
+CHECK_FN(inquiry_ascii_fields)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
@@ -41,7 +41,7 @@ CHECK(inquiry_ascii_fields)
     return CHECK_PASS;
 }
 
-CHECK(inquiry_allocation_length)
+CHECK_FN(inquiry_allocation_length)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 5, &a))
@@ -53,7 +53,7 @@ CHECK(inquiry_allocation_length)
 
 /* SPC-5 4.2.5.6: the device server transfers the data it has, up to the allocation length; the
  * transport's residual (virtio 1.2 5.6.6.1) says how much that was. */
-CHECK(inquiry_transfer_length)
+CHECK_FN(inquiry_transfer_length)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 255, &a))
@@ -67,7 +67,7 @@ CHECK(inquiry_transfer_length)
     return CHECK_PASS;
 }
 
-CHECK(inquiry_page_code_without_evpd)
+CHECK_FN(inquiry_page_code_without_evpd)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     size_t len = scsi_cdb_inquiry(cdb, false, 0, 96);
@@ -82,7 +82,7 @@ CHECK(inquiry_page_code_without_evpd)
 
 /* SPC-5 4.4.2.4.2: a sense-key-specific field pointer (SKSV set, C/D one: in the CDB) should
  * name the byte; SPC makes it a "should" for INVALID FIELD IN CDB, so only a wrong one FAILs. */
-CHECK(invalid_field_pointer)
+CHECK_FN(invalid_field_pointer)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     size_t len = scsi_cdb_inquiry(cdb, false, 0, 96);
@@ -100,7 +100,7 @@ CHECK(invalid_field_pointer)
     return CHECK_PASS;
 }
 
-CHECK(inquiry_qualifier_connected)
+CHECK_FN(inquiry_qualifier_connected)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
@@ -110,7 +110,7 @@ CHECK(inquiry_qualifier_connected)
     return CHECK_PASS;
 }
 
-CHECK(vpd_serial_ascii)
+CHECK_FN(vpd_serial_ascii)
 {
     struct answer a;
     uint8_t pages[64];
@@ -133,7 +133,7 @@ CHECK(vpd_serial_ascii)
 
 /* SPC-5 6.7.2: VERSION is 00h (no claim) or the SPC version claimed: 03h (SPC), 04h (SPC-2),
  * 05h (SPC-3), 06h (SPC-4), 07h (SPC-5); the others are obsolete or reserved. */
-CHECK(inquiry_version)
+CHECK_FN(inquiry_version)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
@@ -147,7 +147,7 @@ CHECK(inquiry_version)
 }
 
 /* The same LUN answers the same standard data twice (nothing changed between them). */
-CHECK(inquiry_stable)
+CHECK_FN(inquiry_stable)
 {
     struct answer a;
     uint8_t first[36];
@@ -163,7 +163,7 @@ CHECK(inquiry_stable)
     return CHECK_PASS;
 }
 
-CHECK(inquiry_device_type_matches)
+CHECK_FN(inquiry_device_type_matches)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
@@ -196,12 +196,12 @@ static enum check_result left_aligned(const struct check_lun *l, unsigned from, 
     return CHECK_PASS;
 }
 
-CHECK(inquiry_vendor_aligned) { return left_aligned(l, 8, 8, "T10 VENDOR IDENTIFICATION", why, why_len); }
-CHECK(inquiry_product_aligned) { return left_aligned(l, 16, 16, "PRODUCT IDENTIFICATION", why, why_len); }
-CHECK(inquiry_revision_aligned) { return left_aligned(l, 32, 4, "PRODUCT REVISION LEVEL", why, why_len); }
+CHECK_FN(inquiry_vendor_aligned) { return left_aligned(l, 8, 8, "T10 VENDOR IDENTIFICATION", why, why_len); }
+CHECK_FN(inquiry_product_aligned) { return left_aligned(l, 16, 16, "PRODUCT IDENTIFICATION", why, why_len); }
+CHECK_FN(inquiry_revision_aligned) { return left_aligned(l, 32, 4, "PRODUCT REVISION LEVEL", why, why_len); }
 
 /* SPC-5 4.2.5.6: an ALLOCATION LENGTH of zero is no error; nothing is transferred. */
-CHECK(inquiry_allocation_length_zero)
+CHECK_FN(inquiry_allocation_length_zero)
 {
     uint8_t cdb[SCSI_CDB_MAX];
     struct answer a;
@@ -212,7 +212,7 @@ CHECK(inquiry_allocation_length_zero)
     return CHECK_PASS;
 }
 
-CHECK(inquiry_allocation_length_one)
+CHECK_FN(inquiry_allocation_length_one)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 1, &a))
@@ -224,7 +224,7 @@ CHECK(inquiry_allocation_length_one)
 
 /* ---- VPD pages ---- */
 
-CHECK(vpd_supported_pages)
+CHECK_FN(vpd_supported_pages)
 {
     struct answer a;
     uint8_t pages[64];
@@ -245,7 +245,7 @@ CHECK(vpd_supported_pages)
     return CHECK_PASS;
 }
 
-CHECK(vpd_device_identification)
+CHECK_FN(vpd_device_identification)
 {
     struct answer a;
     uint8_t pages[64];
@@ -262,7 +262,7 @@ CHECK(vpd_device_identification)
     return CHECK_PASS;
 }
 
-CHECK(vpd_page_codes_match)
+CHECK_FN(vpd_page_codes_match)
 {
     struct answer a;
     uint8_t pages[64];
@@ -282,7 +282,7 @@ CHECK(vpd_page_codes_match)
 
 
 /* SPC-5 6.7.1: a page the LUN does not support ends in INVALID FIELD IN CDB. */
-CHECK(vpd_unsupported_page)
+CHECK_FN(vpd_unsupported_page)
 {
     struct answer a;
     uint8_t pages[64];
@@ -301,7 +301,7 @@ CHECK(vpd_unsupported_page)
 
 /* SPC-5 4.2.5.6 for VPD data: the header alone when only 4 bytes are allowed, its PAGE LENGTH
  * still the whole page's. */
-CHECK(vpd_allocation_length)
+CHECK_FN(vpd_allocation_length)
 {
     struct answer a;
     if (!check_send_inquiry(l, true, SCSI_VPD_SUPPORTED_PAGES, 255, &a))
@@ -316,7 +316,7 @@ CHECK(vpd_allocation_length)
     return CHECK_PASS;
 }
 
-CHECK(vpd_transfer_length)
+CHECK_FN(vpd_transfer_length)
 {
     struct answer a;
     if (!check_send_inquiry(l, true, SCSI_VPD_SUPPORTED_PAGES, 255, &a))
@@ -332,7 +332,7 @@ CHECK(vpd_transfer_length)
 
 /* SPC-5 7.7.1: every VPD page carries the same PERIPHERAL QUALIFIER and DEVICE TYPE as the
  * standard data. */
-CHECK(vpd_peripheral_matches)
+CHECK_FN(vpd_peripheral_matches)
 {
     struct answer a;
     if (!check_send_inquiry(l, false, 0, 36, &a))
@@ -413,11 +413,11 @@ static const char *designator_length(const uint8_t *d, unsigned len, bool *lun_n
     return NULL;
 }
 
-CHECK(vpd_designator_code_set) { return each_designator(l, why, why_len, designator_code_set, false); }
+CHECK_FN(vpd_designator_code_set) { return each_designator(l, why, why_len, designator_code_set, false); }
 /* SPC-5 7.7.6.1: the page names the logical unit itself, with at least one designator of
  * ASSOCIATION 00b. */
-CHECK(vpd_designator_names_the_lun) { return each_designator(l, why, why_len, designator_code_set, true); }
-CHECK(vpd_designator_length) { return each_designator(l, why, why_len, designator_length, false); }
+CHECK_FN(vpd_designator_names_the_lun) { return each_designator(l, why, why_len, designator_code_set, true); }
+CHECK_FN(vpd_designator_length) { return each_designator(l, why, why_len, designator_length, false); }
 
 /* Two reads of the identifying pages give the same bytes: page 83 and page 80 name the LUN. */
 static enum check_result page_stable(const struct check_lun *l, uint8_t code, char *why, size_t why_len)
@@ -437,8 +437,8 @@ static enum check_result page_stable(const struct check_lun *l, uint8_t code, ch
     return CHECK_PASS;
 }
 
-CHECK(vpd_device_identification_stable) { return page_stable(l, SCSI_VPD_DEVICE_ID, why, why_len); }
-CHECK(vpd_serial_stable) { return page_stable(l, SCSI_VPD_UNIT_SERIAL, why, why_len); }
+CHECK_FN(vpd_device_identification_stable) { return page_stable(l, SCSI_VPD_DEVICE_ID, why, why_len); }
+CHECK_FN(vpd_serial_stable) { return page_stable(l, SCSI_VPD_UNIT_SERIAL, why, why_len); }
 
 const struct check_def check_spc_inquiry[] = {
     { "spc.inquiry.qualifier_connected", "SPC-5 6.7.2", "INQUIRY of a listed LUN: PERIPHERAL QUALIFIER 000b", inquiry_qualifier_connected },

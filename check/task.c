@@ -79,19 +79,19 @@ static enum check_result reset_then_attention(const struct check_lun *l, enum hb
 }
 
 /* SAM-5 7.2: ABORT TASK of a task the LUN does not have is no error: FUNCTION COMPLETE. */
-CHECK(abort_task_no_such_task) { return tmf_check(l, HBA_TMF_ABORT_TASK, false, true, why, why_len); }
+CHECK_FN(abort_task_no_such_task) { return tmf_check(l, HBA_TMF_ABORT_TASK, false, true, why, why_len); }
 
 /* SAM-5 7.7: a LOGICAL UNIT RESET establishes a UNIT ATTENTION the next command reports. */
-CHECK(lun_reset_unit_attention) { return reset_then_attention(l, HBA_TMF_LUN_RESET, why, why_len); }
+CHECK_FN(lun_reset_unit_attention) { return reset_then_attention(l, HBA_TMF_LUN_RESET, why, why_len); }
 
 /* SAM-5 7.6: I_T NEXUS RESET does so on every LUN of the target (29/07, I_T NEXUS LOSS OCCURRED;
  * QEMU says 29/00). The other LUNs' attentions wait for their next command, which retries. Once
  * per target: it resets every LUN there, so sent per LUN it would cost LUNs squared resets. */
-CHECK(i_t_nexus_reset) { return reset_then_attention(l, HBA_TMF_I_T_NEXUS_RESET, why, why_len); }
+CHECK_FN(i_t_nexus_reset) { return reset_then_attention(l, HBA_TMF_I_T_NEXUS_RESET, why, why_len); }
 
 /* SAM-5 7.3: ABORT TASK SET is FUNCTION COMPLETE and, unlike a reset, leaves no UNIT ATTENTION
  * for the initiator that sent it. */
-CHECK(abort_task_set)
+CHECK_FN(abort_task_set)
 {
     if (l->info->flags & (LUN_NO_MEDIUM | LUN_NOT_READY))
         return check_skip(why, why_len, "the LUN is not ready (no medium)");
@@ -109,19 +109,19 @@ CHECK(abort_task_set)
 }
 
 /* SAM-5 7.4: CLEAR TASK SET, where supported. */
-CHECK(clear_task_set) { return tmf_check(l, HBA_TMF_CLEAR_TASK_SET, true, false, why, why_len); }
+CHECK_FN(clear_task_set) { return tmf_check(l, HBA_TMF_CLEAR_TASK_SET, true, false, why, why_len); }
 
 /* SAM-5 7.8: QUERY TASK of a task the LUN does not have is FUNCTION COMPLETE (SUCCEEDED would
  * say it is there); a LUN without QUERY TASK rejects it. */
-CHECK(query_task_no_such_task) { return tmf_check(l, HBA_TMF_QUERY_TASK, true, false, why, why_len); }
+CHECK_FN(query_task_no_such_task) { return tmf_check(l, HBA_TMF_QUERY_TASK, true, false, why, why_len); }
 
 /* SAM-5 7.9: QUERY TASK SET with nothing in flight: FUNCTION COMPLETE. */
-CHECK(query_task_set_idle) { return tmf_check(l, HBA_TMF_QUERY_TASK_SET, true, false, why, why_len); }
+CHECK_FN(query_task_set_idle) { return tmf_check(l, HBA_TMF_QUERY_TASK_SET, true, false, why, why_len); }
 
 /* ---- virtio-scsi ---- */
 
 /* virtio 1.2 5.6.6.1: a command to a target that does not exist answers BAD_TARGET. */
-CHECK(bad_target)
+CHECK_FN(bad_target)
 {
     const struct hba *h = l->hba;
     bool used[256] = { false };
@@ -153,7 +153,7 @@ CHECK(bad_target)
 
 /* virtio 1.2 5.6.4: max_target and max_lun bound the addresses the device has: every target and
  * LUN discovery found on this HBA lies within them. */
-CHECK(config_bounds)
+CHECK_FN(config_bounds)
 {
     const struct hba *h = l->hba;
     for (size_t i = 0; i < l->inv->count; i++) {
@@ -175,7 +175,7 @@ static bool read_into(const struct check_lun *l, uint16_t blocks, uint32_t buf_b
 }
 
 /* virtio 1.2 5.6.6.1: OVERRUN when the CDB asks for more data than the buffers hold. */
-CHECK(overrun)
+CHECK_FN(overrun)
 {
     if (!check_ready_disk(l) || l->info->blocks < 2)
         return NOT_A_READY_DISK();
@@ -190,7 +190,7 @@ CHECK(overrun)
 }
 
 /* virtio 1.2 5.6.6.1: the residual is what the buffers held beyond the transfer. */
-CHECK(residual_left)
+CHECK_FN(residual_left)
 {
     if (!check_ready_disk(l))
         return NOT_A_READY_DISK();

@@ -25,7 +25,7 @@ static const struct virtio_pci_seen *transport_seen(const struct check_lun *l, b
 }
 
 /* 6.1: a device offers VIRTIO_F_VERSION_1 on the modern interface. */
-CHECK(version_1)
+CHECK_FN(version_1)
 {
     const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
@@ -38,7 +38,7 @@ CHECK(version_1)
 }
 
 /* 4.1.4.4: notify_off_multiplier is an even power of 2, or 0. */
-CHECK(notify_multiplier_ok)
+CHECK_FN(notify_multiplier_ok)
 {
     const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
@@ -53,7 +53,7 @@ CHECK(notify_multiplier_ok)
 
 /* 4.1.4.5 and 4.1.4.6: an ISR capability, and a device-specific configuration capability long
  * enough for virtio-scsi's configuration (5.6.4). */
-CHECK(isr_capability)
+CHECK_FN(isr_capability)
 {
     const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
@@ -65,7 +65,7 @@ CHECK(isr_capability)
     return CHECK_PASS;
 }
 
-CHECK(device_cfg_capability)
+CHECK_FN(device_cfg_capability)
 {
     const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
@@ -80,7 +80,7 @@ CHECK(device_cfg_capability)
 
 /* 4.1.4.3, 4.1.4.4, 4.1.4.6: the common and device configurations start 4-byte aligned, the
  * notification region 2-byte aligned. */
-CHECK(cap_alignment)
+CHECK_FN(cap_alignment)
 {
     const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)
@@ -100,7 +100,7 @@ CHECK(cap_alignment)
 }
 
 /* 2.7 (split virtqueues): a queue's size is a power of 2, at most 32768. */
-CHECK(queue_sizes)
+CHECK_FN(queue_sizes)
 {
     const struct virtio_pci_seen *s = transport_seen(l, false, why, why_len);
     if (s == NULL)
@@ -121,7 +121,7 @@ CHECK(queue_sizes)
 
 /* 5.6.2: virtio-scsi's queues are the control queue, the event queue and num_queues request
  * queues, so the transport has at least num_queues + 2. */
-CHECK(scsi_num_queues)
+CHECK_FN(scsi_num_queues)
 {
     const struct virtio_pci_seen *s = transport_seen(l, true, why, why_len);
     if (s == NULL)

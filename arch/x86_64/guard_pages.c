@@ -28,14 +28,14 @@ static struct free_block *free_blocks;
 static struct guard_pages_stats stats;
 static int busy; /* any CPU may make or free a buffer: one at a time (a spin lock) */
 
-static void lock(void)
+static void take_busy(void)
 {
     while (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE))
         while (__atomic_load_n(&busy, __ATOMIC_RELAXED))
             cpu_pause();
 }
 
-static void unlock(void) { __atomic_store_n(&busy, 0, __ATOMIC_RELEASE); }
+static void drop_busy(void) { __atomic_store_n(&busy, 0, __ATOMIC_RELEASE); }
 
 /* Data pages for len bytes placed at the end with up to MAX_ALIGN - 1 bytes of slack. */
 static size_t pages_for(size_t len) { return (len + MAX_ALIGN - 1 + PAGE - 1) / PAGE; }
@@ -87,11 +87,11 @@ static void *guard_alloc(size_t len, size_t align)
         len = 1;
     size_t a = align == 0 ? 1 : align > MAX_ALIGN ? MAX_ALIGN : align;
     size_t pages = pages_for(len);
-    lock();
+    take_busy();
     uint8_t *d = take_block(pages);
     if (d != NULL)
         stats.buffers++;
-    unlock();
+    drop_busy();
     if (d == NULL)
         return NULL;
     uint8_t *p = d;
@@ -110,11 +110,11 @@ static void guard_free(void *ptr, size_t len)
     if (side == DEV_BUF_GUARD_END) /* the end is at most MAX_ALIGN - 1 bytes before the guard */
         d = (uint8_t *)(((uintptr_t)(p + len) + PAGE - 1) / PAGE * PAGE) - pages * PAGE;
     struct free_block *f = (struct free_block *)d;
-    lock();
+    take_busy();
     f->pages = pages;
     f->next = free_blocks;
     free_blocks = f;
-    unlock();
+    drop_busy();
 }
 
 static const struct dev_buf_allocator at_end = { guard_alloc, guard_free, DEV_BUF_GUARD_END };
@@ -123,18 +123,18 @@ static const struct dev_buf_allocator at_start = { guard_alloc, guard_free, DEV_
 const struct dev_buf_allocator *guard_pages_allocator(enum dev_buf_side s)
 {
     side = s == DEV_BUF_GUARD_START ? DEV_BUF_GUARD_START : DEV_BUF_GUARD_END;
-    lock();
+    take_busy();
     if (cursor == NULL && new_run(ARENA) == 0 &&
         paging_split((uint64_t)(uintptr_t)(cursor - PAGE), (uint64_t)(chunk_end - (cursor - PAGE))) != 0)
         cursor = chunk_end; /* out of page tables: carved lazily, from the next run */
-    unlock();
+    drop_busy();
     return side == DEV_BUF_GUARD_START ? &at_start : &at_end;
 }
 
 struct guard_pages_stats guard_pages_stats(void)
 {
-    lock();
+    take_busy();
     struct guard_pages_stats s = stats;
-    unlock();
+    drop_busy();
     return s;
 }

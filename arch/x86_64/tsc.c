@@ -108,7 +108,7 @@ static uint64_t pit_once(void)
 static uint64_t from_pit(void)
 {
     /* The median of three runs with tight brackets; a run whose bracket was wide (the guest was
-     * descheduled at a read) is taken again, a few times at most. */
+     * descheduled at a read) is taken again, 12 tries in all at most. */
     uint64_t runs[CALIBRATION_RUNS];
     int good = 0;
     for (int tries = 0; tries < 4 * CALIBRATION_RUNS && good < CALIBRATION_RUNS; tries++) {

@@ -115,7 +115,7 @@ static void build(struct scan *s, struct job *j)
 }
 
 /* What the LUN answered (INQUIRY, READ CAPACITY, MODE SENSE). */
-static const uint8_t *answer(const struct job *j) { return j->cmd.data; }
+static const uint8_t *data_in(const struct job *j) { return j->cmd.data; }
 
 static bool submit(struct scan *s, struct job *j)
 {
@@ -218,7 +218,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     switch (j->step) {
     case STEP_INQUIRY: {
         struct scsi_inquiry inq;
-        if (scsi_inquiry_decode(answer(j), xfer, &inq) != 0) {
+        if (scsi_inquiry_decode(data_in(j), xfer, &inq) != 0) {
             lun_failed(s, j, "INQUIRY returned fewer than 36 bytes");
             return;
         }
@@ -246,11 +246,11 @@ static void handle_lun_data(struct scan *s, struct job *j)
     case STEP_READ_CAPACITY10: {
         struct scsi_capacity cap;
         bool needs_16 = false;
-        int rc = j->step == STEP_READ_CAPACITY16 ? scsi_read_capacity16_decode(answer(j), xfer, &cap)
-                                                 : scsi_read_capacity10_decode(answer(j), xfer, &cap, &needs_16);
+        int rc = j->step == STEP_READ_CAPACITY16 ? scsi_read_capacity16_decode(data_in(j), xfer, &cap)
+                                                 : scsi_read_capacity10_decode(data_in(j), xfer, &cap, &needs_16);
         if (rc != 0) {
             char why[160];
-            const uint8_t *d = answer(j);
+            const uint8_t *d = data_in(j);
             bool sixteen = j->step == STEP_READ_CAPACITY16;
             if (xfer >= (sixteen ? SCSI_READ_CAPACITY16_LEN : SCSI_READ_CAPACITY10_LEN))
                 snprintf(why, sizeof why, "%s (last LBA 0x%" PRIx64 ", block length %"
@@ -276,7 +276,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     }
     case STEP_MODE_SENSE: {
         bool wp;
-        if (scsi_mode_sense6_write_protected(answer(j), xfer, &wp) == 0 && wp)
+        if (scsi_mode_sense6_write_protected(data_in(j), xfer, &wp) == 0 && wp)
             l->flags |= LUN_WRITE_PROTECTED;
         l->flags |= LUN_WP_KNOWN;
         job_finish(j);
@@ -285,7 +285,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     case STEP_VPD_PROVISIONING: {
         struct scsi_vpd_provisioning p;
         l->flags |= LUN_LBP_KNOWN;
-        if (scsi_vpd_provisioning(answer(j), xfer, &p) != 0) {
+        if (scsi_vpd_provisioning(data_in(j), xfer, &p) != 0) {
             printf("lunbench: HBA %u (%s) target %u LUN %u: page B2 (Logical Block Provisioning) is malformed (%u "
                    "bytes); taken as no UNMAP\n", s->hba->index, s->hba->name, j->target, j->lun, (unsigned)xfer);
             job_finish(j);
@@ -302,7 +302,7 @@ static void handle_lun_data(struct scan *s, struct job *j)
     }
     case STEP_VPD_BLOCK_LIMITS: {
         struct scsi_vpd_block_limits bl;
-        if (scsi_vpd_block_limits(answer(j), xfer, &bl) == 0) {
+        if (scsi_vpd_block_limits(data_in(j), xfer, &bl) == 0) {
             l->unmap_max_blocks = bl.max_unmap_lba_count;
             l->unmap_max_descriptors = bl.max_unmap_descriptors;
         }

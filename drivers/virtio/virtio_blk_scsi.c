@@ -9,7 +9,7 @@
 #define VENDOR "VIRTIO  "
 #define PRODUCT "virtio-blk      "
 
-static void answer(struct vblk_translation *t, const uint8_t *reply, uint32_t len, uint8_t *data, uint32_t data_len)
+static void reply_with(struct vblk_translation *t, const uint8_t *reply, uint32_t len, uint8_t *data, uint32_t data_len)
 {
     uint32_t n = len < data_len ? len : data_len;
     if (n)
@@ -50,7 +50,7 @@ static void standard_inquiry(const struct vblk_disk *d, bool present, uint8_t *d
     uint8_t r[36] = { 0 };
     if (!present) {
         r[0] = 0x7f; /* SPC-5 6.7.2: qualifier 3, type 1Fh: no logical unit here */
-        answer(t, r, 36, data, data_len);
+        reply_with(t, r, 36, data, data_len);
         return;
     }
     r[0] = SCSI_TYPE_DISK;
@@ -61,7 +61,7 @@ static void standard_inquiry(const struct vblk_disk *d, bool present, uint8_t *d
     memcpy(r + 8, VENDOR, 8);
     memcpy(r + 16, PRODUCT, 16);
     memcpy(r + 32, d->legacy ? "0.9 " : "1.2 ", 4);
-    answer(t, r, 36, data, data_len);
+    reply_with(t, r, 36, data, data_len);
 }
 
 static void vpd_page(const struct vblk_disk *d, uint8_t page, uint8_t *data, uint32_t data_len,
@@ -105,7 +105,7 @@ static void vpd_page(const struct vblk_disk *d, uint8_t page, uint8_t *data, uin
         return;
     }
     scsi_put_be16(r + 2, len);
-    answer(t, r, 4u + len, data, data_len);
+    reply_with(t, r, 4u + len, data, data_len);
 }
 
 /* The caching mode page (SBC-4 6.5.5): WCE says whether the cache is write-back. */
@@ -146,7 +146,7 @@ static void mode_sense(const struct vblk_disk *d, const uint8_t *cdb, bool ten, 
         r[2] = device_specific;
     }
     uint32_t alloc = ten ? scsi_get_be16(cdb + 7) : cdb[4];
-    answer(t, r, (uint32_t)(len < alloc ? len : alloc), data, data_len);
+    reply_with(t, r, (uint32_t)(len < alloc ? len : alloc), data, data_len);
 }
 
 static void read_capacity(const struct vblk_disk *d, bool sixteen, const uint8_t *cdb, uint8_t *data,
@@ -164,7 +164,7 @@ static void read_capacity(const struct vblk_disk *d, bool sixteen, const uint8_t
         /* SBC-4 5.20.2: FFFFFFFFh when the last LBA does not fit. */
         scsi_put_be32(r, last > 0xfffffffeull ? 0xffffffffu : (uint32_t)last);
         scsi_put_be32(r + 4, c->blk_size);
-        answer(t, r, 8, data, data_len);
+        reply_with(t, r, 8, data, data_len);
         return;
     }
     scsi_put_be64(r, last);
@@ -172,7 +172,7 @@ static void read_capacity(const struct vblk_disk *d, bool sixteen, const uint8_t
     r[13] = c->physical_block_exp & 0x0f;             /* LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT */
     scsi_put_be16(r + 14, c->alignment_offset & 0x3fff); /* LOWEST ALIGNED LOGICAL BLOCK ADDRESS */
     uint32_t alloc = scsi_get_be32(cdb + 10);
-    answer(t, r, alloc < 32 ? alloc : 32, data, data_len);
+    reply_with(t, r, alloc < 32 ? alloc : 32, data, data_len);
 }
 
 static void answer_report_luns(const uint8_t *cdb, uint8_t *data, uint32_t data_len, struct vblk_translation *t)
@@ -189,7 +189,7 @@ static void answer_report_luns(const uint8_t *cdb, uint8_t *data, uint32_t data_
     uint8_t r[16] = { 0 };
     /* LUN 0 for SELECT REPORT 00h and 02h; 01h asks for well-known LUNs only: none. */
     scsi_put_be32(r, select == 0x01 ? 0 : 8);
-    answer(t, r, select == 0x01 ? 8 : 16, data, data_len);
+    reply_with(t, r, select == 0x01 ? 8 : 16, data, data_len);
 }
 
 /* READ and WRITE (6), (10), (12), (16) (SBC-4 5.12-5.15, 5.35-5.38): LBA and length. */
@@ -248,7 +248,7 @@ static void read_write(const struct vblk_disk *d, const uint8_t *cdb, unsigned c
         return;
     }
     if (blocks == 0) { /* SBC-4: a transfer length of 0 moves nothing and is not an error */
-        answer(t, NULL, 0, NULL, 0);
+        reply_with(t, NULL, 0, NULL, 0);
         return;
     }
     uint64_t bytes = (uint64_t)blocks * c->blk_size;
@@ -281,7 +281,7 @@ static void synchronize_cache(const struct vblk_disk *d, const uint8_t *cdb, uns
     }
     if (!d->config->flush) {
         /* 5.2.5: without VIRTIO_BLK_F_FLUSH the cache is write-through: nothing to flush. */
-        answer(t, NULL, 0, NULL, 0);
+        reply_with(t, NULL, 0, NULL, 0);
         return;
     }
     /* 5.2.6.1: a flush carries sector 0 and no data; it covers the whole disk. */
@@ -328,7 +328,7 @@ void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8
         if (disk->config->blocks == 0)
             check_condition(t, SCSI_SENSE_NOT_READY, 0x04, 0x03, -1);
         else
-            answer(t, NULL, 0, NULL, 0);
+            reply_with(t, NULL, 0, NULL, 0);
         return;
     case SCSI_OP_REQUEST_SENSE: {
         if (cdb_len < 6 || (cdb[1] & 0x01)) {
@@ -338,7 +338,7 @@ void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8
         /* Nothing is ever pending: NO SENSE (SPC-5 6.39). */
         uint8_t r[VBLK_SCSI_SENSE_LEN] = { SCSI_SENSE_FIXED_CURRENT, 0, SCSI_SENSE_NO_SENSE, 0, 0, 0, 0,
                                            VBLK_SCSI_SENSE_LEN - 8 };
-        answer(t, r, cdb[4] < sizeof r ? cdb[4] : sizeof r, data, data_len);
+        reply_with(t, r, cdb[4] < sizeof r ? cdb[4] : sizeof r, data, data_len);
         return;
     }
     case SCSI_OP_READ_CAPACITY10:
