@@ -25,6 +25,9 @@
 #define LUNBENCH_VERSION "unknown"
 #endif
 
+/* The "fio version" of the JSON and of the terse lines. */
+#define FIO_VERSION "lunbench-" LUNBENCH_VERSION
+
 #define MAX_JOBS 32
 #define MAX_INSTANCES 128 /* jobs and their numjobs clones */
 #define MAX_FILES 64
@@ -191,7 +194,7 @@ static void write_document(struct json_writer *w, const struct machine *m, const
                            const struct job_result *results, size_t n, const struct cpu_tallies *cpus)
 {
     json_object_begin(w, NULL);
-    json_string(w, "fio version", "lunbench-" LUNBENCH_VERSION);
+    json_string(w, "fio version", FIO_VERSION);
     uint64_t now = rtc_unix_time();
     json_uint(w, "timestamp", now);
     json_uint(w, "timestamp_ms", now * 1000);
@@ -201,7 +204,9 @@ static void write_document(struct json_writer *w, const struct machine *m, const
     json_object_begin(w, "global options");
     json_object_end(w);
     json_array_begin(w, "jobs");
-    bench_json_entries(w, specs, plan, results, n, m->tsc.hz);
+    struct report_style style;
+    report_style_of(m->options.output_format, FIO_VERSION, m->tsc.hz, &style);
+    bench_json_entries(w, specs, plan, results, n, &style);
     json_array_end(w);
     json_object_begin(w, "lunbench");
     report_inventory_members(w, m, scan);
@@ -470,6 +475,8 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
     if (m->options.status_interval != 0 && env.status_interval_ms == 0)
         printf("lunbench: status_interval=%" PRIu64 ": no status documents: they travel on the second serial port "
                "(COM2), which this machine lacks (tools/lunbench-run gives QEMU one)\n", m->options.status_interval);
+    struct report_style style;
+    report_style_of(m->options.output_format, FIO_VERSION, m->tsc.hz, &style);
     bool errors = false;
     size_t ran = 0;
     for (size_t first = 0; first < count;) {
@@ -499,7 +506,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
             for (int k = 0; k < ERR_KINDS; k++)
                 errors |= results[i].errors[k] != 0;
         bench_groups_merge(specs, plan, results, first, end);
-        bench_groups_report(specs, plan, results, first, end, m->tsc.hz);
+        bench_groups_report(specs, plan, results, first, end, &style);
         ran = end;
         if (ended_by < end - first && end < count) {
             const struct job_spec *j = &specs[first + ended_by];

@@ -6,6 +6,7 @@
 
 #include "bench/report.h"
 #include "bench/result_merge.h"
+#include "bench/terse.h"
 
 void group_stats_init(struct group_stats *g)
 {
@@ -84,22 +85,32 @@ void bench_groups_merge(const struct job_spec *specs, const struct job_instance 
 }
 
 void bench_groups_report(const struct job_spec *specs, const struct job_instance *plan,
-                         const struct job_result *results, size_t first, size_t end, uint64_t tsc_hz)
+                         const struct job_result *results, size_t first, size_t end, const struct report_style *style)
 {
-    for (size_t g = first, next; g < end; g = next) {
+    for (size_t i = first; i < end && style->terse; i++) {
+        if (!job_plan_starts_entry(specs, plan, i))
+            continue;
+        static char line[8192]; /* 121 fields of at most a few dozen characters each, and a description */
+        if (bench_terse_line(line, sizeof line, &specs[i], &results[i], style->fio_version) == 0)
+            printf("lunbench: job '%s': its terse line is longer than %zu characters; not printed\n", specs[i].name,
+                   sizeof line);
+        else
+            printf("%s", line);
+    }
+    for (size_t g = first, next; g < end && style->normal; g = next) {
         struct group_stats stats;
         next = group_stats_of(specs, plan, results, g, end, &stats);
         for (size_t i = g; i < next; i++)
             if (job_plan_starts_entry(specs, plan, i))
-                bench_report_job(&specs[i], &results[i], tsc_hz);
+                bench_report_job(&specs[i], &results[i], style);
         bench_report_group(plan[g].groupid, &stats);
     }
 }
 
 void bench_json_entries(struct json_writer *w, const struct job_spec *specs, const struct job_instance *plan,
-                        const struct job_result *results, size_t n, uint64_t tsc_hz)
+                        const struct job_result *results, size_t n, const struct report_style *style)
 {
     for (size_t i = 0; i < n; i++)
         if (job_plan_starts_entry(specs, plan, i))
-            bench_json_job(w, &specs[i], &results[i], tsc_hz);
+            bench_json_job(w, &specs[i], &results[i], style);
 }

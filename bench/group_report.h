@@ -8,6 +8,7 @@
 
 #include "bench/engine.h"
 #include "bench/job_plan.h"
+#include "bench/report.h"
 #include "lib/json.h"
 
 struct group_stats {
@@ -29,11 +30,12 @@ void bench_report_group(unsigned groupid, const struct group_stats *g);
  * __show_run_stats does. */
 void bench_groups_merge(const struct job_spec *specs, const struct job_instance *plan, struct job_result *results,
                         size_t first, size_t end);
-/* Then the console: each entry of [first, end), and the group lines after each group. */
+/* Then the console, as style says (bench/report.h): the terse line of each entry of [first, end),
+ * then each entry's report with the group lines after each group. */
 void bench_groups_report(const struct job_spec *specs, const struct job_instance *plan,
-                         const struct job_result *results, size_t first, size_t end, uint64_t tsc_hz);
+                         const struct job_result *results, size_t first, size_t end, const struct report_style *style);
 /* fio's "jobs" array members for instances [0, n), merged: one element per entry. */
 void bench_json_entries(struct json_writer *w, const struct job_spec *specs, const struct job_instance *plan,
-                        const struct job_result *results, size_t n, uint64_t tsc_hz);
+                        const struct job_result *results, size_t n, const struct report_style *style);
 
 #endif

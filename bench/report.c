@@ -5,11 +5,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/report_figures.h"
+
 static const char *const dir_names[DIR_COUNT] = { "read", "write", "trim" };
 
 double bench_driver_cycles_per_io(const struct job_result *r)
 {
     return r->driver_ios ? (double)(r->submit_cycles + r->reap_cycles) / (double)r->driver_ios : 0.0;
+}
+
+void report_style_of(unsigned output_format, const char *fio_version, uint64_t tsc_hz, struct report_style *s)
+{
+    s->normal = (output_format & OUTPUT_NORMAL) != 0;
+    s->terse = (output_format & OUTPUT_TERSE) != 0;
+    s->bins = (output_format & OUTPUT_JSON_PLUS) != 0 || (output_format & OUTPUT_JSON) == 0;
+    s->fio_version = fio_version;
+    s->tsc_hz = tsc_hz;
 }
 
 static double per_second(uint64_t v, uint64_t ns) { return ns ? (double)v * 1e9 / (double)ns : 0.0; }
@@ -69,11 +80,10 @@ static void print_percentiles(const char *label, const struct job_spec *job, con
     printf("\n");
 }
 
-void bench_report_job(const struct job_spec *job, const struct job_result *r, uint64_t tsc_hz)
+void bench_report_job(const struct job_spec *job, const struct job_result *r, const struct report_style *style)
 {
-    uint64_t errors = 0;
-    for (int k = 0; k < ERR_KINDS; k++)
-        errors += r->errors[k];
+    uint64_t tsc_hz = style->tsc_hz;
+    uint64_t errors = report_error_count(r);
     char bs[48];
     job_bs_text(job, bs, sizeof bs);
     printf("%s: (rw=%s, bs=%s, iodepth=%u, %u LUN%s): err=%" PRIu64 "%s%s\n", job->name, job_rw_name(job->rw),
@@ -127,10 +137,12 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
     const char *units[3] = { "nsec", "usec", "msec" };
     for (int u = 0; u < 3 && r->lat_dist.total; u++) {
         int n = u == 2 ? 12 : 10;
+        double pcts[12];
+        report_lat_pct(sets[u], (size_t)n, r->lat_dist.total, pcts);
         bool any = false;
         for (int k = 0; k < n; k++) {
-            double pct = 100.0 * (double)sets[u][k] / (double)r->lat_dist.total;
-            if (pct < 0.01)
+            double pct = pcts[k];
+            if (pct <= 0.0) /* fio's show_lat: a non-zero count shows as at least 0.01% */
                 continue;
             if (!any)
                 printf("  lat (%s)   : ", units[u]);
@@ -160,9 +172,10 @@ void bench_report_job(const struct job_spec *job, const struct job_result *r, ui
            r->driver_ios);
 }
 
-/* {"min", "max", "mean", "stddev", "N"} and, for clat, "percentile" and "bins" (fio's json+). */
+/* {"min", "max", "mean", "stddev", "N"} and, where percentiles are on, "percentile" and with bins
+ * fio's json+ "bins" (add_ddir_lat_json). */
 static void json_lat(struct json_writer *w, const char *key, const struct histogram *h, const struct job_spec *job,
-                     bool with_percentiles)
+                     bool with_percentiles, bool bins)
 {
     json_object_begin(w, key);
     json_uint(w, "min", h->count ? h->min : 0);
@@ -181,6 +194,8 @@ static void json_lat(struct json_writer *w, const char *key, const struct histog
             }
             json_object_end(w);
         }
+    }
+    if (with_percentiles && h->count && bins) {
         json_object_begin(w, "bins");
         for (unsigned i = 0; i < HIST_PLAT_NR; i++) {
             if (h->buckets[i] == 0)
@@ -192,17 +207,6 @@ static void json_lat(struct json_writer *w, const char *key, const struct histog
         json_object_end(w);
     }
     json_object_end(w);
-}
-
-/* fio's bw_agg: the entry's mean bandwidth as a percentage of its group's aggregate (at most 100). */
-static double bw_agg(const struct dir_result *d, uint64_t group_agg_bw)
-{
-    if (d->ios == 0)
-        return 0.0;
-    if (group_agg_bw == 0 || d->bw_samples.n == 0)
-        return 100.0;
-    double p = d->bw_samples.mean * 100.0 / ((double)group_agg_bw / 1024.0);
-    return p > 100.0 ? 100.0 : p;
 }
 
 /* fio's "steadystate" object (stat.c): the criterion as given, the window's length and verdict, the
@@ -238,7 +242,7 @@ static void json_steadystate(struct json_writer *w, const struct job_spec *job, 
 }
 
 static void json_ddir(struct json_writer *w, const char *key, const struct dir_result *d, const struct job_spec *job,
-                      uint64_t runtime_ns, uint64_t group_agg_bw)
+                      uint64_t runtime_ns, uint64_t group_agg_bw, bool bins)
 {
     /* What fio prints for a measurement the job disabled: zeros. */
     struct histogram off;
@@ -256,14 +260,14 @@ static void json_ddir(struct json_writer *w, const char *key, const struct dir_r
     json_uint(w, "total_ios", d->ios);
     json_uint(w, "short_ios", 0);
     json_uint(w, "drop_ios", 0);
-    json_lat(w, "slat_ns", job->disable_slat ? &off : &d->slat, job, job->slat_percentiles);
-    json_lat(w, "clat_ns", job->disable_clat ? &off : &d->clat, job, job->clat_percentiles);
-    json_lat(w, "lat_ns", job->disable_lat ? &off : &d->lat, job, job->lat_percentiles);
+    json_lat(w, "slat_ns", job->disable_slat ? &off : &d->slat, job, job->slat_percentiles, bins);
+    json_lat(w, "clat_ns", job->disable_clat ? &off : &d->clat, job, job->clat_percentiles, bins);
+    json_lat(w, "lat_ns", job->disable_lat ? &off : &d->lat, job, job->lat_percentiles, bins);
     const struct sample_stats *bw = job->disable_bw ? &no_samples : &d->bw_samples;
     const struct sample_stats *iops = job->disable_bw ? &no_samples : &d->iops_samples;
     json_uint(w, "bw_min", bw->n ? (uint64_t)bw->min : 0);
     json_uint(w, "bw_max", bw->n ? (uint64_t)bw->max : 0);
-    json_double(w, "bw_agg", bw_agg(d, group_agg_bw));
+    json_double(w, "bw_agg", report_bw_agg(d, group_agg_bw));
     json_double(w, "bw_mean", bw->n ? bw->mean : 0.0);
     json_double(w, "bw_dev", sample_stats_stddev(bw));
     json_uint(w, "bw_samples", bw->n);
@@ -278,34 +282,36 @@ static void json_ddir(struct json_writer *w, const char *key, const struct dir_r
 
 static void json_percent_map(struct json_writer *w, const char *key, const uint64_t *counts, size_t n, uint64_t total)
 {
+    double pct[12];
+    report_lat_pct(counts, n, total, pct);
     json_object_begin(w, key);
     for (size_t i = 0; i < n; i++)
-        json_double(w, lat_dist_keys[i], total ? 100.0 * (double)counts[i] / (double)total : 0.0);
+        json_double(w, lat_dist_keys[i], pct[i]);
     json_object_end(w);
 }
 
-void bench_json_job(struct json_writer *w, const struct job_spec *job, const struct job_result *r, uint64_t tsc_hz)
+void bench_json_job(struct json_writer *w, const struct job_spec *job, const struct job_result *r,
+                    const struct report_style *style)
 {
-    uint64_t errors = 0;
-    for (int k = 0; k < ERR_KINDS; k++)
-        errors += r->errors[k];
+    uint64_t tsc_hz = style->tsc_hz;
+    bool bins = style->bins;
     json_object_begin(w, NULL);
     json_string(w, "jobname", job->name);
     json_uint(w, "groupid", r->groupid);
     json_uint(w, "job_start", r->job_start_ms);
-    json_uint(w, "error", errors ? 5 : 0); /* fio reports an errno; EIO for failed I/O */
+    json_uint(w, "error", (uint64_t)report_error(r)); /* fio reports an errno */
     json_uint(w, "eta", 0);
     json_uint(w, "elapsed", (r->elapsed_ns + 999999999) / 1000000000);
     json_object_begin(w, "job options");
     for (size_t i = 0; i < job->option_count; i++)
         json_string(w, job->options[i].key, job->options[i].value);
     json_object_end(w);
-    json_ddir(w, "read", &r->dir[DIR_READ], job, r->runtime_ns, r->group_agg_bw[DIR_READ]);
-    json_ddir(w, "write", &r->dir[DIR_WRITE], job, r->runtime_ns, r->group_agg_bw[DIR_WRITE]);
-    json_ddir(w, "trim", &r->dir[DIR_TRIM], job, r->runtime_ns, r->group_agg_bw[DIR_TRIM]);
+    json_ddir(w, "read", &r->dir[DIR_READ], job, r->runtime_ns, r->group_agg_bw[DIR_READ], bins);
+    json_ddir(w, "write", &r->dir[DIR_WRITE], job, r->runtime_ns, r->group_agg_bw[DIR_WRITE], bins);
+    json_ddir(w, "trim", &r->dir[DIR_TRIM], job, r->runtime_ns, r->group_agg_bw[DIR_TRIM], bins);
     json_object_begin(w, "sync");
     json_uint(w, "total_ios", r->sync.ios);
-    json_lat(w, "lat_ns", &r->sync.lat, job, true);
+    json_lat(w, "lat_ns", &r->sync.lat, job, true, bins);
     json_object_end(w);
     json_uint(w, "job_runtime", r->runtime_ns / 1000000);
     if (job->latency_target_us != 0) { /* fio's stat.c: only where latency_target was set */
@@ -322,12 +328,11 @@ void bench_json_job(struct json_writer *w, const struct job_spec *job, const str
     json_uint(w, "majf", 0);
     json_uint(w, "minf", 0);
     static const char *const depth_keys[IODEPTH_LEVELS] = { "1", "2", "4", "8", "16", "32", ">=64" };
-    uint64_t depth_total = 0;
-    for (int i = 0; i < IODEPTH_LEVELS; i++)
-        depth_total += r->iodepth_level[i];
+    double depth[IODEPTH_LEVELS];
+    report_depth_dist(r, depth);
     json_object_begin(w, "iodepth_level");
     for (int i = 0; i < IODEPTH_LEVELS; i++)
-        json_double(w, depth_keys[i], depth_total ? 100.0 * (double)r->iodepth_level[i] / (double)depth_total : 0.0);
+        json_double(w, depth_keys[i], depth[i]);
     json_object_end(w);
     json_percent_map(w, "latency_ns", r->lat_dist.ns, 10, r->lat_dist.total);
     json_percent_map(w, "latency_us", r->lat_dist.us, 10, r->lat_dist.total);

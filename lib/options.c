@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum option_kind { OPT_CHOICE, OPT_UINT, OPT_STRING };
+/* OPT_LIST: comma-separated words of choices, stored as an unsigned with bit i for word i. */
+enum option_kind { OPT_CHOICE, OPT_UINT, OPT_STRING, OPT_LIST };
 
 struct option_spec {
     const char *name;
@@ -24,6 +25,8 @@ static const char *const clock_names[] = { "auto", "cpuid", "hypervisor", "pit",
 static const char *const dump_names[] = { "none", "acpi", NULL };
 static const char *const fault_names[] = { "none", "ud", "pf", "gp", "de", "stack", NULL };
 static const char *const guard_names[] = { "default", "end", "start", NULL };
+/* The order of enum output_format_bit. */
+static const char *const output_format_names[] = { "normal", "json", "terse", "json+", NULL };
 
 static const struct option_spec specs[] = {
     { "mode", OPT_CHOICE, offsetof(struct options, mode), mode_names, 0, 0,
@@ -45,6 +48,10 @@ static const struct option_spec specs[] = {
     { "status_interval", OPT_UINT, offsetof(struct options, status_interval), NULL, 0, 86400,
       "mode=bench: fio's --status-interval: every N seconds of a job, a whole JSON document of the jobs so far, "
       "values cumulative from each job's start (lunbench-run writes them to status-interval.json); 0: none" },
+    { "output-format", OPT_LIST, offsetof(struct options, output_format), output_format_names, 0, 0,
+      "mode=bench: fio's --output-format, a comma-separated list: normal (the report on the console), terse "
+      "(fio's terse v3 line per job on the console), json (the results document without bins), json+ (with "
+      "fio's latency bins; also what the document holds when no json format is named)" },
     { "inventory", OPT_CHOICE, offsetof(struct options, inventory), inventory_names, 0, 0,
       "the JSON inventory: luns (a row per LUN) or runs (\"lun_runs\": a row per run of consecutive LUNs alike "
       "in all else, with a count; for huge topologies)" },
@@ -109,6 +116,7 @@ void options_defaults(struct options *opts)
     opts->dump = DUMP_NONE;
     opts->fault = FAULT_NONE;
     opts->max_lines = 0;
+    opts->output_format = OUTPUT_NORMAL;
 }
 
 static const struct option_spec *find_spec(const char *name, size_t len)
@@ -127,6 +135,33 @@ static void list_choices(const struct option_spec *s, char *buf, size_t len)
         used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", s->choices[i]);
 }
 
+/* Each comma-separated word of value must be one of s->choices; an empty word (",," or a comma at
+ * either end) is an error, as a word given twice is not (fio ORs them). */
+static int parse_list(const struct option_spec *s, const char *value, unsigned *mask, char *err, size_t err_len)
+{
+    unsigned bits = 0;
+    for (const char *p = value;;) {
+        size_t len = strcspn(p, ",");
+        int found = -1;
+        for (int i = 0; s->choices[i] != NULL && found < 0; i++)
+            if (strlen(s->choices[i]) == len && memcmp(s->choices[i], p, len) == 0)
+                found = i;
+        if (found < 0) {
+            char choices[160];
+            list_choices(s, choices, sizeof choices);
+            snprintf(err, err_len, "bad value '%s' for option '%s': '%.*s' is not one of: %s (comma-separated)",
+                     value, s->name, (int)len, p, choices);
+            return -1;
+        }
+        bits |= 1u << found;
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    *mask = bits;
+    return 0;
+}
+
 static int parse_value(const struct option_spec *s, const char *value, struct options *opts, char *err,
                        size_t err_len)
 {
@@ -141,6 +176,8 @@ static int parse_value(const struct option_spec *s, const char *value, struct op
         memcpy(field, value, len + 1);
         return 0;
     }
+    if (s->kind == OPT_LIST)
+        return parse_list(s, value, (unsigned *)field, err, err_len);
     if (s->kind == OPT_CHOICE) {
         for (int i = 0; s->choices[i] != NULL; i++) {
             if (strcmp(s->choices[i], value) == 0) {
@@ -246,6 +283,11 @@ void options_usage(FILE *out)
             list_choices(s, choices, sizeof choices);
             fprintf(out, "  %s=WORD  [%s; default %s]\n      %s\n", s->name, choices,
                     s->choices[*(const int *)field], s->help);
+        } else if (s->kind == OPT_LIST) {
+            char choices[160];
+            list_choices(s, choices, sizeof choices);
+            fprintf(out, "  %s=WORD[,WORD...]  [%s; default %s]\n      %s\n", s->name, choices,
+                    s->choices[__builtin_ctz(*(const unsigned *)field)], s->help);
         } else if (s->kind == OPT_STRING) {
             fprintf(out, "  %s=NAME\n      %s\n", s->name, s->help);
         } else {

@@ -18,6 +18,10 @@ enum inventory_form { INVENTORY_LUNS, INVENTORY_RUNS };
 /* guard_pages=: where the guard build puts device buffers (lib/dev_buf.h); default: the build's own
  * (end in build/lunbench-guard.elf, none in the others, which refuse end and start). */
 enum guard_choice { GUARD_DEFAULT, GUARD_END, GUARD_START };
+/* output-format=: fio's --output-format, a comma-separated list; bit i is the list's word i
+ * ("normal", "json", "terse", "json+"). What each makes lunbench print is decided in one place,
+ * bench/report.h (report_style_of). */
+enum output_format_bit { OUTPUT_NORMAL = 1, OUTPUT_JSON = 2, OUTPUT_TERSE = 4, OUTPUT_JSON_PLUS = 8 };
 
 #define OPTIONS_MAX_JOB_OVERRIDES 16
 #define OPTIONS_JOB_OVERRIDE_MAX 128
@@ -46,6 +50,7 @@ struct options {
     int check_writes;    /* mode=check: run the checks that write, on the LUNs luns= names */
     int progress;        /* enum yes_no: a line a second while a job runs */
     uint64_t status_interval; /* seconds between fio's periodic JSON documents; 0: none */
+    unsigned output_format;   /* enum output_format_bit, ORed */
     int test_skip_flush; /* enum yes_no, test only: durable jobs skip SYNCHRONIZE CACHE */
     uint64_t test_short_header; /* test only: HBA 0's Nth command goes out with a header 1 byte short */
     int guard_pages;     /* enum guard_choice: build/lunbench-guard.elf only */

@@ -78,7 +78,9 @@ static void write_json(struct fixture *x)
     struct test_text out = { x->json, JSON_MAX, 0 };
     json_init(&w, test_text_sink, &out, 0);
     json_array_begin(&w, NULL);
-    bench_json_entries(&w, x->specs, x->plan, x->results, x->count, FAKE_HZ);
+    struct report_style style;
+    report_style_of(OUTPUT_NORMAL, "lunbench-test", FAKE_HZ, &style);
+    bench_json_entries(&w, x->specs, x->plan, x->results, x->count, &style);
     json_array_end(&w);
     assert_false(w.error);
 }

@@ -44,7 +44,9 @@ static void run_json(struct fixture *x, const char *text)
     struct json_writer w;
     struct test_text out = { x->json, JSON_MAX, 0 };
     json_init(&w, test_text_sink, &out, 0);
-    bench_json_job(&w, &x->b.job, &x->b.r, FAKE_HZ);
+    struct report_style style;
+    report_style_of(OUTPUT_NORMAL, "lunbench-test", FAKE_HZ, &style);
+    bench_json_job(&w, &x->b.job, &x->b.r, &style);
     assert_false(w.error);
 }
 
