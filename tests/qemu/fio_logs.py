@@ -4,7 +4,7 @@ directory; then fio's own tools read them. Keys:
 
   job        the job file (relative to the repository root)
   topology   HBAs, one per line, in lunbench-run's --hba syntax
-  files      the log files the run must write, exactly (fio's names)
+  files      the log files the run must write, exactly (fio's names); none where it is left out
   checks     what else is asserted, any of:
                every-io   every log has one line per accounted I/O of its job (the JSON's
                           total_ios), and line by line lat = clat + slat, bw = bytes * 10^6 / clat,
@@ -23,11 +23,24 @@ directory; then fio's own tools read them. Keys:
                           its sample count is the bins' in the file, at least half the job's
                           I/Os (fio writes nothing for the last, unfinished period) and no bin
                           holds more than the JSON's json+ bin; its median is the bins' within 3%
+               terse      terse.txt (output_format with terse) holds one line per entry of the
+                          JSON's jobs, each fio's terse v3: 121 fields (3 more with
+                          continue_on_error and a description), every field at fio's position
+                          the JSON's value in fio's unit (KiB, KiB/s, ms, us), and the same count
+                          of fields as fio's own terse line for the same job file (fio on
+                          ioengine=null)
+               json       output_format json: results.json holds no "bins" but the
+                          percentiles, and the console no normal report
+               json+      output_format json+: every clat_ns with I/Os has bins that sum to its
+                          N, at fio's bin values (plat_idx_to_val), and fio_jsonplus_clat2csv
+                          (Debian's fio package) reads the document: its CSV's counts sum to
+                          each job's I/Os
                status     status-interval.json (status_interval=N in append) holds fio's
                           periodic documents one after another: one per N s of each job, each of
                           the jobs so far, their I/Os and runtimes growing (cumulative, as fio's),
                           never past the final results.json's
   append     lunbench's command line
+  output_format  passed as tools/lunbench-run --output-format (fio's list)
   timeout    seconds for the boot (default 120)
 Everything a run wrote is in build/test-logs/<test>.work/.
 """
@@ -43,8 +56,8 @@ import sys
 from harness import Outcome, Skip
 from lunbench import ROOT, contract
 
-KEYS = {"job", "topology", "files", "checks", "timeout", "append"}
-CHECKS = {"every-io", "averaged", "fio-twin", "plots", "hist", "status"}
+KEYS = {"job", "topology", "files", "checks", "timeout", "append", "output_format"}
+CHECKS = {"every-io", "averaged", "fio-twin", "plots", "hist", "status", "terse", "json", "json+"}
 LAUNCHER = os.path.join(ROOT, "tools", "lunbench-run")
 HIST_PARSER = "/usr/share/doc/fio/fiologparser_hist.py.gz"
 PLOTTED = ("lat", "clat", "slat", "bw", "iops")
@@ -54,8 +67,8 @@ HIST_BINS = contract.HIST_PLAT_GROUP_NR << contract.HIST_PLAT_BITS
 def config_errors(test):
     errors = ["unknown check %r (one of %s)" % (c, ", ".join(sorted(CHECKS)))
               for c in test.get("checks", "").split() if c not in CHECKS]
-    if not test.get("job") or not test.lines("files"):
-        errors.append("job and files are needed")
+    if not test.get("job") or not (test.lines("files") or test.get("output_format")):
+        errors.append("job and files are needed (files may be left out with output_format: then none is written)")
     return errors
 
 
@@ -336,6 +349,162 @@ def check_hist(run_dir, doc, files, work, problems):
             problems.append("fiologparser_hist.py's median %.0f ns; the bins' is %d ns" % (median, bin_value(i)))
 
 
+TERSE_DIR_FIELDS = 41  # per direction in version 3: read, then write (no trim)
+
+
+def terse_rows(path):
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n").split(";") for line in f]
+
+
+def check_terse_dir(where, row, at, ddir, problems):
+    """The 41 fields of one direction from row[at], against the JSON's ddir object."""
+    def near(i, want, what, rel=0.0, absolute=0.0):
+        got = float(row[at + i].rstrip("%"))
+        if abs(got - want) > max(rel * abs(want), absolute):
+            problems.append("%s field %d (%s): %s, the JSON's %s" % (where, at + i + 1, what, row[at + i], want))
+    runtime = ddir["runtime"]
+    near(0, ddir["io_kbytes"], "KiB")
+    near(1, ddir["bw"], "bw KiB/s", rel=0.01, absolute=1)  # ms against the JSON's ns runtime
+    near(2, ddir["iops"], "IOPS", rel=0.01, absolute=1)
+    near(3, runtime, "runtime ms")
+    for off, key in ((4, "slat_ns"), (8, "clat_ns"), (32, "lat_ns")):
+        lat = ddir[key]
+        near(off, lat["min"] // 1000, key + " min us")
+        near(off + 1, lat["max"] // 1000, key + " max us")
+        near(off + 2, lat["mean"] / 1000, key + " mean us", absolute=1e-5)
+        near(off + 3, lat["stddev"] / 1000, key + " stdev us", rel=1e-6, absolute=1e-5)
+    # fio's: of lat where lat_percentiles is on, else of clat; 0 where nothing was measured (the
+    # JSON then has no percentiles).
+    pcts = ddir["lat_ns"].get("percentile") or ddir["clat_ns"].get("percentile") or {}
+    for k in range(20):
+        field = row[at + 12 + k]
+        m = re.fullmatch(r"(\d+\.\d+)%=(\d+)|0%=0", field)
+        if not m:
+            problems.append("%s field %d: %r is not fio's P%%=us" % (where, at + 13 + k, field))
+        elif m.group(1) is not None and int(m.group(2)) != pcts.get(m.group(1), 0 if not pcts else -1000) // 1000:
+            problems.append("%s field %d: %s, the JSON's %s percentile %s ns" % (
+                where, at + 13 + k, field, m.group(1), pcts.get(m.group(1))))
+    near(36, ddir["bw_min"], "bw min")
+    near(37, ddir["bw_max"], "bw max")
+    near(38, ddir["bw_agg"], "bw agg %", absolute=1e-5)
+    near(39, ddir["bw_mean"], "bw mean", absolute=1e-5)
+    near(40, ddir["bw_dev"], "bw dev", rel=1e-6, absolute=1e-5)
+
+
+def check_terse(run_dir, job_file, doc, work, problems):
+    rows = terse_rows(os.path.join(run_dir, "terse.txt"))
+    options = list(job_options(job_file).values())
+    if len(rows) != len(doc["jobs"]):
+        problems.append("terse.txt has %d lines for %d jobs" % (len(rows), len(doc["jobs"])))
+        return
+    for n, (row, job, opts) in enumerate(zip(rows, doc["jobs"], options), 1):
+        where = "terse line %d" % n
+        extra = (2 if "continue_on_error" in opts else 0) + (1 if opts.get("description") else 0)
+        if len(row) != 121 + extra:
+            problems.append("%s: %d fields, not %d" % (where, len(row), 121 + extra))
+            continue
+        head = [str(v) for v in (3, doc["fio version"], job["jobname"], job["groupid"], job["error"])]
+        if row[:5] != head:
+            problems.append("%s: begins %s, not %s" % (where, row[:5], head))
+        check_terse_dir(where, row, 5, job["read"], problems)
+        check_terse_dir(where, row, 5 + TERSE_DIR_FIELDS, job["write"], problems)
+        cpu = 5 + 2 * TERSE_DIR_FIELDS
+        depths = [float(v.rstrip("%")) for v in row[cpu + 5:cpu + 12]]
+        want = [job["iodepth_level"][k] for k in ("1", "2", "4", "8", "16", "32", ">=64")]
+        if any(abs(a - b) > 0.051 for a, b in zip(depths, want)):
+            problems.append("%s: I/O depths %s, the JSON's %s" % (where, depths, want))
+        lat = [float(v.rstrip("%")) for v in row[cpu + 12:cpu + 34]]
+        want = [sum(job["latency_ns"].values()) + job["latency_us"]["2"]] + \
+            [job["latency_us"][k] for k in ("4", "10", "20", "50", "100", "250", "500", "750", "1000")] + \
+            list(job["latency_ms"].values())
+        if any(abs(a - b) > 0.006 for a, b in zip(lat, want)):
+            problems.append("%s: latency distribution %s, the JSON's %s" % (where, lat, want))
+        if opts.get("description") and row[-1] != opts["description"]:
+            problems.append("%s: ends %r, not the description %r" % (where, row[-1], opts["description"]))
+    if shutil.which("fio") is None:
+        raise Skip("fio is not installed (Debian's fio package): no twin to compare the field count with")
+    twin = os.path.join(work, "fio-twin-terse")
+    os.makedirs(twin)
+    with open(job_file) as f:
+        text = f.read()
+    with open(os.path.join(twin, "twin.fio"), "w") as f:
+        f.write("[global]\nioengine=null\nfilename=/dev/null\nsize=16m\n" + text)
+    p = subprocess.run(["fio", "--output-format=terse", "--output=fio.out", "twin.fio"], cwd=twin,
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        problems.append("fio on the same job failed (%d): %s" % (p.returncode, (p.stderr or p.stdout).strip()[:200]))
+        return
+    theirs = [line for line in terse_rows(os.path.join(twin, "fio.out")) if line[0] == "3"]
+    if [len(r) for r in theirs] != [len(r) for r in rows]:
+        problems.append("fio's terse lines have %s fields, lunbench's %s" % ([len(r) for r in theirs],
+                                                                           [len(r) for r in rows]))
+
+
+def json_paths(obj, key, path=""):
+    """Every path in obj whose last key is key."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key:
+                yield path + "." + k
+            yield from json_paths(v, key, path + "." + k)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from json_paths(v, key, "%s[%d]" % (path, i))
+
+
+def check_json(run_dir, doc, problems):
+    bins = list(json_paths(doc, "bins"))
+    if bins:
+        problems.append("output-format=json, yet %s holds bins (json+ only)" % bins[0])
+    if not any("percentile" in job[d]["clat_ns"] for job in doc["jobs"] for d in ("read", "write")):
+        problems.append("no clat_ns percentiles in the JSON")
+    with open(os.path.join(run_dir, "console.log")) as f:
+        console = f.read()
+    if re.search(r"^Run status group|^  (read|write): IOPS=", console, re.M):
+        problems.append("output-format=json, yet the console holds the normal report")
+
+
+def check_json_plus(run_dir, doc, work, problems):
+    valid = {bin_value(i) for i in range(HIST_BINS)}
+    for job in doc["jobs"]:
+        for d in ("read", "write", "trim"):
+            clat = job[d]["clat_ns"]
+            if clat["N"] == 0:
+                continue
+            bins = {int(k): v for k, v in clat.get("bins", {}).items()}
+            if sum(bins.values()) != clat["N"] or clat["N"] != job[d]["total_ios"]:
+                problems.append("%s %s: bins sum to %d, N %d, total_ios %d" % (
+                    job["jobname"], d, sum(bins.values()), clat["N"], job[d]["total_ios"]))
+            odd = sorted(set(bins) - valid)
+            if odd:
+                problems.append("%s %s: bin %d is no bin value of fio's" % (job["jobname"], d, odd[0]))
+    if shutil.which("fio_jsonplus_clat2csv") is None:
+        raise Skip("fio_jsonplus_clat2csv is not installed (Debian's fio package)")
+    src = os.path.join(run_dir, "results.json")
+    dest = os.path.join(work, "clat.csv")
+    p = subprocess.run(["fio_jsonplus_clat2csv", src, dest], capture_output=True, text=True, timeout=120)
+    if p.returncode == 0:  # then its own check of the CSVs against the document
+        p = subprocess.run(["fio_jsonplus_clat2csv", src, dest, "--validate"], capture_output=True, text=True,
+                           timeout=120)
+    outs = sorted(glob.glob(os.path.join(work, "clat_job*.csv")))
+    if p.returncode != 0 or len(outs) != len(doc["jobs"]) or p.stdout.count("validated") != len(outs):
+        problems.append("fio_jsonplus_clat2csv failed (%d) or wrote %d CSVs for %d jobs: %s" % (
+            p.returncode, len(outs), len(doc["jobs"]), (p.stderr or p.stdout).strip()[:200]))
+        return
+    for out, job in zip(sorted(outs, key=lambda o: int(re.search(r"job(\d+)", o).group(1))), doc["jobs"]):
+        with open(out) as f:
+            header = [h.strip() for h in f.readline().split(",")]
+            rows = [[float(v) if v.strip() else 0.0 for v in line.split(",")] for line in f if line.strip()]
+        for d in ("read", "write"):
+            key = d + "_clat_ns_count"
+            col = header.index(key) if key in header else None
+            got = sum(r[col] for r in rows) if col is not None else 0
+            if got != job[d]["total_ios"]:
+                problems.append("%s: fio_jsonplus_clat2csv counts %d %ss, the JSON %d" % (
+                    os.path.basename(out), got, d, job[d]["total_ios"]))
+
+
 def bin_value(index):
     """fio's plat_idx_to_val (stat.c): the middle of latency bin index, in ns."""
     bits = contract.HIST_PLAT_BITS
@@ -350,6 +519,8 @@ def run(test):
     job_file = os.path.join(ROOT, test.get("job"))
     cmd = [sys.executable, LAUNCHER, "--job", job_file, "--results", work, "--no-plots",
            "--timeout", test.get("timeout", "120"), "--append", test.get("append", "")]
+    if test.get("output_format"):
+        cmd += ["--output-format", test.get("output_format")]
     for spec in test.lines("topology"):
         cmd += ["--hba", spec]
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -383,6 +554,12 @@ def run(test):
             check_hist(run_dir, doc, want, work, problems)
         if "status" in checks:
             check_status(run_dir, job_file, test.get("append", ""), doc, problems)
+        if "terse" in checks:
+            check_terse(run_dir, job_file, doc, work, problems)
+        if "json" in checks:
+            check_json(run_dir, doc, problems)
+        if "json+" in checks:
+            check_json_plus(run_dir, doc, work, problems)
     except ValueError as e:
         problems.append(str(e))
     lines = sum(len(log_lines(os.path.join(run_dir, n))) for n in want if n.endswith(".log"))
