@@ -186,17 +186,23 @@ def check_averaged(run_dir, job_file, files, problems):
                 name, len(off), avg, off[0]))
 
 
-def check_fio_twin(run_dir, job_file, files, work, problems):
+def run_fio_twin(job_file, twin, size, args):
+    """fio itself (ioengine=null on /dev/null, size bytes) on the same job file, in the folder
+    twin, its output in twin/fio.out; the finished process. Skip without fio."""
     if shutil.which("fio") is None:
         raise Skip("fio is not installed (Debian's fio package)")
-    twin = os.path.join(work, "fio-twin")
     os.makedirs(twin)
     with open(job_file) as f:
         text = f.read()
-    twin_job = os.path.join(twin, "twin.fio")
-    with open(twin_job, "w") as f:
-        f.write("[global]\nioengine=null\nfilename=/dev/null\nsize=64m\n" + text)
-    p = subprocess.run(["fio", "--output=fio.out", "twin.fio"], cwd=twin, capture_output=True, text=True, timeout=120)
+    with open(os.path.join(twin, "twin.fio"), "w") as f:
+        f.write("[global]\nioengine=null\nfilename=/dev/null\nsize=%s\n" % size + text)
+    return subprocess.run(["fio"] + args + ["--output=fio.out", "twin.fio"], cwd=twin, capture_output=True, text=True,
+                          timeout=120)
+
+
+def check_fio_twin(run_dir, job_file, files, work, problems):
+    twin = os.path.join(work, "fio-twin")
+    p = run_fio_twin(job_file, twin, "64m", [])
     if p.returncode != 0:
         problems.append("fio on the same job failed (%d): %s" % (p.returncode, (p.stderr or p.stdout).strip()[:200]))
         return
@@ -422,16 +428,8 @@ def check_terse(run_dir, job_file, doc, work, problems):
             problems.append("%s: latency distribution %s, the JSON's %s" % (where, lat, want))
         if opts.get("description") and row[-1] != opts["description"]:
             problems.append("%s: ends %r, not the description %r" % (where, row[-1], opts["description"]))
-    if shutil.which("fio") is None:
-        raise Skip("fio is not installed (Debian's fio package): no twin to compare the field count with")
     twin = os.path.join(work, "fio-twin-terse")
-    os.makedirs(twin)
-    with open(job_file) as f:
-        text = f.read()
-    with open(os.path.join(twin, "twin.fio"), "w") as f:
-        f.write("[global]\nioengine=null\nfilename=/dev/null\nsize=16m\n" + text)
-    p = subprocess.run(["fio", "--output-format=terse", "--output=fio.out", "twin.fio"], cwd=twin,
-                       capture_output=True, text=True, timeout=120)
+    p = run_fio_twin(job_file, twin, "16m", ["--output-format=terse"])
     if p.returncode != 0:
         problems.append("fio on the same job failed (%d): %s" % (p.returncode, (p.stderr or p.stdout).strip()[:200]))
         return

@@ -29,26 +29,15 @@ struct fixture {
     size_t fields;
 };
 
-/* One 4096-block LUN, discovered. */
-static int setup(void **state)
-{
-    struct fixture *x = bench_fixture_new(sizeof *x);
-    if (x == NULL)
-        return -1;
-    fake_hba_add_lun(&x->b.f, 0, 0, 4096);
-    bench_fixture_discover(&x->b, 100000, fake_clock_now);
-    *state = x;
-    return 0;
-}
+BENCH_FIXTURE_SETUP_TEARDOWN(struct fixture)
 
-static int teardown(void **state)
-{
-    bench_fixture_delete(*state);
-    return 0;
-}
-
+/* The job alone on one 4096-block LUN (discovered at the first run). */
 static void run(struct fixture *x, const char *text)
 {
+    if (x->b.env.hbas == NULL) {
+        fake_hba_add_lun(&x->b.f, 0, 0, 4096);
+        bench_fixture_discover(&x->b, 100000, fake_clock_now);
+    }
     bench_fixture_parse(&x->b, text);
     assert_int_equal(bench_run_job(&x->b.job, &x->b.env, &x->b.r), 0);
 }
