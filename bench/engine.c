@@ -227,9 +227,10 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
         /* no data: the parameter list is in the buffer */
     } else if (dir == DIR_WRITE && run->job->verify) {
         struct stamp_id id = { l->hba, l->target, l->lun };
+        struct stamp_pattern pattern = { run->job->verify_pattern, run->job->verify_pattern_len };
         for (uint32_t b = 0; b < blocks; b++)
             stamp_fill(s->buf + (size_t)b * l->block_size, l->block_size, id, lba + b, run->generation + run->pass,
-                       (enum stamp_method)run->job->verify_method);
+                       (enum stamp_method)run->job->verify_method, &pattern);
     } else if (dir == DIR_WRITE) {
         buffer_fill_write(run->job, s->buf, len, lba * (l->block_size / 512), &run->data_rng);
     }
@@ -616,13 +617,14 @@ static void verify_data(struct run *run, struct slot *s, uint64_t min_generation
     const struct job_spec *job = run->job;
     enum stamp_method method = (enum stamp_method)job->verify_method;
     struct stamp_id id = { l->hba, l->target, l->lun };
+    struct stamp_pattern pattern = { job->verify_pattern, job->verify_pattern_len };
     uint64_t lba = t->first_lba + s->unit * t->blocks_per_unit;
     if (job->verify_fatal && run->r->stopped)
         return; /* the job ended at its first bad block: reads still in flight then are not checked */
     for (uint32_t b = 0; b < s->len / l->block_size; b++) {
         run->r->verify_blocks++;
         const uint8_t *block = s->buf + (size_t)b * l->block_size;
-        enum stamp_result res = stamp_check(block, l->block_size, id, lba + b, min_generation, method);
+        enum stamp_result res = stamp_check(block, l->block_size, id, lba + b, min_generation, method, &pattern);
         if (res == STAMP_OK)
             continue;
         run->r->verify_failures++;

@@ -190,7 +190,12 @@ struct job_spec {
     uint8_t pattern[JOB_PATTERN_MAX];
     size_t pattern_len;
     bool verify;             /* verify=: stamped blocks (bench/stamp.h), read back and checked */
-    uint8_t verify_method;   /* enum stamp_method: crc32c (default), md5, sha1, sha256, xxhash */
+    uint8_t verify_method;   /* enum stamp_method: crc32c (default), md5, sha1, sha256, xxhash, meta, pattern */
+    /* verify_pattern: each verified block's data (bench/stamp.h); 0 bytes: lunbench's own. */
+    uint8_t verify_pattern[JOB_PATTERN_MAX];
+    size_t verify_pattern_len;
+    uint64_t verify_interval; /* bytes, a whole number of each LUN's blocks; 0: not given */
+    bool fill_device;         /* each LUN's region runs to its end, whatever size= says */
     bool do_verify;          /* default true: the read-back phase after writing */
     /* verify_backlog=N: after every N writes done, the job reads them back and checks them before
      * it writes more (fio: "write only N blocks before verifying these blocks"); 0: only at the end.

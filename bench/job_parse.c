@@ -7,6 +7,7 @@
 #include "bench/job.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -988,24 +989,25 @@ static unsigned hex_digit(char c)
     return isdigit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(tolower((unsigned char)c) - 'a' + 10);
 }
 
-/* HOWTO buffer_pattern: quoted strings and 0x hex numbers, one after another ("abc"0x0d0a). A
- * decimal number fio stores in a byte order of its own: refused, write it in hex. */
-static int apply_buffer_pattern(struct job_spec *job, const char *value, char *why, size_t why_len)
+/* fio's pattern syntax (lib/pattern.c parse_and_fill_pattern), shared by buffer_pattern and
+ * verify_pattern: one after another, "quoted strings" (their bytes), 0x hex numbers of any length
+ * (their digits' bytes in the order written, an odd leading digit a byte of its own; "0xff0x14"
+ * is two numbers) and decimal numbers from INT_MIN to INT_MAX (the 32-bit value's low bytes,
+ * least significant first, as many as it needs: 0 is one zero byte, -12 is f4 ff ff ff). fio's
+ * 'FILE' (a file's bytes) and %o (each block's offset) are refused. The bytes into out[0..*n). */
+static int pattern_value(const char *value, uint8_t out[JOB_PATTERN_MAX], size_t *n_out, char *why, size_t why_len)
 {
-    if (need_value(value, why, why_len) != 0)
-        return -1;
-    uint8_t out[JOB_PATTERN_MAX];
     size_t n = 0;
     const char *p = value;
     while (*p != '\0') {
-        if (*p == '"' || *p == '\'') {
-            const char *end = strchr(p + 1, *p);
+        if (*p == '"') {
+            const char *end = strchr(p + 1, '"');
             if (end == NULL) {
                 snprintf(why, why_len, "unterminated string in '%.60s'", value);
                 return -1;
             }
             for (const char *c = p + 1; c < end; c++) {
-                if (n == sizeof out)
+                if (n == JOB_PATTERN_MAX)
                     goto too_long;
                 out[n++] = (uint8_t)*c;
             }
@@ -1013,11 +1015,14 @@ static int apply_buffer_pattern(struct job_spec *job, const char *value, char *w
         } else if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
             p += 2;
             size_t digits = strspn(p, "0123456789abcdefABCDEF");
+            /* fio's look-back: in 0xff0x14 the 0 before the x starts the next number */
+            if (digits > 1 && (p[digits] == 'x' || p[digits] == 'X') && p[digits - 1] == '0')
+                digits--;
             if (digits == 0) {
                 snprintf(why, why_len, "bad hex number in '%.60s'", value);
                 return -1;
             }
-            if (n + (digits + 1) / 2 > sizeof out)
+            if (n + (digits + 1) / 2 > JOB_PATTERN_MAX)
                 goto too_long;
             size_t i = 0;
             if (digits % 2 != 0) /* an odd leading digit is a byte of its own */
@@ -1025,9 +1030,31 @@ static int apply_buffer_pattern(struct job_spec *job, const char *value, char *w
             for (; i < digits; i += 2)
                 out[n++] = (uint8_t)(hex_digit(p[i]) << 4 | hex_digit(p[i + 1]));
             p += digits;
+        } else if (isdigit((unsigned char)*p) || (*p == '-' && isdigit((unsigned char)p[1]))) {
+            char *end;
+            errno = 0;
+            long long v = strtoll(p, &end, 10);
+            if (errno != 0 || v > INT32_MAX || v < INT32_MIN) {
+                snprintf(why, why_len, "decimal number out of range in '%.60s' (%d to %d; longer ones in hex)", value,
+                         INT32_MIN, INT32_MAX);
+                return -1;
+            }
+            uint32_t u = (uint32_t)v;
+            do {
+                if (n == JOB_PATTERN_MAX)
+                    goto too_long;
+                out[n++] = (uint8_t)u;
+                u >>= 8;
+            } while (u != 0);
+            p = end;
+        } else if (*p == '\'') {
+            snprintf(why, why_len, "a file's bytes ('FILE') cannot be read here: write them as a \"string\" or in hex");
+            return -1;
+        } else if (*p == '%') {
+            snprintf(why, why_len, "'%.60s': %%o (each block's offset in the pattern) is not implemented", value);
+            return -1;
         } else {
-            snprintf(why, why_len, "bad pattern '%.60s' (quoted strings and 0x hex numbers; write a decimal number in "
-                     "hex)", value);
+            snprintf(why, why_len, "bad pattern '%.60s' (quoted strings, 0x hex and decimal numbers)", value);
             return -1;
         }
     }
@@ -1035,13 +1062,60 @@ static int apply_buffer_pattern(struct job_spec *job, const char *value, char *w
         snprintf(why, why_len, "empty pattern");
         return -1;
     }
-    memcpy(job->pattern, out, n);
-    job->pattern_len = n;
-    job->buffers = JOB_BUFFERS_PATTERN;
+    *n_out = n;
     return 0;
 too_long:
     snprintf(why, why_len, "pattern longer than %d bytes", JOB_PATTERN_MAX);
     return -1;
+}
+
+/* HOWTO buffer_pattern: every write's data is the pattern repeated. */
+static int apply_buffer_pattern(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0 || pattern_value(value, job->pattern, &job->pattern_len, why, why_len) != 0)
+        return -1;
+    job->buffers = JOB_BUFFERS_PATTERN;
+    return 0;
+}
+
+/* HOWTO verify_pattern: the verified blocks' data is the pattern repeated, and it is checked. Without
+ * verify= in the job so far, fio verifies its header and the pattern (VERIFY_PATTERN): here
+ * verify=meta with the pattern; a later verify= chooses otherwise. */
+static int apply_verify_pattern(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0 ||
+        pattern_value(value, job->verify_pattern, &job->verify_pattern_len, why, why_len) != 0)
+        return -1;
+    bool verify_given = false;
+    for (size_t i = 0; i < job->option_count; i++)
+        verify_given |= strcmp(job->options[i].key, "verify") == 0;
+    if (!verify_given) {
+        job->verify = true;
+        job->verify_method = STAMP_META;
+    }
+    return 0;
+}
+
+/* HOWTO verify_interval: fio writes a header every N bytes. lunbench stamps every logical block, so
+ * N must be a whole number of each LUN's blocks (checked against them before the job runs): the
+ * checks are then as fine as fio's, or finer. */
+static int apply_verify_interval(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0 || size_value(value, &job->verify_interval, why, why_len) != 0)
+        return -1;
+    if (job->verify_interval == 0 || job->verify_interval % 512 != 0 || job->verify_interval > UINT32_MAX) {
+        snprintf(why, why_len, "'%s' is not a whole number of 512-byte blocks (lunbench stamps every logical block)",
+                 value);
+        return -1;
+    }
+    return 0;
+}
+
+/* HOWTO fill_device: write until the device is full: each LUN's region runs from offset to its end,
+ * whatever size= says. */
+static int apply_fill_device(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return bool_value(value, true, &job->fill_device, why, why_len);
 }
 
 static int apply_zero_buffers(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -1332,7 +1406,8 @@ static int apply_verify(struct job_spec *job, const char *value, char *why, size
         enum stamp_method method;
     } on[] = { { "crc32c", STAMP_CRC32C }, { "crc32c-intel", STAMP_CRC32C }, { "crc32", STAMP_CRC32C },
                { "md5", STAMP_MD5 },       { "sha1", STAMP_SHA1 },           { "sha256", STAMP_SHA256 },
-               { "xxhash", STAMP_XXHASH } };
+               { "xxhash", STAMP_XXHASH }, { "meta", STAMP_META },           { "header", STAMP_META },
+               { "pattern", STAMP_PATTERN } };
     for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
         if (strcmp(value, on[i].name) == 0) {
             job->verify = true;
@@ -1344,8 +1419,8 @@ static int apply_verify(struct job_spec *job, const char *value, char *why, size
         job->verify = false;
         return 0;
     }
-    snprintf(why, why_len, "verify=%s is not supported (crc32c, crc32c-intel, crc32, md5, sha1, sha256, xxhash, or "
-             "0 for none; pattern, meta and fio's other checksums are not implemented)", value);
+    snprintf(why, why_len, "verify=%s is not supported (crc32c, crc32c-intel, crc32, md5, sha1, sha256, xxhash, meta, "
+             "header, pattern, or 0 for none; fio's other checksums are not implemented)", value);
     return -1;
 }
 
@@ -1720,8 +1795,10 @@ static const struct job_option_def job_options[] = {
     { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "ignore_error", REFUSED("lunbench counts every failed I/O by its SCSI outcome and goes on (fio's "
                               "continue_on_error=all); fio's errno lists do not map onto SCSI sense") },
-    { "verify_pattern", REFUSED("verify=pattern is not implemented (lunbench's stamps carry a CRC32C)") },
-    { "verify_interval", REFUSED("lunbench stamps and checks every logical block") },
+    { "verify_pattern", NULL, apply_verify_pattern },
+    { "verify_interval", NULL, apply_verify_interval },
+    { "fill_device", NULL, apply_fill_device },
+    { "fill_fs", "fill_device", apply_fill_device },
     { "filename", NULL, apply_filename },
     { "directory", NULL, apply_filename },
     { "filename_format", NULL, apply_filename },
@@ -1730,6 +1807,7 @@ static const struct job_option_def job_options[] = {
     { "direct", NULL, apply_ignored_bool },
     { "buffered", NULL, apply_ignored_bool },
     { "invalidate", NULL, apply_ignored_bool },
+    { "create_serialize", NULL, apply_ignored_bool },
     { "randrepeat", NULL, apply_ignored_bool },
     { "gtod_reduce", NULL, apply_ignored_bool },
     { "thread", NULL, apply_ignored_flag },
@@ -1964,6 +2042,9 @@ static int job_sizes_finish(const struct job_parser *ps, struct job_spec *job)
             return parser_fail(ps, option_line(job, "zonemode"), "option 'zonemode': a verified sequential write (a "
                                "durable pass over the region) cannot skip zones");
     }
+    if (job->verify && job->verify_method == STAMP_PATTERN && job->verify_pattern_len == 0)
+        return parser_fail(ps, option_line(job, "verify"), "option 'verify': pattern needs verify_pattern= (the bytes "
+                           "every block must hold)");
     if (job->verify && job->rw == JOB_WRITE && job->bsz[JOB_DDIR_WRITE].min != job->bsz[JOB_DDIR_WRITE].max)
         return parser_fail(ps, line, "a verified sequential write (a durable pass over the region) takes one "
                            "block size, not a range or split");

@@ -1,5 +1,6 @@
 #include "stamp.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "lib/crc32c.h"
@@ -13,7 +14,7 @@
 
 const char *stamp_method_name(enum stamp_method m)
 {
-    static const char *const names[STAMP_METHODS] = { "crc32c", "md5", "sha1", "sha256", "xxhash" };
+    static const char *const names[STAMP_METHODS] = { "crc32c", "md5", "sha1", "sha256", "xxhash", "meta", "pattern" };
     return (unsigned)m < STAMP_METHODS ? names[m] : "?";
 }
 
@@ -62,18 +63,45 @@ static uint32_t crc_without_field(const uint8_t *buf, size_t len)
     return crc32c(c, buf + sizeof(struct stamp), len - sizeof(struct stamp));
 }
 
-void stamp_fill(uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t lba, uint64_t generation,
-                enum stamp_method method)
+static bool has_pattern(const struct stamp_pattern *pattern) { return pattern != NULL && pattern->len != 0; }
+
+/* Bytes [from, block_size) of the block: the pattern at its phase, else lunbench's own data. */
+static void fill_data(uint8_t *buf, uint32_t from, uint32_t block_size, uint64_t lba, uint64_t generation,
+                      const struct stamp_pattern *pattern)
 {
-    struct stamp s = { .magic = STAMP_MAGIC | (uint8_t)method, .lba = lba, .generation = generation, .hba = id.hba,
-                       .target = id.target, .lun = id.lun, .crc = 0 };
+    if (has_pattern(pattern)) {
+        for (uint32_t off = from; off < block_size; off++)
+            buf[off] = pattern->bytes[off % pattern->len];
+        return;
+    }
     uint64_t state = lba * 0x100000001b3ull ^ generation;
-    for (uint32_t off = sizeof s; off + 8 <= block_size; off += 8) {
+    for (uint32_t off = from; off + 8 <= block_size; off += 8) {
         uint64_t v = splitmix(&state);
         memcpy(buf + off, &v, 8);
     }
+}
+
+/* Whether bytes [from, block_size) are the pattern at its phase. */
+static bool data_is_pattern(const uint8_t *buf, uint32_t from, uint32_t block_size, const struct stamp_pattern *pattern)
+{
+    for (uint32_t off = from; off < block_size; off++)
+        if (buf[off] != pattern->bytes[off % pattern->len])
+            return false;
+    return true;
+}
+
+void stamp_fill(uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t lba, uint64_t generation,
+                enum stamp_method method, const struct stamp_pattern *pattern)
+{
+    if (method == STAMP_PATTERN) { /* fio's VERIFY_PATTERN_NO_HDR: the data alone */
+        fill_data(buf, 0, block_size, lba, generation, pattern);
+        return;
+    }
+    struct stamp s = { .magic = STAMP_MAGIC | (uint8_t)method, .lba = lba, .generation = generation, .hba = id.hba,
+                       .target = id.target, .lun = id.lun, .crc = 0 };
+    fill_data(buf, sizeof s, block_size, lba, generation, pattern);
     memcpy(buf, &s, sizeof s);
-    size_t dlen = stamp_digest_len(method), covered = block_size;
+    size_t dlen = stamp_digest_len(method), covered = method == STAMP_META ? sizeof s : block_size;
     if (dlen != 0) {
         uint8_t d[DIGEST_MAX];
         size_t data = sizeof s + dlen;
@@ -86,8 +114,10 @@ void stamp_fill(uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t 
 }
 
 enum stamp_result stamp_check(const uint8_t *buf, uint32_t block_size, struct stamp_id id, uint64_t lba,
-                              uint64_t min_generation, enum stamp_method method)
+                              uint64_t min_generation, enum stamp_method method, const struct stamp_pattern *pattern)
 {
+    if (method == STAMP_PATTERN)
+        return has_pattern(pattern) && data_is_pattern(buf, 0, block_size, pattern) ? STAMP_OK : STAMP_BAD_PATTERN;
     struct stamp s;
     size_t dlen = stamp_digest_len(method);
     if (block_size < sizeof s + dlen)
@@ -97,7 +127,8 @@ enum stamp_result stamp_check(const uint8_t *buf, uint32_t block_size, struct st
         return STAMP_NO_MAGIC;
     if ((s.magic & 0xff) != (uint8_t)method)
         return STAMP_OTHER_METHOD;
-    if (crc_without_field(buf, dlen ? sizeof s + dlen : block_size) != s.crc)
+    size_t covered = dlen ? sizeof s + dlen : method == STAMP_META ? sizeof s : block_size;
+    if (crc_without_field(buf, covered) != s.crc)
         return STAMP_BAD_CRC;
     if (dlen != 0) {
         uint8_t d[DIGEST_MAX];
@@ -109,6 +140,9 @@ enum stamp_result stamp_check(const uint8_t *buf, uint32_t block_size, struct st
         return STAMP_WRONG_BLOCK;
     if (s.generation < min_generation)
         return STAMP_OLD_GENERATION;
+    /* fio's VERIFY_HDR_ONLY: the header, then the pattern where there is one. */
+    if (method == STAMP_META && has_pattern(pattern) && !data_is_pattern(buf, sizeof s, block_size, pattern))
+        return STAMP_BAD_PATTERN;
     return STAMP_OK;
 }
 
@@ -122,6 +156,7 @@ const char *stamp_result_name(enum stamp_result r)
     case STAMP_OTHER_METHOD: return "stamped with another verify method";
     case STAMP_WRONG_BLOCK: return "stamp of another block (misdirected)";
     case STAMP_OLD_GENERATION: return "stale generation (lost write)";
+    case STAMP_BAD_PATTERN: return "pattern mismatch (the data is not verify_pattern)";
     }
     return "?";
 }

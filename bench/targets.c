@@ -71,6 +71,12 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
                  l->block_size);
         return -1;
     }
+    if (job->verify_interval % l->block_size != 0) {
+        snprintf(err, err_len, "job '%s': verify_interval=%" PRIu64 " is not a multiple of LUN %u:%u:%u's %" PRIu32
+                 "-byte blocks (lunbench stamps and checks each logical block)", job->name, job->verify_interval,
+                 l->hba, l->target, l->lun, l->block_size);
+        return -1;
+    }
     const struct hba *hba = env->hbas[l->hba];
     if (hba->max_transfer != 0 && job->bs_max > hba->max_transfer) {
         snprintf(why, why_len, "bs=%" PRIu32 " is more than HBA %u (%s) moves in one command (%" PRIu32
@@ -89,7 +95,7 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
         return -1;
     }
     uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
-    if (region == 0 || region > capacity - offset)
+    if (job->fill_device || region == 0 || region > capacity - offset)
         region = capacity - offset;
     if (region < job->bs) {
         snprintf(why, why_len, "it has %" PRIu64 " bytes from offset %" PRIu64 ", less than one bs=%" PRIu32, region,

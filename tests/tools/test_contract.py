@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         uint64_t generation = strtoull(argv[8], NULL, 0);
         unsigned char *buf = malloc(bs);
         for (uint64_t i = 0; i < count; i++) {
-            stamp_fill(buf, bs, id, lba + i, generation, STAMP_CRC32C);
+            stamp_fill(buf, bs, id, lba + i, generation, STAMP_CRC32C, NULL);
             fwrite(buf, 1, bs, stdout);
         }
         free(buf);

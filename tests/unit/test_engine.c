@@ -218,7 +218,7 @@ static int64_t store_generation(const struct fake_lun *l, uint64_t first, uint64
         struct stamp s;
         memcpy(&s, block, sizeof s);
         struct stamp_id id = { 0, l->target, l->lun };
-        if (stamp_check(block, l->block_size, id, b, 0, STAMP_CRC32C) != STAMP_OK)
+        if (stamp_check(block, l->block_size, id, b, 0, STAMP_CRC32C, NULL) != STAMP_OK)
             return -1;
         if (gen >= 0 && (int64_t)s.generation != gen)
             return -1;

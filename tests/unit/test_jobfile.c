@@ -411,10 +411,30 @@ static void test_errors(void **state)
         { "[job]\nnumber_ios=1.5\n", "t.fio:2: option 'number_ios': bad number '1.5'" },
         { "[job]\nverify=sha512\n",
           "t.fio:2: option 'verify': verify=sha512 is not supported (crc32c, crc32c-intel, crc32, md5, sha1, sha256, "
-          "xxhash, or 0 for none; pattern, meta and fio's other checksums are not implemented)" },
+          "xxhash, meta, header, pattern, or 0 for none; fio's other checksums are not implemented)" },
         { "[job]\nverify=1\n",
           "t.fio:2: option 'verify': verify=1 is not supported (crc32c, crc32c-intel, crc32, md5, sha1, sha256, "
-          "xxhash, or 0 for none; pattern, meta and fio's other checksums are not implemented)" },
+          "xxhash, meta, header, pattern, or 0 for none; fio's other checksums are not implemented)" },
+        { "[job]\nbs=4k\nverify=pattern\n",
+          "t.fio:3: option 'verify': pattern needs verify_pattern= (the bytes every block must hold)" },
+        { "[job]\nverify_pattern=%o\n",
+          "t.fio:2: option 'verify_pattern': '%o': %o (each block's offset in the pattern) is not implemented" },
+        { "[job]\nverify_pattern='/tmp/p'\n",
+          "t.fio:2: option 'verify_pattern': a file's bytes ('FILE') cannot be read here: write them as a \"string\" "
+          "or in hex" },
+        { "[job]\nverify_pattern=4294967296\n",
+          "t.fio:2: option 'verify_pattern': decimal number out of range in '4294967296' (-2147483648 to 2147483647; "
+          "longer ones in hex)" },
+        { "[job]\nverify_pattern=0xzz\n", "t.fio:2: option 'verify_pattern': bad hex number in '0xzz'" },
+        { "[job]\nverify_pattern=ab\n",
+          "t.fio:2: option 'verify_pattern': bad pattern 'ab' (quoted strings, 0x hex and decimal numbers)" },
+        { "[job]\nverify_interval=100\n",
+          "t.fio:2: option 'verify_interval': '100' is not a whole number of 512-byte blocks (lunbench stamps every "
+          "logical block)" },
+        { "[job]\nverify_interval=0\n",
+          "t.fio:2: option 'verify_interval': '0' is not a whole number of 512-byte blocks (lunbench stamps every "
+          "logical block)" },
+        { "[job]\nfill_device=yes\n", "t.fio:2: option 'fill_device': must be 0 or 1, not 'yes'" },
         { "[job]\nverify_backlog=65537\n", "t.fio:2: option 'verify_backlog': must be 0..65536, not 65537" },
         { "[job]\nverify_fatal\n", "t.fio:2: option 'verify_fatal': needs a value (0 or 1)" },
         { "[job]\nverify_dump=2\n", "t.fio:2: option 'verify_dump': must be 0 or 1, not '2'" },
@@ -819,6 +839,41 @@ static void test_verify_methods(void **state)
     assert_true(jobs[0].verify_fatal && jobs[0].verify_dump);
     assert_int_equal(jobs[1].verify_backlog, 0);
     assert_false(jobs[1].verify_fatal || jobs[1].verify_dump);
+
+    /* surface-scan.fio's: verify=meta with a pattern, verify_interval, fill_device; verify_pattern
+     * alone means fio's header and pattern (meta here), a verify= after it wins, verify=pattern. */
+    assert_int_equal(parse("[global]\nverify=meta\nverify_pattern=0xaa555aa5\nverify_interval=512\n"
+                           "[w]\nrw=write\nfill_device=1\n[p]\nverify_pattern=\"ab\"0x0d0a-12\n"
+                           "[q]\nverify_pattern=0xff0x14\nverify=md5\n[r]\nverify=pattern\nverify_pattern=256\n"
+                           "[f]\nfill_fs\nverify=header\n",
+                           &count),
+                     0);
+    assert_int_equal(count, 5);
+    static const uint8_t aa[] = { 0xaa, 0x55, 0x5a, 0xa5 };
+    assert_true(jobs[0].verify && jobs[0].verify_method == STAMP_META && jobs[0].fill_device);
+    assert_int_equal(jobs[0].verify_pattern_len, 4);
+    assert_memory_equal(jobs[0].verify_pattern, aa, 4);
+    assert_int_equal(jobs[0].verify_interval, 512);
+    expect_option(&jobs[0], 4, "fill_device", "1", 7);
+    static const uint8_t p1[] = { 'a', 'b', 0x0d, 0x0a, 0xf4, 0xff, 0xff, 0xff };
+    assert_int_equal(jobs[1].verify_method, STAMP_META); /* [global]'s verify=meta */
+    assert_int_equal(jobs[1].verify_pattern_len, sizeof p1);
+    assert_memory_equal(jobs[1].verify_pattern, p1, sizeof p1);
+    assert_false(jobs[1].fill_device);
+    static const uint8_t p2[] = { 0xff, 0x14 };
+    assert_int_equal(jobs[2].verify_method, STAMP_MD5);
+    assert_memory_equal(jobs[2].verify_pattern, p2, 2);
+    static const uint8_t p3[] = { 0x00, 0x01 };
+    assert_int_equal(jobs[3].verify_method, STAMP_PATTERN);
+    assert_int_equal(jobs[3].verify_pattern_len, 2);
+    assert_memory_equal(jobs[3].verify_pattern, p3, 2);
+    assert_true(jobs[4].fill_device && jobs[4].verify_method == STAMP_META);
+    /* verify_pattern without verify=: fio's VERIFY_PATTERN, a header and the pattern. */
+    assert_int_equal(parse("[a]\nverify_pattern=0\n", &count), 0);
+    assert_true(jobs[0].verify && jobs[0].verify_method == STAMP_META && jobs[0].verify_pattern_len == 1);
+    assert_int_equal(jobs[0].verify_pattern[0], 0); /* fio's 0: one zero byte */
+    assert_int_equal(parse("[a]\nverify=0\nverify_pattern=7\n", &count), 0); /* verify= given: fio keeps it */
+    assert_false(jobs[0].verify);
 }
 
 static void test_rw_modifier(void **state)
@@ -995,6 +1050,7 @@ static void test_rate_options(void **state)
                      0);
     static const uint8_t pattern[] = { 0x05, 'x', 'y', 0xde, 0xad, 0xbe, 0xef };
     assert_int_equal(jobs[0].buffers, JOB_BUFFERS_PATTERN);
+    assert_int_equal(jobs[0].verify_pattern_len, 0); /* buffer_pattern is not verify_pattern */
     assert_int_equal(jobs[0].pattern_len, sizeof pattern);
     assert_memory_equal(jobs[0].pattern, pattern, sizeof pattern);
     assert_true(jobs[0].exitall && !jobs[0].exitall_on_error && jobs[0].scramble_buffers);
@@ -1015,9 +1071,8 @@ static void test_rate_options(void **state)
         { "[a]\nloops=0\n", "t.fio:2: option 'loops': must be 1..4294967295, not 0" },
         { "[a]\nthinktime=1.5ms\n",
           "t.fio:2: option 'thinktime': bad time '1.5ms' (a whole number of microseconds, or with us, ms, s, m, h or d)" },
-        { "[a]\nbuffer_pattern=1234\n",
-          "t.fio:2: option 'buffer_pattern': bad pattern '1234' (quoted strings and 0x hex numbers; write a decimal "
-          "number in hex)" },
+        { "[a]\nbuffer_pattern=x1234\n",
+          "t.fio:2: option 'buffer_pattern': bad pattern 'x1234' (quoted strings, 0x hex and decimal numbers)" },
         { "[a]\nbuffer_pattern=\"abc\n", "t.fio:2: option 'buffer_pattern': unterminated string in '\"abc'" },
         { "[a]\nbuffer_pattern=0x\n", "t.fio:2: option 'buffer_pattern': bad hex number in '0x'" },
         { "[a]\nbuffer_pattern=\"\"\n", "t.fio:2: option 'buffer_pattern': empty pattern" },

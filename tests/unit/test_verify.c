@@ -1,7 +1,8 @@
 /* verify= methods (bench/stamp.h): each method's stamp and digest layout, what each kind of damage
- * reads as; and against the fake HBA, verify=md5/sha1/sha256/xxhash jobs, verify_backlog's
- * read-back between the writes, verify_fatal ending the job at the first bad block, verify_dump's
- * bounded hex dump. */
+ * reads as, meta's and pattern's verify_pattern; and against the fake HBA, verify=md5/sha1/sha256/
+ * xxhash jobs, verify_backlog's read-back between the writes, verify_fatal ending the job at the
+ * first bad block, verify_dump's bounded hex dump, surface-scan.fio's verify=meta with a pattern
+ * after fill_device, verify=pattern, and verify_interval against the LUNs' block sizes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "bench/engine.h"
 #include "bench/stamp.h"
+#include "bench/targets.h"
 #include "bench/worker.h"
 #include "drivers/scsi/scsi.h"
 #include "lib/md5.h"
@@ -52,6 +54,125 @@ static void stored_luns(struct fixture *x, unsigned n)
 
 static int run(struct fixture *x, const char *text) { return bench_fixture_run(&x->b, text); }
 
+/* verify=meta: the stamp, its CRC over itself only, then the pattern at the block's phase, checked
+ * where there is one (fio's VERIFY_HDR_ONLY); verify=pattern: the whole block is the pattern (fio's
+ * VERIFY_PATTERN_NO_HDR), checked byte for byte. */
+static void test_meta_and_pattern_blocks(void **state)
+{
+    (void)state;
+    const struct stamp_id id = { 0, 1, 2 };
+    static const uint8_t four[] = { 0xaa, 0x55, 0x5a, 0xa5 }, three[] = { 1, 2, 3 };
+    const struct stamp_pattern p4 = { four, sizeof four }, p3 = { three, sizeof three };
+    uint8_t block[512];
+    stamp_fill(block, sizeof block, id, 40, 7, STAMP_META, &p4);
+    assert_int_equal(block[0], STAMP_META);
+    assert_int_equal(stamp_digest_len(STAMP_META), 0);
+    for (size_t o = sizeof(struct stamp); o < sizeof block; o++)
+        assert_int_equal(block[o], four[o % 4]);
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_META, &p4), STAMP_OK);
+    assert_int_equal(stamp_check(block, sizeof block, id, 41, 7, STAMP_META, &p4), STAMP_WRONG_BLOCK);
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_CRC32C, &p4), STAMP_OTHER_METHOD);
+    block[300] ^= 0x10; /* the data: the pattern says, the stamp's CRC does not cover it */
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_META, &p4), STAMP_BAD_PATTERN);
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_META, NULL), STAMP_OK); /* header only */
+    block[300] ^= 0x10;
+    block[9] ^= 1; /* the stamp's LBA */
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_META, &p4), STAMP_BAD_CRC);
+    block[9] ^= 1;
+    /* Without a pattern, meta's data is lunbench's own and only the header is checked. */
+    stamp_fill(block, sizeof block, id, 40, 7, STAMP_META, NULL);
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_META, NULL), STAMP_OK);
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_META, &p4), STAMP_BAD_PATTERN);
+
+    stamp_fill(block, sizeof block, id, 40, 7, STAMP_PATTERN, &p3);
+    for (size_t o = 0; o < sizeof block; o++)
+        assert_int_equal(block[o], three[o % 3]); /* no stamp: the phase starts at the block's first byte */
+    assert_int_equal(stamp_check(block, sizeof block, id, 99, 0, STAMP_PATTERN, &p3), STAMP_OK); /* no LBA in it */
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_PATTERN, &p4), STAMP_BAD_PATTERN);
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_PATTERN, NULL), STAMP_BAD_PATTERN);
+    block[511] ^= 1;
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_PATTERN, &p3), STAMP_BAD_PATTERN);
+    assert_string_equal(stamp_method_name(STAMP_META), "meta");
+    assert_string_equal(stamp_method_name(STAMP_PATTERN), "pattern");
+    assert_string_equal(stamp_result_name(STAMP_BAD_PATTERN), "pattern mismatch (the data is not verify_pattern)");
+    /* A digest method's data is the pattern too, covered by the digest. */
+    stamp_fill(block, sizeof block, id, 40, 7, STAMP_SHA1, &p4);
+    for (size_t o = sizeof(struct stamp) + 20; o < sizeof block; o++)
+        assert_int_equal(block[o], four[o % 4]);
+    assert_int_equal(stamp_check(block, sizeof block, id, 40, 7, STAMP_SHA1, &p4), STAMP_OK);
+}
+
+/* surface-scan.fio against the fake: a write phase with fill_device (size= ignored: the whole LUN)
+ * and do_verify=0, then a read phase that checks every block's stamp and pattern. Damage in the
+ * data fails the read phase as a pattern mismatch. */
+static void test_surface_scan(void **state)
+{
+    struct fixture *x = *state;
+    stored_luns(x, 2);
+    static const char *const global = "[global]\nthread\nbs=64k\ndirect=1\nioengine=sync\nverify=meta\n"
+                                      "verify_pattern=0xaa555aa5\nverify_interval=512\n";
+    char text[400];
+    snprintf(text, sizeof text, "%s[write-phase]\nfilename=datafile.tmp\nrw=write\nfill_device=1\ndo_verify=0\n"
+             "size=64k\nluns=all\n", global);
+    assert_int_equal(run(x, text), 0);
+    const uint64_t lun_bytes = (uint64_t)LUN_BLOCKS * 512;
+    assert_int_equal(x->b.r.dir[DIR_WRITE].bytes, 2 * lun_bytes); /* every byte of both LUNs */
+    assert_int_equal(x->b.r.verify_blocks, 0);                     /* do_verify=0 */
+    const uint8_t *data = x->b.f.luns[1]->data;
+    static const uint8_t pattern[] = { 0xaa, 0x55, 0x5a, 0xa5 };
+    for (uint64_t b = 0; b < LUN_BLOCKS; b += 97) {
+        assert_int_equal(data[b * 512], STAMP_META);
+        assert_memory_equal(data + b * 512 + 32, pattern, 4);
+        assert_memory_equal(data + b * 512 + 508, pattern, 4);
+    }
+    snprintf(text, sizeof text, "%s[verify-phase]\nstonewall\ncreate_serialize=0\nfilename=datafile.tmp\n"
+             "rw=read\ndo_verify=1\nluns=all\n", global);
+    assert_int_equal(run(x, text), 0);
+    assert_int_equal(x->b.r.verify_blocks, 2 * LUN_BLOCKS);
+    assert_int_equal(x->b.r.verify_failures, 0);
+    x->b.f.twists[0] = (struct fake_twist){ .kind = TWIST_BYTE, .opcode = SCSI_OP_READ10, .at = { -1, -1 },
+                                            .offset = 700, .value = 0x00 };
+    assert_int_equal(run(x, text), 0);
+    assert_int_equal(x->b.r.verify_failures, 2 * LUN_BLOCKS / 128); /* block 1 of each 64k read */
+}
+
+/* verify=pattern: nothing but the pattern on the LUN, checked by the job's read-back and by a
+ * read job; a block that is not the pattern fails. */
+static void test_verify_pattern_job(void **state)
+{
+    struct fixture *x = *state;
+    stored_luns(x, 1);
+    assert_int_equal(run(x, "[p]\nrw=write\nbs=4k\nsize=64k\nverify=pattern\nverify_pattern=\"ab\"0x01\n"), 0);
+    assert_int_equal(x->b.r.verify_failures, 0);
+    assert_int_equal(x->b.r.verify_blocks, 128);
+    const uint8_t *data = x->b.f.luns[0]->data;
+    assert_memory_equal(data, "ab\001ab\001", 6);
+    assert_int_equal(run(x, "[r]\nrw=read\nbs=4k\nsize=64k\nverify=pattern\nverify_pattern=\"ab\"0x01\n"), 0);
+    assert_int_equal(x->b.r.verify_blocks, 128);
+    /* Blocks past what was written hold zeros: not the pattern. */
+    assert_int_equal(run(x, "[r]\nrw=read\nbs=4k\noffset=64k\nsize=4k\nverify=pattern\nverify_pattern=7\n"), 0);
+    assert_int_equal(x->b.r.verify_failures, 8);
+}
+
+/* verify_interval: a whole number of every LUN's blocks, or the job is refused before any I/O. */
+static void test_verify_interval_against_block_sizes(void **state)
+{
+    struct fixture *x = *state;
+    struct fake_lun *big = fake_hba_add_lun(&x->b.f, 0, 0, 256);
+    big->block_size = 4096;
+    fake_lun_store(big);
+    fake_lun_store(fake_hba_add_lun(&x->b.f, 0, 1, LUN_BLOCKS));
+    bench_fixture_discover(&x->b, TIMEOUT, fake_clock_now);
+    bench_fixture_parse(&x->b, "[v]\nrw=write\nbs=8k\nsize=64k\nverify=md5\nverify_interval=512\n");
+    char err[300];
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), -1);
+    assert_string_equal(err, "job 'v': verify_interval=512 is not a multiple of LUN 0:0:0's 4096-byte blocks "
+                             "(lunbench stamps and checks each logical block)");
+    assert_int_equal(run(x, "[v]\nrw=write\nbs=8k\nsize=64k\nverify=md5\nverify_interval=8k\n"), 0);
+    assert_int_equal(x->b.r.verify_failures, 0);
+    assert_int_equal(x->b.r.verify_blocks, 16 + 128); /* 64k of each: 4096- and 512-byte blocks */
+}
+
 /* Each method's block: the stamp, then (digest methods) the digest of the rest, the stamp's CRC
  * over the stamp and digest; damage in the data, in the stamp, a wrong LBA, another method. */
 static void test_stamp_methods(void **state)
@@ -64,35 +185,35 @@ static void test_stamp_methods(void **state)
     for (size_t i = 0; i < 5; i++) {
         enum stamp_method m = all[i];
         assert_int_equal(stamp_digest_len(m), lens[i]);
-        stamp_fill(block, sizeof block, id, 77, 5, m);
+        stamp_fill(block, sizeof block, id, 77, 5, m, NULL);
         assert_int_equal(block[0], (uint8_t)m); /* the magic's low byte */
         assert_memory_equal(block + 1, "LUNBRCH", 7);
-        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m), STAMP_OK);
-        assert_int_equal(stamp_check(block, sizeof block, id, 78, 5, m), STAMP_WRONG_BLOCK);
-        assert_int_equal(stamp_check(block, sizeof block, id, 77, 6, m), STAMP_OLD_GENERATION);
-        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, all[(i + 1) % 5]), STAMP_OTHER_METHOD);
+        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m, NULL), STAMP_OK);
+        assert_int_equal(stamp_check(block, sizeof block, id, 78, 5, m, NULL), STAMP_WRONG_BLOCK);
+        assert_int_equal(stamp_check(block, sizeof block, id, 77, 6, m, NULL), STAMP_OLD_GENERATION);
+        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, all[(i + 1) % 5], NULL), STAMP_OTHER_METHOD);
         block[400] ^= 1; /* the data */
-        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m), m == STAMP_CRC32C ? STAMP_BAD_CRC : STAMP_BAD_DIGEST);
+        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m, NULL), m == STAMP_CRC32C ? STAMP_BAD_CRC : STAMP_BAD_DIGEST);
         block[400] ^= 1;
         block[16] ^= 1; /* the stamp's generation */
-        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m), STAMP_BAD_CRC);
+        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m, NULL), STAMP_BAD_CRC);
         block[16] ^= 1;
         if (lens[i] != 0) {
             block[32] ^= 1; /* the digest: the stamp's CRC covers it */
-            assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m), STAMP_BAD_CRC);
+            assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m, NULL), STAMP_BAD_CRC);
             block[32] ^= 1;
         }
-        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m), STAMP_OK);
+        assert_int_equal(stamp_check(block, sizeof block, id, 77, 5, m, NULL), STAMP_OK);
     }
     /* The digest is the method's own over the bytes after it (docs/jobs.md's layout). */
     uint8_t d[32];
-    stamp_fill(block, sizeof block, id, 9, 1, STAMP_MD5);
+    stamp_fill(block, sizeof block, id, 9, 1, STAMP_MD5, NULL);
     md5(block + 48, sizeof block - 48, d);
     assert_memory_equal(block + 32, d, 16);
-    stamp_fill(block, sizeof block, id, 9, 1, STAMP_SHA256);
+    stamp_fill(block, sizeof block, id, 9, 1, STAMP_SHA256, NULL);
     sha256(block + 64, sizeof block - 64, d);
     assert_memory_equal(block + 32, d, 32);
-    stamp_fill(block, sizeof block, id, 9, 1, STAMP_XXHASH);
+    stamp_fill(block, sizeof block, id, 9, 1, STAMP_XXHASH, NULL);
     uint32_t h = xxh32(block + 36, sizeof block - 36, 1);
     assert_memory_equal(block + 32, &h, 4);
     assert_string_equal(stamp_method_name(STAMP_SHA1), "sha1");
@@ -205,6 +326,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stamp_methods),
+        cmocka_unit_test(test_meta_and_pattern_blocks),
+        cmocka_unit_test_setup_teardown(test_surface_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_pattern_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_interval_against_block_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_method_verifies_a_random_write_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_backlog_reads_back_between_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_fatal_stops_at_the_first_bad_block, setup, teardown),
