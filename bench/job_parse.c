@@ -7,7 +7,6 @@
 #include "bench/job.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1031,15 +1030,17 @@ static int pattern_value(const char *value, uint8_t out[JOB_PATTERN_MAX], size_t
                 out[n++] = (uint8_t)(hex_digit(p[i]) << 4 | hex_digit(p[i + 1]));
             p += digits;
         } else if (isdigit((unsigned char)*p) || (*p == '-' && isdigit((unsigned char)p[1]))) {
-            char *end;
-            errno = 0;
-            long long v = strtoll(p, &end, 10);
-            if (errno != 0 || v > INT32_MAX || v < INT32_MIN) {
+            bool negative = *p == '-';
+            const char *end = p + negative;
+            uint64_t magnitude = 0;
+            while (isdigit((unsigned char)*end) && magnitude <= (uint64_t)INT32_MAX + 1)
+                magnitude = magnitude * 10 + (uint64_t)(*end++ - '0');
+            if (isdigit((unsigned char)*end) || magnitude > (uint64_t)INT32_MAX + negative) {
                 snprintf(why, why_len, "decimal number out of range in '%.60s' (%d to %d; longer ones in hex)", value,
                          INT32_MIN, INT32_MAX);
                 return -1;
             }
-            uint32_t u = (uint32_t)v;
+            uint32_t u = negative ? (uint32_t)(0 - magnitude) : (uint32_t)magnitude;
             do {
                 if (n == JOB_PATTERN_MAX)
                     goto too_long;

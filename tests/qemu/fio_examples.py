@@ -3,7 +3,9 @@
 `topology`. Every example in the directory is either in `run` (it must finish with its status,
 0 unless the line says `NAME.fio status=N`, and report fio's JSON) or in `left_out` with the
 reason (`NAME.fio: why`); an example that is in neither, or in both, fails the test, so the list
-follows the package. Each boot's console goes to build/test-logs/<test>.work/<example>.log.
+follows the package. `NAME.fio lun_size=SIZE` boots that example on fresh LUNs of that size (a job
+that fills its device and reads it all back within the short runtime). Each boot's console goes to
+build/test-logs/<test>.work/<example>.log.
 """
 import os
 import re
@@ -19,17 +21,20 @@ TIMEOUT = 60
 
 
 def parse_run(test):
-    """{example: expected status} from the `run` lines."""
+    """{example: (expected status, LUN size or None)} from the `run` lines."""
     out = {}
     for line in test.lines("run"):
         words = line.split()
-        status = 0
+        status, size = 0, None
         for w in words[1:]:
-            m = re.fullmatch(r"status=(\d)", w)
+            m = re.fullmatch(r"status=(\d)|lun_size=(\d+[KMG])", w)
             if not m:
-                raise ValueError("run line %r: only status=N may follow the name" % line)
-            status = int(m.group(1))
-        out[words[0]] = status
+                raise ValueError("run line %r: only status=N and lun_size=SIZE may follow the name" % line)
+            if m.group(1) is not None:
+                status = int(m.group(1))
+            else:
+                size = m.group(2)
+        out[words[0]] = (status, size)
     return out
 
 
@@ -65,12 +70,16 @@ def run(test):
     problems += ["%s is listed but not in %s" % (n, directory) for n in sorted(set(runs) | set(left))
                  if n not in present]
     timeout = float(test.get("timeout", TIMEOUT))
-    hbas = [Hba.from_spec(spec) for spec in test.lines("topology")]
     work = test.work_dir()
-    for name, status in runs.items():
+    for name, (status, size) in runs.items():
         if name not in present:
             continue
-        disks = os.path.join(work, "disks") if any(h.backend == "file" for h in hbas) else None
+        specs = test.lines("topology")
+        if size is not None:
+            specs = [re.sub(r"(^|,)size=[^,]*", "", spec) + ",size=" + size for spec in specs]
+        hbas = [Hba.from_spec(spec) for spec in specs]
+        disks = os.path.join(work, "disks" if size is None else "disks-" + name) \
+            if any(h.backend == "file" for h in hbas) else None
         extra = Topology(hbas, disk_dir=disks).qemu_args() + ["-initrd", os.path.join(directory, name)]
         cmd = qemu.qemu_command(image="multiboot", machine="q35", firmware="seabios", append=test.get("append", ""),
                                 memory="256", extra=extra)
