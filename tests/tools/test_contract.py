@@ -41,15 +41,19 @@ int main(int argc, char **argv)
         static unsigned char buf[1 << 20];
         size_t n = fread(buf, 1, sizeof buf, stdin);
         printf("%u\n", crc32c(0, buf, n));
-    } else if (argc == 9 && !strcmp(argv[1], "fill")) {
-        /* fill BLOCK_SIZE HBA TARGET LUN FIRST_LBA COUNT GENERATION: COUNT blocks to stdout */
+    } else if ((argc == 9 || argc == 10) && !strcmp(argv[1], "fill")) {
+        /* fill BLOCK_SIZE HBA TARGET LUN FIRST_LBA COUNT GENERATION [METHOD]: COUNT blocks to stdout */
+        enum stamp_method method = STAMP_CRC32C;
+        for (int m = 0; argc == 10 && m < STAMP_METHODS; m++)
+            if (!strcmp(argv[9], stamp_method_name((enum stamp_method)m)))
+                method = (enum stamp_method)m;
         uint32_t bs = (uint32_t)strtoul(argv[2], NULL, 0);
         struct stamp_id id = { (uint8_t)atoi(argv[3]), (uint8_t)atoi(argv[4]), (uint16_t)atoi(argv[5]) };
         uint64_t lba = strtoull(argv[6], NULL, 0), count = strtoull(argv[7], NULL, 0);
         uint64_t generation = strtoull(argv[8], NULL, 0);
         unsigned char *buf = malloc(bs);
         for (uint64_t i = 0; i < count; i++) {
-            stamp_fill(buf, bs, id, lba + i, generation, STAMP_CRC32C, NULL);
+            stamp_fill(buf, bs, id, lba + i, generation, method, NULL);
             fwrite(buf, 1, bs, stdout);
         }
         free(buf);
@@ -218,6 +222,39 @@ class StampTest(ProbeTest):
         path = self.image(bytes(data))
         self.assertEqual(stamp.check_image(path, bs, (0, 0, 3), len(data), crc_every=64), [(3, unittest.mock.ANY)])
         self.assertEqual(stamp.check_image(path, bs, (0, 0, 4), bs)[0][0], 0)
+
+    def test_every_method_with_stamps(self):
+        """The C code's blocks of each verify method check clean; a byte of data changed is caught
+        by the CRC (crc32c) or the digest, and by nothing for meta (its CRC covers the stamp
+        alone); another method's stamps are named."""
+        bs = 512
+        self.assertEqual(contract.STAMP_METHODS[:5], ("crc32c", "md5", "sha1", "sha256", "xxhash"))
+        for method in contract.STAMP_METHODS:
+            if method == "pattern":
+                with self.assertRaises(ValueError):
+                    stamp.check_image(self.image(b""), bs, (0, 0, 0), 0, method=method)
+                continue
+            data = bytearray(self.ask("fill", bs, 0, 1, 5, 0, 8, 3, method))
+            first = stamp.read(data[:bs])
+            self.assertEqual(first.magic & 0xff, contract.STAMP_METHODS.index(method), method)
+            path = self.image(bytes(data), method + ".raw")
+            self.assertEqual(stamp.check_image(path, bs, (0, 1, 5), len(data), crc_every=1, method=method), [], method)
+            data[2 * bs + 300] ^= 0x40  # LBA 2, past any stamp and digest
+            path = self.image(bytes(data), method + ".raw")
+            bad = stamp.check_image(path, bs, (0, 1, 5), len(data), crc_every=1, method=method)
+            if method == "meta":
+                self.assertEqual(bad, [])
+            else:
+                self.assertEqual([lba for lba, _ in bad], [2], method)
+                self.assertIn("digest" if method in stamp.DIGESTS else "CRC", bad[0][1])
+            other = "sha1" if method != "sha1" else "md5"
+            wrong = stamp.check_image(path, bs, (0, 1, 5), bs, method=other)
+            self.assertIn("stamped by verify=%s, not %s" % (method, other), wrong[0][1])
+
+    def test_xxh32_is_the_c_code(self):
+        from lunbench.xxhash32 import xxh32
+        self.assertEqual(xxh32(b"", 0), 0x02CC5D05)  # the published value
+        self.assertEqual(xxh32(b"abc", 0), 0x32D153FF)  # lib/xxhash32.h's
 
     def test_unwritten_and_short_images(self):
         path = self.image(bytes(1024))

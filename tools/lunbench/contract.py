@@ -13,6 +13,10 @@ nothing here:
   RESULTS_BEGIN_MARKER, RESULTS_END_MARKER  the lines around the JSON on COM1 (results.h)
   STAMP_MAGIC, STAMP, Stamp  the verify stamp at the start of each block (stamp.h): its magic,
                      a struct.Struct of its packed little-endian layout, a namedtuple of its fields
+  STAMP_MAGIC_MASK   the magic's bits that are the same for every method (its low byte says which)
+  STAMP_METHODS      the verify methods' fio names in enum stamp_method's order, the index being
+                     the magic's low byte (stamp_method_name's table in stamp.c)
+  STAMP_XXHASH_SEED  the seed of verify=xxhash's XXH32 (stamp.c)
   HIST_PLAT_BITS, HIST_PLAT_GROUP_NR  the latency histogram's shape (histogram.h, fio's scheme):
                      2**HIST_PLAT_BITS buckets per power of two, HIST_PLAT_GROUP_NR groups
   LOG_FRAME_TAG, LOG_FRAME_OPEN, LOG_FRAME_DATA, LOG_FRAME_CLOSE  how fio's log files travel on
@@ -145,10 +149,30 @@ def _stamp():
     return int(magic.group(1), 16), struct.Struct(codes), collections.namedtuple("Stamp", fields)
 
 
+def _stamp_methods():
+    header, text = find_source("stamp.h", "enum stamp_method")
+    body = re.search(r"enum stamp_method\s*\{(.*?)\}", strip_comments(text), re.S)
+    members = [m.strip() for m in body.group(1).split(",") if m.strip()] if body else []
+    if not members or members[-1] != "STAMP_METHODS" or any("=" in m for m in members):
+        raise ContractError("%s: enum stamp_method is not a plain list ending in STAMP_METHODS" % _where(header))
+    source, code = find_source("stamp.c", "stamp_method_name(")
+    table = re.search(r"names\[STAMP_METHODS\]\s*=\s*\{([^}]*)\}", strip_comments(code))
+    names = re.findall(r'"([^"]+)"', table.group(1)) if table else []
+    if len(names) != len(members) - 1:
+        raise ContractError("%s: stamp_method_name's table has %d names for %d methods" % (
+            _where(source), len(names), len(members) - 1))
+    mask = re.search(r"^#define\s+STAMP_MAGIC_MASK\s+(0x[0-9a-fA-F]+)[uUlL]*\b", text, re.M)
+    if not mask:
+        raise ContractError("%s: no hexadecimal #define STAMP_MAGIC_MASK" % _where(header))
+    return int(mask.group(1), 16), tuple(names)
+
+
 EXIT, EXIT_STATUS_NAMES, EXIT_STATUS_UNKNOWN = _exit_statuses()
 RESULTS_BEGIN_MARKER = _string_define("results.h", "RESULTS_BEGIN_MARKER")
 RESULTS_END_MARKER = _string_define("results.h", "RESULTS_END_MARKER")
 STAMP_MAGIC, STAMP, Stamp = _stamp()
+STAMP_MAGIC_MASK, STAMP_METHODS = _stamp_methods()
+STAMP_XXHASH_SEED = _int_define("stamp.c", "XXHASH_SEED")
 HIST_PLAT_BITS = _int_define("histogram.h", "HIST_PLAT_BITS")
 HIST_PLAT_GROUP_NR = _int_define("histogram.h", "HIST_PLAT_GROUP_NR")
 LOG_FRAME_TAG, LOG_FRAME_OPEN, LOG_FRAME_DATA, LOG_FRAME_CLOSE = (
