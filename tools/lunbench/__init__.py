@@ -4,6 +4,7 @@ tests share, each thing defined once.
   contract   what the C code and the tools must agree on (exit statuses, result markers, the
              verify stamp), read from the C sources at import time
   crc32c     CRC-32C, as lib/crc32c.c computes it
+  xxhash32   XXH32, as lib/xxhash32.c computes it (verify=xxhash's digest)
   stamp      verify stamps in raw disk images
   parse      sizes and number lists, as the launcher and the test configuration write them
   topology   HBAs, targets and LUNs: their QEMU arguments and the inventory lunbench must report
