@@ -72,9 +72,8 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
         return -1;
     }
     if (job->verify_interval % l->block_size != 0) {
-        snprintf(err, err_len, "job '%s': verify_interval=%" PRIu64 " is not a multiple of LUN %u:%u:%u's %" PRIu32
-                 "-byte blocks (lunbench stamps and checks each logical block)", job->name, job->verify_interval,
-                 l->hba, l->target, l->lun, l->block_size);
+        snprintf(why, why_len, "verify_interval=%" PRIu64 " is not a multiple of its %" PRIu32
+                 "-byte blocks (lunbench stamps and checks each logical block)", job->verify_interval, l->block_size);
         return -1;
     }
     const struct hba *hba = env->hbas[l->hba];

@@ -165,9 +165,12 @@ static void test_verify_interval_against_block_sizes(void **state)
     bench_fixture_discover(&x->b, TIMEOUT, fake_clock_now);
     bench_fixture_parse(&x->b, "[v]\nrw=write\nbs=8k\nsize=64k\nverify=md5\nverify_interval=512\n");
     char err[300];
+    /* Over both LUNs the 4096-byte one is left out; over it alone the job is refused. */
+    assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), 0);
+    bench_fixture_parse(&x->b, "[v]\nrw=write\nbs=8k\nsize=64k\nverify=md5\nverify_interval=512\nluns=0:0:0\n");
     assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), -1);
-    assert_string_equal(err, "job 'v': verify_interval=512 is not a multiple of LUN 0:0:0's 4096-byte blocks "
-                             "(lunbench stamps and checks each logical block)");
+    assert_string_equal(err, "job 'v': no LUN it selects can run it (1 left out; LUN 0:0:0: verify_interval=512 is not "
+                             "a multiple of its 4096-byte blocks (lunbench stamps and checks each logical block))");
     assert_int_equal(run(x, "[v]\nrw=write\nbs=8k\nsize=64k\nverify=md5\nverify_interval=8k\n"), 0);
     assert_int_equal(x->b.r.verify_failures, 0);
     assert_int_equal(x->b.r.verify_blocks, 16 + 128); /* 64k of each: 4096- and 512-byte blocks */
