@@ -206,6 +206,7 @@ void report_inventory_members(struct json_writer *w, const struct machine *m, co
             json_uint(w, "aborts", st->aborts);
             json_uint(w, "lun_resets", st->lun_resets);
             json_uint(w, "device_resets", st->hba_resets);
+            json_uint(w, "aborts_outlived", st->aborts_outlived);
             json_double(w, "recovery_ms", cycles_to_ms(m, st->recovery_cycles));
             json_double(w, "discovery_ms", cycles_to_ms(m, r->hba_discovery_cycles[i]));
         } else {

@@ -110,6 +110,7 @@ struct hba_tmf {
     /* The recovery layer's bookkeeping. */
     bool in_flight;
     uint64_t sent_tsc;
+    bool outlived; /* an abort its LUN's reset overtook: reported once */
     /* Driver-private. */
     uint32_t slot;
 };
@@ -136,6 +137,7 @@ struct hba_event {
 struct hba_stats {
     uint64_t events;
     uint64_t aborts, lun_resets, hba_resets; /* recovery steps taken */
+    uint64_t aborts_outlived;                /* ABORT TASKs still unanswered once their LUN's reset was */
     uint64_t recovery_cycles;                /* spent taking them: not the driver's cost per I/O */
 };
 

@@ -53,6 +53,25 @@ bool hba_lun_in_recovery(const struct hba *h, uint8_t target, uint16_t lun)
     return h->tmfs_in_flight != 0 && tmf_for_lun(h, -1, target, lun) != NULL;
 }
 
+/* An ABORT TASK still unanswered once the LOGICAL UNIT RESET sent after it was answered: the reset
+ * ended the task it named, so the device had every reason to answer it (QEMU does, then) and may
+ * never. Said once; its slot stays taken, since the device may still write the answer there, until
+ * it is answered or the HBA is reset. */
+static void report_outlived_aborts(struct hba *h, const struct hba_tmf *reset)
+{
+    for (unsigned i = 0; i < HBA_TMF_SLOTS; i++) {
+        struct hba_tmf *t = &h->tmfs[i];
+        if (!t->in_flight || t->outlived || t->kind != HBA_TMF_ABORT_TASK || t->target != reset->target ||
+            t->lun != reset->lun)
+            continue;
+        t->outlived = true;
+        h->stats.aborts_outlived++;
+        printf("lunbench: HBA %u (%s) target %u LUN %u: ABORT TASK not answered in %" PRIu64 " ms, though the LOGICAL "
+               "UNIT RESET after it was; its TMF slot stays taken until it is\n", h->index, h->name, t->target, t->lun,
+               to_ms(h, h->ops->now(h) - t->sent_tsc));
+    }
+}
+
 static void reap_tmfs(struct hba *h)
 {
     struct hba_tmf *done[HBA_TMF_SLOTS];
@@ -70,6 +89,9 @@ static void reap_tmfs(struct hba *h)
             printf("lunbench: HBA %u (%s) target %u LUN %u: %s answered %s\n", h->index, h->name, t->target, t->lun,
                    hba_tmf_name(t->kind), hba_response_name(t->response));
     }
+    for (unsigned i = 0; i < n; i++)
+        if (done[i]->kind == HBA_TMF_LUN_RESET && done[i]->response != HBA_RESPONSE_NO_ANSWER)
+            report_outlived_aborts(h, done[i]);
 }
 
 /* Send a TMF for cmd's LUN. 0, or -1 when no slot is free (the caller waits) or the HBA refused.

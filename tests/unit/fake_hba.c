@@ -800,7 +800,7 @@ static int fake_tmf_submit(struct hba *h, struct hba_tmf *tmf)
          * are gone now). */
         for (unsigned i = 0; i < f->n_tmf_pending;) {
             struct hba_tmf *t = f->tmf_pending[i];
-            if (t->target == tmf->target && t->lun == tmf->lun) {
+            if (!f->aborts_outlive_reset && t->target == tmf->target && t->lun == tmf->lun) {
                 t->response = HBA_RESPONSE_OK;
                 f->tmf_answered[f->n_tmf_answered++] = t;
                 f->tmf_pending[i] = f->tmf_pending[--f->n_tmf_pending];

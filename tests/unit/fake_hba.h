@@ -101,6 +101,7 @@ struct fake_hba {
     /* TMFs. */
     bool abort_frees;          /* ABORT TASK completes the task (ABORTED) and is answered */
     bool answer_lun_reset;     /* LOGICAL UNIT RESET completes the LUN's commands (RESET), answered */
+    bool aborts_outlive_reset; /* ...and leaves the LUN's waiting aborts unanswered (QEMU answers them) */
     enum hba_response tmf_response[HBA_TMF_KIND_COUNT]; /* not OK: every TMF of the kind answers this */
     bool reset_fails;          /* the HBA does not come back from a reset */
     struct fake_twist twists[2];

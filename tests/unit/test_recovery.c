@@ -97,6 +97,36 @@ static void test_escalation_order_and_timing(void **state)
     assert_false(f->base.broken);
 }
 
+/* A device that answers the LUN reset but never the ABORT TASK before it: the command comes back
+ * RESET, the abort is named once as outlived, keeps its slot (the device may still answer it) and
+ * is dropped only by the next HBA reset. */
+static void test_abort_outlived_by_lun_reset(void **state)
+{
+    struct fixture *x = *state;
+    struct fake_hba *f = &x->f[0];
+    fake_hba_add_lun(f, 0, 0, 100)->stall = true;
+    f->abort_frees = false;
+    f->aborts_outlive_reset = true;
+    assert_int_equal(hba_submit(&f->base, 0, read_cmd(x, 0, 0)), 0);
+    struct hba_cmd *order[1];
+    poll_until(x, &f->base, 1, 10 * TIMEOUT, order);
+    assert_int_equal(x->back, 1);
+    assert_int_equal(order[0]->response, HBA_RESPONSE_RESET);
+    assert_int_equal(order[0]->recovery, HBA_RECOVERY_LUN_RESET_SENT);
+    assert_int_equal(f->base.stats.aborts, 1);
+    assert_int_equal(f->base.stats.lun_resets, 1);
+    /* Polled on: said once, the abort still holds its slot. */
+    for (unsigned i = 0; i < 20; i++)
+        hba_poll(&f->base, 0, order, 1);
+    assert_int_equal(f->base.stats.aborts_outlived, 1);
+    assert_int_equal(f->base.tmfs_in_flight, 1);
+    assert_int_equal(f->base.stats.hba_resets, 0);
+    assert_int_equal(hba_reset(&f->base), 0);
+    hba_poll(&f->base, 0, order, 1);
+    assert_int_equal(f->base.tmfs_in_flight, 0);
+    assert_int_equal(f->base.stats.aborts_outlived, 1);
+}
+
 /* ABORT TASK answered: the command comes back ABORTED after one step, no reset of any kind. */
 static void test_abort_that_works(void **state)
 {
@@ -253,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_escalation_order_and_timing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_that_works, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_outlived_by_lun_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_tmf_per_lun, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tmf_slots_run_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_hbas_recover_apart, setup, teardown),
