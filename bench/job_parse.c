@@ -1098,8 +1098,8 @@ static int apply_verify_pattern(struct job_spec *job, const char *value, char *w
 }
 
 /* HOWTO verify_interval: fio writes a header every N bytes. lunbench stamps every logical block, so
- * N must be a whole number of each LUN's blocks (checked against them before the job runs): the
- * checks are then as fine as fio's, or finer. */
+ * N must be a whole number of a LUN's blocks (checked before the job runs: a LUN it does not fit is
+ * left out, bench/targets.c): the checks are then as fine as fio's, or finer. */
 static int apply_verify_interval(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
     if (need_value(value, why, why_len) != 0 || size_value(value, &job->verify_interval, why, why_len) != 0)

@@ -154,7 +154,8 @@ static void test_verify_pattern_job(void **state)
     assert_int_equal(x->b.r.verify_failures, 8);
 }
 
-/* verify_interval: a whole number of every LUN's blocks, or the job is refused before any I/O. */
+/* verify_interval: a whole number of a LUN's blocks, or the LUN is left out (named); a job with no
+ * LUN left is refused before any I/O. */
 static void test_verify_interval_against_block_sizes(void **state)
 {
     struct fixture *x = *state;
@@ -171,6 +172,10 @@ static void test_verify_interval_against_block_sizes(void **state)
     assert_int_equal(targets_check(&x->b.job, &x->b.env, err, sizeof err), -1);
     assert_string_equal(err, "job 'v': no LUN it selects can run it (1 left out; LUN 0:0:0: verify_interval=512 is not "
                              "a multiple of its 4096-byte blocks (lunbench stamps and checks each logical block))");
+    assert_int_equal(run(x, "[v]\nrw=write\nbs=8k\nsize=64k\nverify=md5\nverify_interval=512\n"), 0);
+    assert_int_equal(x->b.r.lun_count, 1);
+    assert_int_equal(x->b.f.luns[0]->writes, 0); /* left out */
+    assert_int_equal(x->b.r.verify_blocks, 128);
     assert_int_equal(run(x, "[v]\nrw=write\nbs=8k\nsize=64k\nverify=md5\nverify_interval=8k\n"), 0);
     assert_int_equal(x->b.r.verify_failures, 0);
     assert_int_equal(x->b.r.verify_blocks, 16 + 128); /* 64k of each: 4096- and 512-byte blocks */
