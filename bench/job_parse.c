@@ -44,6 +44,9 @@ struct job_option_def {
 #define REFUSED(why) NULL, NULL, 0, false, why
 #define TIME_FIELD(name) NULL, NULL, offsetof(struct job_spec, name), false, NULL, true
 
+#define TRIM_VERIFY "fio's trim verification (trim_percentage of the verified blocks trimmed, then read back " \
+                    "as zeros: trim_verify_zero, trim_backlog) is not implemented; rw=trim, randtrim and trimwrite " \
+                    "send UNMAP"
 #define CONCURRENT "fio's coordination of jobs that run side by side (start delays, flows, wait_for, exit_what, " \
                    "offset_increment) is not implemented"
 
@@ -1792,6 +1795,10 @@ static const struct job_option_def job_options[] = {
     { "cpus_allowed", NULL, apply_cpus_allowed },
     { "cpus_allowed_policy", NULL, apply_cpus_allowed_policy },
     { "cpumask", NULL, apply_cpumask },
+    { "trim_percentage", REFUSED(TRIM_VERIFY) },
+    { "trim_verify_zero", REFUSED(TRIM_VERIFY) },
+    { "trim_backlog", REFUSED(TRIM_VERIFY) },
+    { "trim_backlog_batch", REFUSED(TRIM_VERIFY) },
     { "numa_cpu_nodes", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "numa_mem_policy", REFUSED("NUMA placement of fio's processes is not implemented") },
     { "ignore_error", REFUSED("lunbench counts every failed I/O by its SCSI outcome and goes on (fio's "

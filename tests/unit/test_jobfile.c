@@ -435,6 +435,14 @@ static void test_errors(void **state)
           "t.fio:2: option 'verify_interval': '0' is not a whole number of 512-byte blocks (lunbench stamps every "
           "logical block)" },
         { "[job]\nfill_device=yes\n", "t.fio:2: option 'fill_device': must be 0 or 1, not 'yes'" },
+        { "[job]\nrw=randwrite\nverify=md5\ntrim_percentage=10\n",
+          "t.fio:4: option 'trim_percentage': not supported: fio's trim verification (trim_percentage of the verified "
+          "blocks trimmed, then read back as zeros: trim_verify_zero, trim_backlog) is not implemented; rw=trim, "
+          "randtrim and trimwrite send UNMAP" },
+        { "[job]\ntrim_verify_zero=1\n",
+          "t.fio:2: option 'trim_verify_zero': not supported: fio's trim verification (trim_percentage of the verified "
+          "blocks trimmed, then read back as zeros: trim_verify_zero, trim_backlog) is not implemented; rw=trim, "
+          "randtrim and trimwrite send UNMAP" },
         { "[job]\nverify_backlog=65537\n", "t.fio:2: option 'verify_backlog': must be 0..65536, not 65537" },
         { "[job]\nverify_fatal\n", "t.fio:2: option 'verify_fatal': needs a value (0 or 1)" },
         { "[job]\nverify_dump=2\n", "t.fio:2: option 'verify_dump': must be 0 or 1, not '2'" },
