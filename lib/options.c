@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* OPT_LIST: comma-separated words of choices, stored as an unsigned with bit i for word i. */
+/* OPT_LIST: comma-separated words of choices, stored as an unsigned: the OR of each word's bits. */
 enum option_kind { OPT_CHOICE, OPT_UINT, OPT_STRING, OPT_LIST };
 
 struct option_spec {
@@ -14,6 +14,7 @@ struct option_spec {
     const char *const *choices; /* OPT_CHOICE: NULL-terminated, index = stored value */
     uint64_t min, max;          /* OPT_UINT: inclusive */
     const char *help;
+    const unsigned *bits;       /* OPT_LIST: choices[i]'s bits */
 };
 
 static const char *const mode_names[] = { "bench", "list", "info", "check", NULL };
@@ -25,8 +26,10 @@ static const char *const clock_names[] = { "auto", "cpuid", "hypervisor", "pit",
 static const char *const dump_names[] = { "none", "acpi", NULL };
 static const char *const fault_names[] = { "none", "ud", "pf", "gp", "de", "stack", NULL };
 static const char *const guard_names[] = { "default", "end", "start", NULL };
-/* The order of enum output_format_bit. */
-static const char *const output_format_names[] = { "normal", "json", "terse", "json+", NULL };
+/* fio's words (init.c parse_output_format): json+ is json with the bins; minimal and csv are terse. */
+static const char *const output_format_names[] = { "normal", "json", "terse", "json+", "minimal", "csv", NULL };
+static const unsigned output_format_bits[] = { OUTPUT_NORMAL, OUTPUT_JSON, OUTPUT_TERSE, OUTPUT_JSON | OUTPUT_JSON_PLUS,
+                                               OUTPUT_TERSE, OUTPUT_TERSE };
 
 static const struct option_spec specs[] = {
     { "mode", OPT_CHOICE, offsetof(struct options, mode), mode_names, 0, 0,
@@ -50,8 +53,9 @@ static const struct option_spec specs[] = {
       "values cumulative from each job's start (lunbench-run writes them to status-interval.json); 0: none" },
     { "output-format", OPT_LIST, offsetof(struct options, output_format), output_format_names, 0, 0,
       "mode=bench: fio's --output-format, a comma-separated list: normal (the report on the console), terse "
-      "(fio's terse v3 line per job on the console), json (the results document without bins), json+ (with "
-      "fio's latency bins; also what the document holds when no json format is named)" },
+      "(also minimal, csv: fio's terse v3 line per job on the console), json (the results document without bins), "
+      "json+ (with fio's latency bins; also what the document holds when no json format is named)",
+      output_format_bits },
     { "inventory", OPT_CHOICE, offsetof(struct options, inventory), inventory_names, 0, 0,
       "the JSON inventory: luns (a row per LUN) or runs (\"lun_runs\": a row per run of consecutive LUNs alike "
       "in all else, with a count; for huge topologies)" },
@@ -153,7 +157,7 @@ static int parse_list(const struct option_spec *s, const char *value, unsigned *
                      value, s->name, (int)len, p, choices);
             return -1;
         }
-        bits |= 1u << found;
+        bits |= s->bits[found];
         if (p[len] == '\0')
             break;
         p += len + 1;
@@ -286,8 +290,10 @@ void options_usage(FILE *out)
         } else if (s->kind == OPT_LIST) {
             char choices[160];
             list_choices(s, choices, sizeof choices);
-            fprintf(out, "  %s=WORD[,WORD...]  [%s; default %s]\n      %s\n", s->name, choices,
-                    s->choices[__builtin_ctz(*(const unsigned *)field)], s->help);
+            size_t d = 0;
+            while (s->choices[d + 1] != NULL && s->bits[d] != *(const unsigned *)field)
+                d++;
+            fprintf(out, "  %s=WORD[,WORD...]  [%s; default %s]\n      %s\n", s->name, choices, s->choices[d], s->help);
         } else if (s->kind == OPT_STRING) {
             fprintf(out, "  %s=NAME\n      %s\n", s->name, s->help);
         } else {

@@ -18,9 +18,9 @@ enum inventory_form { INVENTORY_LUNS, INVENTORY_RUNS };
 /* guard_pages=: where the guard build puts device buffers (lib/dev_buf.h); default: the build's own
  * (end in build/lunbench-guard.elf, none in the others, which refuse end and start). */
 enum guard_choice { GUARD_DEFAULT, GUARD_END, GUARD_START };
-/* output-format=: fio's --output-format, a comma-separated list; bit i is the list's word i
- * ("normal", "json", "terse", "json+"). What each makes lunbench print is decided in one place,
- * bench/report.h (report_style_of). */
+/* output-format=: fio's --output-format, a comma-separated list of normal, json, terse (minimal,
+ * csv) and json+ (OUTPUT_JSON | OUTPUT_JSON_PLUS, as fio sets both). What each makes lunbench print
+ * is decided in one place, bench/report.h (report_style_of). */
 enum output_format_bit { OUTPUT_NORMAL = 1, OUTPUT_JSON = 2, OUTPUT_TERSE = 4, OUTPUT_JSON_PLUS = 8 };
 
 #define OPTIONS_MAX_JOB_OVERRIDES 16

@@ -49,8 +49,12 @@ static void test_values_are_stored(void **state)
     assert_int_equal(o.output_format, OUTPUT_NORMAL);
     assert_int_equal(parse("output-format=terse", &o, err, sizeof err), 0);
     assert_int_equal(o.output_format, OUTPUT_TERSE);
-    assert_int_equal(parse("output-format=json+,normal,json", &o, err, sizeof err), 0);
-    assert_int_equal(o.output_format, OUTPUT_JSON_PLUS | OUTPUT_NORMAL | OUTPUT_JSON);
+    assert_int_equal(parse("output-format=json+,normal", &o, err, sizeof err), 0);
+    assert_int_equal(o.output_format, OUTPUT_JSON_PLUS | OUTPUT_NORMAL | OUTPUT_JSON); /* json+ is json, with bins */
+    assert_int_equal(parse("output-format=minimal", &o, err, sizeof err), 0);
+    assert_int_equal(o.output_format, OUTPUT_TERSE);
+    assert_int_equal(parse("output-format=csv,json", &o, err, sizeof err), 0);
+    assert_int_equal(o.output_format, OUTPUT_TERSE | OUTPUT_JSON);
     assert_int_equal(parse("output-format=json,json", &o, err, sizeof err), 0);
     assert_int_equal(o.output_format, OUTPUT_JSON);
 }
@@ -70,13 +74,13 @@ static void test_errors_name_the_word(void **state)
         { "status_interval=1d", "bad value '1d' for option 'status_interval' (a whole number from 0 to 86400)" },
         { "max_lines=99999999999999999999999", "bad value '99999999999999999999999' for option 'max_lines' (a whole number from 0 to 1000000)" },
         { "output-format=xml", "bad value 'xml' for option 'output-format': 'xml' is not one of: normal, json, terse, "
-                               "json+ (comma-separated)" },
+                               "json+, minimal, csv (comma-separated)" },
         { "output-format=json,,terse", "bad value 'json,,terse' for option 'output-format': '' is not one of: "
-                                       "normal, json, terse, json+ (comma-separated)" },
+                                       "normal, json, terse, json+, minimal, csv (comma-separated)" },
         { "output-format=json,", "bad value 'json,' for option 'output-format': '' is not one of: normal, json, "
-                                 "terse, json+ (comma-separated)" },
+                                 "terse, json+, minimal, csv (comma-separated)" },
         { "output-format=JSON", "bad value 'JSON' for option 'output-format': 'JSON' is not one of: normal, json, "
-                                "terse, json+ (comma-separated)" },
+                                "terse, json+, minimal, csv (comma-separated)" },
         { "output-format=json output-format=terse", "option 'output-format' is given more than once" },
         { "output_format=json", "unknown option 'output_format' (in 'output_format=json')" },
         { "clock=pit clock=hpet", "option 'clock' is given more than once" },
