@@ -89,11 +89,14 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
     return r;
 }
 
+/* rdtsc writes EAX and EDX, which clears the upper halves of RAX and RDX (a 32-bit register write
+ * zero-extends, Intel SDM vol. 1, 3.4.1.1): read them as 64-bit values, so that no instruction
+ * is spent zero-extending the low half again on every clock read of the I/O path. */
 static inline uint64_t rdtsc(void)
 {
-    uint32_t lo, hi;
+    uint64_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
+    return (hi << 32) | lo;
 }
 
 static inline uint64_t read_cr2(void)
