@@ -78,8 +78,8 @@ struct virtq {
     struct virtq_chain *chains; /* per head descriptor */
     uint16_t *next;           /* our copy of each descriptor's next link: the free list and chains
                                * are walked here, never through ring memory the device could write */
-    /* Counters for the report. */
-    uint64_t added, reaped, notifies, notifies_suppressed;
+    /* What is counted per I/O (commands, completions, notifications) is the HBA's per-queue
+     * counters' (drivers/hba/hba.h), counted once there, not again here. */
     uint64_t len_clamped; /* used lengths above the chain's writable bytes, clipped */
 };
 
@@ -176,7 +176,6 @@ __attribute__((always_inline)) static inline int virtq_add(struct virtq *vq, con
     virtq_wmb(); /* the entry before the index that publishes it (2.7.13.3.1) */
     vq->avail_shadow = ++avail;
     *vq->avail_idx = avail;
-    vq->added++;
     return 0;
 }
 
@@ -189,13 +188,7 @@ static inline bool virtq_kick_prepare(struct virtq *vq)
         return false;
     vq->kicked_avail = now;
     virtq_mb(); /* the avail idx store before the load of the device's suppression state (2.7.13.4) */
-    bool need = vq->event_idx ? virtq_need_event(*vq->avail_event, now, old)
-                              : !(*vq->used_flags & VRING_USED_F_NO_NOTIFY);
-    if (need)
-        vq->notifies++;
-    else
-        vq->notifies_suppressed++;
-    return need;
+    return vq->event_idx ? virtq_need_event(*vq->avail_event, now, old) : !(*vq->used_flags & VRING_USED_F_NO_NOTIFY);
 }
 
 /* virtq_reap's refusals, out of line: the one-line reason into err; returns -1. A bad used
@@ -250,7 +243,6 @@ __attribute__((always_inline)) static inline int virtq_reap_next(struct virtq *v
     c->len = 0;
     c->cookie = NULL;
     vq->last_used = (uint16_t)(last + 1);
-    vq->reaped++;
     return 0;
 }
 

@@ -19,12 +19,15 @@ struct vblk_slot {
     uint32_t type, bytes;
 };
 
+/* Aligned to 64 bytes, so that its size is a power of two (256) and finding request queue q on
+ * every submit, kick and poll is one shift, not a multiply. */
 struct vblk_queue {
     struct vrq rq;
     struct vblk_slot *slots;   /* one per slot of rq */
     struct hba_cmd **answered; /* answered without the device, handed back by the next poll */
     unsigned n_answered;
-};
+} __attribute__((aligned(64)));
+_Static_assert((sizeof(struct vblk_queue) & (sizeof(struct vblk_queue) - 1)) == 0, "a queue's size is a power of two");
 
 static uint64_t ms_to_cycles(const struct vblk_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
 
@@ -100,7 +103,7 @@ static int hba_start(struct vblk_hba *hba, const struct vblk_options *opts)
         return -1;
     }
     hba->base.num_queues = queues;
-    if (hba->req == NULL && (hba->req = calloc(queues, sizeof *hba->req)) == NULL) {
+    if (hba->req == NULL && (hba->req = vrq_queue_array(queues, sizeof *hba->req)) == NULL) {
         snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u queues", queues);
         return -1;
     }

@@ -21,6 +21,16 @@ int vrq_open(struct hba *h, struct virtio_pci_device *v, const struct pci_config
     return 0;
 }
 
+void *vrq_queue_array(unsigned n, size_t size)
+{
+    if (n == 0 || size > SIZE_MAX / n)
+        return NULL;
+    void *p = memalign(64, n * size);
+    if (p != NULL)
+        memset(p, 0, n * size);
+    return p;
+}
+
 uint64_t vrq_now(const struct hba *h)
 {
     (void)h;

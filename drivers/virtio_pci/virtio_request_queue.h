@@ -35,6 +35,10 @@ struct vrq {
 int vrq_open(struct hba *h, struct virtio_pci_device *v, const struct pci_config_access *cfg,
              const struct pci_device *pci, bool prefer_legacy);
 
+/* Zeroed memory for n queue structures of size bytes each, 64-byte aligned as each driver's
+ * queue type is (a power-of-two size: one shift finds queue q); NULL when out of memory. */
+void *vrq_queue_array(unsigned n, size_t size);
+
 /* The clock of every virtio HBA: the TSC. */
 uint64_t vrq_now(const struct hba *h);
 

@@ -38,10 +38,13 @@ struct vscsi_slot {
     struct vscsi_resp_hdr resp;
 };
 
+/* Aligned to 64 bytes, so that its size is a power of two (256) and finding request queue q on
+ * every submit, kick and poll is one shift, not a multiply. */
 struct vscsi_queue {
     struct vrq rq;
     struct vscsi_slot **slots; /* request queues only: one per slot of rq, each a device buffer */
-};
+} __attribute__((aligned(64)));
+_Static_assert((sizeof(struct vscsi_queue) & (sizeof(struct vscsi_queue) - 1)) == 0, "a queue's size is a power of two");
 
 static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
 
@@ -156,9 +159,9 @@ static int hba_start(struct vscsi_hba *hba, const struct vscsi_options *opts)
     }
     hba->base.num_queues = queues;
     if (hba->req == NULL) {
-        hba->ctrl = calloc(1, sizeof *hba->ctrl);
-        hba->event = calloc(1, sizeof *hba->event);
-        hba->req = calloc(queues, sizeof *hba->req);
+        hba->ctrl = vrq_queue_array(1, sizeof *hba->ctrl);
+        hba->event = vrq_queue_array(1, sizeof *hba->event);
+        hba->req = vrq_queue_array(queues, sizeof *hba->req);
         if (hba->ctrl == NULL || hba->event == NULL || hba->req == NULL) {
             snprintf(hba->base.error, sizeof hba->base.error, "out of memory for %u queues", queues + 2);
             return -1;
