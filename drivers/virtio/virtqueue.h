@@ -140,10 +140,12 @@ static inline bool virtq_chain_well_formed(const struct virtq_buf *bufs, unsigne
  */
 __attribute__((always_inline)) static inline int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *cookie)
 {
-    if (n == 0 || n > vq->size || !virtq_chain_well_formed(bufs, n))
+    if (n == 0 || !virtq_chain_well_formed(bufs, n))
         return -2;
+    /* num_free <= size: a chain longer than the queue is caught here, and told apart (it can
+     * never fit) only then, off the path of every chain that fits. */
     if (n > vq->num_free)
-        return -1;
+        return n > vq->size ? -2 : -1;
     /* Locals, so that the stores into the ring need not reload them. */
     struct vring_desc *desc = vq->desc;
     const uint16_t *next = vq->next;
