@@ -29,6 +29,8 @@ struct vblk_queue {
 } __attribute__((aligned(64)));
 _Static_assert((sizeof(struct vblk_queue) & (sizeof(struct vblk_queue) - 1)) == 0, "a queue's size is a power of two");
 
+static struct vblk_queue *vblk_queue_of(struct vrq *q) { return (struct vblk_queue *)((char *)q - offsetof(struct vblk_queue, rq)); }
+
 static uint64_t ms_to_cycles(const struct vblk_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
 
 static const struct hba_ops vblk_ops;
@@ -250,9 +252,9 @@ static unsigned vblk_in_flight(const struct hba *h, unsigned qi)
 }
 
 /* The device's answer into the command, believing only what vblk_scsi_complete does. */
-static void complete_from_device(struct hba *h, unsigned qi, unsigned slot_index, uint32_t used_len, struct hba_cmd *cmd)
+static void complete_from_device(struct vrq *q, unsigned slot_index, uint32_t used_len, struct hba_cmd *cmd)
 {
-    const struct vblk_slot *slot = &vblk_of(h)->req[qi].slots[slot_index];
+    const struct vblk_slot *slot = &vblk_queue_of(q)->slots[slot_index];
     struct vblk_translation t;
     if (!vblk_scsi_complete(slot->status, used_len, slot->type, slot->bytes, &t)) {
         cmd->response = HBA_RESPONSE_FAILURE;

@@ -92,9 +92,9 @@ static inline void vrq_kick(struct hba *h, const struct virtio_pci_device *v, st
 /* How often vrq_poll looks at the device status for DEVICE_NEEDS_RESET. */
 #define VRQ_STATUS_CHECK_MS 10
 
-/* Fill cmd from the device's answer in slot, used_len bytes written (already clipped to the
- * chain's writable bytes by the virtqueue); cmd->complete_tsc is already set. */
-typedef void (*vrq_complete_fn)(struct hba *h, unsigned queue, unsigned slot, uint32_t used_len, struct hba_cmd *cmd);
+/* Fill cmd from the device's answer in slot of request queue q, used_len bytes written (already
+ * clipped to the chain's writable bytes by the virtqueue); cmd->complete_tsc is already set. */
+typedef void (*vrq_complete_fn)(struct vrq *q, unsigned slot, uint32_t used_len, struct hba_cmd *cmd);
 
 /* Up to max of the commands a device reset lost into done[]; how many. */
 static inline unsigned vrq_hand_back_lost(struct vrq *q, struct hba_cmd **done, unsigned max)
@@ -139,10 +139,11 @@ __attribute__((always_inline)) static inline unsigned vrq_poll(struct hba *h, co
                 break;
             }
             /* The cookie is the slot's entry; the virtqueue checked the id named a chain in flight. */
-            unsigned slot = (unsigned)((struct hba_cmd **)c.cookie - q->cmds);
-            struct hba_cmd *cmd = q->cmds[slot];
+            struct hba_cmd **entry = c.cookie;
+            struct hba_cmd *cmd = *entry;
+            unsigned slot = (unsigned)(entry - q->cmds);
             cmd->complete_tsc = now;
-            complete(h, qi, slot, c.len, cmd);
+            complete(q, slot, c.len, cmd);
             vrq_untake_slot(q, slot);
             done[n++] = cmd;
         }

@@ -46,6 +46,8 @@ struct vscsi_queue {
 } __attribute__((aligned(64)));
 _Static_assert((sizeof(struct vscsi_queue) & (sizeof(struct vscsi_queue) - 1)) == 0, "a queue's size is a power of two");
 
+static struct vscsi_queue *vscsi_queue_of(struct vrq *q) { return (struct vscsi_queue *)((char *)q - offsetof(struct vscsi_queue, rq)); }
+
 static uint64_t ms_to_cycles(const struct vscsi_hba *hba, uint64_t ms) { return hba->base.tsc_hz / 1000 * ms; }
 
 static int queue_setup(struct vscsi_hba *hba, struct vscsi_queue *q, uint16_t index, uint16_t size, unsigned slots)
@@ -356,10 +358,9 @@ static enum hba_response response_from_device(uint8_t code)
 _Static_assert(VSCSI_SENSE_SIZE <= HBA_SENSE_MAX, "a virtio-scsi sense buffer fits struct hba_cmd's");
 
 /* Copy the device's response into the command, believing only what fits. */
-static inline void complete_from_device(struct hba *h, unsigned qi, unsigned slot, uint32_t used_len,
-                                        struct hba_cmd *cmd)
+static inline void complete_from_device(struct vrq *q, unsigned slot, uint32_t used_len, struct hba_cmd *cmd)
 {
-    const struct vscsi_resp_hdr *r = &vscsi_of(h)->req[qi].slots[slot]->resp;
+    const struct vscsi_resp_hdr *r = &vscsi_queue_of(q)->slots[slot]->resp;
     const uint32_t fixed = offsetof(struct vscsi_resp_hdr, sense);
     if (used_len < fixed) {
         /* The device wrote less than the fixed part of the response header. */
