@@ -28,7 +28,7 @@ WARNINGS   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-proto
 KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-pic -fno-pie -mno-red-zone \
     -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
     -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INCLUDE) -I. \
-    -DLUNBENCH_VERSION='"$(VERSION)"' -MMD -MP
+    -DLUNBENCH_VERSION='"$(VERSION)"' -DLUNBENCH_CLOCK_TSC=1 -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
     -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T linker.ld
 KERNEL_LIBS := -L$(NEWLIB)/lib -Wl,--start-group -lc -lm -lgcc -Wl,--end-group

@@ -237,10 +237,10 @@ static bool submit_one(struct run *run, unsigned slot_index, unsigned target_ind
     unsigned q = pick_queue(run, t);
     if (q == UINT_MAX)
         return false;
-    uint64_t before = run->env->now();
+    uint64_t before = bench_now(run->env);
     if (hba_submit(t->hba, q, c) != 0)
         return false;
-    uint64_t after = run->env->now();
+    uint64_t after = bench_now(run->env);
     s->slat_cycles = after - before;
     run->r->submit_cycles += after - before;
     mark_dirty(run, l->hba, q);
@@ -656,7 +656,7 @@ static bool after_hotplug(struct run *run, struct slot *s, const struct hba_verd
     if (!t->removed && c->recovery == HBA_RECOVERY_NONE && v->outcome == HBA_OUTCOME_CANCELLED) {
         /* We asked for no abort or reset: an unplug cancelled it. QEMU posts the REMOVED event
          * before it cancels the LUN's requests, so read the events now, then judge. */
-        hotplug_poll_events(run->common->hp, run->env->now(), true);
+        hotplug_poll_events(run->common->hp, bench_now(run->env), true);
     }
     if (t->removed || v->outcome == HBA_OUTCOME_GONE) {
         if (!t->removed)
@@ -1075,7 +1075,7 @@ struct bench_instance *bench_instance_start(const struct job_spec *job, struct b
     mark_involved(run);
 
     uint64_t hz = env->tsc_hz;
-    run->start = env->now();
+    run->start = bench_now(env);
     r->start_ns = cycles_to_ns(run, run->start);
     /* Wall-clock microseconds: generations grow across jobs and boots, so a block left by an
      * earlier run can never pass for this one's. */
@@ -1190,7 +1190,7 @@ bool bench_instance_advance(struct bench_instance *in)
         return false;
     }
     if (run->phase == PHASE_RUN && run->stop_submitting) {
-        uint64_t end = env->now();
+        uint64_t end = bench_now(env);
         r->runtime_ns = end > run->measure_start ? cycles_to_ns(run, end - run->measure_start) : 0;
         io_log_finish(&run->log, end);
         bool verify_back = job->verify && job->do_verify && job_does_dir(job, DIR_WRITE) && !r->stopped;
@@ -1209,9 +1209,9 @@ int bench_instance_finish(struct bench_instance *in)
     struct job_result *r = run->r;
     const struct hotplug *hp = run->common->hp;
     if (run->log.active)
-        io_log_finish(&run->log, run->env->now()); /* a job stopped early: what it logged */
+        io_log_finish(&run->log, bench_now(run->env)); /* a job stopped early: what it logged */
     r->latency_depth = run->lt.on ? run->lt.qd : 0;
-    uint64_t end = run->env->now();
+    uint64_t end = bench_now(run->env);
     r->elapsed_ns = cycles_to_ns(run, end - run->start);
     r->end_ns = cycles_to_ns(run, end);
     r->lun_count = run->set.n;

@@ -122,7 +122,7 @@ static bool waiting(const struct hotplug *hp, unsigned h)
  * True when held. */
 static bool held_back(struct hotplug *hp, enum change_kind kind, uint8_t hba, uint8_t target, uint16_t lun)
 {
-    if (hp->env->now() >= hp->rescan_not_before[hba])
+    if (bench_now(hp->env) >= hp->rescan_not_before[hba])
         return false;
     /* One change told twice (a PARAM_CHANGE event and then its UNIT ATTENTION) is not a flood. */
     bool flood = waiting(hp, hba);
@@ -333,7 +333,7 @@ static void capacity(struct hotplug *hp, const struct change *c)
     if (l == NULL)
         return;
     struct lun_info now;
-    hp->rescan_not_before[c->hba] = env->now() + env->tsc_hz / 1000 * HOTPLUG_RESCAN_GAP_MS;
+    hp->rescan_not_before[c->hba] = bench_now(env) + env->tsc_hz / 1000 * HOTPLUG_RESCAN_GAP_MS;
     int rc = discovery_probe_lun(env->hbas[c->hba], NULL, c->target, c->lun, env->cmd_timeout_cycles, &now);
     if (rc != 1 || (now.blocks == l->blocks && now.block_size == l->block_size))
         return; /* the event and the UNIT ATTENTION both tell of one change: report it once */
@@ -354,7 +354,7 @@ static void rescan(struct hotplug *hp, const struct change *c)
     struct inventory fresh = { 0 };
     struct discovery_stats stats;
     hp->rescans++;
-    hp->rescan_not_before[c->hba] = env->now() + env->tsc_hz / 1000 * HOTPLUG_RESCAN_GAP_MS;
+    hp->rescan_not_before[c->hba] = bench_now(env) + env->tsc_hz / 1000 * HOTPLUG_RESCAN_GAP_MS;
     if (discovery_run(hba, &fresh, &stats, env->cmd_timeout_cycles) != 0) {
         printf("lunbench: HBA %u: rescan failed: %s\n", c->hba, hba->error);
         free(fresh.luns);

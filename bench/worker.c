@@ -54,9 +54,9 @@ static void kick_dirty(const struct bench_worker *w, struct bench_common *c)
             struct job_result *payer = c->dirty[h][q];
             if (payer == NULL)
                 continue;
-            uint64_t before = env->now();
+            uint64_t before = bench_now(env);
             hba_kick(hba, q);
-            payer->submit_cycles += env->now() - before;
+            payer->submit_cycles += bench_now(env) - before;
             c->dirty[h][q] = NULL;
         }
     }
@@ -96,13 +96,13 @@ static unsigned reap_queue(const struct bench_worker *w, struct hba *hba, unsign
     /* Read before the clock: the measure's own bookkeeping stays out of what it measures. */
     bool alone = w->share == NULL;
     uint64_t recovery = hba->stats.recovery_cycles;
-    uint64_t before = env->now();
+    uint64_t before = bench_now(env);
     unsigned got = alone ? hba_poll(hba, q, done, max) : hba->ops->poll(hba, q, done, max);
     if (got == 0)
         return 0; /* waiting for the device is not the driver's cost */
     /* Recovery's share is measured from the last command's completion time, which for a command
      * lost in an HBA reset lies before this poll: never let it exceed the poll. */
-    uint64_t spent = env->now() - before, recovering = alone ? hba->stats.recovery_cycles - recovery : 0;
+    uint64_t spent = bench_now(env) - before, recovering = alone ? hba->stats.recovery_cycles - recovery : 0;
     *cost = spent > recovering ? spent - recovering : 0;
     return got;
 }
@@ -249,13 +249,13 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
     while (live > 0 || others) {
         if (s != NULL && w->owner_round == NULL)
             pause_point(w, &seen);
-        uint64_t now = env->now();
+        uint64_t now = bench_now(env);
         for (size_t i = 0; i < n; i++)
             if (in[i] != NULL)
                 bench_instance_submit(in[i], now);
         kick_dirty(w, c);
         poll_queues(w, in, n);
-        now = env->now();
+        now = bench_now(env);
         unsigned in_flight = 0;
         for (size_t i = 0; i < n; i++) {
             if (in[i] == NULL)
@@ -264,7 +264,7 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
             in_flight += bench_instance_in_flight(in[i]);
         }
         if (s == NULL) {
-            hotplug_poll_events(w->hp, env->now(), false);
+            hotplug_poll_events(w->hp, bench_now(env), false);
             if (in_flight == 0 && w->hp->n_pending > 0) {
                 /* Every instance has drained: the probes may use the queues. */
                 hotplug_apply_changes(w->hp);
