@@ -198,9 +198,9 @@ static void told_provisioning(const struct job_spec *job, const struct bench_env
         printf("lunbench: job '%s': HBA %u: none of %zu LUN%s offers UNMAP (page B2; %" PRIu64 " INQUIRY commands)\n",
                job->name, h, n, n == 1 ? "" : "s", st->provisioning_reads);
     else
-        printf("lunbench: job '%s': HBA %u: %u of %zu LUN%s offer UNMAP (page B2: LBPU); page B0's limits a command: "
-               "blocks %s, descriptors %s (the least of them); %" PRIu64 " INQUIRY commands\n", job->name, h, offer,
-               n, n == 1 ? "" : "s", blocks, descs, st->provisioning_reads);
+        printf("lunbench: job '%s': HBA %u: %u of %zu LUN%s offer%s UNMAP (page B2: LBPU); page B0's limits a "
+               "command: blocks %s, descriptors %s (the least of them); %" PRIu64 " INQUIRY commands\n", job->name, h,
+               offer, n, n == 1 ? "" : "s", offer == 1 ? "s" : "", blocks, descs, st->provisioning_reads);
 }
 
 /* A write job must know which of its disks are write-protected, and discovery leaves that bit
@@ -337,17 +337,24 @@ void targets_repoint(struct target_set *set)
 bool targets_selects(const struct target_set *set, const struct lun_info *l)
 {
     /* first:N counts LUNs in discovery order; one that arrives later is not among the first. */
-    return set->job->luns.kind != LUNSEL_FIRST && targets_selected(set->job, l, 0) && unusable_reason(set->job, l) == NULL;
+    return set->job->luns.kind != LUNSEL_FIRST && targets_selected(set->job, l, 0);
 }
 
 int targets_add(struct target_set *set, size_t inv_index)
 {
+    /* What the job must know of a disk before it may use it, read now for the newcomer (the probe
+     * read the write-protect bit; a trim job needs the provisioning pages too). */
+    learn_write_protect(set->job, set->env);
+    learn_provisioning(set->job, set->env);
+    const struct lun_info *l = &set->env->inv->luns[inv_index];
     char err[200];
+    const char *why = unusable_reason(set->job, l);
     struct target t;
-    if (init_target(set->job, set->env, inv_index, &t, err, sizeof err) != 0) {
-        const struct lun_info *l = &set->env->inv->luns[inv_index];
+    if (why == NULL && init_target(set->job, set->env, inv_index, &t, err, sizeof err) != 0)
+        why = err;
+    if (why != NULL) {
         printf("lunbench: job '%s': LUN %u:%u:%u is not added to the running job: %s\n", set->job->name, l->hba,
-               l->target, l->lun, err);
+               l->target, l->lun, why);
         return -1;
     }
     struct target *grown = realloc(set->t, (set->n + 1) * sizeof *grown);

@@ -65,9 +65,10 @@ int targets_build(struct target_set *set, const struct job_spec *job, const stru
                   size_t err_len);
 void targets_free(struct target_set *set);
 
-/* Whether a LUN that appeared while the job runs belongs in it (first:N never takes newcomers). */
+/* Whether the job's luns= names a LUN that appeared while it runs (first:N never takes newcomers). */
 bool targets_selects(const struct target_set *set, const struct lun_info *l);
-/* Add inventory entry inv_index to the running job. 0, or -1 (printed: why it cannot join). */
+/* Add inventory entry inv_index to the running job, first reading what the job must know of it
+ * (the write-protect bit, the provisioning pages). 0, or -1 (printed: why it cannot join). */
 int targets_add(struct target_set *set, size_t inv_index);
 /* A removed LUN is back at the same address, maybe another device: check it against the job's
  * block size and region again and take it back in. 0, or -1 (printed: why it stays out). */

@@ -562,6 +562,54 @@ static void test_lun_added_joins_luns_all(void **state)
     assert_int_equal(x->s.reads_after_fire, fake_hba_find_lun(&x->b.f, 0, 4)->reads);
 }
 
+/* A LUN added under a trim job: its provisioning pages are read before it joins, so it takes
+ * UNMAPs where page B2 says LBPU; one that does not is named and stays out. */
+static unsigned unmaps_seen;
+static bool new_lun_takes_unmap;
+
+static void add_at_tenth_unmap(struct fake_hba *f, const struct hba_cmd *cmd, void *ctx)
+{
+    (void)ctx;
+    if (cmd->cdb[0] != SCSI_OP_UNMAP || ++unmaps_seen != 10)
+        return;
+    fake_hba_add_lun(f, 0, 4, LUN_BLOCKS)->no_unmap = !new_lun_takes_unmap;
+    fake_hba_post_event(f, HBA_EVENT_LUN_ADDED, 0, 4);
+}
+
+static void lun_added_to_trim_job(struct fixture *x, bool takes_unmap)
+{
+    add_luns(x, 0, 4);
+    prepare(x, "[t]\nrw=randtrim\nbs=4k\niodepth=4\nluns=all\n");
+    unmaps_seen = 0;
+    new_lun_takes_unmap = takes_unmap;
+    x->b.f.on_submit = add_at_tenth_unmap;
+    assert_int_equal(run(x), 0);
+    const struct job_result *r = &x->b.r;
+    assert_int_equal(r->luns_added, 1);
+    assert_int_equal(r->dir[DIR_TRIM].ios, 4 * LUN_BLOCKS / 8); /* random: the first four regions' worth, in 4k */
+    assert_int_equal(r->dir[DIR_TRIM].errors, 0);
+    const struct lun_info *l = inv_find(&x->b.inv, 0, 4);
+    assert_non_null(l);
+    assert_true(l->flags & LUN_LBP_KNOWN);
+    assert_int_equal(!!(l->flags & LUN_UNMAP), takes_unmap);
+}
+
+static void test_lun_added_to_trim_job_joins_with_unmap(void **state)
+{
+    struct fixture *x = *state;
+    lun_added_to_trim_job(x, true);
+    assert_int_equal(x->b.r.lun_count, 5);
+    assert_true(fake_hba_find_lun(&x->b.f, 0, 4)->unmaps > 0);
+}
+
+static void test_lun_added_to_trim_job_without_unmap_stays_out(void **state)
+{
+    struct fixture *x = *state;
+    lun_added_to_trim_job(x, false);
+    assert_int_equal(x->b.r.lun_count, 4);
+    assert_int_equal(fake_hba_find_lun(&x->b.f, 0, 4)->unmaps, 0);
+}
+
 static void test_lun_added_not_in_list_does_not_join(void **state)
 {
     struct fixture *x = *state;
@@ -935,6 +983,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_capacity_shrinks_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lun_added_joins_luns_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lun_added_not_in_list_does_not_join, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lun_added_to_trim_job_joins_with_unmap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lun_added_to_trim_job_without_unmap_stays_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_missed_rescan_finds_both, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_flood_rescans_at_most_every_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unit_attention_3f0e_rescan_finds_lun, setup, teardown),
