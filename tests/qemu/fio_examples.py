@@ -4,8 +4,9 @@
 0 unless the line says `NAME.fio status=N`, and report fio's JSON) or in `left_out` with the
 reason (`NAME.fio: why`); an example that is in neither, or in both, fails the test, so the list
 follows the package. `NAME.fio lun_size=SIZE` boots that example on fresh LUNs of that size (a job
-that fills its device and reads it all back within the short runtime). Each boot's console goes to
-build/test-logs/<test>.work/<example>.log.
+that fills its device and reads it all back), `NAME.fio runtime=S` gives it S seconds in place of
+append's runtime (a job that ends by itself, with room for a slow host). Each boot's console goes
+to build/test-logs/<test>.work/<example>.log.
 """
 import os
 import re
@@ -21,20 +22,22 @@ TIMEOUT = 60
 
 
 def parse_run(test):
-    """{example: (expected status, LUN size or None)} from the `run` lines."""
+    """{example: (expected status, LUN size or None, runtime or None)} from the `run` lines."""
     out = {}
     for line in test.lines("run"):
         words = line.split()
-        status, size = 0, None
+        status, size, runtime = 0, None, None
         for w in words[1:]:
-            m = re.fullmatch(r"status=(\d)|lun_size=(\d+[KMG])", w)
+            m = re.fullmatch(r"status=(\d)|lun_size=(\d+[KMG])|runtime=(\d+)", w)
             if not m:
-                raise ValueError("run line %r: only status=N and lun_size=SIZE may follow the name" % line)
+                raise ValueError("run line %r: only status=N, lun_size=SIZE and runtime=S may follow the name" % line)
             if m.group(1) is not None:
                 status = int(m.group(1))
-            else:
+            elif m.group(2) is not None:
                 size = m.group(2)
-        out[words[0]] = (status, size)
+            else:
+                runtime = m.group(3)
+        out[words[0]] = (status, size, runtime)
     return out
 
 
@@ -71,7 +74,7 @@ def run(test):
                  if n not in present]
     timeout = float(test.get("timeout", TIMEOUT))
     work = test.work_dir()
-    for name, (status, size) in runs.items():
+    for name, (status, size, runtime) in runs.items():
         if name not in present:
             continue
         specs = test.lines("topology")
@@ -81,7 +84,10 @@ def run(test):
         disks = os.path.join(work, "disks" if size is None else "disks-" + name) \
             if any(h.backend == "file" for h in hbas) else None
         extra = Topology(hbas, disk_dir=disks).qemu_args() + ["-initrd", os.path.join(directory, name)]
-        cmd = qemu.qemu_command(image="multiboot", machine="q35", firmware="seabios", append=test.get("append", ""),
+        append = test.get("append", "")
+        if runtime is not None:
+            append = re.sub(r"(^|\s)runtime=\S*", "", append) + " runtime=" + runtime
+        cmd = qemu.qemu_command(image="multiboot", machine="q35", firmware="seabios", append=append.strip(),
                                 memory="256", extra=extra)
         rc, console, _, _ = qemu.run_qemu(cmd, timeout)
         with open(os.path.join(work, name + ".log"), "w") as f:
