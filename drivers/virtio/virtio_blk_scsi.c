@@ -192,78 +192,37 @@ static void answer_report_luns(const uint8_t *cdb, uint8_t *data, uint32_t data_
     reply_with(t, r, select == 0x01 ? 8 : 16, data, data_len);
 }
 
-/* READ and WRITE (6), (10), (12), (16) (SBC-4 5.12-5.15, 5.35-5.38): LBA and length. */
-static bool rw_fields(const uint8_t *cdb, unsigned cdb_len, uint64_t *lba, uint32_t *blocks)
-{
-    switch (cdb[0]) {
-    case SCSI_OP_READ6:
-    case SCSI_OP_WRITE6:
-        if (cdb_len < 6)
-            return false;
-        *lba = (uint32_t)(cdb[1] & 0x1f) << 16 | scsi_get_be16(cdb + 2);
-        *blocks = cdb[4] ? cdb[4] : 256; /* SBC-4 5.13: 0 means 256 blocks */
-        return true;
-    case SCSI_OP_READ10:
-    case SCSI_OP_WRITE10:
-    case SCSI_OP_SYNCHRONIZE_CACHE10:
-        if (cdb_len < 10)
-            return false;
-        *lba = scsi_get_be32(cdb + 2);
-        *blocks = scsi_get_be16(cdb + 7);
-        return true;
-    case SCSI_OP_READ12:
-    case SCSI_OP_WRITE12:
-        if (cdb_len < 12)
-            return false;
-        *lba = scsi_get_be32(cdb + 2);
-        *blocks = scsi_get_be32(cdb + 6);
-        return true;
-    default: /* the (16) forms */
-        if (cdb_len < 16)
-            return false;
-        *lba = scsi_get_be64(cdb + 2);
-        *blocks = scsi_get_be32(cdb + 10);
-        return true;
-    }
-}
-
 static void read_write(const struct vblk_disk *d, const uint8_t *cdb, unsigned cdb_len, bool write, uint32_t buffer,
                        struct vblk_translation *t)
 {
-    const struct vblk_config *c = d->config;
-    uint64_t lba;
-    uint32_t blocks;
-    if (!rw_fields(cdb, cdb_len, &lba, &blocks)) {
+    uint64_t sector;
+    uint32_t bytes;
+    switch (vblk_scsi_rw_verdict(d, cdb, cdb_len, write, buffer, &sector, &bytes)) {
+    case VBLK_RW_BAD_CDB:
         invalid_field(t, 0);
         return;
-    }
-    /* 5.2.6.1: the driver MUST NOT read or write beyond capacity; SBC-4 4.5: LBA OUT OF RANGE. */
-    if (lba > c->blocks || blocks > c->blocks - lba) {
+    case VBLK_RW_OUT_OF_RANGE: /* 5.2.6.1: the driver MUST NOT read or write beyond capacity; SBC-4 4.5 */
         check_condition(t, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00, -1);
         return;
-    }
-    if (write && c->read_only) {
-        /* VIRTIO_BLK_F_RO: the device would fail the write; say why, as scsi-hd does. */
+    case VBLK_RW_READ_ONLY: /* VIRTIO_BLK_F_RO: the device would fail the write; say why, as scsi-hd does */
         check_condition(t, SCSI_SENSE_DATA_PROTECT, 0x27, 0x00, -1);
         return;
-    }
-    if (blocks == 0) { /* SBC-4: a transfer length of 0 moves nothing and is not an error */
+    case VBLK_RW_EMPTY: /* SBC-4: a transfer length of 0 moves nothing and is not an error */
         reply_with(t, NULL, 0, NULL, 0);
         return;
-    }
-    uint64_t bytes = (uint64_t)blocks * c->blk_size;
-    if (bytes > d->max_transfer) {
-        invalid_field(t, cdb_len == 6 ? 4 : cdb_len == 10 ? 7 : cdb_len == 12 ? 6 : 10); /* past Block Limits */
+    case VBLK_RW_TOO_LONG: /* past Block Limits */
+        invalid_field(t, cdb_len == 6 ? 4 : cdb_len == 10 ? 7 : cdb_len == 12 ? 6 : 10);
         return;
-    }
-    if (bytes > buffer) {
+    case VBLK_RW_OVERRUN:
         t->action = VBLK_ACTION_OVERRUN;
         return;
+    case VBLK_RW_REQUEST:
+        break;
     }
     t->action = VBLK_ACTION_REQUEST;
     t->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
-    t->sector = lba * (c->blk_size / VBLK_SECTOR_SIZE);
-    t->bytes = (uint32_t)bytes;
+    t->sector = sector;
+    t->bytes = bytes;
 }
 
 static void synchronize_cache(const struct vblk_disk *d, const uint8_t *cdb, unsigned cdb_len,
@@ -271,7 +230,7 @@ static void synchronize_cache(const struct vblk_disk *d, const uint8_t *cdb, uns
 {
     uint64_t lba;
     uint32_t blocks;
-    if (!rw_fields(cdb, cdb_len, &lba, &blocks)) {
+    if (!vblk_scsi_rw_fields(cdb, cdb_len, &lba, &blocks)) {
         invalid_field(t, 0);
         return;
     }
@@ -391,18 +350,9 @@ void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8
     }
 }
 
-bool vblk_scsi_complete(uint8_t status, uint32_t used_len, uint32_t type, uint32_t bytes, struct vblk_translation *t)
+bool vblk_scsi_complete_error(uint8_t status, uint32_t type, struct vblk_translation *t)
 {
-    t->moved = 0;
-    if (used_len < 1)
-        return false; /* not even the status byte */
     switch (status) {
-    case VIRTIO_BLK_S_OK:
-        t->action = VBLK_ACTION_ANSWERED;
-        t->status = SCSI_STATUS_GOOD;
-        t->sense_len = 0;
-        t->moved = type != VIRTIO_BLK_T_IN ? bytes : used_len - 1 < bytes ? used_len - 1 : bytes;
-        return true;
     case VIRTIO_BLK_S_IOERR:
         check_condition(t, SCSI_SENSE_MEDIUM_ERROR, type == VIRTIO_BLK_T_IN ? 0x11 : 0x0c, 0x00, -1);
         return true;

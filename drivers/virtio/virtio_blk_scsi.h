@@ -53,6 +53,102 @@ struct vblk_translation {
     uint32_t moved;       /* data bytes the request moved, at most bytes */
 };
 
+/* Whether op is one of the READs (write false) or WRITEs (write true) vblk_scsi_translate turns
+ * into requests. */
+static inline bool vblk_scsi_rw_op(uint8_t op, bool *write)
+{
+    switch (op) {
+    case SCSI_OP_READ6:
+    case SCSI_OP_READ10:
+    case SCSI_OP_READ12:
+    case SCSI_OP_READ16:
+        *write = false;
+        return true;
+    case SCSI_OP_WRITE6:
+    case SCSI_OP_WRITE10:
+    case SCSI_OP_WRITE12:
+    case SCSI_OP_WRITE16:
+        *write = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* READ and WRITE (6), (10), (12), (16) (SBC-4 5.12-5.15, 5.35-5.38) and SYNCHRONIZE CACHE (10)
+ * and (16): LBA and length; false when the CDB is too short for its operation code. */
+static inline bool vblk_scsi_rw_fields(const uint8_t *cdb, unsigned cdb_len, uint64_t *lba, uint32_t *blocks)
+{
+    switch (cdb[0]) {
+    case SCSI_OP_READ6:
+    case SCSI_OP_WRITE6:
+        if (cdb_len < 6)
+            return false;
+        *lba = (uint32_t)(cdb[1] & 0x1f) << 16 | scsi_get_be16(cdb + 2);
+        *blocks = cdb[4] ? cdb[4] : 256; /* SBC-4 5.13: 0 means 256 blocks */
+        return true;
+    case SCSI_OP_READ10:
+    case SCSI_OP_WRITE10:
+    case SCSI_OP_SYNCHRONIZE_CACHE10:
+        if (cdb_len < 10)
+            return false;
+        *lba = scsi_get_be32(cdb + 2);
+        *blocks = scsi_get_be16(cdb + 7);
+        return true;
+    case SCSI_OP_READ12:
+    case SCSI_OP_WRITE12:
+        if (cdb_len < 12)
+            return false;
+        *lba = scsi_get_be32(cdb + 2);
+        *blocks = scsi_get_be32(cdb + 6);
+        return true;
+    default: /* the (16) forms */
+        if (cdb_len < 16)
+            return false;
+        *lba = scsi_get_be64(cdb + 2);
+        *blocks = scsi_get_be32(cdb + 10);
+        return true;
+    }
+}
+
+/* What vblk_scsi_translate makes of a READ or WRITE to LUN 0 (op one of vblk_scsi_rw_op's) with a
+ * buffer of buffer bytes: VBLK_RW_REQUEST with the request's sector and bytes, or why not. In line
+ * and the only copy of these checks: the translation answers each verdict, the driver's path for
+ * reads and writes (drivers/virtio_blk/) takes a request straight from it. */
+enum vblk_rw_verdict {
+    VBLK_RW_REQUEST,
+    VBLK_RW_BAD_CDB,      /* too short for its operation code */
+    VBLK_RW_OUT_OF_RANGE, /* past the capacity (5.2.6.1: the driver MUST NOT) */
+    VBLK_RW_READ_ONLY,    /* a write to a VIRTIO_BLK_F_RO disk */
+    VBLK_RW_EMPTY,        /* transfer length 0: nothing to move, not an error */
+    VBLK_RW_TOO_LONG,     /* more than one request may carry */
+    VBLK_RW_OVERRUN,      /* more than the buffer holds */
+};
+
+static inline enum vblk_rw_verdict vblk_scsi_rw_verdict(const struct vblk_disk *d, const uint8_t *cdb, unsigned cdb_len,
+                                                        bool write, uint32_t buffer, uint64_t *sector, uint32_t *bytes)
+{
+    const struct vblk_config *c = d->config;
+    uint64_t lba;
+    uint32_t blocks;
+    if (!vblk_scsi_rw_fields(cdb, cdb_len, &lba, &blocks))
+        return VBLK_RW_BAD_CDB;
+    if (lba > c->blocks || blocks > c->blocks - lba)
+        return VBLK_RW_OUT_OF_RANGE;
+    if (write && c->read_only)
+        return VBLK_RW_READ_ONLY;
+    if (blocks == 0)
+        return VBLK_RW_EMPTY;
+    uint64_t n = (uint64_t)blocks * c->blk_size;
+    if (n > d->max_transfer)
+        return VBLK_RW_TOO_LONG;
+    if (n > buffer)
+        return VBLK_RW_OVERRUN;
+    *sector = lba * (c->blk_size / VBLK_SECTOR_SIZE);
+    *bytes = (uint32_t)n;
+    return VBLK_RW_REQUEST;
+}
+
 /*
  * Translate the command for lun with cdb (cdb_len bytes), a data-in buffer of data_in_len bytes
  * (answered commands write their data there) and data_out_len bytes of data-out (one of the two
@@ -64,6 +160,10 @@ struct vblk_translation {
 void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8_t *cdb, unsigned cdb_len,
                          uint8_t *data_in, uint32_t data_in_len, uint32_t data_out_len, struct vblk_translation *t);
 
+/* vblk_scsi_complete for a status other than OK: IOERR and UNSUPP answered (true), others not
+ * believed (false). */
+bool vblk_scsi_complete_error(uint8_t status, uint32_t type, struct vblk_translation *t);
+
 /*
  * The SCSI answer to a request of type and bytes of data that the device completed with status
  * (VIRTIO_BLK_S_*) and used_len (the used length, already clipped by the virtqueue to the chain's
@@ -73,8 +173,22 @@ void vblk_scsi_translate(const struct vblk_disk *disk, uint16_t lun, const uint8
  * moved: a read's data is the used length less the status byte (5.2.6: the device writes it
  * last), at most bytes; a write's, all of it. Returns false when the answer cannot be believed:
  * a used length that does not cover the status byte, or a status that is none of the three (the
- * caller reports a transport FAILURE).
+ * caller reports a transport FAILURE). In line for OK, the answer of every I/O that went well;
+ * vblk_scsi_complete_error answers the others.
  */
-bool vblk_scsi_complete(uint8_t status, uint32_t used_len, uint32_t type, uint32_t bytes, struct vblk_translation *t);
+static inline bool vblk_scsi_complete(uint8_t status, uint32_t used_len, uint32_t type, uint32_t bytes,
+                                      struct vblk_translation *t)
+{
+    t->moved = 0;
+    if (used_len < 1)
+        return false; /* not even the status byte */
+    if (status != VIRTIO_BLK_S_OK)
+        return vblk_scsi_complete_error(status, type, t); /* out of line: the rest of the statuses */
+    t->action = VBLK_ACTION_ANSWERED;
+    t->status = SCSI_STATUS_GOOD;
+    t->sense_len = 0;
+    t->moved = type != VIRTIO_BLK_T_IN ? bytes : used_len - 1 < bytes ? used_len - 1 : bytes;
+    return true;
+}
 
 #endif

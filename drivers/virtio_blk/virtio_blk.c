@@ -198,11 +198,21 @@ static int vblk_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     uint8_t *in = cmd->dir == HBA_DIR_IN ? cmd->data : NULL;
     uint32_t in_len = cmd->dir == HBA_DIR_IN ? cmd->data_len : 0;
     uint32_t out_len = cmd->dir == HBA_DIR_OUT ? cmd->data_len : 0;
-    vblk_scsi_translate(&hba->disk, cmd->lun, cmd->cdb, cmd->cdb_len, in, in_len, out_len, &t);
-    if (t.action == VBLK_ACTION_ANSWERED)
-        return answer_now(h, q, cmd, &t, HBA_RESPONSE_OK);
-    if (t.action == VBLK_ACTION_OVERRUN)
-        return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN);
+    /* Reads and writes that make a request: straight from the translation's own checks, in line
+     * (vblk_scsi_rw_verdict). Everything else, and any read or write they refuse, goes through
+     * the whole translation, which answers it. */
+    bool write;
+    if (cmd->lun == 0 && cmd->cdb_len > 0 && vblk_scsi_rw_op(cmd->cdb[0], &write) &&
+        vblk_scsi_rw_verdict(&hba->disk, cmd->cdb, cmd->cdb_len, write, write ? out_len : in_len, &t.sector,
+                             &t.bytes) == VBLK_RW_REQUEST) {
+        t.type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+    } else {
+        vblk_scsi_translate(&hba->disk, cmd->lun, cmd->cdb, cmd->cdb_len, in, in_len, out_len, &t);
+        if (t.action == VBLK_ACTION_ANSWERED)
+            return answer_now(h, q, cmd, &t, HBA_RESPONSE_OK);
+        if (t.action == VBLK_ACTION_OVERRUN)
+            return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN);
+    }
     if (q->n_answered + (q->rq.n_slots - q->rq.n_free) >= q->rq.n_slots)
         return -1;
     int taken = vrq_take_slot(&q->rq, cmd);
@@ -216,19 +226,39 @@ static int vblk_submit(struct hba *h, unsigned qi, struct hba_cmd *cmd)
     slot->bytes = t.bytes;
 
     /* 5.2.6: the header (device-readable), the data (readable for OUT, writable for IN), then
-     * the status byte (writable) in a descriptor of its own. */
-    struct virtq_buf bufs[MAX_SEGMENTS + 2];
-    unsigned n = 0;
-    bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->hdr, sizeof slot->hdr, false };
-    int segs = vblk_segments((uint64_t)(uintptr_t)cmd->data, t.bytes, hba->config.size_max, t.type == VIRTIO_BLK_T_IN,
-                             bufs + n, hba->max_segments);
-    if (segs < 0) {
-        vrq_untake_slot(&q->rq, slot_index);
-        return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN); /* cannot happen: max_transfer bounds it */
+     * the status byte (writable) in a descriptor of its own. The shapes nearly every request has
+     * (no data: a flush; one data segment: size_max 0 or not reached) each get a virtq_add with
+     * its length and directions known here, specialised like virtio-scsi's; more segments build
+     * the chain in a loop. */
+    const struct virtq_buf hdr = { (uint64_t)(uintptr_t)&slot->hdr, sizeof slot->hdr, false };
+    const struct virtq_buf status = { (uint64_t)(uintptr_t)&slot->status, 1, true };
+    void *cookie = vrq_cookie(&q->rq, slot_index);
+    bool device_writes = t.type == VIRTIO_BLK_T_IN;
+    int rc;
+    if (t.bytes == 0) {
+        const struct virtq_buf bufs[2] = { hdr, status };
+        rc = virtq_add(&q->rq.vq, bufs, 2, cookie);
+    } else if ((hba->config.size_max == 0 || t.bytes <= hba->config.size_max) && device_writes) {
+        const struct virtq_buf bufs[3] = { hdr, { (uint64_t)(uintptr_t)cmd->data, t.bytes, true }, status };
+        rc = virtq_add(&q->rq.vq, bufs, 3, cookie);
+    } else if (hba->config.size_max == 0 || t.bytes <= hba->config.size_max) {
+        const struct virtq_buf bufs[3] = { hdr, { (uint64_t)(uintptr_t)cmd->data, t.bytes, false }, status };
+        rc = virtq_add(&q->rq.vq, bufs, 3, cookie);
+    } else {
+        struct virtq_buf bufs[MAX_SEGMENTS + 2];
+        unsigned n = 0;
+        bufs[n++] = hdr;
+        int segs = vblk_segments((uint64_t)(uintptr_t)cmd->data, t.bytes, hba->config.size_max, device_writes, bufs + n,
+                                 hba->max_segments);
+        if (segs < 0) {
+            vrq_untake_slot(&q->rq, slot_index);
+            return answer_now(h, q, cmd, &t, HBA_RESPONSE_OVERRUN); /* cannot happen: max_transfer bounds it */
+        }
+        n += (unsigned)segs;
+        bufs[n++] = status;
+        rc = virtq_add(&q->rq.vq, bufs, n, cookie);
     }
-    n += (unsigned)segs;
-    bufs[n++] = (struct virtq_buf){ (uint64_t)(uintptr_t)&slot->status, 1, true };
-    if (virtq_add(&q->rq.vq, bufs, n, vrq_cookie(&q->rq, slot_index)) != 0) {
+    if (rc != 0) {
         vrq_untake_slot(&q->rq, slot_index);
         return -1;
     }
@@ -266,7 +296,8 @@ static void complete_from_device(struct vrq *q, unsigned slot_index, uint32_t us
     cmd->response = HBA_RESPONSE_OK;
     cmd->status = t.status;
     cmd->sense_len = t.sense_len;
-    memcpy(cmd->sense, t.sense, t.sense_len);
+    if (t.sense_len != 0) /* not a call to memcpy for the 0 bytes of every good answer */
+        memcpy(cmd->sense, t.sense, t.sense_len);
     cmd->residual = cmd->data_len - (t.moved < cmd->data_len ? t.moved : cmd->data_len);
 }
 
