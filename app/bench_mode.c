@@ -15,6 +15,7 @@
 #include "bench/group_report.h"
 #include "bench/job_plan.h"
 #include "bench/targets.h"
+#include "bench/wave.h"
 #include "bench/worker.h"
 #include "fs/archive.h"
 #include "lib/exit_status.h"
@@ -355,8 +356,8 @@ static const struct bench_cpus *smp_cpus(void)
 /* One wave: placed on the CPUs (bench/cpu_plan.h), driven by one worker when one CPU runs it all,
  * else by a crew; what each CPU reaped goes into tallies. As bench_worker_run, or
  * RUN_WAVE_REFUSED (printed) when the wave cannot be placed. */
-static int run_wave(const struct bench_env *env, struct bench_run *run, struct job_result *results, size_t n,
-                    size_t *ended_by)
+static int run_wave(const struct bench_env *env, struct bench_run *run, struct wave *wave_state,
+                    struct job_result *results, size_t n, size_t *ended_by)
 {
     struct hotplug *hp = run->hp;
     struct cpu_plan *cpu_plan = run->cpu_plan;
@@ -372,7 +373,8 @@ static int run_wave(const struct bench_env *env, struct bench_run *run, struct j
         printf("bench: %s\n", cpu_plan->note);
     if (cpu_plan->workers == 1) {
         uint64_t *reaped = calloc((size_t)(env->hba_count ? env->hba_count : 1) * HBA_MAX_QUEUES, sizeof *reaped);
-        struct bench_worker worker = { .env = env, .queues = &cpu_plan->queues[0], .hp = hp, .reaped = reaped };
+        struct bench_worker worker = { .env = env, .queues = &cpu_plan->queues[0], .hp = hp, .reaped = reaped,
+                                       .wave = wave_state };
         int rc = bench_worker_run(&worker, wave, results, n, ended_by);
         if (reaped != NULL && tally_add(tallies, 0, env->cpus->id(), (unsigned)n, reaped) != 0)
             printf("lunbench: out of memory for the per-CPU counts\n");
@@ -388,7 +390,7 @@ static int run_wave(const struct bench_env *env, struct bench_run *run, struct j
         printf("lunbench: out of memory for the crew's report\n");
         return RUN_WAVE_REFUSED;
     }
-    int rc = bench_crew_run(env, hp, cpu_plan, worker_of, wave, results, n, ended_by, report);
+    int rc = bench_crew_run(env, hp, cpu_plan, worker_of, wave_state, results, ended_by, report);
     for (unsigned w = 0; w < report->workers; w++) {
         if (tally_add(tallies, report->w[w].cpu, report->w[w].cpu_id, cpu_plan->instances[w], report->w[w].reaped) != 0)
             printf("lunbench: out of memory for the per-CPU counts\n");
@@ -479,6 +481,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
     report_style_of(m->options.output_format, FIO_VERSION, m->tsc.hz, &style);
     bool errors = false;
     size_t ran = 0;
+    uint64_t run_start = rdtsc(); /* fio's genesis: startdelay counts from here */
     for (size_t first = 0; first < count;) {
         size_t end = load_wave(&run, plan, count, first);
         for (size_t i = first; i < end; i++) {
@@ -495,7 +498,13 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         dump.first = first;
         dump.end = end;
         size_t ended_by;
-        int rc = run_wave(&env, &run, &results[first], end - first, &ended_by);
+        struct wave wave;
+        int rc = RUN_WAVE_REFUSED;
+        if (wave_init(&wave, run.wave, end - first, first, run_start, env.tsc_hz) != 0)
+            printf("lunbench: out of memory for the wave of %zu jobs\n", end - first);
+        else
+            rc = run_wave(&env, &run, &wave, &results[first], end - first, &ended_by);
+        wave_free(&wave);
         if (rc == RUN_WAVE_REFUSED) {
             errors = true;
             break; /* the JSON lists the waves that ran */
@@ -510,7 +519,7 @@ int bench_mode_run(struct machine *m, struct scan_result *scan)
         ran = end;
         if (ended_by < end - first && end < count) {
             const struct job_spec *j = &specs[first + ended_by];
-            printf("bench: job '%s' ended the run (%s): %zu job%s not run\n", j->name,
+            printf("bench: job '%s' ended the run (%s, exit_what=all): %zu job%s not run\n", j->name,
                    j->exitall ? "exitall" : "exitall_on_error", count - end, count - end == 1 ? "" : "s");
             break; /* the JSON lists the jobs that ran */
         }

@@ -27,8 +27,8 @@ struct crew {
     unsigned members;
     uint32_t *seen_requests;
     struct hba_cmd **gathered; /* WORKER_HELD_MAX a member: one HBA's held completions */
-    bool ended;                /* an instance ended the run (exitall) */
-    size_t ended_by;
+    struct wave *wave;
+    bool *applied;             /* [wave->n]: the end of that instance was carried to every worker */
     uint64_t next_recovery_pause;
     unsigned pauses;
 };
@@ -69,6 +69,29 @@ static void each_instance(struct crew *c, void (*fn)(struct bench_instance *in))
         for (size_t i = 0; s->in != NULL && i < s->n; i++)
             if (s->in[i] != NULL)
                 fn(s->in[i]);
+    }
+}
+
+/* The ends that terminate others, not yet carried to every worker (fio_terminate_threads): each
+ * terminates the running instances it reaches on every CPU and cancels the waiting ones. */
+static void carry_ends(struct crew *c)
+{
+    struct wave *wave = c->wave;
+    for (size_t e = 0; e < wave->n; e++) {
+        if (c->applied[e] || wave_state_of(wave, e) != WAVE_ENDED || !wave->terminates[e])
+            continue;
+        c->applied[e] = true;
+        for (unsigned k = 0; k < c->members; k++) {
+            const struct member *m = &c->m[k];
+            for (size_t i = 0; i < m->n; i++) {
+                size_t at = m->wave_index[i];
+                bool running = m->share->in != NULL && m->share->in[i] != NULL;
+                if (running && wave_reaches(wave->jobs[e], m->jobs[i], true))
+                    bench_instance_terminate(m->share->in[i]);
+                else if (!running && wave_reaches(wave->jobs[e], m->jobs[i], false))
+                    wave_cancel(wave, at); /* only one still waiting is changed */
+            }
+        }
     }
 }
 
@@ -116,17 +139,13 @@ static void shared_work(struct crew *c, uint64_t now)
     for (unsigned h = 0; h < env->hba_count; h++)
         if (env->hba_ok[h] && __atomic_load_n(&env->hbas[h]->reset_wanted, __ATOMIC_ACQUIRE))
             hba_reset(env->hbas[h]);
+    bool ends = false;
     for (unsigned k = 0; k < c->members; k++) {
-        struct worker_share *s = c->m[k].share;
-        if (!s->exitall)
-            continue;
-        s->exitall = false;
-        if (c->ended)
-            continue;
-        c->ended = true;
-        c->ended_by = c->m[k].wave_index[s->ended_by];
-        each_instance(c, bench_instance_terminate); /* fio's exitall: on every CPU */
+        ends |= c->m[k].share->exitall;
+        c->m[k].share->exitall = false;
     }
+    if (ends)
+        carry_ends(c); /* fio's exitall: on every CPU */
     hotplug_apply_events(c->hp, now);
     for (unsigned h = 0; h < env->hba_count; h++)
         if (env->hba_ok[h])
@@ -182,6 +201,7 @@ static void free_crew(struct crew *c)
     free(c->pause);
     free(c->seen_requests);
     free(c->gathered);
+    free(c->applied);
     free(c);
 }
 
@@ -192,20 +212,23 @@ static int out_of_memory(struct job_result *results, const struct job_spec *cons
 }
 
 int bench_crew_run(const struct bench_env *env, struct hotplug *hp, const struct cpu_plan *plan,
-                   const unsigned *worker_of, const struct job_spec *const *jobs, struct job_result *results, size_t n,
-                   size_t *ended_by, struct crew_report *report)
+                   const unsigned *worker_of, struct wave *wave, struct job_result *results, size_t *ended_by,
+                   struct crew_report *report)
 {
+    const struct job_spec *const *jobs = wave->jobs;
+    size_t n = wave->n;
     memset(report, 0, sizeof *report);
     *ended_by = n;
     struct crew *c = calloc(1, sizeof *c);
     if (c == NULL)
         return out_of_memory(results, jobs, n);
-    *c = (struct crew){ .env = env, .hp = hp, .members = plan->workers };
+    *c = (struct crew){ .env = env, .hp = hp, .members = plan->workers, .wave = wave };
     c->m = calloc(plan->workers, sizeof *c->m);
     c->pause = calloc(1, sizeof *c->pause);
     c->seen_requests = calloc(plan->workers, sizeof *c->seen_requests);
     c->gathered = calloc((size_t)WORKER_HELD_MAX * plan->workers, sizeof *c->gathered);
-    bool ok = c->m != NULL && c->pause != NULL && c->seen_requests != NULL && c->gathered != NULL;
+    c->applied = calloc(n ? n : 1, sizeof *c->applied);
+    bool ok = c->m != NULL && c->pause != NULL && c->seen_requests != NULL && c->gathered != NULL && c->applied != NULL;
     for (unsigned k = 0; ok && k < plan->workers; k++) {
         struct member *m = &c->m[k];
         size_t count = plan->instances[k];
@@ -242,7 +265,7 @@ int bench_crew_run(const struct bench_env *env, struct hotplug *hp, const struct
         m->w = (struct bench_worker){ .env = &m->env, .queues = &plan->queues[k], .hp = hp,
                                       .reaped = report->w[k].reaped, .share = m->share, .pause = c->pause,
                                       .start_lock = &c->start_lock, .owner_round = k == 0 ? owner_round : NULL,
-                                      .owner_ctx = c };
+                                      .owner_ctx = c, .wave = wave, .wave_index = m->wave_index };
     }
     for (unsigned h = 0; h < env->hba_count; h++)
         env->hbas[h]->defer_resets = true;
@@ -257,20 +280,16 @@ int bench_crew_run(const struct bench_env *env, struct hotplug *hp, const struct
         if (env->hba_ok[h] && __atomic_load_n(&env->hbas[h]->reset_wanted, __ATOMIC_ACQUIRE))
             hba_reset(env->hbas[h]); /* asked for as the last worker left */
     }
-    /* An exitall asked for by a worker just before it left. */
-    for (unsigned k = 0; k < c->members && !c->ended; k++) {
-        if (c->m[k].share->exitall) {
-            c->ended = true;
-            c->ended_by = c->m[k].wave_index[c->m[k].share->ended_by];
-        }
-    }
+    /* exit_what=all: the first such end (every worker has left: the states are final). */
+    for (size_t e = 0; e < n && *ended_by == n; e++)
+        if (wave_state_of(wave, e) == WAVE_ENDED && wave->terminates[e] && jobs[e]->exit_what == JOB_EXIT_ALL)
+            *ended_by = e;
     int rc = 0;
     for (unsigned k = 0; k < c->members; k++) {
         rc |= c->m[k].rc;
         report->w[k].cpu_id = c->m[k].share->cpu_id;
     }
     report->pauses = c->pauses;
-    *ended_by = c->ended ? c->ended_by : n;
     free_crew(c);
     return rc != 0 ? -1 : 0;
 }

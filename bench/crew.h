@@ -26,6 +26,7 @@
 #include "bench/env.h"
 #include "bench/hotplug.h"
 #include "bench/job.h"
+#include "bench/wave.h"
 
 /* What each worker did, for the report's per-CPU section. */
 struct crew_worker_report {
@@ -40,10 +41,11 @@ struct crew_report {
     unsigned pauses; /* how often the owner paused the crew */
 };
 
-/* Run the wave jobs[0..n) (results[i] for jobs[i]) as plan places it (worker_of[i]), hotplug
- * state hp. As bench_worker_run: 0, or -1 when a job stopped early; *ended_by as there. */
+/* Run the wave's instances wave->jobs[0..n) (results[i] for jobs[i]) as plan places them
+ * (worker_of[i]), hotplug state hp. As bench_worker_run: 0, or -1 when a job stopped early;
+ * *ended_by as there. */
 int bench_crew_run(const struct bench_env *env, struct hotplug *hp, const struct cpu_plan *plan,
-                   const unsigned *worker_of, const struct job_spec *const *jobs, struct job_result *results, size_t n,
-                   size_t *ended_by, struct crew_report *report);
+                   const unsigned *worker_of, struct wave *wave, struct job_result *results, size_t *ended_by,
+                   struct crew_report *report);
 
 #endif

@@ -15,6 +15,7 @@
 #include "bench/latency_target.h"
 #include "bench/stamp.h"
 #include "bench/targets.h"
+#include "bench/wave.h"
 #include "drivers/hba/outcome.h"
 #include "drivers/hba/recovery.h"
 #include "lib/dev_buf.h"
@@ -112,6 +113,11 @@ struct run {
     struct io_log log; /* fio's log files (write_lat_log=, ...) */
     uint64_t next_status; /* when env->status is due next (status_interval) */
     struct latency_target lt; /* latency_target: the queue depth it allows */
+    /* flow=: the wave's counters of its flow_id (bench/wave.h), the I/Os this instance issued in
+     * it, and a hold: with flow_sleep, once its I/Os in flight are done it idles until flow_until. */
+    struct wave_flow *flow;
+    uint64_t flow_own, flow_until;
+    bool flow_quiesce;
 };
 
 static uint64_t xorshift(uint64_t *s) { return dist_xorshift(s); }
@@ -398,6 +404,27 @@ static bool think_allows(struct run *run, uint64_t now)
     return now >= run->think_until;
 }
 
+/* fio's flow_threshold_exceeded before each new I/O: held back while its share of the flow's
+ * I/Os is above its share of the weights; with flow_sleep it then waits for its I/Os in flight
+ * (fio's io_u_quiesce) and idles flow_sleep microseconds before it looks again. */
+static bool flow_allows(struct run *run, uint64_t now)
+{
+    const struct job_spec *job = run->job;
+    if (run->flow == NULL || now < run->flow_until)
+        return run->flow == NULL;
+    if (run->flow_quiesce) {
+        if (run->in_flight != 0)
+            return false;
+        run->flow_quiesce = false;
+        run->flow_until = now + (uint64_t)((unsigned __int128)job->flow_sleep_us * run->env->tsc_hz / 1000000u);
+        return false;
+    }
+    if (wave_flow_allows(run->flow, job->flow, run->flow_own))
+        return true;
+    run->flow_quiesce = job->flow_sleep_us != 0;
+    return false;
+}
+
 static void submit_work(struct run *run, uint64_t now)
 {
     while (run->n_free > 0) {
@@ -527,6 +554,8 @@ static void submit_work(struct run *run, uint64_t now)
             dir = run->pending_dir = other;
             run->pending_units = n_other;
         }
+        if (!flow_allows(run, now))
+            return;
         int ti = pick_target(run);
         if (ti < 0)
             return;
@@ -539,6 +568,10 @@ static void submit_work(struct run *run, uint64_t now)
         if (!submit_one(run, slot, (unsigned)ti, unit, n, dir, IO_NEW))
             return;
         rate_issued(run, dir, n * run->job->bs);
+        if (run->flow != NULL) {
+            wave_flow_issued(run->flow);
+            run->flow_own++;
+        }
         run->pending_dir = -1;
         if (run->job->thinktime_on_issue)
             think_after_io(run);
@@ -1032,10 +1065,8 @@ static void end_pass(struct run *run)
         run->stop_submitting = true; /* loops= passes are the whole job without time_based */
 }
 
-struct bench_instance *bench_instance_start(const struct job_spec *job, struct bench_common *common,
-                                            struct job_result *r)
+void bench_result_init(struct job_result *r, const struct job_spec *job)
 {
-    const struct bench_env *env = common->env;
     memset(r, 0, sizeof *r);
     for (int d = 0; d < DIR_COUNT; d++) {
         hist_init(&r->dir[d].clat);
@@ -1048,6 +1079,13 @@ struct bench_instance *bench_instance_start(const struct job_spec *job, struct b
     hist_init(&r->sync.lat);
     steadystate_init(&r->ss, job);
     r->members = 1;
+}
+
+struct bench_instance *bench_instance_start(const struct job_spec *job, struct bench_common *common,
+                                            struct job_result *r)
+{
+    const struct bench_env *env = common->env;
+    bench_result_init(r, job);
     struct run *run = calloc(1, sizeof *run);
     if (run == NULL) {
         snprintf(r->stop_reason, sizeof r->stop_reason, "job '%s': out of memory for its state", job->name);
@@ -1092,6 +1130,13 @@ struct bench_instance *bench_instance_start(const struct job_spec *job, struct b
 }
 
 static struct run *run_of(struct bench_instance *in) { return (struct run *)in; }
+
+void bench_instance_join_flow(struct bench_instance *in, struct wave_flow *flow)
+{
+    struct run *run = run_of(in);
+    run->flow = flow;
+    wave_flow_join(flow, run->job->flow);
+}
 
 void bench_instance_submit(struct bench_instance *in, uint64_t now)
 {
@@ -1220,12 +1265,14 @@ int bench_instance_finish(struct bench_instance *in)
     r->capacity_changes = hp->capacity_changes - run->hp_capacity;
     r->events = hp->events - run->hp_events;
     hotplug_detach(run->common->hp, &run->set);
+    if (run->flow != NULL)
+        wave_flow_leave(run->flow, run->job->flow, run->flow_own);
     teardown(run);
     free(run);
     return r->stopped ? -1 : 0;
 }
 
-bool bench_job_ends_the_run(const struct job_spec *job, const struct job_result *r)
+bool bench_job_terminates_others(const struct job_spec *job, const struct job_result *r)
 {
     uint64_t errors = 0;
     for (int k = 0; k < ERR_KINDS; k++)

@@ -121,8 +121,14 @@ bool bench_instance_advance(struct bench_instance *in);
 /* Fill in the end of its result and free it. 0 when it ran to its end, -1 when it stopped early. */
 int bench_instance_finish(struct bench_instance *in);
 
-/* Whether the jobs after this one still run: not after a job with exitall, nor after one with
- * exitall_on_error that failed (errors, or stopped early). */
-bool bench_job_ends_the_run(const struct job_spec *job, const struct job_result *r);
+/* Whether the end of this job terminates others (those its exit_what names, bench/wave.h): a job
+ * with exitall, or one with exitall_on_error that failed (errors, or stopped early). */
+bool bench_job_terminates_others(const struct job_spec *job, const struct job_result *r);
+/* The result of a job instance that has not run (yet): zero counts, empty histograms. */
+void bench_result_init(struct job_result *r, const struct job_spec *job);
+struct wave_flow;
+/* flow=: the instance counts its new I/Os in flow and keeps to its share (bench/wave.h); it
+ * leaves the flow when it finishes. */
+void bench_instance_join_flow(struct bench_instance *in, struct wave_flow *flow);
 
 #endif

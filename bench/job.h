@@ -73,6 +73,12 @@ struct job_distribution {
 
 enum job_rate_process { JOB_RATE_LINEAR, JOB_RATE_POISSON };
 
+/* exit_what=: what the end of a job with exitall (or a failed one with exitall_on_error)
+ * terminates: the jobs of its reporting group (fio's default), every job running now (the jobs
+ * still waiting to start run later, and so do the waves after), or everything (no later wave runs). */
+enum job_exit_what { JOB_EXIT_GROUP, JOB_EXIT_STONEWALL, JOB_EXIT_ALL };
+#define JOB_FLOW_MAX_WEIGHT 1000 /* fio's FLOW_MAX_WEIGHT */
+
 /* random_generator=: what draws uniform random offsets. Without it, lunbench's own xorshift64;
  * fio's tausworthe (taus88), tausworthe64 (lfsr258) or lfsr (every unit once per pass). */
 enum job_random_generator { JOB_RNG_XORSHIFT, JOB_RNG_TAUSWORTHE, JOB_RNG_TAUSWORTHE64, JOB_RNG_LFSR };
@@ -171,9 +177,34 @@ struct job_spec {
     /* What the report leaves out or adds (fio's disable_*, *_percentiles). */
     bool disable_lat, disable_clat, disable_slat, disable_bw;
     bool lat_percentiles, clat_percentiles, slat_percentiles;
-    /* exitall: the jobs after this one do not run once it ends (fio terminates the others);
+    /* exitall: once this job ends, the jobs exit_what names are terminated (fio 3.33 keeps
+     * exitall in one global flag: job_plan sets it on every instance once one job has it);
      * exitall_on_error: the same when it ends with an error. */
     bool exitall, exitall_on_error;
+    enum job_exit_what exit_what;
+    /* fio's coordination of the jobs that run side by side (bench/wave.h):
+     * - startdelay: the job starts this long after the run began (fio's genesis); with a range,
+     *   each instance draws its own delay in [startdelay_ms, startdelay_hi_ms] (job_plan draws it
+     *   into startdelay_ms and clears startdelay_hi_ms);
+     * - wait_for: the job starts once every instance of the job named has ended (wait_for_job: its
+     *   index among the file's jobs, -1 none; job_plan turns it into instance indexes
+     *   [waitee_first, waitee_end));
+     * - flow: the job's weight (1..1000; 0: in no flow) among the jobs of its flow_id, whose I/O
+     *   counts are kept in proportion to their weights; flow_sleep_us: how long a job held back
+     *   idles (after its I/Os in flight are done) before it tries again. */
+    uint64_t startdelay_ms, startdelay_hi_ms;
+    char wait_for[JOB_NAME_MAX];
+    long wait_for_job;
+    size_t waitee_first, waitee_end;
+    unsigned flow;
+    uint64_t flow_id, flow_sleep_us;
+    /* offset_increment: clone k's region starts offset_increment * k bytes (or that percent of
+     * each LUN's capacity, aligned up to bs) after offset (fio's subjob_number k). */
+    uint64_t offset_increment;
+    unsigned offset_increment_percent;
+    /* Set by job_plan for each instance: which numjobs clone it is (fio's subjob_number) and its
+     * reporting group (fio's groupid). */
+    unsigned clone, groupid;
     struct job_logs logs;
     /* fio's job grouping: stonewall (wait_for_previous) starts the job once the jobs before it have
      * ended, in a new reporting group; new_group starts a new group without waiting;

@@ -47,8 +47,6 @@ struct job_option_def {
 #define TRIM_VERIFY "fio's trim verification (trim_percentage of the verified blocks trimmed, then read back " \
                     "as zeros: trim_verify_zero, trim_backlog) is not implemented; rw=trim, randtrim and trimwrite " \
                     "send UNMAP"
-#define CONCURRENT "fio's coordination of jobs that run side by side (start delays, flows, wait_for, exit_what, " \
-                   "offset_increment) is not implemented"
 
 /* ---- values ---- */
 
@@ -1684,6 +1682,113 @@ static int apply_log_hist_coarseness(struct job_spec *job, const char *value, ch
     return 0;
 }
 
+/* HOWTO startdelay=irange(time): a time (plain: seconds), or a range LO-HI (fio also takes LO:HI
+ * and LO,HI), from which each instance draws its own delay. */
+static int apply_startdelay(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    char lo[JOB_VALUE_MAX];
+    if (strlen(value) >= sizeof lo) {
+        snprintf(why, why_len, "bad time '%.40s...'", value);
+        return -1;
+    }
+    strcpy(lo, value);
+    /* fio's handle_option splits at the first ',', else ':', else '-'. */
+    char *sep = strchr(lo, ',');
+    if (sep == NULL)
+        sep = strchr(lo, ':');
+    if (sep == NULL)
+        sep = strchr(lo, '-');
+    uint64_t a, b = 0;
+    if (sep != NULL)
+        *sep = '\0';
+    if (job_parse_time_ms(lo, &a) != 0 || (sep != NULL && job_parse_time_ms(sep + 1, &b) != 0)) {
+        snprintf(why, why_len, "bad time '%s' (a time in seconds or with us, ms, s, m, h or d, or a range LO-HI)",
+                 value);
+        return -1;
+    }
+    if (sep != NULL && b < a) {
+        snprintf(why, why_len, "the range '%s' ends before it starts", value);
+        return -1;
+    }
+    job->startdelay_ms = a;
+    job->startdelay_hi_ms = sep != NULL ? b : 0;
+    return 0;
+}
+
+/* HOWTO wait_for=str: the waitee is looked up when the job's section ends (job_wait_for_resolve). */
+static int apply_wait_for(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (value[0] == '\0' || strlen(value) >= sizeof job->wait_for) {
+        snprintf(why, why_len, "a job name has 1 to %zu characters", sizeof job->wait_for - 1);
+        return -1;
+    }
+    strcpy(job->wait_for, value);
+    return 0;
+}
+
+static int apply_exit_what(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    static const char *const names[] = { [JOB_EXIT_GROUP] = "group", [JOB_EXIT_STONEWALL] = "stonewall",
+                                         [JOB_EXIT_ALL] = "all" };
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(value, names[i]) == 0) {
+            job->exit_what = (enum job_exit_what)i;
+            return 0;
+        }
+    }
+    snprintf(why, why_len, "must be group, stonewall or all, not '%s'", value);
+    return -1;
+}
+
+static int apply_flow(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    uint64_t v;
+    if (uint_value(value, 0, JOB_FLOW_MAX_WEIGHT, &v, why, why_len) != 0)
+        return -1;
+    job->flow = (unsigned)v;
+    return 0;
+}
+
+static int apply_flow_id(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, INT32_MAX, &job->flow_id, why, why_len); /* fio's int */
+}
+
+/* HOWTO flow_sleep: microseconds, an integer as fio reads it (not a time). */
+static int apply_flow_sleep(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return uint_value(value, 0, UINT32_MAX, &job->flow_sleep_us, why, why_len);
+}
+
+/* HOWTO offset_increment: a size, or N% of each LUN's capacity (then aligned up to bs). */
+static int apply_offset_increment(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    bool is_percent;
+    if (need_value(value, why, why_len) != 0 ||
+        percent_value(value, &job->offset_increment_percent, &is_percent, why, why_len) != 0)
+        return -1;
+    if (is_percent) {
+        job->offset_increment = 0;
+        return 0;
+    }
+    uint64_t v;
+    if (size_value(value, &v, why, why_len) != 0)
+        return -1;
+    if (v % JOB_SECTOR != 0) {
+        snprintf(why, why_len, "must be a multiple of 512, not %s", value);
+        return -1;
+    }
+    job->offset_increment = v;
+    job->offset_increment_percent = 0;
+    return 0;
+}
+
 /* fio_name: what fio's "job options" calls an alias (fio 3.33 prints bs for blocksize=). */
 static const struct job_option_def job_options[] = {
     { "name", NULL, apply_name },
@@ -1744,6 +1849,14 @@ static const struct job_option_def job_options[] = {
     { "slat_percentiles", BOOL_FIELD(slat_percentiles) },
     { "significant_figures", NULL, apply_significant_figures },
     { "exitall", FLAG_FIELD(exitall) },
+    { "exit_what", NULL, apply_exit_what },
+    /* fio's coordination of jobs that run side by side (bench/wave.h). */
+    { "startdelay", NULL, apply_startdelay },
+    { "wait_for", NULL, apply_wait_for },
+    { "flow", NULL, apply_flow },
+    { "flow_id", NULL, apply_flow_id },
+    { "flow_sleep", NULL, apply_flow_sleep },
+    { "offset_increment", NULL, apply_offset_increment },
     { "continue_on_error", NULL, apply_continue_on_error },
     { "buffer_pattern", NULL, apply_buffer_pattern },
     { "zero_buffers", NULL, apply_zero_buffers },
@@ -1784,14 +1897,6 @@ static const struct job_option_def job_options[] = {
     { "log_prio", BOOL_FIELD(logs.prio) },
     { "per_job_logs", BOOL_FIELD(logs.per_job) },
     /* Refused, each with its reason. */
-    { "startdelay", REFUSED(CONCURRENT) },
-    { "flow", REFUSED(CONCURRENT) },
-    { "flow_id", REFUSED(CONCURRENT) },
-    { "flow_sleep", REFUSED(CONCURRENT) },
-    { "flow_watermark", REFUSED(CONCURRENT) },
-    { "wait_for", REFUSED(CONCURRENT) },
-    { "exit_what", REFUSED(CONCURRENT) },
-    { "offset_increment", REFUSED(CONCURRENT) },
     { "cpus_allowed", NULL, apply_cpus_allowed },
     { "cpus_allowed_policy", NULL, apply_cpus_allowed_policy },
     { "cpumask", NULL, apply_cpumask },
@@ -1830,6 +1935,8 @@ static const struct job_option_def job_options[] = {
     { "iodepth_batch_complete_min", NULL, apply_ignored_uint },
     { "iodepth_batch_complete", "iodepth_batch_complete_min", apply_ignored_uint },
     { "iodepth_low", NULL, apply_ignored_uint },
+    /* fio 3.33 takes it and ignores it ("soft deprecated": its flows have no watermark now). */
+    { "flow_watermark", NULL, apply_ignored_uint },
 
 };
 
@@ -1871,6 +1978,7 @@ void job_spec_defaults(struct job_spec *job)
     job->latency_percentile = 100.0;
     job->ss_slope = job->ss_pct = true; /* fio's default steadystate=iops_slope:0.01% */
     job->ss_limit = 0.01;
+    job->wait_for_job = -1;
 }
 
 /* Keep key=value in the job's "job options": a later value replaces an earlier one in place. */
@@ -2117,6 +2225,46 @@ static int job_finish(const struct job_parser *ps, struct job_spec *job)
     return job_sizes_finish(ps, job);
 }
 
+/* HOWTO wait_for: "the waitee must be defined prior to the waiter job" and "must have a unique
+ * name" (fio's wait_for_ok, which counts the jobs before this one). */
+static int job_wait_for_resolve(const struct job_parser *ps, const struct job_spec *jobs, size_t before,
+                                struct job_spec *job)
+{
+    char msg[JOB_WHY_MAX + 64];
+    job->wait_for_job = -1;
+    if (job->wait_for[0] == '\0')
+        return 0;
+    unsigned line = option_line(job, "wait_for");
+    if (strcmp(job->wait_for, job->name) == 0) {
+        snprintf(msg, sizeof msg, "option 'wait_for': job '%s' cannot wait for itself", job->name);
+        return parser_fail(ps, line, msg);
+    }
+    unsigned found = 0;
+    for (size_t i = 0; i < before; i++) {
+        if (strcmp(jobs[i].name, job->wait_for) == 0) {
+            job->wait_for_job = (long)i;
+            found++;
+        }
+    }
+    if (found == 0)
+        snprintf(msg, sizeof msg, "option 'wait_for': no job '%s' before this one (fio: the waitee must come first)",
+                 job->wait_for);
+    else if (found > 1)
+        snprintf(msg, sizeof msg, "option 'wait_for': %u jobs before this one are named '%s' (fio: the waitee's name "
+                 "must be unique)", found, job->wait_for);
+    else
+        return 0;
+    return parser_fail(ps, line, msg);
+}
+
+/* A job's section has ended (jobs[n - 1] is job): finish it, then find what it waits for. */
+static int job_section_end(const struct job_parser *ps, const struct job_spec *jobs, size_t n, struct job_spec *job)
+{
+    if (job_finish(ps, job) != 0)
+        return -1;
+    return job_wait_for_resolve(ps, jobs, n - 1, job);
+}
+
 /* "[name]": 0 with the name in place, or -1 with the reason in msg. */
 static int parse_section_header(char *text, char **name, char *msg, size_t msg_len)
 {
@@ -2175,7 +2323,7 @@ int job_file_parse(const char *file_name, const char *text, size_t len, const ch
             continue;
         if (*s == '[') {
             char *name;
-            if (cur != NULL && cur != &global && job_finish(&ps, cur) != 0)
+            if (cur != NULL && cur != &global && job_section_end(&ps, jobs, n, cur) != 0)
                 return -1;
             if (parse_section_header(s, &name, msg, sizeof msg) != 0)
                 return parser_fail(&ps, line_no, msg);
@@ -2204,7 +2352,7 @@ int job_file_parse(const char *file_name, const char *text, size_t len, const ch
         if (job_option_set(cur, key, value, line_no, msg, sizeof msg) != 0)
             return parser_fail(&ps, line_no, msg);
     }
-    if (cur != NULL && cur != &global && job_finish(&ps, cur) != 0)
+    if (cur != NULL && cur != &global && job_section_end(&ps, jobs, n, cur) != 0)
         return -1;
     if (n == 0) {
         snprintf(err, err_len, "%s: no job sections", file_name);

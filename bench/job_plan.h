@@ -3,7 +3,9 @@
  * instances of the job (the clones keep its name, as fio's do, and run beside it); a job with
  * stonewall waits for every instance before it (a new wave) and, like new_group, starts a new
  * reporting group (fio's groupid, counted as fio's add_job does: only after a group that has
- * jobs). Instances of one wave run at the same time.
+ * jobs). Instances of one wave run at the same time. Each instance's spec also gets what only the
+ * plan knows: its clone number and group, its own startdelay drawn from a range, the instances its
+ * wait_for names, and exitall on every instance once one job has it (fio 3.33's global flag).
  */
 #ifndef BENCH_JOB_PLAN_H
 #define BENCH_JOB_PLAN_H

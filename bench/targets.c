@@ -85,12 +85,24 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
     uint64_t capacity = l->blocks * l->block_size;
     /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to bs,
      * as fio does. */
-    uint64_t offset = job->offset;
+    uint64_t offset = job->offset, increment = job->offset_increment;
     if (job->offset_percent)
-        offset = (capacity / 100 * job->offset_percent + job->bs - 1) / job->bs * job->bs;
+        offset = capacity / 100 * job->offset_percent;
+    /* offset_increment: clone k starts k increments further on (fio's get_start_offset). */
+    if (job->offset_increment_percent)
+        increment = capacity / 100 * job->offset_increment_percent;
+    if (increment != 0 && job->clone > (capacity - 1) / increment)
+        offset = capacity; /* past the end, for the message below */
+    else
+        offset += (uint64_t)job->clone * increment;
+    if (job->offset_percent || job->offset_increment_percent)
+        offset = (offset + job->bs - 1) / job->bs * job->bs;
     if (offset % l->block_size != 0 || offset >= capacity) {
-        snprintf(why, why_len, "offset=%" PRIu64 " is past its end (%" PRIu64 " bytes) or not a multiple of its block size",
-                 offset, capacity);
+        char whose[64] = "";
+        if (job->clone != 0)
+            snprintf(whose, sizeof whose, " (clone %u, with offset_increment)", job->clone);
+        snprintf(why, why_len, "offset=%" PRIu64 "%s is past its end (%" PRIu64 " bytes) or not a multiple of its block "
+                 "size", offset, whose, capacity);
         return -1;
     }
     uint64_t region = job->size_percent ? capacity / 100 * job->size_percent : job->size;
@@ -294,7 +306,21 @@ int targets_check(const struct job_spec *job, const struct bench_env *env, char 
     learn_write_protect(job, env);
     learn_provisioning(job, env);
     unsigned n;
-    return resolve(job, env, NULL, &n, false, err, err_len);
+    if (resolve(job, env, NULL, &n, false, err, err_len) != 0)
+        return -1;
+    if (job->numjobs <= 1 || (job->offset_increment == 0 && job->offset_increment_percent == 0))
+        return 0;
+    /* offset_increment: the last clone's region lies furthest on. */
+    struct job_spec *last = malloc(sizeof *last);
+    if (last == NULL) {
+        snprintf(err, err_len, "job '%s': out of memory", job->name);
+        return -1;
+    }
+    *last = *job;
+    last->clone = job->numjobs - 1;
+    int rc = resolve(last, env, NULL, &n, false, err, err_len);
+    free(last);
+    return rc;
 }
 
 int targets_build(struct target_set *set, const struct job_spec *job, const struct bench_env *env, char *err,

@@ -189,22 +189,44 @@ static void pause_point(const struct bench_worker *w, uint32_t *seen)
         __builtin_ia32_pause();
 }
 
-static void start_all(const struct bench_worker *w, struct bench_common *c, struct bench_instance **in,
-                      const struct job_spec *const *jobs, struct job_result *const *results, size_t n, int *rc,
-                      size_t *live)
+/* The wave's index of the worker's instance k. */
+static size_t wave_at(const struct bench_worker *w, size_t k) { return w->wave_index ? w->wave_index[k] : k; }
+
+/* Start the waiting instances the wave lets start now (all of them without a wave); one cancelled
+ * before it started gets an empty result and is done. Under the crew's start lock. */
+static void start_due(const struct bench_worker *w, struct bench_common *c, struct bench_instance **in, bool *waiting,
+                      const struct job_spec *const *jobs, struct job_result *const *results, size_t n, uint64_t now,
+                      int *rc, size_t *live, size_t *n_waiting)
 {
+    struct wave *wave = w->wave;
+    if (*n_waiting == 0)
+        return;
     if (w->start_lock)
         spin_lock(w->start_lock);
     for (size_t i = 0; i < n; i++) {
+        if (!waiting[i])
+            continue;
+        size_t k = wave_at(w, i);
+        if (wave != NULL && wave_state_of(wave, k) == WAVE_CANCELLED) {
+            bench_result_init(results[i], jobs[i]); /* terminated before it began: it did nothing */
+            waiting[i] = false;
+            (*n_waiting)--;
+            (*live)--;
+            continue;
+        }
+        if (wave != NULL && !wave_try_start(wave, k, now))
+            continue;
+        waiting[i] = false;
+        (*n_waiting)--;
         in[i] = bench_instance_start(jobs[i], c, results[i]);
-        if (in[i] == NULL)
+        if (in[i] == NULL) {
             *rc = -1;
-        else
-            (*live)++;
-    }
-    if (w->share != NULL) {
-        w->share->in = in;
-        w->share->n = n;
+            (*live)--;
+            if (wave != NULL)
+                wave_end(wave, k, false);
+        } else if (wave != NULL && wave_flow_of(wave, k) != NULL) {
+            bench_instance_join_flow(in[i], wave_flow_of(wave, k));
+        }
     }
     if (w->start_lock)
         spin_unlock(w->start_lock);
@@ -220,6 +242,19 @@ static int finish(const struct bench_worker *w, struct bench_instance *in)
     return rc;
 }
 
+/* Instance i ended and terminates others (fio_terminate_threads): this worker's own that its end
+ * reaches, running (terminated: they drain and report) or still waiting (they never start). */
+static void terminate_own(const struct bench_worker *w, struct bench_instance *const *in, const bool *waiting,
+                          const struct job_spec *const *jobs, size_t n, size_t i)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (in[k] != NULL && wave_reaches(jobs[i], jobs[k], true))
+            bench_instance_terminate(in[k]);
+        else if (waiting[k] && w->wave != NULL && wave_reaches(jobs[i], jobs[k], false))
+            wave_cancel(w->wave, wave_at(w, k));
+    }
+}
+
 int bench_worker_drive(const struct bench_worker *w, const struct job_spec *const *jobs,
                        struct job_result *const *results, size_t n, size_t *ended_by)
 {
@@ -228,11 +263,16 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
     *ended_by = n;
     struct bench_common *c = calloc(1, sizeof *c);
     struct bench_instance **in = calloc(n ? n : 1, sizeof *in);
-    if (c == NULL || in == NULL) {
-        for (size_t i = 0; i < n; i++)
+    bool *waiting = calloc(n ? n : 1, sizeof *waiting);
+    if (c == NULL || in == NULL || waiting == NULL) {
+        for (size_t i = 0; i < n; i++) {
             bench_results_fail(results[i], &jobs[i], 1, "its worker");
+            if (w->wave != NULL)
+                wave_end(w->wave, wave_at(w, i), false);
+        }
         free(c);
         free(in);
+        free(waiting);
         if (s != NULL)
             __atomic_store_n(&s->parked, WORKER_LEFT, __ATOMIC_RELEASE);
         return -1;
@@ -241,8 +281,14 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
     if (s != NULL && env->cpus != NULL && env->cpus->id != NULL)
         s->cpu_id = env->cpus->id();
     int rc = 0;
-    size_t live = 0;
-    start_all(w, c, in, jobs, results, n, &rc, &live);
+    size_t live = n, n_waiting = n;
+    for (size_t i = 0; i < n; i++)
+        waiting[i] = true;
+    if (s != NULL) {
+        s->in = in; /* the owner reads it in pauses only */
+        s->n = n;
+    }
+    start_due(w, c, in, waiting, jobs, results, n, bench_now(env), &rc, &live, &n_waiting);
     uint32_t seen = 0;
     uint64_t next_deadline_check = 0;
     bool others = w->owner_round != NULL;
@@ -250,6 +296,7 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
         if (s != NULL && w->owner_round == NULL)
             pause_point(w, &seen);
         uint64_t now = bench_now(env);
+        start_due(w, c, in, waiting, jobs, results, n, now, &rc, &live, &n_waiting);
         for (size_t i = 0; i < n; i++)
             if (in[i] != NULL)
                 bench_instance_submit(in[i], now);
@@ -287,15 +334,16 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
                 rc = -1;
             in[i] = NULL;
             live--;
-            if (*ended_by != n || !bench_job_ends_the_run(jobs[i], results[i]))
+            bool terminates = bench_job_terminates_others(jobs[i], results[i]);
+            if (w->wave != NULL)
+                wave_end(w->wave, wave_at(w, i), terminates); /* after its result is complete */
+            if (!terminates)
                 continue;
-            *ended_by = i; /* fio's exitall: the others are terminated */
-            for (size_t k = 0; k < n; k++)
-                if (in[k] != NULL)
-                    bench_instance_terminate(in[k]);
+            terminate_own(w, in, waiting, jobs, n, i);
+            if (jobs[i]->exit_what == JOB_EXIT_ALL && *ended_by == n)
+                *ended_by = i; /* and no later wave runs */
             if (s != NULL) {
                 s->exitall = true; /* and, by the owner, every other worker's */
-                s->ended_by = i;
                 ask_owner(s);
             }
         }
@@ -304,6 +352,7 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
         /* Release: its results are complete for whoever reads them after this. */
         __atomic_store_n(&s->parked, WORKER_LEFT, __ATOMIC_RELEASE);
     }
+    free(waiting);
     free(in);
     free(c);
     return rc;

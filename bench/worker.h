@@ -20,6 +20,11 @@
  *   an exitall. The owner then pauses the crew (every worker parks at the top of its round),
  *   does the shared work for all of them, and releases it. Starting and finishing instances
  *   (hotplug's list of LUN sets, allocation) happen under the crew's start lock.
+ * - fio's coordination of the jobs side by side (startdelay, wait_for, exitall with exit_what,
+ *   flows) goes through the wave (bench/wave.h), which every worker of the wave shares: an
+ *   instance starts when the wave says it may; when one ends and terminates others, its worker
+ *   terminates its own instances that the end reaches and, in a crew, asks the owner to do the
+ *   same on every other CPU.
  */
 #ifndef BENCH_WORKER_H
 #define BENCH_WORKER_H
@@ -32,6 +37,7 @@
 #include "bench/env.h"
 #include "bench/hotplug.h"
 #include "bench/job.h"
+#include "bench/wave.h"
 
 #define WORKER_HELD_MAX 256        /* completions a worker holds for the owner before it stops polling */
 #define WORKER_LEFT UINT32_MAX     /* worker_share.parked once the worker has left its loop */
@@ -63,8 +69,7 @@ struct worker_share {
     struct held_cmd held[WORKER_HELD_MAX];
     unsigned n_held;
     bool overdue[HBA_MAX]; /* a command on its queues of HBA h is past its deadline */
-    bool exitall;          /* one of its instances ended the run (fio's exitall) */
-    size_t ended_by;       /* that instance: an index into its own jobs */
+    bool exitall;          /* one of its instances ended and terminates others (wave.terminates) */
     /* Its instances (set before its first round; NULL once finished). */
     struct bench_instance **in;
     size_t n;
@@ -86,12 +91,18 @@ struct bench_worker {
     /* The owner's duties, called by worker 0 once a round: true while other workers still run. */
     bool (*owner_round)(void *ctx, uint64_t now);
     void *owner_ctx;
+    /* The wave its instances are of (required in a crew); NULL: every instance starts at once and
+     * none is in a flow (one job alone). Its instance k is the wave's wave_index[k] (NULL: k). */
+    struct wave *wave;
+    const size_t *wave_index;
 };
 
-/* Run jobs[0..n) at the same time, *results[i] for jobs[i], until every one has ended (and, for
- * a crew's owner, until every other worker has left). A job that ends the run (exitall,
- * exitall_on_error) terminates the others, as fio does; *ended_by is its index then, else n.
- * Returns 0 when every job ran to its end, -1 when one stopped early (its stop_reason says why). */
+/* Run jobs[0..n) side by side, *results[i] for jobs[i], each once the wave lets it start, until
+ * every one has ended or was terminated before it started (and, for a crew's owner, until every
+ * other worker has left). A job whose end terminates others (exitall, exitall_on_error)
+ * terminates those its exit_what names, as fio does; *ended_by is the first of them with
+ * exit_what=all (no later wave runs), else n. Returns 0 when every job ran to its end, -1 when
+ * one stopped early (its stop_reason says why). */
 int bench_worker_drive(const struct bench_worker *w, const struct job_spec *const *jobs,
                        struct job_result *const *results, size_t n, size_t *ended_by);
 

@@ -1,7 +1,8 @@
 """The fio-examples kind of QEMU test: fio's own example job files (Debian's fio-examples, in
 `directory`), each booted unchanged with lunbench's `append` (luns=all and a short runtime) on the
 `topology`. Every example in the directory is either in `run` (it must finish with its status,
-0 unless the line says `NAME.fio status=N`, and report fio's JSON) or in `left_out` with the
+0 unless the line says `NAME.fio status=N`, and report fio's JSON; `timeout=S` gives one that
+takes longer by its own meaning, a start delay, its own limit) or in `left_out` with the
 reason (`NAME.fio: why`); an example that is in neither, or in both, fails the test, so the list
 follows the package. `NAME.fio lun_size=SIZE` boots that example on fresh LUNs of that size (a job
 that fills its device and reads it all back), `NAME.fio runtime=S` gives it S seconds in place of
@@ -22,22 +23,26 @@ TIMEOUT = 60
 
 
 def parse_run(test):
-    """{example: (expected status, LUN size or None, runtime or None)} from the `run` lines."""
+    """{example: (expected status, LUN size, runtime, timeout: None where not given)} from the
+    `run` lines."""
     out = {}
     for line in test.lines("run"):
         words = line.split()
-        status, size, runtime = 0, None, None
+        status, size, runtime, timeout = 0, None, None, None
         for w in words[1:]:
-            m = re.fullmatch(r"status=(\d)|lun_size=(\d+[KMG])|runtime=(\d+)", w)
+            m = re.fullmatch(r"status=(\d)|lun_size=(\d+[KMG])|runtime=(\d+)|timeout=(\d+)", w)
             if not m:
-                raise ValueError("run line %r: only status=N, lun_size=SIZE and runtime=S may follow the name" % line)
+                raise ValueError("run line %r: only status=N, lun_size=SIZE, runtime=S and timeout=S may follow the "
+                                 "name" % line)
             if m.group(1) is not None:
                 status = int(m.group(1))
             elif m.group(2) is not None:
                 size = m.group(2)
-            else:
+            elif m.group(3) is not None:
                 runtime = m.group(3)
-        out[words[0]] = (status, size, runtime)
+            else:
+                timeout = float(m.group(4))
+        out[words[0]] = (status, size, runtime, timeout)
     return out
 
 
@@ -74,9 +79,10 @@ def run(test):
                  if n not in present]
     timeout = float(test.get("timeout", TIMEOUT))
     work = test.work_dir()
-    for name, (status, size, runtime) in runs.items():
+    for name, (status, size, runtime, own_timeout) in runs.items():
         if name not in present:
             continue
+        limit = own_timeout or timeout
         specs = test.lines("topology")
         if size is not None:
             specs = [re.sub(r"(^|,)size=[^,]*", "", spec) + ",size=" + size for spec in specs]
@@ -89,10 +95,10 @@ def run(test):
             append = re.sub(r"(^|\s)runtime=\S*", "", append) + " runtime=" + runtime
         cmd = qemu.qemu_command(image="multiboot", machine="q35", firmware="seabios", append=append.strip(),
                                 memory="256", extra=extra)
-        rc, console, _, _ = qemu.run_qemu(cmd, timeout)
+        rc, console, _, _ = qemu.run_qemu(cmd, limit)
         with open(os.path.join(work, name + ".log"), "w") as f:
             f.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n" + console)
-        why = status_problem(rc, console, status, timeout)
+        why = status_problem(rc, console, status, limit)
         more = console_problems(console, [r"^bench: \d+ jobs? from %s$" % re.escape(os.path.join(directory, name))])
         if why is None and status == 0:
             more += ["fio JSON: " + w for w in [boot.CHECKS["fio-json"](console, None)] if w]

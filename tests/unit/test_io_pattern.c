@@ -553,14 +553,14 @@ static void test_exitall(void **state)
     luns(x, 1);
     x->b.f.luns[0]->media_error_lba = 0;
     assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\nexitall_on_error=1\n"), 0);
-    assert_true(bench_job_ends_the_run(&x->b.job, &x->b.r)); /* its first read failed */
+    assert_true(bench_job_terminates_others(&x->b.job, &x->b.r)); /* its first read failed */
     x->b.f.luns[0]->media_error_lba = -1;
     assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\nexitall_on_error=1\n"), 0);
-    assert_false(bench_job_ends_the_run(&x->b.job, &x->b.r));
+    assert_false(bench_job_terminates_others(&x->b.job, &x->b.r));
     assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\nexitall\n"), 0);
-    assert_true(bench_job_ends_the_run(&x->b.job, &x->b.r));
+    assert_true(bench_job_terminates_others(&x->b.job, &x->b.r));
     assert_int_equal(run(x, "[j]\nrw=read\nbs=4k\nsize=16k\n"), 0);
-    assert_false(bench_job_ends_the_run(&x->b.job, &x->b.r));
+    assert_false(bench_job_terminates_others(&x->b.job, &x->b.r));
 }
 
 /* zipf's normalisation past DIST_ZETA_EXACT ranks: the integral tail is within 1e-9 (relative)

@@ -1089,9 +1089,6 @@ static void test_rate_options(void **state)
           "t.fio:2: option 'continue_on_error': only 'all' (or 1) is supported: lunbench goes on after every failed "
           "I/O and verify, counting each, not 'none'" },
         { "[a]\nexitall=2\n", "t.fio:2: option 'exitall': must be 0 or 1, not '2'" },
-        { "[a]\nstartdelay=4\n",
-          "t.fio:2: option 'startdelay': not supported: fio's coordination of jobs that run side by side (start "
-          "delays, flows, wait_for, exit_what, offset_increment) is not implemented" },
         { "[a]\nss=iops:-1%\n", "t.fio:2: option 'ss': bad value 'iops:-1%' (iops:N, iops_slope:N, bw:N or bw_slope:N; N a "
                               "limit, or N% of the mean)" },
         { "[a]\nsteadystate=latency:1\n", "t.fio:2: option 'steadystate': bad value 'latency:1' (iops:N, iops_slope:N, bw:N "
