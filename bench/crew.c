@@ -85,6 +85,7 @@ static void carry_ends(struct crew *c)
             const struct member *m = &c->m[k];
             for (size_t i = 0; i < m->n; i++) {
                 size_t at = m->wave_index[i];
+                /* A worker that left has none (its in is NULL: worker.c clears it before it says so). */
                 bool running = m->share->in != NULL && m->share->in[i] != NULL;
                 if (running && wave_reaches(wave->jobs[e], m->jobs[i], true))
                     bench_instance_terminate(m->share->in[i]);

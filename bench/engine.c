@@ -1131,12 +1131,7 @@ struct bench_instance *bench_instance_start(const struct job_spec *job, struct b
 
 static struct run *run_of(struct bench_instance *in) { return (struct run *)in; }
 
-void bench_instance_join_flow(struct bench_instance *in, struct wave_flow *flow)
-{
-    struct run *run = run_of(in);
-    run->flow = flow;
-    wave_flow_join(flow, run->job->flow);
-}
+void bench_instance_join_flow(struct bench_instance *in, struct wave_flow *flow) { run_of(in)->flow = flow; }
 
 void bench_instance_submit(struct bench_instance *in, uint64_t now)
 {

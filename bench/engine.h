@@ -127,8 +127,8 @@ bool bench_job_terminates_others(const struct job_spec *job, const struct job_re
 /* The result of a job instance that has not run (yet): zero counts, empty histograms. */
 void bench_result_init(struct job_result *r, const struct job_spec *job);
 struct wave_flow;
-/* flow=: the instance counts its new I/Os in flow and keeps to its share (bench/wave.h); it
- * leaves the flow when it finishes. */
+/* flow=: the instance, which has joined flow (bench/wave.h), counts its new I/Os in it and keeps
+ * to its share; it leaves the flow when it finishes. */
 void bench_instance_join_flow(struct bench_instance *in, struct wave_flow *flow);
 
 #endif

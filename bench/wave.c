@@ -13,6 +13,13 @@ void wave_free(struct wave *w)
     memset(w, 0, sizeof *w);
 }
 
+/* No startdelay and no waitee in this wave: it starts in the wave's first round. */
+static bool starts_with_the_wave(const struct wave *w, size_t i)
+{
+    const struct job_spec *job = w->jobs[i];
+    return job->startdelay_ms == 0 && job->waitee_end <= w->first;
+}
+
 int wave_init(struct wave *w, const struct job_spec *const *jobs, size_t n, size_t first, uint64_t run_start,
               uint64_t tsc_hz)
 {
@@ -42,6 +49,10 @@ int wave_init(struct wave *w, const struct job_spec *const *jobs, size_t n, size
             w->n_flows++;
         }
         w->flow_of[i] = f;
+        /* fio starts the jobs it can start together only once each has joined its flow
+         * (flow_init_job, before any is set running): so do the ones that start with the wave. */
+        if (starts_with_the_wave(w, i))
+            wave_flow_join(&w->flows[f], job->flow);
     }
     return 0;
 }
@@ -68,8 +79,11 @@ bool wave_try_start(struct wave *w, size_t i, uint64_t now)
     /* Only its own worker starts it, but a pause's owner may cancel it meanwhile: whoever swaps
      * WAITING first decides. */
     uint32_t waiting = WAVE_WAITING;
-    return __atomic_compare_exchange_n(&w->state[i], &waiting, WAVE_RUNNING, false, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_ACQUIRE);
+    if (!__atomic_compare_exchange_n(&w->state[i], &waiting, WAVE_RUNNING, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return false;
+    if (wave_flow_of(w, i) != NULL && !starts_with_the_wave(w, i))
+        wave_flow_join(wave_flow_of(w, i), job->flow); /* a late starter joins as it starts */
+    return true;
 }
 
 void wave_end(struct wave *w, size_t i, bool terminated)
@@ -83,8 +97,12 @@ void wave_end(struct wave *w, size_t i, bool terminated)
 bool wave_cancel(struct wave *w, size_t i)
 {
     uint32_t waiting = WAVE_WAITING;
-    return __atomic_compare_exchange_n(&w->state[i], &waiting, WAVE_CANCELLED, false, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_ACQUIRE);
+    if (!__atomic_compare_exchange_n(&w->state[i], &waiting, WAVE_CANCELLED, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return false;
+    if (wave_flow_of(w, i) != NULL && starts_with_the_wave(w, i))
+        wave_flow_leave(wave_flow_of(w, i), w->jobs[i]->flow, 0); /* joined, never ran */
+    return true;
 }
 
 bool wave_reaches(const struct job_spec *ender, const struct job_spec *other, bool started)

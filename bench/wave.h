@@ -55,7 +55,9 @@ int wave_init(struct wave *w, const struct job_spec *const *jobs, size_t n, size
 void wave_free(struct wave *w);
 
 /* Whether instance i starts now: it is waiting, its startdelay has passed and every instance of
- * its waitee in this wave has ended (or was cancelled). If so it is marked running. */
+ * its waitee in this wave has ended (or was cancelled). If so it is marked running and, in a flow,
+ * has joined it: the instances that start with the wave (no startdelay, no waitee in it) joined in
+ * wave_init, before any of them runs, as fio's jobs join before it lets any run. */
 bool wave_try_start(struct wave *w, size_t i, uint64_t now);
 enum wave_state wave_state_of(const struct wave *w, size_t i);
 /* Instance i has ended; terminated: its end terminates others (exitall, exitall_on_error). */
@@ -70,8 +72,8 @@ bool wave_reaches(const struct job_spec *ender, const struct job_spec *other, bo
 
 /* Instance i's flow (NULL: its job has no flow=). */
 struct wave_flow *wave_flow_of(struct wave *w, size_t i);
-/* fio's flow_init_job and flow_exit_job: a job of weight joins when it starts, and leaves with the
- * I/Os it issued (own), which leave the counter with it. */
+/* fio's flow_init_job and flow_exit_job: a job of weight joins (the wave does it, above), and
+ * leaves when it ends with the I/Os it issued (own), which leave the counter with it. */
 void wave_flow_join(struct wave_flow *f, unsigned weight);
 void wave_flow_leave(struct wave_flow *f, unsigned weight, uint64_t own);
 /* fio's flow_threshold_exceeded: a job of weight that issued own I/Os may issue the next unless

@@ -222,6 +222,8 @@ static void start_due(const struct bench_worker *w, struct bench_common *c, stru
         if (in[i] == NULL) {
             *rc = -1;
             (*live)--;
+            if (wave != NULL && wave_flow_of(wave, k) != NULL)
+                wave_flow_leave(wave_flow_of(wave, k), jobs[i]->flow, 0); /* it joined as it started */
             if (wave != NULL)
                 wave_end(wave, k, false);
         } else if (wave != NULL && wave_flow_of(wave, k) != NULL) {
@@ -349,6 +351,7 @@ int bench_worker_drive(const struct bench_worker *w, const struct job_spec *cons
         }
     }
     if (s != NULL && w->owner_round == NULL) {
+        s->in = NULL; /* freed below: an owner that sees it left sees no instances */
         /* Release: its results are complete for whoever reads them after this. */
         __atomic_store_n(&s->parked, WORKER_LEFT, __ATOMIC_RELEASE);
     }

@@ -272,6 +272,38 @@ static void test_exitall_on_one_cpu_ends_the_others(void **state)
     free_report(x);
 }
 
+/* fio's coordination across CPUs (bench/wave.h): a flow's two jobs on two CPUs keep their 1:3
+ * ratio through the shared counters; a job waits for one on the other CPU; exit_what=all on one CPU
+ * cancels a job still waiting on the other. */
+static void test_flow_and_wait_for_across_cpus(void **state)
+{
+    struct fixture *x = *state;
+    prepare(x, 2, 2);
+    /* b ends after 3000 I/Os and terminates a (its group): a had its quarter of the flow, 1000. */
+    assert_int_equal(run(x, "[global]\nrw=randread\ntime_based=1\nruntime=1000\n"
+                            "[a]\nflow=1\n[b]\nflow=3\nnumber_ios=3000\nexitall\n[c]\nnew_group\nwait_for=a\nruntime=100ms\ncpus_allowed=1\n"),
+                     0);
+    assert_int_equal(x->report.workers, 2);
+    assert_int_not_equal(x->worker_of[0], x->worker_of[1]);
+    assert_int_not_equal(x->worker_of[0], x->worker_of[2]);
+    uint64_t a = x->results[0].dir[DIR_READ].ios;
+    assert_int_equal(x->results[1].dir[DIR_READ].ios, 3000);
+    /* Within 3%: a may issue a few more between b's leaving the flow and the owner's pause that
+     * terminates it (without the flow it would have matched b's 3000). */
+    assert_in_range(a, 990, 1030);
+    /* c (a group of its own, out of b's reach) waited for a, which ran on the other CPU. */
+    assert_true(x->results[2].start_ns >= x->results[0].end_ns);
+    assert_true(x->results[2].dir[DIR_READ].ios > 0); /* how many: the other CPU's spinning moves the shared clock */
+    free_report(x);
+    memset(&x->report, 0, sizeof x->report);
+    assert_int_equal(run(x, "[global]\nrw=randread\ntime_based=1\nruntime=1000\n[short]\nruntime=100ms\nexitall\n"
+                            "exit_what=all\n[long]\nnew_group\n[waiting]\nnew_group\nstartdelay=1000\n"), 0);
+    assert_int_equal(x->ended_by, 0);
+    assert_true(x->results[1].runtime_ns < 200000000ull);
+    assert_int_equal(x->results[2].dir[DIR_READ].ios, 0);
+    free_report(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +311,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lun_removed_under_four_cpus_stops_on_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stalled_lun_recovered_by_the_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exitall_on_one_cpu_ends_the_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_and_wait_for_across_cpus, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
