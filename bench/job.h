@@ -149,6 +149,8 @@ struct job_spec {
     bool time_based;         /* run for runtime_ms even when size is done, wrapping around */
     uint64_t ramp_time_ms;   /* run this long before accounting starts */
     uint64_t size;           /* bytes of each LUN to use; 0: from offset to the end */
+    uint64_t filesize;       /* fio's filesize= (one size, not a range): each LUN is taken to be this
+                                big, its region ending there; 0: not given */
     uint64_t offset;         /* bytes into each LUN where the region starts; a multiple of 512 */
     unsigned size_percent;   /* 1..100: size=N% (fio: N percent of each LUN's capacity); 0: size */
     unsigned offset_percent; /* 1..100: offset=N% (fio: of the capacity, aligned up to bs); 0: offset */

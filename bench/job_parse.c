@@ -1682,6 +1682,28 @@ static int apply_log_hist_coarseness(struct job_spec *job, const char *value, ch
     return 0;
 }
 
+/* HOWTO filesize=irange(int): "individual file sizes". For a block device fio 3.33 sets the
+ * file's I/O size to it (filesetup.c, setup_files): the region ends filesize bytes into the
+ * device. A range (a size drawn per file) is refused: each LUN has one size. */
+static int apply_filesize(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    if (need_value(value, why, why_len) != 0)
+        return -1;
+    if (strpbrk(value, "-:,") != NULL) {
+        snprintf(why, why_len, "a range of file sizes ('%s') is not supported: give one size", value);
+        return -1;
+    }
+    uint64_t v;
+    if (size_value(value, &v, why, why_len) != 0)
+        return -1;
+    if (v == 0 || v % JOB_SECTOR != 0) {
+        snprintf(why, why_len, "must be a non-zero multiple of 512, not %s", value);
+        return -1;
+    }
+    job->filesize = v;
+    return 0;
+}
+
 /* HOWTO startdelay=irange(time): a time (plain: seconds), or a range LO-HI (fio also takes LO:HI
  * and LO,HI), from which each instance draws its own delay. */
 static int apply_startdelay(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -1808,6 +1830,7 @@ static const struct job_option_def job_options[] = {
     { "ramp_time", NULL, apply_ramp_time },
     { "time_based", NULL, apply_time_based },
     { "size", NULL, apply_size },
+    { "filesize", NULL, apply_filesize },
     { "offset", NULL, apply_offset },
     { "number_ios", NULL, apply_number_ios },
     { "rate_iops", NULL, apply_rate_iops },
@@ -2217,6 +2240,9 @@ static int job_finish(const struct job_parser *ps, struct job_spec *job)
                                "option 'random_generator': lfsr draws every block once, evenly: it goes with "
                                "random_distribution=random only");
     }
+    if (job->filesize != 0 && (job->size != 0 || job->size_percent != 0))
+        return parser_fail(ps, option_line(job, "size"), "option 'size': with filesize, fio takes size for io_size "
+                           "(the amount of I/O), which lunbench does not implement");
     if (job->time_based && job->runtime_ms == 0) {
         /* fio's fixup_options logs "time_based requires a runtime" and drops time_based. */
         return parser_fail(ps, option_line(job, "time_based"),

@@ -83,6 +83,13 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
         return -1;
     }
     uint64_t capacity = l->blocks * l->block_size;
+    if (job->filesize > capacity) {
+        snprintf(err, err_len, "job '%s': filesize=%" PRIu64 " is more than LUN %u:%u:%u holds (%" PRIu64 " bytes)",
+                 job->name, job->filesize, l->hba, l->target, l->lun, capacity);
+        return -1;
+    }
+    if (job->filesize != 0)
+        capacity = job->filesize; /* the LUN is taken to be that big (fio's file size) */
     /* size=N% and offset=N% are fractions of each LUN; a percentage offset is aligned up to bs,
      * as fio does. */
     uint64_t offset = job->offset, increment = job->offset_increment;

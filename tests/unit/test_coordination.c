@@ -16,7 +16,7 @@
 #include "tests/unit/fake_hba.h"
 #include "tests/unit/test_support.h"
 
-#define MAX_SPECS 16
+#define MAX_SPECS 32
 #define SECOND ((uint64_t)FAKE_HZ)
 #define NS_PER_TICK (1000000000ull / FAKE_HZ)
 #define LUNS 4
@@ -424,6 +424,75 @@ static void test_offset_increment_moves_each_clone(void **state)
     assert_int_equal(x->lba_max[1], 3 * 2048 + 128);
 }
 
+/* filesize (waitfor.fio, exitwhat.fio): each LUN is taken to be that big, its region ending there. */
+static void test_filesize(void **state)
+{
+    struct fixture *x = *state;
+    plan(x, "[r]\nrw=read\nbs=4k\nfilesize=1m\noffset=256k\nluns=0:0:0\n");
+    assert_int_equal(x->jobs[0].filesize, 1 << 20);
+    run_plan(x);
+    assert_int_equal(x->results[0].dir[DIR_READ].ios, 192); /* 768 KiB: from 256 KiB to 1 MiB */
+    expect_error(x, "[a]\nfilesize=1m-2m\n", "t.fio:2: option 'filesize': a range of file sizes ('1m-2m') is not "
+                                             "supported: give one size");
+    expect_error(x, "[a]\nfilesize=1000\n", "t.fio:2: option 'filesize': must be a non-zero multiple of 512, not 1000");
+    expect_error(x, "[a]\nsize=1m\nfilesize=2m\n", "t.fio:2: option 'size': with filesize, fio takes size for io_size "
+                                                  "(the amount of I/O), which lunbench does not implement");
+    plan(x, "[a]\nfilesize=8m\n");
+    assert_int_equal(targets_check(&x->jobs[0], &x->b.env, x->err, sizeof x->err), -1);
+    assert_string_equal(x->err, "job 'a': filesize=8388608 is more than LUN 0:0:0 holds (4194304 bytes)");
+}
+
+/* The fio examples these options are for, unchanged, with the fio-examples test's command line:
+ * they parse and plan as fio runs them. */
+static void plan_example(struct fixture *x, const char *file)
+{
+    char path[128];
+    snprintf(path, sizeof path, "tests/data/jobs/fio-examples/%s", file);
+    size_t len;
+    uint8_t *raw = test_read_file(path, &len);
+    static const char *const overrides[] = { "luns=all", "runtime=1" };
+    prepare(x);
+    x->err[0] = '\0';
+    int rc = job_file_parse(file, (const char *)raw, len, overrides, 2, x->jobs, MAX_SPECS, &x->n, x->err,
+                            sizeof x->err);
+    free(raw);
+    if (rc != 0)
+        fail_msg("%s did not parse: %s", file, x->err);
+    if (job_plan(x->jobs, x->n, x->plan, x->specs, MAX_SPECS, &x->count, x->err, sizeof x->err) != 0)
+        fail_msg("%s did not plan: %s", file, x->err);
+}
+
+static void test_the_fio_examples(void **state)
+{
+    struct fixture *x = *state;
+    plan_example(x, "flow.fio");
+    assert_int_equal(x->specs[0].flow, 1);
+    assert_int_equal(x->specs[1].flow, 8);
+    assert_int_equal(x->specs[1].flow_sleep_us, 1000);
+    plan_example(x, "butterfly.fio");
+    assert_int_equal(x->specs[1].seq_add, -8192);
+    assert_int_equal(x->specs[1].flow, 2);
+    plan_example(x, "waitfor.fio");
+    assert_int_equal(x->count, 16);
+    for (size_t i = 0; i < 16; i++) {
+        assert_int_equal(x->plan[i].wave, 0); /* new_group, no stonewall: one wave */
+        assert_int_equal(x->plan[i].groupid, i / 4);
+        assert_int_equal(x->specs[i].waitee_first, i < 4 ? 0 : (i / 4 - 1) * 4);
+        assert_int_equal(x->specs[i].waitee_end, i < 4 ? 0 : i / 4 * 4);
+        assert_int_equal(x->specs[i].filesize, 128 << 20);
+    }
+    plan_example(x, "exitwhat.fio");
+    assert_int_equal(x->count, 11);
+    assert_int_equal(x->specs[0].exit_what, JOB_EXIT_STONEWALL);
+    assert_int_equal(x->specs[4].exit_what, JOB_EXIT_ALL);
+    assert_int_equal(x->plan[4].wave, 1);
+    assert_int_equal(x->plan[10].wave, 1);
+    plan_example(x, "1mbs_clients.fio");
+    assert_int_equal(x->count, 32);
+    for (size_t i = 0; i < 32; i++)
+        assert_int_equal(x->specs[i].startdelay_ms, 4000 * i);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +513,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flow_butterfly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_sleep_idles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offset_increment_moves_each_clone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filesize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_fio_examples, setup, teardown),
     };
     return cmocka_run_group_tests_name("coordination", tests, NULL, NULL);
 }
