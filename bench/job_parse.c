@@ -260,16 +260,22 @@ static int percent_value(const char *value, unsigned *percent, bool *is_percent,
 
 /* ---- the options ---- */
 
-static int apply_name(struct job_spec *job, const char *value, char *why, size_t why_len)
+/* A job's name (name=, wait_for=) into dest[JOB_NAME_MAX]. */
+static int name_value(const char *value, char *dest, char *why, size_t why_len)
 {
     if (need_value(value, why, why_len) != 0)
         return -1;
-    if (value[0] == '\0' || strlen(value) >= sizeof job->name) {
-        snprintf(why, why_len, "a job name has 1 to %zu characters", sizeof job->name - 1);
+    if (value[0] == '\0' || strlen(value) >= JOB_NAME_MAX) {
+        snprintf(why, why_len, "a job name has 1 to %d characters", JOB_NAME_MAX - 1);
         return -1;
     }
-    strcpy(job->name, value);
+    strcpy(dest, value);
     return 0;
+}
+
+static int apply_name(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return name_value(value, job->name, why, why_len);
 }
 
 static int apply_ignored_string(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -1259,14 +1265,15 @@ static int apply_size(struct job_spec *job, const char *value, char *why, size_t
     return 0;
 }
 
-static int apply_offset(struct job_spec *job, const char *value, char *why, size_t why_len)
+/* offset=, offset_increment=: a size, a multiple of 512, into *bytes, or "N%" of each LUN into
+ * *percent; the other one becomes 0. */
+static int offset_value(const char *value, uint64_t *bytes, unsigned *percent, char *why, size_t why_len)
 {
     bool is_percent;
-    if (need_value(value, why, why_len) != 0 ||
-        percent_value(value, &job->offset_percent, &is_percent, why, why_len) != 0)
+    if (need_value(value, why, why_len) != 0 || percent_value(value, percent, &is_percent, why, why_len) != 0)
         return -1;
     if (is_percent) {
-        job->offset = 0;
+        *bytes = 0;
         return 0;
     }
     uint64_t v;
@@ -1276,9 +1283,14 @@ static int apply_offset(struct job_spec *job, const char *value, char *why, size
         snprintf(why, why_len, "must be a multiple of 512, not %s", value);
         return -1;
     }
-    job->offset = v;
-    job->offset_percent = 0;
+    *bytes = v;
+    *percent = 0;
     return 0;
+}
+
+static int apply_offset(struct job_spec *job, const char *value, char *why, size_t why_len)
+{
+    return offset_value(value, &job->offset, &job->offset_percent, why, why_len);
 }
 
 static int apply_number_ios(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -1742,14 +1754,7 @@ static int apply_startdelay(struct job_spec *job, const char *value, char *why, 
 /* HOWTO wait_for=str: the waitee is looked up when the job's section ends (job_wait_for_resolve). */
 static int apply_wait_for(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    if (need_value(value, why, why_len) != 0)
-        return -1;
-    if (value[0] == '\0' || strlen(value) >= sizeof job->wait_for) {
-        snprintf(why, why_len, "a job name has 1 to %zu characters", sizeof job->wait_for - 1);
-        return -1;
-    }
-    strcpy(job->wait_for, value);
-    return 0;
+    return name_value(value, job->wait_for, why, why_len);
 }
 
 static int apply_exit_what(struct job_spec *job, const char *value, char *why, size_t why_len)
@@ -1791,24 +1796,7 @@ static int apply_flow_sleep(struct job_spec *job, const char *value, char *why, 
 /* HOWTO offset_increment: a size, or N% of each LUN's capacity (then aligned up to bs). */
 static int apply_offset_increment(struct job_spec *job, const char *value, char *why, size_t why_len)
 {
-    bool is_percent;
-    if (need_value(value, why, why_len) != 0 ||
-        percent_value(value, &job->offset_increment_percent, &is_percent, why, why_len) != 0)
-        return -1;
-    if (is_percent) {
-        job->offset_increment = 0;
-        return 0;
-    }
-    uint64_t v;
-    if (size_value(value, &v, why, why_len) != 0)
-        return -1;
-    if (v % JOB_SECTOR != 0) {
-        snprintf(why, why_len, "must be a multiple of 512, not %s", value);
-        return -1;
-    }
-    job->offset_increment = v;
-    job->offset_increment_percent = 0;
-    return 0;
+    return offset_value(value, &job->offset_increment, &job->offset_increment_percent, why, why_len);
 }
 
 /* fio_name: what fio's "job options" calls an alias (fio 3.33 prints bs for blocksize=). */

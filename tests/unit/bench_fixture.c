@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/job_plan.h"
+#include "bench/wave.h"
 #include "bench/worker.h"
 #include "tests/unit/test_support.h"
 
@@ -66,4 +68,37 @@ int bench_fixture_run(struct bench_fixture *x, const char *text)
 {
     bench_fixture_parse(x, text);
     return bench_run_job(&x->job, &x->env, &x->r);
+}
+
+size_t bench_fixture_run_waves(struct bench_fixture *x, const struct job_spec *specs, const struct job_instance *plan,
+                               size_t count, struct job_result *results, size_t *ended_by, uint64_t run_start)
+{
+    struct bench_queues *queues = malloc(sizeof *queues);
+    struct hotplug *hp = malloc(sizeof *hp);
+    const struct job_spec **jobs = calloc(count ? count : 1, sizeof *jobs);
+    assert_non_null(queues);
+    assert_non_null(hp);
+    assert_non_null(jobs);
+    bench_queues_all(queues, &x->env);
+    hotplug_init(hp, &x->env);
+    struct bench_worker w = { .env = &x->env, .queues = queues, .hp = hp };
+    size_t ran = 0;
+    for (size_t first = 0, waves = 0; first < count; waves++) {
+        size_t end = job_plan_wave_end(plan, count, first);
+        for (size_t i = first; i < end; i++)
+            jobs[i - first] = &specs[i];
+        struct wave wave;
+        assert_int_equal(wave_init(&wave, jobs, end - first, first, run_start, x->env.tsc_hz), 0);
+        w.wave = &wave;
+        assert_int_equal(bench_worker_run(&w, jobs, &results[first], end - first, &ended_by[waves]), 0);
+        wave_free(&wave);
+        ran = end;
+        if (ended_by[waves] < end - first)
+            break; /* exit_what=all: no later wave runs */
+        first = end;
+    }
+    free(jobs);
+    free(hp);
+    free(queues);
+    return ran;
 }

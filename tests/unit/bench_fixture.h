@@ -52,6 +52,13 @@ void bench_fixture_delete(void *x);
 void bench_fixture_discover(struct bench_fixture *x, uint64_t timeout, uint64_t (*now)(void));
 /* Parse one job from fio text and run it alone (bench_run_job) into x->r: its return. */
 int bench_fixture_run(struct bench_fixture *x, const char *text);
+struct job_instance;
+/* Run planned instances specs[0..count) (plan from job_plan) wave by wave as mode=bench does: each
+ * wave with its wave state (bench/wave.h, the run begun at run_start), one worker with every
+ * queue, the test failing if a wave's worker does not return 0; ended_by[w] is wave w's. Stops
+ * after a wave that ended the run (exit_what=all). Returns the instances of the waves that ran. */
+size_t bench_fixture_run_waves(struct bench_fixture *x, const struct job_spec *specs, const struct job_instance *plan,
+                               size_t count, struct job_result *results, size_t *ended_by, uint64_t run_start);
 /* Every error the result counts, of every kind. */
 uint64_t bench_fixture_errors(const struct job_result *r);
 /* Parse one job from fio text into x->job (the test fails if it does not parse). */

@@ -28,8 +28,6 @@ struct fixture {
     struct job_result results[MAX_SPECS];
     size_t n, count, ran;
     size_t ended_by[MAX_SPECS];
-    struct bench_queues queues;
-    struct hotplug hp;
     uint64_t run_start;
     uint64_t first_submit[LUNS]; /* fake time of the first READ or WRITE to LUN l (0: none) */
     uint64_t lba_min[LUNS], lba_max[LUNS]; /* the blocks WRITEs to LUN l covered */
@@ -94,29 +92,11 @@ static void plan(struct fixture *x, const char *text)
         fail_msg("jobs did not plan: %s", x->err);
 }
 
-/* Every wave in turn with its wave state, as mode=bench runs them; the fake time it took. */
+/* Every wave in turn, as mode=bench runs them; the fake time it took. */
 static uint64_t run_plan(struct fixture *x)
 {
-    bench_queues_all(&x->queues, &x->b.env);
-    hotplug_init(&x->hp, &x->b.env);
-    struct bench_worker w = { .env = &x->b.env, .queues = &x->queues, .hp = &x->hp };
     x->run_start = fake_clock_now();
-    unsigned waves = 0;
-    for (size_t first = 0; first < x->count; waves++) {
-        size_t end = job_plan_wave_end(x->plan, x->count, first);
-        const struct job_spec *jobs[MAX_SPECS];
-        for (size_t i = first; i < end; i++)
-            jobs[i - first] = &x->specs[i];
-        struct wave wave;
-        assert_int_equal(wave_init(&wave, jobs, end - first, first, x->run_start, x->b.env.tsc_hz), 0);
-        w.wave = &wave;
-        assert_int_equal(bench_worker_run(&w, jobs, &x->results[first], end - first, &x->ended_by[waves]), 0);
-        wave_free(&wave);
-        x->ran = end;
-        if (x->ended_by[waves] < end - first)
-            break; /* exit_what=all */
-        first = end;
-    }
+    x->ran = bench_fixture_run_waves(&x->b, x->specs, x->plan, x->count, x->results, x->ended_by, x->run_start);
     return fake_clock_now() - x->run_start;
 }
 

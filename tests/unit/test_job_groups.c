@@ -31,8 +31,6 @@ struct fixture {
     size_t n, count;
     size_t ended_by[MAX_SPECS]; /* per wave */
     size_t ran;                 /* instances of the waves that ran */
-    struct bench_queues queues;
-    struct hotplug hp;
     char json[JSON_MAX];
 };
 
@@ -56,26 +54,8 @@ static void plan(struct fixture *x, const char *text)
 /* Run the plan wave by wave, as mode=bench does; the fake time it took. */
 static uint64_t run_plan(struct fixture *x)
 {
-    bench_queues_all(&x->queues, &x->b.env);
-    hotplug_init(&x->hp, &x->b.env);
-    struct bench_worker w = { .env = &x->b.env, .queues = &x->queues, .hp = &x->hp };
     uint64_t start = fake_clock_now();
-    unsigned waves = 0;
-    for (size_t first = 0; first < x->count; waves++) {
-        size_t end = job_plan_wave_end(x->plan, x->count, first);
-        const struct job_spec *jobs[MAX_SPECS];
-        for (size_t i = first; i < end; i++)
-            jobs[i - first] = &x->specs[i];
-        struct wave wave;
-        assert_int_equal(wave_init(&wave, jobs, end - first, first, start, x->b.env.tsc_hz), 0);
-        w.wave = &wave;
-        assert_int_equal(bench_worker_run(&w, jobs, &x->results[first], end - first, &x->ended_by[waves]), 0);
-        wave_free(&wave);
-        x->ran = end;
-        if (x->ended_by[waves] < end - first)
-            break; /* exit_what=all: no later wave runs */
-        first = end;
-    }
+    x->ran = bench_fixture_run_waves(&x->b, x->specs, x->plan, x->count, x->results, x->ended_by, start);
     return fake_clock_now() - start;
 }
 
