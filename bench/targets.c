@@ -84,8 +84,8 @@ static int init_target(const struct job_spec *job, const struct bench_env *env, 
     }
     uint64_t capacity = l->blocks * l->block_size;
     if (job->filesize > capacity) {
-        snprintf(err, err_len, "job '%s': filesize=%" PRIu64 " is more than LUN %u:%u:%u holds (%" PRIu64 " bytes)",
-                 job->name, job->filesize, l->hba, l->target, l->lun, capacity);
+        snprintf(why, why_len, "filesize=%" PRIu64 " is more than it holds (%" PRIu64 " bytes)", job->filesize,
+                 capacity);
         return -1;
     }
     if (job->filesize != 0)

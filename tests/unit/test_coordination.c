@@ -221,8 +221,9 @@ static void test_offset_increment_values(void **state)
     /* The last clone's region must fit the LUNs (4 MiB): checked before any I/O. */
     plan(x, "[a]\nrw=write\nsize=64k\noffset_increment=1m\nnumjobs=5\nluns=0:0:0\n");
     assert_int_equal(targets_check(&x->jobs[0], &x->b.env, x->err, sizeof x->err), -1);
-    assert_string_equal(x->err, "job 'a': offset=4194304 (clone 4, with offset_increment) is past the end of LUN 0:0:0 "
-                                "(4194304 bytes) or not a multiple of its block size");
+    assert_string_equal(x->err, "job 'a': no LUN it selects can run it (1 left out; LUN 0:0:0: offset=4194304 (clone 4, "
+                                "with offset_increment) is past its end (4194304 bytes) or not a multiple of its block "
+                                "size)");
     plan(x, "[a]\nrw=write\nsize=64k\noffset_increment=1m\nnumjobs=4\nluns=0:0:0\n");
     assert_int_equal(targets_check(&x->jobs[0], &x->b.env, x->err, sizeof x->err), 0);
 }
@@ -417,9 +418,10 @@ static void test_filesize(void **state)
     expect_error(x, "[a]\nfilesize=1000\n", "t.fio:2: option 'filesize': must be a non-zero multiple of 512, not 1000");
     expect_error(x, "[a]\nsize=1m\nfilesize=2m\n", "t.fio:2: option 'size': with filesize, fio takes size for io_size "
                                                   "(the amount of I/O), which lunbench does not implement");
-    plan(x, "[a]\nfilesize=8m\n");
+    plan(x, "[a]\nfilesize=8m\nluns=0:0:2\n");
     assert_int_equal(targets_check(&x->jobs[0], &x->b.env, x->err, sizeof x->err), -1);
-    assert_string_equal(x->err, "job 'a': filesize=8388608 is more than LUN 0:0:0 holds (4194304 bytes)");
+    assert_string_equal(x->err, "job 'a': no LUN it selects can run it (1 left out; LUN 0:0:2: filesize=8388608 is more "
+                                "than it holds (4194304 bytes))");
 }
 
 /* The fio examples these options are for, unchanged, with the fio-examples test's command line:
