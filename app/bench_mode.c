@@ -271,7 +271,8 @@ static void status_write(void *ctx, const struct job_spec *job, const struct job
     struct status_dump *d = ctx;
     (void)job;
     size_t sender = d->first;
-    while (sender + 1 < d->end && (d->results[sender].end_ns != 0 || d->worker_of[sender - d->first] != 0))
+    while (sender + 1 < d->end && (d->results[sender].end_ns != 0 || d->results[sender].start_ns == 0 ||
+                                   d->worker_of[sender - d->first] != 0)) /* ended, not started yet, or not CPU 0's */
         sender++;
     if (r != &d->results[sender])
         return;

@@ -209,6 +209,8 @@ static void start_due(const struct bench_worker *w, struct bench_common *c, stru
         size_t k = wave_at(w, i);
         if (wave != NULL && wave_state_of(wave, k) == WAVE_CANCELLED) {
             bench_result_init(results[i], jobs[i]); /* terminated before it began: it did nothing */
+            results[i]->start_ns = results[i]->end_ns =
+                (uint64_t)((unsigned __int128)now * 1000000000u / w->env->tsc_hz); /* and ended then */
             waiting[i] = false;
             (*n_waiting)--;
             (*live)--;
