@@ -364,11 +364,39 @@ def check_cpu_queues(console, topology):
     return None
 
 
+def check_flow_ratio(console, topology):
+    """The jobs of each flow_id did their I/Os in the ratio of their flow= weights, within 3% (fio's
+    flows, bench/wave.h), by the JSON's I/O counts and job options; every job in a flow did I/O."""
+    doc = results.from_console(console)
+    if doc is None or not doc.get("jobs"):
+        return "no fio JSON with jobs"
+    flows = {}
+    for j in doc["jobs"]:
+        opts = j.get("job options", {})
+        if "flow" not in opts:
+            continue
+        ios = sum(j[d]["total_ios"] for d in ("read", "write", "trim"))
+        if ios <= 0:
+            return "job %r in a flow did no I/O" % j["jobname"]
+        flows.setdefault(opts.get("flow_id", "0"), []).append((j["jobname"], int(opts["flow"]), ios))
+    if not any(len(f) >= 2 for f in flows.values()):
+        return "no flow with two jobs or more"
+    for fid, jobs in flows.items():
+        weight = sum(w for _, w, _ in jobs)
+        total = sum(n for _, _, n in jobs)
+        for name, w, n in jobs:
+            share, want = n / total, w / weight
+            if abs(share - want) > 0.03 * want:
+                return "flow %s: job %r did %d of %d I/Os (%.4f), its weight %d of %d (%.4f)" % (
+                    fid, name, n, total, share, w, weight, want)
+    return None
+
+
 CHECKS = {"tsc": check_tsc, "pci-bars-disjoint": check_pci_bars_disjoint, "fio-json": check_fio_json,
           "trimmed-to-zero": check_trimmed_to_zero,
           "junit": check_junit, "clat2csv": check_clat2csv, "stamps": check_stamps, "stall-isolation": check_stall_isolation,
           "jobs-overlap": check_jobs_overlap, "jobs-serial": check_jobs_serial, "four-clones": check_four_clones,
-          "cpu-queues": check_cpu_queues}
+          "cpu-queues": check_cpu_queues, "flow-ratio": check_flow_ratio}
 # What a check runs besides QEMU: without it the test is skipped, not failed.
 CHECK_NEEDS = {"clat2csv": "fio_jsonplus_clat2csv", "tsc": "gcc"}
 
