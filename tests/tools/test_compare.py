@@ -3,6 +3,7 @@ private apt configuration, the Linux guest's module order. No network, no QEMU.
 
 Run from the repository root: python3 -m unittest discover -s tests/tools -v
 """
+import argparse
 import os
 import sys
 import tempfile
@@ -139,6 +140,12 @@ class TestArithmetic(unittest.TestCase):
         text = compare.table(merged, ["a", "b"], ["x"])
         self.assertIn("| IOPS | 200 [100–300] | 50.0 [40.0–60.0] | 0.25 |", text)
 
+    def test_discovery_ratios(self):
+        sides = {"lunbench": {"discovery_ms": {"median": 40.0}}, "linux": {"discovery_ms": {"median": 68000.0}},
+                 "blk": {}}  # a side whose rounds all failed has no discovery_ms
+        self.assertEqual(compare.discovery_ratios(sides, "lunbench"), {"linux": 1700.0})
+        self.assertEqual(compare.discovery_ratios({"a": {}, "b": {"discovery_ms": {"median": 3.0}}}, "a"), {"b": None})
+
     def test_merge_names_a_missing_job(self):
         with self.assertRaisesRegex(compare.CompareError, "side: round 2: no job y; job z not in the job file"):
             compare.merge([{"x": {}, "y": {}}, {"x": {}, "z": {}}], ["x", "y"], "side")
@@ -229,6 +236,26 @@ class TestCompareTool(unittest.TestCase):
             compare_tool.Side("xen")
         with self.assertRaisesRegex(ValueError, "qemu=: give a path"):
             compare_tool.Side("qemu=")
+
+    def test_backend_puts_the_luns_on_the_vhost_user_target(self):
+        def args(**kw):
+            a = dict(luns=3, lun_size="1G", num_queues="", iothread=False, backend="null-co", memory="512")
+            a.update(kw)
+            return argparse.Namespace(**a)
+        scsi, blk = compare_tool.Side("lunbench"), compare_tool.Side("blk")
+        topo = compare_tool.topology(scsi, args(backend="vscsi-target"))
+        qemu_args = " ".join(topo.qemu_args(memory="512"))
+        os.rmdir(topo.socket_dir)  # made for the socket's path; no target ran
+        self.assertIn("vhost-user-scsi-pci", qemu_args)
+        self.assertIn("memory-backend-memfd,id=lunbench-ram,size=512M,share=on", qemu_args)
+        self.assertNotIn("scsi-hd", qemu_args)  # the target has the LUNs, QEMU none
+        self.assertEqual([h.store for h in topo.hbas], ["null"])
+        self.assertEqual(len(topo.expected_luns()), 3)
+        self.assertIn("scsi-hd", " ".join(compare_tool.topology(scsi, args()).qemu_args()))
+        with self.assertRaisesRegex(ValueError, "virtio-blk disks are QEMU's null-co only"):
+            compare_tool.topology(blk, args(backend="vscsi-target"))
+        with self.assertRaisesRegex(ValueError, "no --iothread"):
+            compare_tool.topology(scsi, args(backend="vscsi-target", iothread=True))
 
 
 if __name__ == "__main__":

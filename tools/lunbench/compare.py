@@ -148,6 +148,14 @@ def ratios(merged, base):
     return out
 
 
+def discovery_ratios(sides, base):
+    """{side: its median discovery time / base's} for every other side that reported one (None
+    where base did not). sides: {side: summary.json's side object, with discovery_ms's median}."""
+    a = (sides.get(base) or {}).get("discovery_ms", {}).get("median")
+    return {s: ratio(info["discovery_ms"]["median"], a) for s, info in sides.items()
+            if s != base and "discovery_ms" in info}
+
+
 def fmt(value, unit=""):
     """A figure as the table prints it: 3 significant figures, whole numbers above 1000."""
     if value is None:
