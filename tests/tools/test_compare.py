@@ -301,6 +301,8 @@ class TestGuestDiskMap(unittest.TestCase):
         "total 0\n"
         "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sda -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:0/6:0:0:0/block/sda\n"
         "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sdb -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:3/6:0:3:17/block/sdb\n"
+        "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sdd -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:0/6:0:0:16640/block/sdd\n"
+        "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sde -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:0/6:0:0:32767/block/sde\n"
         "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 vda -> ../devices/pci0000:00/0000:00:11.0/virtio1/block/vda\n"
         "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 sdc -> ../devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sdc\n"
         "lrwxrwxrwx 1 0 0 0 Dec  1 13:49 loop0 -> ../devices/virtual/block/loop0\n")
@@ -317,7 +319,9 @@ class TestGuestDiskMap(unittest.TestCase):
             p = self.awk(linux_guest.MAP_AWK, ["-v", "slots=" + slots], self.LS)
             self.assertEqual(p.returncode, 0, p.stderr)
             # the AHCI disk at 00:1f.2 is no HBA of the topology: left out
+            # LUN 256 and 16383, as Linux numbers flat-space LUNs (16640 and 32767)
             self.assertEqual(p.stdout.splitlines(), ["/dev/lun-0-0-0 /dev/sda", "/dev/lun-0-3-17 /dev/sdb",
+                                                     "/dev/lun-0-0-256 /dev/sdd", "/dev/lun-0-0-16383 /dev/sde",
                                                      "/dev/lun-1-0-0 /dev/vda"])
             lunmap, jobf = os.path.join(d, "lunmap"), os.path.join(d, "job.fio")
             with open(lunmap, "w") as f:

@@ -102,7 +102,10 @@ def library_closure(binary, root):
 
 
 # awk, over `ls -l /sys/block/` (sda -> ../devices/pci0000:00/0000:00:10.0/virtio0/host6/target6:0:0/
-# 6:0:0:0/block/sda): "/dev/lun-H-T-L /dev/sdX" per disk; -v slots=FILE maps "0000:00:10.0 H"
+# 6:0:0:0/block/sda): "/dev/lun-H-T-L /dev/sdX" per disk; -v slots=FILE maps "0000:00:10.0 H".
+# Linux names a LUN by its REPORT LUNS entry's first two bytes as one number (scsilun_to_int):
+# QEMU reports LUNs from 256 on in the flat space addressing method (SAM-5 4.7: 01b in the
+# top two bits of byte 0), so LUN 256 is Linux's 16640 (0x4100): take the method's bits off.
 MAP_AWK = r"""
   BEGIN { while ((getline line < slots) > 0) { split(line, f, " "); hba[f[1]] = f[2] } }
   / -> / {
@@ -110,7 +113,8 @@ MAP_AWK = r"""
     if (!match(path, /pci0000:00\/0000:00:[0-9a-f][0-9a-f]\.[0-7]/)) next
     slot = substr(path, RSTART + 11, 12)
     if (!(slot in hba)) next
-    if (dev ~ /^sd/) { n = split(path, p, "/"); split(p[n - 2], a, ":"); t = a[3]; l = a[4] }
+    if (dev ~ /^sd/) { n = split(path, p, "/"); split(p[n - 2], a, ":"); t = a[3]; l = a[4] + 0
+                       if (l >= 16384 && l < 32768) l -= 16384 }
     else if (dev ~ /^vd/) { t = 0; l = 0 }
     else next
     print "/dev/lun-" hba[slot] "-" t "-" l, "/dev/" dev
