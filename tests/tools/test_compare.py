@@ -48,6 +48,18 @@ class TestFioJob(unittest.TestCase):
         self.assertEqual(s[3], ("randread-4k-qd32", ["iodepth=32", "filename=/dev/lun-0-0-0"]))
         self.assertEqual(chosen, {"randread-4k-qd1": [(0, 0, 0)], "randread-4k-qd32": [(0, 0, 0)]})
 
+    def test_docs_compare_jobs_take_the_first_lun(self):
+        """docs/compare-jobs/: every job there runs on one LUN however many the topology has."""
+        d = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "compare-jobs")
+        files = sorted(f for f in os.listdir(d) if f.endswith(".fio"))
+        self.assertEqual(files, ["first1-qd1-qd32.fio", "first1.fio"])
+        luns = [(0, 0, k) for k in range(300)]
+        for f in files:
+            with open(os.path.join(d, f)) as fh:
+                text, chosen = fio_job.translate(fh.read(), luns, "libaio", f)
+            self.assertTrue(chosen, f)
+            self.assertEqual(set(map(tuple, chosen.values())), {((0, 0, 0),)}, f)
+
     def test_drops_what_fio_must_not_see_and_maps_lun_order(self):
         job = ("[global]\nluns=hba:0 ; the first HBA\nioengine=sync\n\n[a]\nfilename=/dev/sdz\ndirect=0\n"
                "lun_order=random\nbs=8k # comment\n[b]\nluns=1:0:0,0:1:0\nbuffered=1\ntime_based\n")
