@@ -152,6 +152,11 @@ class TestArithmetic(unittest.TestCase):
         text = compare.table(merged, ["a", "b"], ["x"])
         self.assertIn("| IOPS | 200 [100–300] | 50.0 [40.0–60.0] | 0.25 |", text)
 
+    def test_load_note(self):
+        self.assertEqual(compare.load_note([0.2, 0.42, 0.63], 2),
+                         "host: 2 CPUs; its 1-minute load average as the rounds started: median 0.42, max 0.63")
+        self.assertIn("busier than its CPUs", compare.load_note([1.0, 5.1], 2))
+
     def test_discovery_ratios(self):
         sides = {"lunbench": {"discovery_ms": {"median": 40.0}}, "linux": {"discovery_ms": {"median": 68000.0}},
                  "blk": {}}  # a side whose rounds all failed has no discovery_ms

@@ -156,6 +156,16 @@ def discovery_ratios(sides, base):
             if s != base and "discovery_ms" in info}
 
 
+def load_note(loads, cpus):
+    """summary.md's line on the host's 1-minute load averages as the rounds started (a non-empty
+    list): it says so when the host was busier than its CPUs, since then the rates, and the
+    ratios of a side that spins against one that halts, are the host's as much as the sides'."""
+    return "host: %d CPUs; its 1-minute load average as the rounds started: median %s, max %s%s" % (
+        cpus, fmt(median(loads)), fmt(max(loads)),
+        " (busier than its CPUs: the rates and their ratios are the host's as much as the sides')"
+        if max(loads) > cpus else "")
+
+
 def fmt(value, unit=""):
     """A figure as the table prints it: 3 significant figures, whole numbers above 1000."""
     if value is None:
