@@ -38,7 +38,7 @@ class TestFioJob(unittest.TestCase):
         job = compare_tool.default_job("randread", "4k", [1, 32], 4, 1)
         text, chosen = fio_job.translate(job, [(0, 0, 0)], "io_uring")
         s = sections(text)
-        self.assertEqual(s[0], ("global", ["ioengine=io_uring", "direct=1"]))
+        self.assertEqual(s[0], ("global", ["ioengine=io_uring", "direct=1", "disk_util=0"]))
         self.assertEqual(s[1][0], "global")
         self.assertNotIn("luns=all", s[1][1])
         self.assertIn("rw=randread", s[1][1])
