@@ -354,6 +354,17 @@ class TestGuestDiskMap(unittest.TestCase):
             self.assertEqual(q.returncode, 1)
             self.assertIn("no disk for /dev/lun-2-0-0", q.stderr)
 
+    def test_disk_names_and_fios_filename_limit(self):
+        self.assertEqual([linux_guest.disk_name(i) for i in (0, 25, 26, 701, 702)], ["sda", "sdz", "sdaa", "sdzz", "sdaaa"])
+        self.assertEqual(linux_guest.disk_name(27, "vd"), "vdab")
+        # 300 LUNs ran (fio exit code 0 on a luns=all job); 1024 did not ("value exceeds max length of 4096")
+        self.assertIsNone(linux_guest.filename_problem({"all": [(0, 0, k) for k in range(300)]}, 300))
+        why = linux_guest.filename_problem({"one": [(0, 0, 0)], "all": [(0, 0, k) for k in range(1024)]}, 1024)
+        self.assertEqual(why, "job all: its 1024 LUNs' device names would take up to 10535 characters in fio's "
+                              "filename=, which takes at most 4096: give it at most 377 LUNs (luns=first:377)")
+        self.assertIsNone(linux_guest.filename_problem({"first": [(0, 0, k) for k in range(377)]}, 1024))
+        self.assertIn("378 LUNs", linux_guest.filename_problem({"first": [(0, 0, k) for k in range(378)]}, 1024))
+
     def test_discovery_line(self):
         self.assertEqual(linux_guest.discovery("x\nlinux-fio: disks 4096 1.50 39.75\r\nmore"), (4096, 38.25))
         self.assertIsNone(linux_guest.discovery("linux-fio: 3 disks\n"))

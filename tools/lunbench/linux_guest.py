@@ -298,6 +298,40 @@ def job_initramfs(path, base, jobs, slots, disks, probe):
     return path
 
 
+FIO_VALUE_MAX = 4096  # fio 3.33 refuses a longer option value: "value exceeds max length of 4096"
+
+
+def disk_name(index, prefix="sd"):
+    """Linux's name of its index-th disk of a kind: sda..sdz, sdaa..sdzz, sdaaa.. (sd and
+    virtio_blk count the same way)."""
+    letters = ""
+    while True:
+        letters = chr(ord("a") + index % 26) + letters
+        index = index // 26 - 1
+        if index < 0:
+            return prefix + letters
+
+
+def filename_problem(chosen, disks, prefix="sd"):
+    """Why fio would refuse a translated job's filename= list, or None: the guest writes each
+    job's LUNs as /dev/NAME joined by ':', and at worst a job's k LUNs are the k longest names of
+    the guest's `disks`. chosen: {job: [(H, T, L), ...]} (fio_job.translate)."""
+    longest_first = [len("/dev/" + disk_name(i, prefix)) for i in range(disks - 1, -1, -1)]
+    fit, used = 0, -1
+    for n in longest_first:
+        if used + 1 + n > FIO_VALUE_MAX:
+            break
+        used += 1 + n
+        fit += 1
+    for job, luns in chosen.items():
+        if len(luns) > fit:
+            worst = sum(longest_first[:len(luns)]) + len(luns) - 1
+            return ("job %s: its %d LUNs' device names would take up to %d characters in fio's filename=, "
+                    "which takes at most %d: give it at most %d LUNs (luns=first:%d)" % (
+                        job, len(luns), worst, FIO_VALUE_MAX, fit, fit))
+    return None
+
+
 def discovery(console):
     """(disks, guest seconds from loading the modules to the last disk) from /init's line, or None."""
     m = re.search(r"^%s(\d+) ([\d.]+) ([\d.]+)\s*$" % re.escape(DISKS_LINE), console, re.M)
