@@ -50,20 +50,31 @@ static int queue_setup(struct vblk_hba *hba, struct vblk_queue *q, uint16_t inde
     return vrq_setup(&hba->vdev, &q->rq, index, size, slots, hba->base.error, sizeof hba->base.error);
 }
 
-/* The configuration, each field read with its own width (4.1.3.1) into a little-endian image. */
+/* The configuration, each field read with its own width (4.1.3.1) into a little-endian image, in
+ * one pass that no change crossed: config_generation the same before and after it (4.1.4.3.1). */
 static int read_config(struct vblk_hba *hba)
 {
-    uint8_t image[VBLK_CFG_LEN] = { 0 };
-    for (size_t i = 0; i < vblk_config_field_count; i++) {
-        const struct vblk_config_field *f = &vblk_config_fields[i];
-        uint64_t v;
-        if (f->width == 8)
-            v = virtio_pci_config_read(&hba->vdev, f->offset, 4) |
-                (uint64_t)virtio_pci_config_read(&hba->vdev, f->offset + 4u, 4) << 32;
-        else
-            v = virtio_pci_config_read(&hba->vdev, f->offset, f->width);
-        for (unsigned b = 0; b < f->width; b++)
-            image[f->offset + b] = (uint8_t)(v >> (8 * b));
+    uint8_t image[VBLK_CFG_LEN];
+    for (int tries = 0;; tries++) {
+        memset(image, 0, sizeof image);
+        uint8_t gen = virtio_pci_config_generation(&hba->vdev);
+        for (size_t i = 0; i < vblk_config_field_count; i++) {
+            const struct vblk_config_field *f = &vblk_config_fields[i];
+            uint64_t v;
+            if (f->width == 8)
+                v = virtio_pci_config_read_unguarded(&hba->vdev, f->offset, 4) |
+                    (uint64_t)virtio_pci_config_read_unguarded(&hba->vdev, f->offset + 4u, 4) << 32;
+            else
+                v = virtio_pci_config_read_unguarded(&hba->vdev, f->offset, f->width);
+            for (unsigned b = 0; b < f->width; b++)
+                image[f->offset + b] = (uint8_t)(v >> (8 * b));
+        }
+        if (virtio_pci_config_generation(&hba->vdev) == gen)
+            break;
+        if (tries == 100) {
+            snprintf(hba->base.error, sizeof hba->base.error, "the configuration changed during each of 100 reads");
+            return -1;
+        }
     }
     return vblk_config_decode(image, sizeof image, hba->vdev.features, &hba->config, hba->base.error,
                               sizeof hba->base.error);
@@ -77,12 +88,12 @@ static int hba_start(struct vblk_hba *hba, const struct vblk_options *opts)
     if (virtio_pci_negotiate(&hba->vdev, wanted, ms_to_cycles(hba, 1000), hba->base.error, sizeof hba->base.error) != 0)
         return -1;
     /* A 64-bit capacity read as two halves may tear on the legacy interface (no generation
-     * count): read the whole configuration twice and take it when both agree. */
+     * count): there, read the whole configuration twice and take it when both agree. */
     struct vblk_config first;
     for (int tries = 0;; tries++) {
         if (read_config(hba) != 0)
             return -1;
-        if (tries > 0 && memcmp(&first, &hba->config, sizeof first) == 0)
+        if (hba->vdev.modern || (tries > 0 && memcmp(&first, &hba->config, sizeof first) == 0))
             break;
         if (tries == 10) {
             snprintf(hba->base.error, sizeof hba->base.error, "the configuration changed on every read");

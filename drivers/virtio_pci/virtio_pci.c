@@ -251,16 +251,24 @@ static uint32_t config_read_once(const struct virtio_pci_device *v, uint32_t off
     return port_read_sized((uint16_t)(v->io_base + LEGACY_CONFIG + offset), width);
 }
 
-uint32_t virtio_pci_config_read(const struct virtio_pci_device *v, uint32_t offset, unsigned width)
+uint8_t virtio_pci_config_generation(const struct virtio_pci_device *v)
+{
+    return v->modern ? mmio_read8(common(v, COMMON_CONFIG_GENERATION)) : 0;
+}
+
+uint32_t virtio_pci_config_read_unguarded(const struct virtio_pci_device *v, uint32_t offset, unsigned width)
 {
     if (v->modern && offset + width > v->caps.device.length)
         return 0;
-    if (!v->modern)
-        return config_read_once(v, offset, width);
+    return config_read_once(v, offset, width);
+}
+
+uint32_t virtio_pci_config_read(const struct virtio_pci_device *v, uint32_t offset, unsigned width)
+{
     for (int tries = 0;; tries++) {
-        uint8_t gen = mmio_read8(common(v, COMMON_CONFIG_GENERATION));
-        uint32_t value = config_read_once(v, offset, width);
-        if (mmio_read8(common(v, COMMON_CONFIG_GENERATION)) == gen || tries == 100)
+        uint8_t gen = virtio_pci_config_generation(v);
+        uint32_t value = virtio_pci_config_read_unguarded(v, offset, width);
+        if (!v->modern || virtio_pci_config_generation(v) == gen || tries == 100)
             return value;
     }
 }

@@ -67,6 +67,11 @@ static inline void virtio_pci_notify(const struct virtio_pci_device *vdev, const
 /* Device-specific configuration: reads are repeated until config_generation is stable (modern,
  * 4.1.4.3.1). */
 uint32_t virtio_pci_config_read(const struct virtio_pci_device *vdev, uint32_t offset, unsigned width);
+/* For a pass over several fields, guarded as one (4.1.4.3.1's loop: the generation before and
+ * after the pass, again while they differ): the generation count (0 on the legacy interface,
+ * which has none) and a field read on its own. */
+uint8_t virtio_pci_config_generation(const struct virtio_pci_device *vdev);
+uint32_t virtio_pci_config_read_unguarded(const struct virtio_pci_device *vdev, uint32_t offset, unsigned width);
 void virtio_pci_config_write(const struct virtio_pci_device *vdev, uint32_t offset, unsigned width, uint32_t v);
 
 #endif
