@@ -103,16 +103,27 @@ static int read_config(struct vscsi_hba *hba)
         virtio_pci_config_write(v, CFG_SENSE_SIZE, 4, VSCSI_SENSE_SIZE);
     if (virtio_pci_config_read(v, CFG_CDB_SIZE, 4) != VSCSI_CDB_SIZE)
         virtio_pci_config_write(v, CFG_CDB_SIZE, 4, VSCSI_CDB_SIZE);
-    c->num_queues = virtio_pci_config_read(v, CFG_NUM_QUEUES, 4);
-    c->seg_max = virtio_pci_config_read(v, CFG_SEG_MAX, 4);
-    c->max_sectors = virtio_pci_config_read(v, CFG_MAX_SECTORS, 4);
-    c->cmd_per_lun = virtio_pci_config_read(v, CFG_CMD_PER_LUN, 4);
-    c->event_info_size = virtio_pci_config_read(v, CFG_EVENT_INFO_SIZE, 4);
-    c->sense_size = virtio_pci_config_read(v, CFG_SENSE_SIZE, 4);
-    c->cdb_size = virtio_pci_config_read(v, CFG_CDB_SIZE, 4);
-    c->max_channel = (uint16_t)virtio_pci_config_read(v, CFG_MAX_CHANNEL, 2);
-    c->max_target = (uint16_t)virtio_pci_config_read(v, CFG_MAX_TARGET, 2);
-    c->max_lun = virtio_pci_config_read(v, CFG_MAX_LUN, 4);
+    /* The rest in one pass that no change crossed (4.1.4.3.1: config_generation the same before
+     * and after it; the legacy interface has none and reads 0 both times). */
+    for (int tries = 0;; tries++) {
+        uint8_t gen = virtio_pci_config_generation(v);
+        c->num_queues = virtio_pci_config_read_unguarded(v, CFG_NUM_QUEUES, 4);
+        c->seg_max = virtio_pci_config_read_unguarded(v, CFG_SEG_MAX, 4);
+        c->max_sectors = virtio_pci_config_read_unguarded(v, CFG_MAX_SECTORS, 4);
+        c->cmd_per_lun = virtio_pci_config_read_unguarded(v, CFG_CMD_PER_LUN, 4);
+        c->event_info_size = virtio_pci_config_read_unguarded(v, CFG_EVENT_INFO_SIZE, 4);
+        c->sense_size = virtio_pci_config_read_unguarded(v, CFG_SENSE_SIZE, 4);
+        c->cdb_size = virtio_pci_config_read_unguarded(v, CFG_CDB_SIZE, 4);
+        c->max_channel = (uint16_t)virtio_pci_config_read_unguarded(v, CFG_MAX_CHANNEL, 2);
+        c->max_target = (uint16_t)virtio_pci_config_read_unguarded(v, CFG_MAX_TARGET, 2);
+        c->max_lun = virtio_pci_config_read_unguarded(v, CFG_MAX_LUN, 4);
+        if (virtio_pci_config_generation(v) == gen)
+            break;
+        if (tries == 100) {
+            snprintf(hba->base.error, sizeof hba->base.error, "the configuration changed during each of 100 reads");
+            return -1;
+        }
+    }
 
     if (c->sense_size != VSCSI_SENSE_SIZE || c->cdb_size != VSCSI_CDB_SIZE) {
         snprintf(hba->base.error, sizeof hba->base.error, "the device kept sense_size %" PRIu32 " and cdb_size %" PRIu32
