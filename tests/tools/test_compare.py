@@ -254,6 +254,13 @@ class TestCompareTool(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "qemu=: give a path"):
             compare_tool.Side("qemu=")
 
+    def test_arguments_whole_for_other_tools(self):
+        """tools/icount-gate builds its rounds' arguments with compare's own parser: every option
+        compare's rounds read is there, with compare's defaults."""
+        a = compare_tool.arguments(["--luns", "1024", "--icount", "yes", "--", "-smp", "2"])
+        self.assertEqual((a.luns, a.icount, a.backend, a.iothread, a.qemu_args), (1024, "yes", "null-co", False, ["-smp", "2"]))
+        self.assertEqual(compare_tool.topology(compare_tool.Side("lunbench"), a).lun_count(), 1024)
+
     def test_backend_puts_the_luns_on_the_vhost_user_target(self):
         def args(**kw):
             a = dict(luns=3, lun_size="1G", num_queues="", iothread=False, backend="null-co", memory="512")
