@@ -3,7 +3,6 @@ private apt configuration, the Linux guest's module order. No network, no QEMU.
 
 Run from the repository root: python3 -m unittest discover -s tests/tools -v
 """
-import argparse
 import os
 import sys
 import tempfile
@@ -262,12 +261,10 @@ class TestCompareTool(unittest.TestCase):
         self.assertEqual(compare_tool.topology(compare_tool.Side("lunbench"), a).lun_count(), 1024)
 
     def test_backend_puts_the_luns_on_the_vhost_user_target(self):
-        def args(**kw):
-            a = dict(luns=3, lun_size="1G", num_queues="", iothread=False, backend="null-co", memory="512")
-            a.update(kw)
-            return argparse.Namespace(**a)
+        def args(*words):
+            return compare_tool.arguments(["--luns", "3"] + list(words))
         scsi, blk = compare_tool.Side("lunbench"), compare_tool.Side("blk")
-        topo = compare_tool.topology(scsi, args(backend="vscsi-target"))
+        topo = compare_tool.topology(scsi, args("--backend", "vscsi-target"))
         qemu_args = " ".join(topo.qemu_args(memory="512"))
         os.rmdir(topo.socket_dir)  # made for the socket's path; no target ran
         self.assertIn("vhost-user-scsi-pci", qemu_args)
@@ -277,9 +274,9 @@ class TestCompareTool(unittest.TestCase):
         self.assertEqual(len(topo.expected_luns()), 3)
         self.assertIn("scsi-hd", " ".join(compare_tool.topology(scsi, args()).qemu_args()))
         with self.assertRaisesRegex(ValueError, "virtio-blk disks are QEMU's null-co only"):
-            compare_tool.topology(blk, args(backend="vscsi-target"))
+            compare_tool.topology(blk, args("--backend", "vscsi-target"))
         with self.assertRaisesRegex(ValueError, "no --iothread"):
-            compare_tool.topology(scsi, args(backend="vscsi-target", iothread=True))
+            compare_tool.topology(scsi, args("--backend", "vscsi-target", "--iothread"))
 
 
 if __name__ == "__main__":
